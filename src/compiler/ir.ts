@@ -42,7 +42,18 @@ export type Stmt =
 	 * target := source, unless target already holds a different value: then abort with
 	 * eval_conflict_error (complete rules and functions producing two outputs).
 	 */
-	| { op: "assignOnce"; target: Local; source: Operand; loc: IrLoc }
+	| {
+			op: "assignOnce";
+			target: Local;
+			source: Operand;
+			loc: IrLoc;
+			/**
+			 * The conflict message OPA uses for this kind of rule ("complete rules must not produce
+			 * multiple outputs", "functions must not produce multiple outputs for same inputs").
+			 * When absent the back end uses the complete-rule message.
+			 */
+			message?: string;
+	  }
 	/** Undefined unless `source` is defined. */
 	| { op: "isDefined"; source: Local }
 	/** Undefined unless `source` is undefined. */
