@@ -1,0 +1,111 @@
+// The one set of host builtins Gavel gives the OPA Wasm SDK (`loadPolicy(wasm, mem,
+// customBuiltins)`): regex, time, crypto, uuid and JWT functions a compiled policy declares
+// in its builtins() map instead of implementing in the Wasm runtime. The server, the CLI and
+// the conformance runner all use this module, so a builtin behaves the same everywhere.
+//
+// Two things the SDK does not do for us:
+// - Per-evaluation state. OPA fixes time.now_ns for a whole query and returns the same
+//   uuid.rfc4122 for the same key within it; the SDK has no evaluation context, so callers
+//   call `beginEvaluation()` before each `evaluate` (ActivePolicy does).
+// - Exact int64 results. The SDK JSON.stringify()s a builtin's return value; nanosecond
+//   timestamps exceed 2^53, so results holding bigints are written as JSON text into an
+//   ArrayBuffer, which the SDK loads as-is.
+
+import { BuiltinError } from "./builtins/builtin-error.ts";
+import { cryptoBuiltins } from "./builtins/crypto.ts";
+import { jwtBuiltins } from "./builtins/jwt.ts";
+import { regexBuiltins } from "./builtins/regex.ts";
+import { timeBuiltins } from "./builtins/time.ts";
+
+export { BuiltinError } from "./builtins/builtin-error.ts";
+
+export type HostBuiltin = (...args: unknown[]) => unknown;
+
+export interface HostBuiltinOptions {
+	/**
+	 * OPA's strict built-in errors: a failing builtin aborts evaluation (the thrown
+	 * BuiltinError carries `eval_builtin_error`). Off by default, as in OPA: the call is then
+	 * undefined, which the SDK sees as address 0.
+	 */
+	strictErrors?: boolean;
+	/** Source of "now" in nanoseconds; read once per evaluation. */
+	now?: () => bigint;
+}
+
+export interface HostBuiltins {
+	/** Pass to loadPolicy() as customBuiltins. */
+	readonly builtins: Record<string, HostBuiltin>;
+	/** The raw implementations: plain values, bigint for int64, BuiltinError on failure. */
+	readonly raw: Record<string, HostBuiltin>;
+	/** Reset per-evaluation state (fixed clock, uuid cache). Call before each evaluation. */
+	beginEvaluation(): void;
+}
+
+export function systemNowNs(): bigint {
+	// Date.now() has millisecond resolution; performance.timeOrigin + now() adds the rest.
+	return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
+
+export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuiltins {
+	const now = options.now ?? systemNowNs;
+	let fixedNow: bigint | undefined;
+	const uuidScope = { uuids: new Map<string, string>() };
+	const clock = {
+		nowNs(): bigint {
+			fixedNow ??= now();
+			return fixedNow;
+		},
+	};
+	const raw: Record<string, HostBuiltin> = {
+		...(regexBuiltins as Record<string, HostBuiltin>),
+		...(timeBuiltins(clock) as Record<string, HostBuiltin>),
+		...(cryptoBuiltins(uuidScope) as Record<string, HostBuiltin>),
+		...jwtBuiltins(() => clock.nowNs()),
+	};
+	const builtins: Record<string, HostBuiltin> = {};
+	for (const [name, fn] of Object.entries(raw)) {
+		builtins[name] = (...args: unknown[]) => {
+			let result: unknown;
+			try {
+				result = fn(...args);
+			} catch (e) {
+				if (e instanceof BuiltinError && !options.strictErrors) return undefined;
+				throw e;
+			}
+			return toSdkValue(result);
+		};
+	}
+	return {
+		builtins,
+		raw,
+		beginEvaluation() {
+			fixedNow = undefined;
+			uuidScope.uuids.clear();
+		},
+	};
+}
+
+function hasBigint(v: unknown): boolean {
+	if (typeof v === "bigint") return true;
+	if (Array.isArray(v)) return v.some(hasBigint);
+	if (v !== null && typeof v === "object") return Object.values(v).some(hasBigint);
+	return false;
+}
+
+/** JSON text with bigints written as exact integers. */
+export function jsonWithBigints(v: unknown): string {
+	if (typeof v === "bigint") return v.toString();
+	if (Array.isArray(v)) return `[${v.map(jsonWithBigints).join(",")}]`;
+	if (v !== null && typeof v === "object") {
+		const entries = Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${jsonWithBigints(x)}`);
+		return `{${entries.join(",")}}`;
+	}
+	return JSON.stringify(v);
+}
+
+function toSdkValue(v: unknown): unknown {
+	if (!hasBigint(v)) return v;
+	const bytes = new TextEncoder().encode(jsonWithBigints(v));
+	// The SDK loads an ArrayBuffer as ready-made JSON text.
+	return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+}
