@@ -1,0 +1,44 @@
+// `gavel check [PATH…]`: parse every .rego file under the paths and report every error.
+
+import { formatErrors } from "../rego/errors.ts";
+import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs } from "./command.ts";
+import { loadRegoModules } from "./load-modules.ts";
+
+const help = `Usage: gavel check [PATH…] [--v0-compatible]
+
+Parse every .rego file under the given files and directories (default: the current
+directory; node_modules and hidden directories are skipped) and report all errors, sorted by
+location, as file:row:col: code: message.
+
+Options:
+  --v0-compatible   parse OPA 0.x syntax (rules without if/contains)
+  -h, --help        show this help
+
+Exit codes: 0 no errors, 1 errors found, 2 usage error or missing path.`;
+
+export const checkCommand: Command = {
+	name: "check",
+	summary: "check every .rego file under the given paths and report all errors",
+	help,
+	async run(argv, io) {
+		const {
+			values,
+			positionals,
+			help: wantHelp,
+		} = parseCommandArgs(argv, {
+			"v0-compatible": { type: "boolean" },
+		});
+		if (wantHelp) {
+			io.out(help);
+			return EXIT_OK;
+		}
+		const paths = positionals.length > 0 ? positionals : ["."];
+		const { errors, fileCount } = loadRegoModules(paths, values["v0-compatible"] ? 0 : 1);
+		if (errors.length > 0) {
+			io.err(formatErrors(errors));
+			return EXIT_FAILURE;
+		}
+		io.out(`${fileCount} ${fileCount === 1 ? "file" : "files"} checked, no errors`);
+		return EXIT_OK;
+	},
+};

@@ -1,0 +1,86 @@
+// The `gavel` command line: dispatches to one module per subcommand. Subcommands load lazily so
+// `gavel parse` does not pay for loading the compiler and Binaryen.
+
+import {
+	type Command,
+	EXIT_OK,
+	EXIT_USAGE,
+	InputError,
+	type Io,
+	processIo,
+	UsageError,
+} from "./command.ts";
+
+interface Entry {
+	name: string;
+	summary: string;
+	load: () => Promise<Command>;
+}
+
+const commands: Entry[] = [
+	{
+		name: "parse",
+		summary: "parse a Rego file and print its AST or its errors",
+		load: async () => (await import("./parse.ts")).parseCommand,
+	},
+	{
+		name: "check",
+		summary: "check every .rego file under the given paths and report all errors",
+		load: async () => (await import("./check.ts")).checkCommand,
+	},
+];
+
+export function topLevelHelp(): string {
+	const width = Math.max(...commands.map((c) => c.name.length));
+	return [
+		"gavel: policy-as-code authorization; Rego compiled to WebAssembly.",
+		"",
+		"Usage: gavel <command> [options]",
+		"",
+		"Commands:",
+		...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+		"",
+		"Run `gavel <command> --help` for a command's options.",
+		"Exit codes: 0 ok, 1 policy or test failure, 2 usage or input error.",
+	].join("\n");
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+	const [first, ...rest] = argv;
+	if (first === undefined) {
+		io.err(topLevelHelp());
+		return EXIT_USAGE;
+	}
+	if (first === "--help" || first === "-h") {
+		io.out(topLevelHelp());
+		return EXIT_OK;
+	}
+	if (first === "help") {
+		if (rest.length === 0) {
+			io.out(topLevelHelp());
+			return EXIT_OK;
+		}
+		return main([rest[0], "--help"], io);
+	}
+	const entry = commands.find((c) => c.name === first);
+	if (!entry) {
+		io.err(`gavel: unknown command "${first}"\n\n${topLevelHelp()}`);
+		return EXIT_USAGE;
+	}
+	const command = await entry.load();
+	try {
+		return await command.run(rest, io);
+	} catch (e) {
+		if (e instanceof UsageError) {
+			io.err(
+				`gavel ${command.name}: ${e.message}\nRun \`gavel ${command.name} --help\` for usage.`,
+			);
+			return EXIT_USAGE;
+		}
+		if (e instanceof InputError) {
+			io.err(`gavel ${command.name}: ${e.message}`);
+			return EXIT_USAGE;
+		}
+		throw e;
+	}
+}

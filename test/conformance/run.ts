@@ -1,0 +1,193 @@
+// `npm run conformance`: runs OPA's own Rego conformance cases against Gavel and reports per
+// category. See `--help`. Cases run in one worker thread (compiled once each, one process);
+// a case that exceeds the time guard is failed and the run continues in a fresh worker.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
+import { type ConformanceCase, loadCases, suiteDir } from "./cases.ts";
+import type { Outcome } from "./outcome.ts";
+import { type Baseline, buildReport, formatReport, ratchetFailure } from "./report.ts";
+import type { WorkerInput, WorkerMessage } from "./worker.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const baselinePath = resolve(here, "..", "conformance-baseline.json");
+
+const help = `Usage: npm run conformance -- [options]
+
+Runs OPA's Rego conformance cases (YAML) from $OPA_TEST_CASES, or by default from
+../shared/conformance/opa-v1 beside the repository; skips cleanly when neither exists.
+
+Options:
+  --filter SUBSTR     run only cases whose file or note contains SUBSTR
+  --json FILE         write the report as JSON to FILE
+  --verbose           list every failure and skip
+  --timeout MS        per-case time guard (default 10000)
+  --ratchet           exit 1 when fewer cases pass than ${"test/conformance-baseline.json"} records
+  --update-baseline   record this run's pass count as the new baseline
+  -h, --help          show this help`;
+
+interface Options {
+	filter?: string;
+	json?: string;
+	verbose: boolean;
+	timeoutMs: number;
+	ratchet: boolean;
+	updateBaseline: boolean;
+}
+
+function options(argv: string[]): Options | undefined {
+	const { values } = parseArgs({
+		args: argv,
+		options: {
+			filter: { type: "string" },
+			json: { type: "string" },
+			verbose: { type: "boolean" },
+			timeout: { type: "string" },
+			ratchet: { type: "boolean" },
+			"update-baseline": { type: "boolean" },
+			help: { type: "boolean", short: "h" },
+		},
+	});
+	if (values.help) return undefined;
+	const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
+	if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+		throw new Error("--timeout wants a positive number of milliseconds");
+	return {
+		filter: values.filter,
+		json: values.json,
+		verbose: values.verbose === true,
+		timeoutMs,
+		ratchet: values.ratchet === true,
+		updateBaseline: values["update-baseline"] === true,
+	};
+}
+
+/** Workers do not inherit tsx's loader, so each one registers it before loading worker.ts. */
+function startWorker(input: WorkerInput): Worker {
+	const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api")).href;
+	const target = pathToFileURL(resolve(here, "worker.ts")).href;
+	const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
+	return new Worker(boot, { eval: true, workerData: input });
+}
+
+async function runAll(
+	cases: ConformanceCase[],
+	stage: 1 | 2,
+	timeoutMs: number,
+): Promise<Outcome[]> {
+	const outcomes: (Outcome | undefined)[] = new Array(cases.length);
+	let next = 0;
+	while (next < cases.length) {
+		const batch = cases.slice(next).map((c, i) => ({ index: next + i, c }));
+		next = await new Promise<number>((done) => {
+			const worker = startWorker({ cases: batch, stage });
+			let current = -1;
+			let timer: NodeJS.Timeout | undefined;
+			let finished = false;
+			const finish = (resumeAt: number) => {
+				if (finished) return;
+				finished = true;
+				if (timer) clearTimeout(timer);
+				void worker.terminate();
+				done(resumeAt);
+			};
+			worker.on("message", (m: WorkerMessage) => {
+				if (m.type === "start") {
+					current = m.index;
+					timer = setTimeout(() => {
+						outcomes[current] = { status: "failed", reason: `timeout: over ${timeoutMs} ms` };
+						finish(current + 1);
+					}, timeoutMs);
+				} else {
+					if (timer) clearTimeout(timer);
+					outcomes[m.index] = m.outcome;
+					if (m.index === cases.length - 1) finish(cases.length);
+				}
+			});
+			worker.on("error", (e) => {
+				// The worker died mid-case (e.g. out of memory): fail that case and go on after it.
+				const at = current >= 0 && outcomes[current] === undefined ? current : batch[0].index;
+				outcomes[at] = { status: "failed", reason: `worker error: ${e.message}` };
+				finish(at + 1);
+			});
+			worker.on("exit", () => finish(cases.length));
+		});
+	}
+	return outcomes.map((o) => o ?? { status: "failed", reason: "not run (worker exited early)" });
+}
+
+function readBaseline(): Baseline | undefined {
+	try {
+		return JSON.parse(readFileSync(baselinePath, "utf8")) as Baseline;
+	} catch {
+		return undefined;
+	}
+}
+
+async function main(argv: string[]): Promise<number> {
+	let opts: Options | undefined;
+	try {
+		opts = options(argv);
+	} catch (e) {
+		console.error(`conformance: ${(e as Error).message}\n\n${help}`);
+		return 2;
+	}
+	if (!opts) {
+		console.log(help);
+		return 0;
+	}
+	const root = suiteDir();
+	if (!root) {
+		console.log(
+			"conformance: no suite found ($OPA_TEST_CASES unset or missing, and no ../shared/conformance/opa-v1); skipping",
+		);
+		return 0;
+	}
+	let cases = loadCases(root);
+	const filter = opts.filter;
+	if (filter) cases = cases.filter((c) => c.file.includes(filter) || c.note.includes(filter));
+	const stage: 1 | 2 = 1;
+	console.log(`conformance: ${cases.length} cases from ${root}`);
+	const outcomes = await runAll(cases, stage, opts.timeoutMs);
+	const report = buildReport(
+		stage,
+		cases.map((c, i) => ({ c, outcome: outcomes[i] })),
+	);
+	console.log(formatReport(report, opts.verbose));
+	if (opts.json) writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
+	if (opts.updateBaseline) {
+		if (filter) {
+			console.error("conformance: --update-baseline needs the whole suite (no --filter)");
+			return 2;
+		}
+		const baseline: Baseline = { stage: report.stage, passed: report.passed };
+		writeFileSync(baselinePath, `${JSON.stringify(baseline, null, "\t")}\n`);
+		console.log(`conformance: baseline set to ${report.passed} passed (stage ${report.stage})`);
+	}
+	if (opts.ratchet) {
+		const baseline = readBaseline();
+		if (!baseline) {
+			console.error(`conformance: no baseline at ${baselinePath}`);
+			return 1;
+		}
+		if (filter) {
+			console.error("conformance: --ratchet needs the whole suite (no --filter)");
+			return 2;
+		}
+		const why = ratchetFailure(report, baseline);
+		if (why) {
+			console.error(`conformance ratchet FAILED: ${why}`);
+			return 1;
+		}
+		console.log(
+			`conformance ratchet ok: ${report.passed} passed (baseline ${baseline.passed}, stage ${baseline.stage})`,
+		);
+	}
+	return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
