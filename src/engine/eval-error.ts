@@ -1,0 +1,42 @@
+// Evaluation failed (the module aborted, a strict builtin failed, or the SDK threw). Carries
+// an OPA error code so responses and logs read like OPA's.
+
+export type EvalErrorCode =
+	| "eval_conflict_error"
+	| "eval_builtin_error"
+	| "eval_type_error"
+	| "eval_internal_error"
+	| "undefined_entrypoint";
+
+export class EvalError extends Error {
+	constructor(
+		readonly code: EvalErrorCode,
+		message: string,
+	) {
+		super(message);
+		this.name = "EvalError";
+	}
+}
+
+/** Map whatever the SDK or module threw onto an EvalError. */
+export function toEvalError(thrown: unknown): EvalError {
+	if (thrown instanceof EvalError) return thrown;
+	if (thrown && typeof thrown === "object" && "code" in thrown && "message" in thrown) {
+		const code = String((thrown as { code: unknown }).code);
+		if (code === "eval_builtin_error") {
+			return new EvalError("eval_builtin_error", String((thrown as { message: unknown }).message));
+		}
+	}
+	// opa_abort reaches us as the abort message string.
+	const message =
+		typeof thrown === "string"
+			? thrown
+			: thrown instanceof Error
+				? thrown.message
+				: String((thrown as { message?: unknown })?.message ?? thrown);
+	if (/conflict/i.test(message)) return new EvalError("eval_conflict_error", message);
+	if (/type/i.test(message) && !/internal/i.test(message)) {
+		return new EvalError("eval_type_error", message);
+	}
+	return new EvalError("eval_internal_error", message);
+}

@@ -1,0 +1,22 @@
+// Public face of src/engine: load bundles, keep the active policy, evaluate.
+
+export type { ActivePolicy, LoadOptions } from "./active-policy.ts";
+export { loadActivePolicy } from "./active-policy.ts";
+export { policyBundleFromArchive } from "./bundle-loading.ts";
+export { type ActivationEvent, type ActivationListener, Engine } from "./engine.ts";
+export { EvalError, type EvalErrorCode } from "./eval-error.ts";
+export {
+	BuiltinError,
+	createHostBuiltins,
+	type HostBuiltin,
+	type HostBuiltinOptions,
+	type HostBuiltins,
+} from "./host-builtins.ts";
+export {
+	type BundleManifest,
+	normalizeEntrypoint,
+	type PolicyBundle,
+	readBundleDirectory,
+} from "./policy-bundle.ts";
+export { FileBundleSource, type FileSourceOptions } from "./sources/file-source.ts";
+export { HttpBundleSource, type HttpSourceOptions } from "./sources/http-source.ts";

@@ -1,0 +1,52 @@
+// What the engine needs from a bundle: the compiled module, the base data and the manifest.
+// Reading the OPA tar.gz format is src/bundle's job; an unpacked bundle directory (the same
+// files on disk) is read here because it needs nothing but the file system.
+
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface WasmEntry {
+	entrypoint: string;
+	module: string;
+}
+
+export interface BundleManifest {
+	revision?: string;
+	roots?: string[];
+	wasm?: WasmEntry[];
+	rego_version?: number;
+	metadata?: Record<string, unknown>;
+}
+
+export interface PolicyBundle {
+	manifest: BundleManifest;
+	/** The compiled policy (the module named in manifest.wasm, normally /policy.wasm). */
+	wasm: Uint8Array;
+	/** The merged base document (data.json files at their paths). */
+	data: unknown;
+}
+
+/** Turns bundle bytes (tar.gz) into a PolicyBundle; provided by src/bundle at wiring time. */
+export type BundleReader = (bytes: Uint8Array) => Promise<PolicyBundle>;
+
+/** Read an unpacked bundle: `<dir>/.manifest`, `<dir>/policy.wasm`, `<dir>/data.json`. */
+export async function readBundleDirectory(dir: string): Promise<PolicyBundle> {
+	const manifest = JSON.parse(await readFile(join(dir, ".manifest"), "utf8")) as BundleManifest;
+	const module = manifest.wasm?.[0]?.module ?? "/policy.wasm";
+	const wasm = new Uint8Array(await readFile(join(dir, module)));
+	let data: unknown = {};
+	try {
+		data = JSON.parse(await readFile(join(dir, "data.json"), "utf8"));
+	} catch (e) {
+		if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+	}
+	return { manifest, wasm, data };
+}
+
+/** Entrypoints are named with slashes in OPA's manifests ("example/allow"); accept dots too. */
+export function normalizeEntrypoint(name: string): string {
+	return name
+		.replace(/^data[./]/, "")
+		.replace(/^\/+|\/+$/g, "")
+		.replaceAll(".", "/");
+}

@@ -1,0 +1,120 @@
+// OPA's bundle protocol from an HTTP bundle server: GET with If-None-Match, 304 means keep
+// the current revision, polled at a jittered interval so replicas do not stampede. The last
+// good archive is persisted, and used at start-up when the server cannot be reached.
+
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { policyBundleFromArchive } from "../bundle-loading.ts";
+import type { ActivationEvent, Engine } from "../engine.ts";
+
+export interface HttpSourceOptions {
+	url: string;
+	/** Poll delay bounds in seconds (OPA's min_delay_seconds / max_delay_seconds). */
+	minDelaySeconds?: number;
+	maxDelaySeconds?: number;
+	/** Extra request headers, e.g. Authorization for the bundle server. */
+	headers?: Record<string, string>;
+	/** File to keep the last good archive in. */
+	persistPath?: string;
+	timeoutMs?: number;
+	fetch?: typeof fetch;
+}
+
+export class HttpBundleSource {
+	private etag: string | undefined;
+	private timer: NodeJS.Timeout | undefined;
+	private stopped = false;
+
+	constructor(
+		private readonly engine: Engine,
+		private readonly options: HttpSourceOptions,
+	) {}
+
+	get name(): string {
+		return `http:${this.options.url}`;
+	}
+
+	async start(): Promise<ActivationEvent | undefined> {
+		let first = await this.poll();
+		if (!this.engine.current() && this.options.persistPath) first = await this.loadPersisted();
+		this.scheduleNext();
+		return first;
+	}
+
+	stop(): void {
+		this.stopped = true;
+		if (this.timer) clearTimeout(this.timer);
+	}
+
+	private scheduleNext(): void {
+		if (this.stopped) return;
+		const min = this.options.minDelaySeconds ?? 60;
+		const max = Math.max(min, this.options.maxDelaySeconds ?? 120);
+		const delay = (min + Math.random() * (max - min)) * 1000;
+		this.timer = setTimeout(async () => {
+			await this.poll();
+			this.scheduleNext();
+		}, delay);
+		this.timer.unref();
+	}
+
+	/** One poll; returns the activation event, or undefined for 304 (not modified). */
+	async poll(): Promise<ActivationEvent | undefined> {
+		const doFetch = this.options.fetch ?? fetch;
+		const headers: Record<string, string> = { ...this.options.headers };
+		if (this.etag && this.engine.current()) headers["if-none-match"] = this.etag;
+		let res: Response;
+		try {
+			res = await doFetch(this.options.url, {
+				headers,
+				signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+			});
+		} catch (e) {
+			return this.engine.reportFailure(this.name, `download failed: ${(e as Error).message}`);
+		}
+		if (res.status === 304) return undefined;
+		if (res.status !== 200) {
+			return this.engine.reportFailure(this.name, `download failed: HTTP ${res.status}`);
+		}
+		const bytes = new Uint8Array(await res.arrayBuffer());
+		let event: ActivationEvent;
+		try {
+			event = await this.engine.activate(policyBundleFromArchive(bytes), this.name);
+		} catch (e) {
+			return this.engine.reportFailure(this.name, (e as Error).message);
+		}
+		if (event.outcome === "success") {
+			this.etag = res.headers.get("etag") ?? undefined;
+			await this.persist(bytes);
+		}
+		return event;
+	}
+
+	private async persist(bytes: Uint8Array): Promise<void> {
+		const path = this.options.persistPath;
+		if (!path) return;
+		try {
+			await mkdir(dirname(path), { recursive: true });
+			// Write then rename, so a crash never leaves a half-written last-good bundle.
+			await writeFile(`${path}.tmp`, bytes);
+			await rename(`${path}.tmp`, path);
+		} catch {
+			// Persistence is best effort; serving continues without it.
+		}
+	}
+
+	private async loadPersisted(): Promise<ActivationEvent | undefined> {
+		const path = this.options.persistPath as string;
+		let bytes: Uint8Array;
+		try {
+			bytes = new Uint8Array(await readFile(path));
+		} catch {
+			return undefined;
+		}
+		try {
+			return await this.engine.activate(policyBundleFromArchive(bytes), `persisted:${path}`);
+		} catch (e) {
+			return this.engine.reportFailure(`persisted:${path}`, (e as Error).message);
+		}
+	}
+}
