@@ -3,7 +3,7 @@
 // evaluation can interleave with another, so the per-evaluation builtin state is safe.
 
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
-import { EvalError, toEvalError } from "./eval-error.ts";
+import { PolicyEvalError, toEvalError } from "./eval-error.ts";
 import { createHostBuiltins, type HostBuiltinOptions } from "./host-builtins.ts";
 import { normalizeEntrypoint, type PolicyBundle } from "./policy-bundle.ts";
 
@@ -14,7 +14,7 @@ export interface ActivePolicy {
 	/** The base document the bundle carries. */
 	readonly data: unknown;
 	readonly manifest: PolicyBundle["manifest"];
-	/** The result value, or undefined. Throws EvalError when evaluation aborts. */
+	/** The result value, or undefined. Throws PolicyEvalError when evaluation aborts. */
 	evaluate(entrypoint: string, input: unknown): unknown;
 	hasEntrypoint(entrypoint: string): boolean;
 }
@@ -59,7 +59,7 @@ export async function loadActivePolicy(
 		evaluate(entrypoint, input) {
 			const id = byName.get(normalizeEntrypoint(entrypoint));
 			if (id === undefined) {
-				throw new EvalError("undefined_entrypoint", `unknown entrypoint ${entrypoint}`);
+				throw new PolicyEvalError("undefined_entrypoint", `unknown entrypoint ${entrypoint}`);
 			}
 			host.beginEvaluation();
 			let rs: Array<{ result: unknown }>;

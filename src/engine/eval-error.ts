@@ -8,23 +8,26 @@ export type EvalErrorCode =
 	| "eval_internal_error"
 	| "undefined_entrypoint";
 
-export class EvalError extends Error {
+export class PolicyEvalError extends Error {
 	constructor(
 		readonly code: EvalErrorCode,
 		message: string,
 	) {
 		super(message);
-		this.name = "EvalError";
+		this.name = "PolicyEvalError";
 	}
 }
 
-/** Map whatever the SDK or module threw onto an EvalError. */
-export function toEvalError(thrown: unknown): EvalError {
-	if (thrown instanceof EvalError) return thrown;
+/** Map whatever the SDK or module threw onto an PolicyEvalError. */
+export function toEvalError(thrown: unknown): PolicyEvalError {
+	if (thrown instanceof PolicyEvalError) return thrown;
 	if (thrown && typeof thrown === "object" && "code" in thrown && "message" in thrown) {
 		const code = String((thrown as { code: unknown }).code);
 		if (code === "eval_builtin_error") {
-			return new EvalError("eval_builtin_error", String((thrown as { message: unknown }).message));
+			return new PolicyEvalError(
+				"eval_builtin_error",
+				String((thrown as { message: unknown }).message),
+			);
 		}
 	}
 	// opa_abort reaches us as the abort message string.
@@ -34,9 +37,9 @@ export function toEvalError(thrown: unknown): EvalError {
 			: thrown instanceof Error
 				? thrown.message
 				: String((thrown as { message?: unknown })?.message ?? thrown);
-	if (/conflict/i.test(message)) return new EvalError("eval_conflict_error", message);
+	if (/conflict/i.test(message)) return new PolicyEvalError("eval_conflict_error", message);
 	if (/type/i.test(message) && !/internal/i.test(message)) {
-		return new EvalError("eval_type_error", message);
+		return new PolicyEvalError("eval_type_error", message);
 	}
-	return new EvalError("eval_internal_error", message);
+	return new PolicyEvalError("eval_internal_error", message);
 }

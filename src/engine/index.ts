@@ -4,7 +4,7 @@ export type { ActivePolicy, LoadOptions } from "./active-policy.ts";
 export { loadActivePolicy } from "./active-policy.ts";
 export { policyBundleFromArchive } from "./bundle-loading.ts";
 export { type ActivationEvent, type ActivationListener, Engine } from "./engine.ts";
-export { EvalError, type EvalErrorCode } from "./eval-error.ts";
+export { type EvalErrorCode, PolicyEvalError } from "./eval-error.ts";
 export {
 	BuiltinError,
 	createHostBuiltins,
