@@ -1,0 +1,222 @@
+// The Hono app, built from injected parts so the same routes serve Node (src/node.ts) and
+// Workers: nothing here touches the file system or Node-only APIs.
+
+import { type Context, Hono } from "hono";
+import type { Engine } from "../engine/index.ts";
+import { registerAuthzen } from "./authzen.ts";
+import type { GavelConfig } from "./config.ts";
+import type { DecisionCache } from "./decision-cache.ts";
+import type { DecisionLogger } from "./decision-log.ts";
+import { DecisionService } from "./decision-service.ts";
+import { errorResponse, HttpError, readJsonObject } from "./http-errors.ts";
+import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
+import type { Metrics } from "./metrics.ts";
+import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
+
+export interface AppDeps {
+	config: GavelConfig;
+	engine: Engine;
+	verifier: TokenVerifier;
+	metrics: Metrics;
+	logger: DecisionLogger;
+	cache?: DecisionCache;
+	/** The verified mTLS client of this request, when the runtime has one. */
+	peerOf?: (c: Context) => PeerIdentity | undefined;
+}
+
+export interface GavelApp {
+	app: Hono;
+	decisions: DecisionService;
+}
+
+const TOKEN_STATUS_TEXT: Record<TokenFailure, string> = {
+	missing: "no bearer token",
+	malformed: "the token is malformed",
+	too_large: "the token is too large",
+	algorithm_not_allowed: "the token's algorithm is not allowed",
+	unknown_key: "the token's signing key is unknown",
+	bad_signature: "the token's signature is invalid",
+	expired: "the token has expired",
+	not_yet_valid: "the token is not valid yet",
+	too_old: "the token is older than allowed",
+	wrong_issuer: "the token's issuer is not accepted",
+	wrong_audience: "the token's audience is not accepted",
+	missing_claim: "the token lacks a required claim",
+	invalid_claim: "a token claim is invalid",
+	keys_unavailable: "the verification keys could not be fetched",
+};
+
+export function bearerToken(c: Context): string | undefined {
+	const h = c.req.header("authorization");
+	if (!h) return undefined;
+	const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+	return m ? m[1] : "";
+}
+
+export function unauthorized(c: Context, reason: TokenFailure, detail: string): Response {
+	// RFC 6750: no error attribute when no token was sent at all.
+	const challenge =
+		reason === "missing"
+			? 'Bearer realm="gavel"'
+			: `Bearer realm="gavel", error="invalid_token", error_description="${TOKEN_STATUS_TEXT[reason]}"`;
+	c.header("WWW-Authenticate", challenge);
+	return c.json({ code: "unauthorized", reason, message: TOKEN_STATUS_TEXT[reason], detail }, 401);
+}
+
+export function requestInfo(c: Context, headers: readonly string[]): RequestInfo {
+	const url = new URL(c.req.url);
+	return {
+		method: c.req.method,
+		path: url.pathname,
+		host: c.req.header("host") ?? url.host,
+		headers: pickHeaders((n) => c.req.header(n), headers),
+	};
+}
+
+export function createApp(deps: AppDeps): GavelApp {
+	const { config, engine, verifier, metrics } = deps;
+	const decisions = new DecisionService(engine, metrics, deps.logger, deps.cache);
+	engine.onActivation((e) => {
+		metrics.bundleActivation(e.outcome, e.revision);
+		if (e.outcome === "success") deps.cache?.clear();
+	});
+	const app = new Hono();
+	const limits = config.server;
+
+	app.use(async (c, next) => {
+		await next();
+		metrics.httpRequest(c.req.routePath || "unmatched", c.req.method, c.res.status);
+	});
+
+	app.onError((err, c) => {
+		if (err instanceof HttpError) return errorResponse(c, err);
+		return c.json({ code: "internal_error", message: "internal error" }, 500);
+	});
+
+	const bypass = (c: Context) =>
+		c.req.header(config.cache.bypassHeader) !== undefined ||
+		/no-cache/i.test(c.req.header("cache-control") ?? "");
+
+	app.post("/v1/decide", async (c) => {
+		const token = bearerToken(c);
+		const verified = await verifier.verify(token);
+		if (!verified.ok) return unauthorized(c, verified.reason, verified.message);
+		const body = await readJsonObject(c, limits);
+		const policy = body.policy === undefined ? config.policy.default : body.policy;
+		if (typeof policy !== "string" || policy === "") {
+			throw new HttpError(400, "invalid_parameter", "policy must be a non-empty string");
+		}
+		const active = engine.current();
+		if (!active) {
+			// Still a decision (a deny) so it is counted and logged; 503 tells the caller why.
+			const d = decisions.decide(policy, {}, {});
+			return c.json(d, 503);
+		}
+		if (!active.hasEntrypoint(policy)) {
+			throw new HttpError(
+				404,
+				"unknown_policy",
+				`no policy ${policy} in bundle ${active.revision}`,
+			);
+		}
+		const input = buildInput({
+			subject: verified.claims,
+			action: body.action,
+			resource: body.resource,
+			context: body.context,
+			request: requestInfo(c, config.input.headers),
+			peer: deps.peerOf?.(c),
+		});
+		const d = decisions.decide(policy, input, {
+			bypassCache: bypass(c),
+			expiresAt: verified.claims.exp,
+			requestedBy: c.req.header("x-forwarded-for"),
+		});
+		return c.json(d, 200);
+	});
+
+	const callerCheck = (c: Context): Response | undefined => {
+		const mode = config.callerAuth.mode;
+		if (mode === "api-key") {
+			const key = bearerToken(c);
+			if (!key || !config.callerAuth.apiKeys.includes(key)) {
+				c.header("WWW-Authenticate", 'Bearer realm="gavel"');
+				return c.json({ code: "unauthorized", message: "caller credentials required" }, 401);
+			}
+		}
+		if (mode === "mtls" && !deps.peerOf?.(c)) {
+			return c.json({ code: "unauthorized", message: "client certificate required" }, 401);
+		}
+		return undefined;
+	};
+
+	const dataHandler = async (c: Context) => {
+		const denied = callerCheck(c);
+		if (denied) return denied;
+		const path = c.req.path.replace(/^\/v1\/data\/?/, "");
+		let input: unknown;
+		if (c.req.method === "POST") {
+			const body = await readJsonObject(c, limits);
+			input = body.input;
+		} else {
+			const q = c.req.query("input");
+			if (q !== undefined) {
+				try {
+					input = JSON.parse(q);
+				} catch {
+					throw new HttpError(400, "invalid_parameter", "input query parameter is not JSON");
+				}
+			}
+		}
+		let out: ReturnType<DecisionService["query"]>;
+		try {
+			out = decisions.query(path, input, c.req.header("x-forwarded-for"));
+		} catch (e) {
+			const err = e as { code?: string; message?: string; decision_id?: string };
+			return c.json(
+				{ code: err.code ?? "internal_error", message: err.message, decision_id: err.decision_id },
+				500,
+			);
+		}
+		if ("error" in out) {
+			throw new HttpError(503, "no_bundle", "no policy bundle is active");
+		}
+		const response: Record<string, unknown> = { decision_id: out.decision_id };
+		if (out.result !== undefined) response.result = out.result;
+		if (c.req.query("metrics") !== undefined) response.metrics = {};
+		const pretty = c.req.query("pretty");
+		if (pretty !== undefined && pretty !== "false") {
+			c.header("content-type", "application/json");
+			return c.body(`${JSON.stringify(response, null, 2)}\n`, 200);
+		}
+		return c.json(response, 200);
+	};
+	app.on(["GET", "POST"], "/v1/data", dataHandler);
+	app.on(["GET", "POST"], "/v1/data/*", dataHandler);
+
+	registerAuthzen(app, { config, decisions, engine, callerCheck, peerOf: deps.peerOf });
+
+	app.get("/health", (c) => {
+		const active = engine.current();
+		if (!active) return c.json({ code: "unhealthy", message: "no policy bundle is active" }, 503);
+		return c.json(
+			c.req.query("bundles") !== undefined
+				? { bundles: { gavel: { revision: active.revision } } }
+				: {},
+			200,
+		);
+	});
+	app.get("/ready", (c) =>
+		engine.current() ? c.json({ ready: true }, 200) : c.json({ ready: false }, 503),
+	);
+	app.get("/metrics", async (c) => {
+		const { contentType, body } = await metrics.render();
+		c.header("content-type", contentType);
+		return c.body(body, 200);
+	});
+	app.notFound((c) =>
+		c.json({ code: "not_found", message: `no route ${c.req.method} ${c.req.path}` }, 404),
+	);
+
+	return { app, decisions };
+}

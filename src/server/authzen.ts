@@ -1,0 +1,192 @@
+// AuthZEN Authorization API 1.0: single and batch access evaluation, and PDP discovery.
+// Subjects, actions and resources come in the body (the caller is the enforcement point,
+// authenticated by callerAuth); the policy sees them in Gavel's usual input shape.
+
+import type { Context, Hono } from "hono";
+import type { Engine } from "../engine/index.ts";
+import type { GavelConfig } from "./config.ts";
+import type { Decision, DecisionService } from "./decision-service.ts";
+import { HttpError, readJsonObject } from "./http-errors.ts";
+import { buildInput, type PeerIdentity, pickHeaders } from "./input.ts";
+
+type Json = Record<string, unknown>;
+
+interface AuthzenDeps {
+	config: GavelConfig;
+	decisions: DecisionService;
+	engine: Engine;
+	callerCheck: (c: Context) => Response | undefined;
+	peerOf?: (c: Context) => PeerIdentity | undefined;
+}
+
+const isObject = (v: unknown): v is Json =>
+	typeof v === "object" && v !== null && !Array.isArray(v);
+
+class InvalidRequest extends Error {}
+
+/** Check one entity: an object with the named string fields. Returns it, or throws. */
+function entity(value: unknown, field: string, required: string[]): Json {
+	if (value === undefined) throw new InvalidRequest(`${field} is required`);
+	if (!isObject(value)) throw new InvalidRequest(`${field} must be an object`);
+	for (const k of required) {
+		if (value[k] === undefined) throw new InvalidRequest(`${field}.${k} is required`);
+		if (typeof value[k] !== "string") throw new InvalidRequest(`${field}.${k} must be a string`);
+	}
+	if (value.properties !== undefined && !isObject(value.properties)) {
+		throw new InvalidRequest(`${field}.properties must be an object`);
+	}
+	return value;
+}
+
+function validTuple(body: Json): { subject: Json; action: Json; resource: Json; context?: Json } {
+	const subject = entity(body.subject, "subject", ["type", "id"]);
+	const action = entity(body.action, "action", ["name"]);
+	const resource = entity(body.resource, "resource", ["type", "id"]);
+	if (body.context !== undefined && !isObject(body.context)) {
+		throw new InvalidRequest("context must be an object");
+	}
+	return { subject, action, resource, context: body.context as Json | undefined };
+}
+
+/**
+ * A batch item replaces a top-level default entity as a whole, but falls back to the
+ * default's required identifiers it lacks (the certification's entity-level merging).
+ */
+function mergeEntity(def: unknown, item: unknown, ids: string[]): unknown {
+	if (item === undefined) return def;
+	if (!isObject(item) || !isObject(def)) return item;
+	const out: Json = { ...item };
+	for (const k of ids) if (out[k] === undefined && def[k] !== undefined) out[k] = def[k];
+	return out;
+}
+
+export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
+	const { config, decisions, engine } = deps;
+
+	const read = async (c: Context): Promise<Json> => {
+		try {
+			const body = await readJsonObject(c, config.server);
+			if (Object.keys(body).length === 0) throw new InvalidRequest("request body is empty");
+			return body;
+		} catch (e) {
+			// AuthZEN asks for 400 on any unusable body, including the wrong content type.
+			if (e instanceof HttpError && e.status === 415) throw new InvalidRequest(e.message);
+			throw e;
+		}
+	};
+
+	const evaluate = (c: Context, t: ReturnType<typeof validTuple>): Decision =>
+		decisions.decide(
+			config.authzen.policy,
+			buildInput({
+				subject: t.subject,
+				action: t.action,
+				resource: t.resource,
+				context: t.context,
+				request: {
+					method: c.req.method,
+					path: c.req.path,
+					host: c.req.header("host") ?? "",
+					headers: pickHeaders((n) => c.req.header(n), config.input.headers),
+				},
+				peer: deps.peerOf?.(c),
+			}),
+			{ requestedBy: c.req.header("x-forwarded-for") },
+		);
+
+	const response = (d: Decision): Json => {
+		const out: Json = { decision: d.allow };
+		const context: Json = {};
+		if (d.reasons !== undefined) context.reasons = d.reasons;
+		if (d.obligations !== undefined) context.obligations = d.obligations;
+		if (d.error) context.error = d.error;
+		if (Object.keys(context).length > 0) out.context = context;
+		return out;
+	};
+
+	const guard = (handler: (c: Context) => Promise<Response>) => async (c: Context) => {
+		const requestId = c.req.header("x-request-id");
+		if (requestId !== undefined) c.header("X-Request-ID", requestId);
+		const denied = deps.callerCheck(c);
+		if (denied) return denied;
+		try {
+			return await handler(c);
+		} catch (e) {
+			if (e instanceof InvalidRequest)
+				return c.json({ code: "bad_request", message: e.message }, 400);
+			throw e;
+		}
+	};
+
+	const single = async (c: Context) => {
+		const t = validTuple(await read(c));
+		if (!engine.current()) throw new HttpError(503, "no_bundle", "no policy bundle is active");
+		return c.json(response(evaluate(c, t)), 200);
+	};
+
+	app.post("/access/v1/evaluation", guard(single));
+
+	app.post(
+		"/access/v1/evaluations",
+		guard(async (c) => {
+			const body = await read(c);
+			const items = body.evaluations;
+			if (items === undefined || (Array.isArray(items) && items.length === 0)) {
+				// Without evaluations the batch endpoint answers like the single one.
+				const t = validTuple(body);
+				if (!engine.current()) throw new HttpError(503, "no_bundle", "no policy bundle is active");
+				return c.json(response(evaluate(c, t)), 200);
+			}
+			if (!Array.isArray(items)) throw new InvalidRequest("evaluations must be an array");
+			const options = body.options;
+			if (options !== undefined && !isObject(options))
+				throw new InvalidRequest("options must be an object");
+			const semantic = (options as Json | undefined)?.evaluations_semantic ?? "execute_all";
+			if (
+				!["execute_all", "deny_on_first_deny", "permit_on_first_permit"].includes(
+					semantic as string,
+				)
+			) {
+				throw new InvalidRequest(`unknown evaluations_semantic ${String(semantic)}`);
+			}
+			if (!engine.current()) throw new HttpError(503, "no_bundle", "no policy bundle is active");
+			const results: Json[] = [];
+			for (const raw of items) {
+				const item = isObject(raw) ? raw : {};
+				let out: Json;
+				try {
+					const t = validTuple({
+						subject: mergeEntity(body.subject, item.subject, ["type", "id"]),
+						action: mergeEntity(body.action, item.action, ["name"]),
+						resource: mergeEntity(body.resource, item.resource, ["type", "id"]),
+						context: item.context ?? body.context,
+					});
+					out = response(evaluate(c, t));
+				} catch (e) {
+					if (!(e instanceof InvalidRequest)) throw e;
+					// An item that cannot be evaluated is a deny, reported in its context.
+					out = {
+						decision: false,
+						context: { error: { code: "bad_request", message: e.message } },
+					};
+				}
+				results.push(out);
+				if (semantic === "deny_on_first_deny" && out.decision === false) break;
+				if (semantic === "permit_on_first_permit" && out.decision === true) break;
+			}
+			return c.json({ evaluations: results }, 200);
+		}),
+	);
+
+	app.get("/.well-known/authzen-configuration", (c) => {
+		const base = (config.authzen.baseUrl ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+		return c.json(
+			{
+				policy_decision_point: base,
+				access_evaluation_endpoint: `${base}/access/v1/evaluation`,
+				access_evaluations_endpoint: `${base}/access/v1/evaluations`,
+			},
+			200,
+		);
+	});
+}

@@ -1,0 +1,293 @@
+// Gavel's configuration: one document (from a YAML/JSON file plus GAVEL_* overrides, see
+// config-file.ts), validated up front so a bad field stops start-up with its name, instead
+// of surfacing later as a confusing deny. Pure: no file system, so Workers can use it too.
+
+export interface TlsConfig {
+	cert: string; // PEM file path
+	key: string;
+	/** CA bundle for client certificates; with requireClientCert this is mTLS. */
+	ca?: string;
+	requireClientCert: boolean;
+}
+
+export interface AuthConfig {
+	jwksUrl?: string;
+	jwksFile?: string;
+	/** PEM public keys (file paths), for deployments without a JWKS. */
+	publicKeyFiles: string[];
+	/** Pinned: the token's own "alg" is only accepted if listed here. */
+	algorithms: string[];
+	issuer?: string[];
+	audience?: string[];
+	clockToleranceSeconds: number;
+	requiredClaims: string[];
+	maxTokenAgeSeconds?: number;
+	maxTokenBytes: number;
+	/** Minimum time between JWKS refetches triggered by unknown kids (bounds refresh storms). */
+	jwksCooldownSeconds: number;
+	jwksCacheMaxAgeSeconds: number;
+}
+
+export interface CallerAuthConfig {
+	/** How enforcement points authenticate on AuthZEN and the Data API. */
+	mode: "none" | "api-key" | "mtls";
+	apiKeys: string[];
+}
+
+export interface GavelConfig {
+	server: {
+		host: string;
+		port: number;
+		bodyLimitBytes: number;
+		maxJsonDepth: number;
+		tls?: TlsConfig;
+		shutdownGraceSeconds: number;
+	};
+	policy: {
+		/** Entrypoint used by /v1/decide when the body names none ("example/allow"). */
+		default: string;
+	};
+	bundle: {
+		path?: string;
+		url?: string;
+		watch: boolean;
+		minDelaySeconds: number;
+		maxDelaySeconds: number;
+		persistPath?: string;
+	};
+	auth: AuthConfig;
+	callerAuth: CallerAuthConfig;
+	authzen: {
+		/** Entrypoint that answers AuthZEN evaluations. */
+		policy: string;
+		/** Public base URL for discovery; default: derived from the request. */
+		baseUrl?: string;
+	};
+	cache: {
+		enabled: boolean;
+		maxEntries: number;
+		maxBytes: number;
+		ttlSeconds: number;
+		/** Request header that skips the cache ("Cache-Control: no-cache" also does). */
+		bypassHeader: string;
+	};
+	decisionLog: {
+		enabled: boolean;
+		/** JSON pointers into the log entry to erase, like OPA's system.log.mask: "/input/subject/email". */
+		mask: string[];
+	};
+	input: {
+		/** Request headers copied into input.request.headers (lower-case names). */
+		headers: string[];
+	};
+	/** Development identity: local key pair, JWKS on loopback, `gavel token`. */
+	dev: boolean;
+	/** Folder for dev keys and persisted bundles. */
+	stateDir: string;
+}
+
+export const DEFAULT_CONFIG: GavelConfig = {
+	server: {
+		host: "127.0.0.1",
+		port: 8181,
+		bodyLimitBytes: 1024 * 1024,
+		maxJsonDepth: 64,
+		shutdownGraceSeconds: 10,
+	},
+	policy: { default: "example/allow" },
+	bundle: { watch: true, minDelaySeconds: 60, maxDelaySeconds: 120 },
+	auth: {
+		publicKeyFiles: [],
+		algorithms: ["RS256", "ES256"],
+		clockToleranceSeconds: 30,
+		requiredClaims: ["sub", "exp"],
+		maxTokenBytes: 8192,
+		jwksCooldownSeconds: 30,
+		jwksCacheMaxAgeSeconds: 600,
+	},
+	callerAuth: { mode: "none", apiKeys: [] },
+	authzen: { policy: "authzen/allow" },
+	cache: {
+		enabled: true,
+		maxEntries: 10_000,
+		maxBytes: 32 * 1024 * 1024,
+		ttlSeconds: 60,
+		bypassHeader: "x-gavel-no-cache",
+	},
+	decisionLog: { enabled: true, mask: [] },
+	input: { headers: ["user-agent", "x-request-id"] },
+	dev: false,
+	stateDir: ".gavel",
+};
+
+export class ConfigError extends Error {
+	constructor(readonly problems: string[]) {
+		super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+		this.name = "ConfigError";
+	}
+}
+
+type Json = Record<string, unknown>;
+const ALGORITHMS = new Set([
+	"RS256",
+	"RS384",
+	"RS512",
+	"PS256",
+	"PS384",
+	"PS512",
+	"ES256",
+	"ES384",
+	"ES512",
+	"EdDSA",
+	"Ed25519",
+]);
+
+function isObject(v: unknown): v is Json {
+	return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge of plain objects; arrays and scalars replace. */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+	if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
+	const out: Json = { ...base };
+	for (const [k, v] of Object.entries(over)) out[k] = mergeConfig(base[k], v);
+	return out;
+}
+
+/** Validate a partial config merged over the defaults. Throws ConfigError naming every bad field. */
+export function validateConfig(raw: unknown): GavelConfig {
+	if (raw !== undefined && !isObject(raw)) throw new ConfigError(["(root): must be an object"]);
+	const problems: string[] = [];
+	const merged = mergeConfig(DEFAULT_CONFIG, raw ?? {}) as Json;
+	const known: Record<string, unknown> = DEFAULT_CONFIG as unknown as Record<string, unknown>;
+	// Unknown keys are typos far more often than intent; name them.
+	const walkUnknown = (value: Json, shape: Json, path: string) => {
+		for (const [k, v] of Object.entries(value)) {
+			const p = path ? `${path}.${k}` : k;
+			if (!(k in shape) && !OPTIONAL_KEYS.has(p)) problems.push(`${p}: unknown field`);
+			else if (isObject(v) && isObject(shape[k])) walkUnknown(v, shape[k] as Json, p);
+		}
+	};
+	if (raw) walkUnknown(raw as Json, known, "");
+
+	const get = (path: string): unknown =>
+		path.split(".").reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), merged);
+	const num = (path: string, min: number, max = Number.MAX_SAFE_INTEGER) => {
+		const v = get(path);
+		if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) {
+			problems.push(`${path}: must be a number from ${min} to ${max}`);
+		}
+	};
+	const bool = (path: string) => {
+		if (typeof get(path) !== "boolean") problems.push(`${path}: must be true or false`);
+	};
+	const str = (path: string, optional = false) => {
+		const v = get(path);
+		if (optional && v === undefined) return;
+		if (typeof v !== "string" || v === "") problems.push(`${path}: must be a non-empty string`);
+	};
+	const strList = (path: string) => {
+		const v = get(path);
+		if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
+			problems.push(`${path}: must be a list of strings`);
+		}
+	};
+	str("server.host");
+	num("server.port", 0, 65535);
+	num("server.bodyLimitBytes", 1);
+	num("server.maxJsonDepth", 1, 10_000);
+	num("server.shutdownGraceSeconds", 0);
+	if (get("server.tls") !== undefined) {
+		str("server.tls.cert");
+		str("server.tls.key");
+		str("server.tls.ca", true);
+		const rcc = get("server.tls.requireClientCert");
+		if (rcc === undefined)
+			(merged.server as Json).tls = { ...(get("server.tls") as Json), requireClientCert: false };
+		else bool("server.tls.requireClientCert");
+		if (rcc === true && get("server.tls.ca") === undefined) {
+			problems.push("server.tls.ca: required when requireClientCert is true");
+		}
+	}
+	str("policy.default");
+	str("bundle.path", true);
+	str("bundle.url", true);
+	str("bundle.persistPath", true);
+	bool("bundle.watch");
+	num("bundle.minDelaySeconds", 1);
+	num("bundle.maxDelaySeconds", 1);
+	str("auth.jwksUrl", true);
+	str("auth.jwksFile", true);
+	strList("auth.publicKeyFiles");
+	strList("auth.algorithms");
+	strList("auth.requiredClaims");
+	for (const a of (get("auth.algorithms") as string[] | undefined) ?? []) {
+		if (!ALGORITHMS.has(a)) {
+			problems.push(
+				`auth.algorithms: "${a}" is not an allowed asymmetric algorithm (${[...ALGORITHMS].join(", ")})`,
+			);
+		}
+	}
+	for (const key of ["auth.issuer", "auth.audience"]) {
+		const v = get(key);
+		if (typeof v === "string") setPath(merged, key, [v]);
+		else if (v !== undefined) strList(key);
+	}
+	num("auth.clockToleranceSeconds", 0, 3600);
+	if (get("auth.maxTokenAgeSeconds") !== undefined) num("auth.maxTokenAgeSeconds", 1);
+	num("auth.maxTokenBytes", 64);
+	num("auth.jwksCooldownSeconds", 0);
+	num("auth.jwksCacheMaxAgeSeconds", 0);
+	const mode = get("callerAuth.mode");
+	if (mode !== "none" && mode !== "api-key" && mode !== "mtls") {
+		problems.push('callerAuth.mode: must be "none", "api-key" or "mtls"');
+	}
+	strList("callerAuth.apiKeys");
+	str("authzen.policy");
+	str("authzen.baseUrl", true);
+	if (mode === "api-key" && (get("callerAuth.apiKeys") as unknown[]).length === 0) {
+		problems.push("callerAuth.apiKeys: needs at least one key when mode is api-key");
+	}
+	if (mode === "mtls" && get("server.tls.requireClientCert") !== true) {
+		problems.push("callerAuth.mode: mtls needs server.tls.requireClientCert");
+	}
+	bool("cache.enabled");
+	num("cache.maxEntries", 1);
+	num("cache.maxBytes", 1024);
+	num("cache.ttlSeconds", 0);
+	str("cache.bypassHeader");
+	bool("decisionLog.enabled");
+	strList("decisionLog.mask");
+	for (const m of (get("decisionLog.mask") as string[] | undefined) ?? []) {
+		if (!m.startsWith("/"))
+			problems.push(`decisionLog.mask: "${m}" must be a JSON pointer starting with /`);
+	}
+	strList("input.headers");
+	bool("dev");
+	str("stateDir");
+	if (problems.length > 0) throw new ConfigError(problems);
+	const cfg = merged as unknown as GavelConfig;
+	cfg.input.headers = cfg.input.headers.map((h) => h.toLowerCase());
+	cfg.cache.bypassHeader = cfg.cache.bypassHeader.toLowerCase();
+	return cfg;
+}
+
+const OPTIONAL_KEYS = new Set([
+	"server.tls",
+	"bundle.path",
+	"bundle.url",
+	"bundle.persistPath",
+	"auth.jwksUrl",
+	"auth.jwksFile",
+	"auth.issuer",
+	"auth.audience",
+	"auth.maxTokenAgeSeconds",
+	"authzen.baseUrl",
+]);
+
+function setPath(obj: Json, path: string, value: unknown): void {
+	const keys = path.split(".");
+	let o = obj;
+	for (const k of keys.slice(0, -1)) o = o[k] as Json;
+	o[keys[keys.length - 1]] = value;
+}

@@ -1,0 +1,223 @@
+// The decision itself, shared by every route: evaluate (or answer from cache), interpret the
+// policy's result, count it and log it. Fail closed: no bundle, an evaluation error, an
+// undefined result or a result of the wrong shape are all a deny with `error` set, never a
+// thrown exception reaching HTTP.
+
+import type { Engine } from "../engine/index.ts";
+import type { DecisionCache } from "./decision-cache.ts";
+import type { DecisionLogger } from "./decision-log.ts";
+import type { DecisionOutcome, Metrics } from "./metrics.ts";
+
+export interface Decision {
+	decision_id: string;
+	allow: boolean;
+	reasons?: unknown;
+	obligations?: unknown;
+	policy: string;
+	revision: string | null;
+	cached: boolean;
+	error?: { code: string; message: string };
+}
+
+export interface DecideOptions {
+	bypassCache?: boolean;
+	/** The subject token's exp (seconds): cache entries never outlive it. */
+	expiresAt?: number;
+	requestedBy?: string;
+}
+
+export interface RawResult {
+	decision_id: string;
+	/** undefined when the document is undefined. */
+	result: unknown;
+	revision: string;
+}
+
+export type NoBundle = { error: "no_bundle" };
+export type UnknownPolicy = { error: "unknown_policy" };
+
+function newId(): string {
+	return crypto.randomUUID();
+}
+
+/** A boolean, or an object with a boolean `allow` (and optional reasons / obligations). */
+export function interpret(
+	result: unknown,
+): { allow: boolean; reasons?: unknown; obligations?: unknown } | { error: string } {
+	if (typeof result === "boolean") return { allow: result };
+	if (result === undefined) return { error: "policy result is undefined" };
+	if (result !== null && typeof result === "object" && !Array.isArray(result)) {
+		const r = result as Record<string, unknown>;
+		if (typeof r.allow === "boolean") {
+			const out: { allow: boolean; reasons?: unknown; obligations?: unknown } = { allow: r.allow };
+			if (r.reasons !== undefined) out.reasons = r.reasons;
+			if (r.obligations !== undefined) out.obligations = r.obligations;
+			return out;
+		}
+	}
+	return { error: "policy result is neither a boolean nor an object with a boolean allow" };
+}
+
+export class DecisionService {
+	constructor(
+		private readonly engine: Engine,
+		private readonly metrics: Metrics,
+		private readonly logger: DecisionLogger,
+		private readonly cache: DecisionCache | undefined,
+		private readonly now: () => number = () => performance.now(),
+	) {}
+
+	/** Gavel's decision (allow + reasons + obligations); always returns, never throws. */
+	decide(policy: string, input: unknown, options: DecideOptions = {}): Decision {
+		const started = this.now();
+		const id = newId();
+		const active = this.engine.current();
+		const finish = (d: Decision, outcome: DecisionOutcome, result?: unknown): Decision => {
+			const seconds = (this.now() - started) / 1000;
+			this.metrics.decision(policy, outcome, seconds);
+			this.logger.log({
+				decision_id: id,
+				timestamp: new Date().toISOString(),
+				path: policy,
+				input,
+				result,
+				bundles: active ? { gavel: { revision: active.revision } } : undefined,
+				requested_by: options.requestedBy,
+				error: d.error,
+				cached: d.cached,
+				metrics: { timer_server_handler_ns: Math.round(seconds * 1e9) },
+			});
+			return d;
+		};
+		const deny = (code: string, message: string, revision: string | null): Decision =>
+			finish(
+				{
+					decision_id: id,
+					allow: false,
+					policy,
+					revision,
+					cached: false,
+					error: { code, message },
+				},
+				"error",
+			);
+		if (!active) return deny("no_bundle", "no policy bundle is active", null);
+		if (!active.hasEntrypoint(policy)) {
+			return deny(
+				"unknown_policy",
+				`no entrypoint ${policy} in the active bundle`,
+				active.revision,
+			);
+		}
+		let result: unknown;
+		let cached = false;
+		const key = this.cache?.key(active.revision, policy, input);
+		const hit = key !== undefined && !options.bypassCache ? this.cache?.get(key) : undefined;
+		if (hit) {
+			result = hit.result;
+			cached = true;
+		} else {
+			try {
+				result = active.evaluate(policy, input);
+			} catch (e) {
+				const err = e as { code?: string; message?: string };
+				return deny(err.code ?? "eval_internal_error", err.message ?? String(e), active.revision);
+			}
+		}
+		if (this.cache && !options.bypassCache) this.metrics.cache(cached);
+		const meaning = interpret(result);
+		if ("error" in meaning) {
+			const code = result === undefined ? "undefined_result" : "unexpected_result";
+			return deny(code, meaning.error, active.revision);
+		}
+		// Only well-formed results are cached: an error should be retried, not remembered.
+		if (!cached && key !== undefined && this.cache && !options.bypassCache) {
+			this.cache.set(key, { result, revision: active.revision }, options.expiresAt);
+		}
+		const d: Decision = {
+			decision_id: id,
+			allow: meaning.allow,
+			...(meaning.reasons !== undefined ? { reasons: meaning.reasons } : {}),
+			...(meaning.obligations !== undefined ? { obligations: meaning.obligations } : {}),
+			policy,
+			revision: active.revision,
+			cached,
+		};
+		return finish(d, meaning.allow ? "allow" : "deny", result);
+	}
+
+	/**
+	 * OPA Data API semantics: the document at a path. An entrypoint is evaluated; a path into
+	 * the base data is looked up; a prefix of entrypoints is assembled from those below it.
+	 */
+	query(path: string, input: unknown, requestedBy?: string): RawResult | NoBundle | UnknownPolicy {
+		const started = this.now();
+		const active = this.engine.current();
+		if (!active) return { error: "no_bundle" };
+		const id = newId();
+		const norm = path.replace(/^\/+|\/+$/g, "");
+		let result: unknown;
+		let outcome: DecisionOutcome = "allow";
+		let error: { code: string; message: string } | undefined;
+		try {
+			result = this.document(norm, input);
+		} catch (e) {
+			const err = e as { code?: string; message?: string };
+			error = { code: err.code ?? "eval_internal_error", message: err.message ?? String(e) };
+			outcome = "error";
+		}
+		if (!error) {
+			const m = interpret(result);
+			outcome =
+				"error" in m ? (result === undefined ? "deny" : "allow") : m.allow ? "allow" : "deny";
+		}
+		const seconds = (this.now() - started) / 1000;
+		this.metrics.decision(norm || "data", outcome, seconds);
+		this.logger.log({
+			decision_id: id,
+			timestamp: new Date().toISOString(),
+			path: norm,
+			input,
+			result,
+			bundles: { gavel: { revision: active.revision } },
+			requested_by: requestedBy,
+			error,
+			metrics: { timer_server_handler_ns: Math.round(seconds * 1e9) },
+		});
+		if (error) throw Object.assign(new Error(error.message), { code: error.code, decision_id: id });
+		return { decision_id: id, result, revision: active.revision };
+	}
+
+	private document(path: string, input: unknown): unknown {
+		const active = this.engine.current();
+		if (!active) return undefined;
+		if (path !== "" && active.hasEntrypoint(path)) return active.evaluate(path, input);
+		const segs = path === "" ? [] : path.split("/");
+		let base: unknown = active.data;
+		for (const s of segs) {
+			base =
+				base !== null && typeof base === "object" && !Array.isArray(base)
+					? (base as Record<string, unknown>)[s]
+					: undefined;
+		}
+		const prefix = path === "" ? "" : `${path}/`;
+		const below = active.entrypoints.filter((e) => e.startsWith(prefix));
+		if (below.length === 0) return base;
+		const out: Record<string, unknown> =
+			base !== null && typeof base === "object" && !Array.isArray(base)
+				? structuredClone(base as Record<string, unknown>)
+				: {};
+		for (const ep of below) {
+			const value = active.evaluate(ep, input);
+			if (value === undefined) continue;
+			const keys = ep.slice(prefix.length).split("/");
+			let node = out;
+			for (const k of keys.slice(0, -1)) {
+				if (node[k] === null || typeof node[k] !== "object") node[k] = {};
+				node = node[k] as Record<string, unknown>;
+			}
+			node[keys[keys.length - 1]] = value;
+		}
+		return out;
+	}
+}

@@ -1,0 +1,59 @@
+// Request-body handling shared by the routes, with OPA-shaped JSON errors ({code, message}):
+// 415 for a non-JSON content type, 413 over the size limit, 400 for malformed or too deeply
+// nested JSON.
+
+import type { Context } from "hono";
+import { jsonDepth } from "./canonical-json.ts";
+
+export class HttpError extends Error {
+	constructor(
+		readonly status: 400 | 401 | 403 | 404 | 413 | 415 | 503,
+		readonly code: string,
+		message: string,
+		readonly extra: Record<string, unknown> = {},
+	) {
+		super(message);
+	}
+}
+
+export function errorResponse(c: Context, e: HttpError): Response {
+	return c.json({ code: e.code, message: e.message, ...e.extra }, e.status);
+}
+
+export interface BodyLimits {
+	bodyLimitBytes: number;
+	maxJsonDepth: number;
+}
+
+/** Read a JSON object body. An empty body reads as {} (every field is optional). */
+export async function readJsonObject(
+	c: Context,
+	limits: BodyLimits,
+): Promise<Record<string, unknown>> {
+	const declared = Number(c.req.header("content-length") ?? "0");
+	if (declared > limits.bodyLimitBytes) {
+		throw new HttpError(413, "request_too_large", `body exceeds ${limits.bodyLimitBytes} bytes`);
+	}
+	const buf = await c.req.arrayBuffer();
+	if (buf.byteLength > limits.bodyLimitBytes) {
+		throw new HttpError(413, "request_too_large", `body exceeds ${limits.bodyLimitBytes} bytes`);
+	}
+	if (buf.byteLength === 0) return {};
+	const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
+	if (type !== "application/json" && !type.endsWith("+json")) {
+		throw new HttpError(415, "unsupported_media_type", "content type must be application/json");
+	}
+	let value: unknown;
+	try {
+		value = JSON.parse(new TextDecoder().decode(buf));
+	} catch (e) {
+		throw new HttpError(400, "invalid_parameter", `malformed JSON: ${(e as Error).message}`);
+	}
+	if (value === null || typeof value !== "object" || Array.isArray(value)) {
+		throw new HttpError(400, "invalid_parameter", "body must be a JSON object");
+	}
+	if (jsonDepth(value, limits.maxJsonDepth) > limits.maxJsonDepth) {
+		throw new HttpError(400, "invalid_parameter", `JSON nested deeper than ${limits.maxJsonDepth}`);
+	}
+	return value as Record<string, unknown>;
+}

@@ -1,0 +1,59 @@
+// The one input shape every route gives the policy:
+//   { subject, action, resource, context, request: {method, path, host, headers}, peer }
+// subject is the verified token's claims (or the AuthZEN subject), request carries only
+// allow-listed headers (never Authorization), peer is the verified mTLS client.
+
+export interface PeerIdentity {
+	subject: string;
+	/** SAN URIs, e.g. SPIFFE IDs. */
+	uris: string[];
+	dns: string[];
+	fingerprint256: string;
+	issuer: string;
+}
+
+export interface RequestInfo {
+	method: string;
+	path: string;
+	host: string;
+	headers: Record<string, string>;
+}
+
+export interface PolicyInput {
+	subject?: unknown;
+	action?: unknown;
+	resource?: unknown;
+	context?: unknown;
+	request: RequestInfo;
+	peer?: PeerIdentity;
+}
+
+export function pickHeaders(
+	get: (name: string) => string | undefined,
+	allow: readonly string[],
+): Record<string, string> {
+	const out: Record<string, string> = {};
+	for (const name of allow) {
+		if (name === "authorization" || name === "cookie") continue;
+		const v = get(name);
+		if (v !== undefined) out[name] = v;
+	}
+	return out;
+}
+
+export function buildInput(parts: {
+	subject?: unknown;
+	action?: unknown;
+	resource?: unknown;
+	context?: unknown;
+	request: RequestInfo;
+	peer?: PeerIdentity;
+}): PolicyInput {
+	const input: PolicyInput = { request: parts.request };
+	if (parts.subject !== undefined) input.subject = parts.subject;
+	if (parts.action !== undefined) input.action = parts.action;
+	if (parts.resource !== undefined) input.resource = parts.resource;
+	if (parts.context !== undefined) input.context = parts.context;
+	if (parts.peer !== undefined) input.peer = parts.peer;
+	return input;
+}

@@ -1,0 +1,184 @@
+// Verifies the subject's bearer JWT with jose before any policy runs. Algorithms come from
+// config, never from the token (which is what defeats `alg: none` and the HS256-with-the-
+// RSA-public-key trick). Verified claims are cached by the token's hash until it expires,
+// so a busy caller pays for one signature check per token, not per request.
+
+import {
+	createLocalJWKSet,
+	createRemoteJWKSet,
+	type JWTPayload,
+	type JWTVerifyGetKey,
+	jwtVerify,
+	type KeyObject,
+} from "jose";
+import { LRUCache } from "lru-cache";
+import type { AuthConfig } from "./config.ts";
+
+export type TokenFailure =
+	| "missing"
+	| "malformed"
+	| "too_large"
+	| "algorithm_not_allowed"
+	| "unknown_key"
+	| "bad_signature"
+	| "expired"
+	| "not_yet_valid"
+	| "too_old"
+	| "wrong_issuer"
+	| "wrong_audience"
+	| "missing_claim"
+	| "invalid_claim"
+	| "keys_unavailable";
+
+export type TokenResult =
+	| { ok: true; claims: JWTPayload; cached: boolean }
+	| { ok: false; reason: TokenFailure; message: string };
+
+export interface TokenVerifier {
+	verify(token: string | undefined): Promise<TokenResult>;
+}
+
+/** Where the verification keys come from; built from AuthConfig by the runtime's wiring. */
+export type KeySource = JWTVerifyGetKey | KeyObject | Uint8Array;
+
+export function remoteKeySource(url: string, auth: AuthConfig): JWTVerifyGetKey {
+	return createRemoteJWKSet(new URL(url), {
+		cooldownDuration: auth.jwksCooldownSeconds * 1000,
+		cacheMaxAge: auth.jwksCacheMaxAgeSeconds * 1000,
+	});
+}
+
+export function localKeySource(jwks: { keys: unknown[] }): JWTVerifyGetKey {
+	return createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
+}
+
+interface Cached {
+	claims: JWTPayload;
+}
+
+async function sha256Hex(s: string): Promise<string> {
+	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
+	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export interface VerifierHooks {
+	/** Counted by outcome ("valid" or a TokenFailure) in metrics. */
+	onResult?(outcome: string): void;
+	now?(): number; // ms
+}
+
+export function createTokenVerifier(
+	auth: AuthConfig,
+	keys: KeySource | KeySource[],
+	hooks: VerifierHooks = {},
+): TokenVerifier {
+	const sources = Array.isArray(keys) ? keys : [keys];
+	const now = hooks.now ?? Date.now;
+	const cache = new LRUCache<string, Cached>({ max: 10_000, ttlAutopurge: false });
+
+	const verifyOnce = async (token: string, key: KeySource): Promise<JWTPayload> => {
+		const options = {
+			algorithms: auth.algorithms,
+			issuer: auth.issuer,
+			audience: auth.audience,
+			clockTolerance: auth.clockToleranceSeconds,
+			requiredClaims: auth.requiredClaims,
+			maxTokenAge: auth.maxTokenAgeSeconds,
+			currentDate: new Date(now()),
+		};
+		const result =
+			typeof key === "function"
+				? await jwtVerify(token, key, options)
+				: await jwtVerify(token, key as KeyObject, options);
+		return result.payload;
+	};
+
+	const finish = (r: TokenResult): TokenResult => {
+		hooks.onResult?.(r.ok ? "valid" : r.reason);
+		return r;
+	};
+
+	return {
+		async verify(token) {
+			if (!token) return finish({ ok: false, reason: "missing", message: "no bearer token" });
+			if (token.length > auth.maxTokenBytes) {
+				return finish({
+					ok: false,
+					reason: "too_large",
+					message: `token exceeds ${auth.maxTokenBytes} bytes`,
+				});
+			}
+			const hash = await sha256Hex(token);
+			const hit = cache.get(hash);
+			if (hit) {
+				// A cached token is still re-checked against the clock: the cache TTL is a bound,
+				// not the authority on expiry.
+				const exp = hit.claims.exp;
+				if (exp === undefined || exp + auth.clockToleranceSeconds > now() / 1000) {
+					return finish({ ok: true, claims: hit.claims, cached: true });
+				}
+				cache.delete(hash);
+			}
+			let lastError: unknown;
+			for (const key of sources) {
+				try {
+					const claims = await verifyOnce(token, key);
+					const ttl =
+						claims.exp !== undefined
+							? Math.max(0, (claims.exp + auth.clockToleranceSeconds) * 1000 - now())
+							: 60_000;
+					if (ttl > 0) cache.set(hash, { claims }, { ttl });
+					return finish({ ok: true, claims, cached: false });
+				} catch (e) {
+					lastError = e;
+					// Only a key that does not fit is worth trying the next source for.
+					const code = (e as { code?: string }).code;
+					if (
+						code !== "ERR_JWKS_NO_MATCHING_KEY" &&
+						code !== "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"
+					) {
+						break;
+					}
+				}
+			}
+			return finish(classify(lastError));
+		},
+	};
+}
+
+function classify(e: unknown): TokenResult & { ok: false } {
+	const err = e as { code?: string; claim?: string; reason?: string; message?: string };
+	const message = err?.message ?? String(e);
+	switch (err?.code) {
+		case "ERR_JWT_EXPIRED":
+			return err.claim === "iat"
+				? { ok: false, reason: "too_old", message }
+				: { ok: false, reason: "expired", message };
+		case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+			if (err.reason === "missing") return { ok: false, reason: "missing_claim", message };
+			if (err.claim === "nbf") return { ok: false, reason: "not_yet_valid", message };
+			if (err.claim === "iss") return { ok: false, reason: "wrong_issuer", message };
+			if (err.claim === "aud") return { ok: false, reason: "wrong_audience", message };
+			if (err.claim === "iat" && err.reason === "check_failed") {
+				return { ok: false, reason: "too_old", message };
+			}
+			return { ok: false, reason: "invalid_claim", message };
+		case "ERR_JOSE_ALG_NOT_ALLOWED":
+			return { ok: false, reason: "algorithm_not_allowed", message };
+		case "ERR_JWKS_NO_MATCHING_KEY":
+		case "ERR_JWKS_MULTIPLE_MATCHING_KEYS":
+			return { ok: false, reason: "unknown_key", message };
+		case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+			return { ok: false, reason: "bad_signature", message };
+		case "ERR_JWKS_TIMEOUT":
+		case "ERR_JWKS_INVALID":
+			return { ok: false, reason: "keys_unavailable", message };
+		case "ERR_JWS_INVALID":
+		case "ERR_JWT_INVALID":
+		case "ERR_JOSE_NOT_SUPPORTED":
+			return { ok: false, reason: "malformed", message };
+		default:
+			// Fetch failures of the remote JWKS surface as plain errors.
+			return { ok: false, reason: "keys_unavailable", message };
+	}
+}
