@@ -164,4 +164,9 @@ export interface Policy {
 	 * and lists it in the module's builtins().
 	 */
 	builtins: BuiltinRef[];
+	/**
+	 * Builtin type and run-time errors abort the evaluation (eval_type_error /
+	 * eval_builtin_error) instead of making the call undefined (OPA's strict-builtin-errors).
+	 */
+	strictBuiltinErrors?: boolean;
 }
