@@ -1,0 +1,1073 @@
+// The planner: resolved, reordered rules → IR (ir.ts). It works in continuation-passing style,
+// as OPA's planner does: planning a term that iterates (a ref with an unbound var) opens a
+// `scan` and plans "the rest" inside it, so Rego's backtracking becomes nested loops and an
+// undefined statement simply ends the innermost block.
+//
+// `with`: input is passed to every function as local 0, so `with input…` needs only an upsert
+// and a fresh memo scope. Replacing a virtual document or mocking a function changes what the
+// called rules compute, so those rules are compiled again as specialised copies (one per
+// distinct set of replacements, named with a `#n` suffix); replaced data travels in the data
+// argument (local 1) like base data does.
+
+import type { Body, Expr, Loc, RefTerm, Term } from "../rego/ast.ts";
+import type { RegoError } from "../rego/errors.ts";
+import { builtinArity } from "./builtins.ts";
+import type {
+	Block,
+	BuiltinRef,
+	Const,
+	Func,
+	IrLoc,
+	Local,
+	Operand,
+	Plan,
+	Policy,
+	Stmt,
+} from "./ir.ts";
+import { type FnTarget, fnTarget, isRoot, isWildcard } from "./resolve.ts";
+import { type CRule, getNode, hasRules, pathName, type RuleNode } from "./ruletree.ts";
+import { isPattern } from "./safety.ts";
+
+const COMPLETE_CONFLICT = "complete rules must not produce multiple outputs";
+const FUNCTION_CONFLICT = "functions must not produce multiple outputs for same inputs";
+const _OBJECT_CONFLICT = "object keys must be unique";
+
+type Mock = { kind: "fn"; target: FnTarget } | { kind: "value"; term: Term };
+
+/** What `with` replaced: functions planned under a context are specialised copies. */
+interface Ctx {
+	key: string;
+	overrides: string[][];
+	mocks: Map<string, Mock>;
+}
+
+const EMPTY_CTX: Ctx = { key: "", overrides: [], mocks: new Map() };
+
+export class PlanError extends Error {
+	constructor(
+		readonly code: RegoError["code"],
+		message: string,
+		readonly loc?: Loc,
+	) {
+		super(message);
+	}
+}
+
+function irLoc(loc: Loc): IrLoc {
+	return { file: loc.file, row: loc.row, col: loc.col };
+}
+
+/** A term without its locations, for keys. */
+export function termKey(t: unknown): string {
+	return JSON.stringify(t, (k, v) => (k === "loc" ? undefined : v));
+}
+
+function fnKey(t: FnTarget): string {
+	return t.kind === "user" ? `data.${t.path.join(".")}` : t.name;
+}
+
+function isPrefix(p: string[], of: string[]): boolean {
+	return p.length <= of.length && p.every((s, i) => of[i] === s);
+}
+
+export class PolicyBuilder {
+	readonly consts: Const[] = [];
+	private readonly constIndex = new Map<string, number>();
+	readonly funcs: Func[] = [];
+	private readonly funcNames = new Map<string, string>();
+	readonly builtins = new Map<string, number>();
+	readonly plans: Plan[] = [];
+	private readonly ctxIds = new Map<string, number>();
+
+	constructor(readonly root: RuleNode) {}
+
+	constOp(c: Const): Operand {
+		const k = JSON.stringify(c);
+		let i = this.constIndex.get(k);
+		if (i === undefined) {
+			i = this.consts.length;
+			this.consts.push(c);
+			this.constIndex.set(k, i);
+		}
+		return { const: i };
+	}
+
+	useBuiltin(name: string, arity: number): void {
+		this.builtins.set(name, arity);
+	}
+
+	private suffix(ctx: Ctx): string {
+		if (ctx.key === "") return "";
+		let id = this.ctxIds.get(ctx.key);
+		if (id === undefined) {
+			id = this.ctxIds.size + 1;
+			this.ctxIds.set(ctx.key, id);
+		}
+		return `#${id}`;
+	}
+
+	/** The Func computing the rules at `node` (planned on first use). */
+	nodeFunc(node: RuleNode, ctx: Ctx): string {
+		const name = `g0.${pathName(node.path)}${this.suffix(ctx)}`;
+		if (this.funcNames.has(name)) return name;
+		this.funcNames.set(name, name);
+		const fp = new FuncPlanner(this, ctx, 2 + (node.kind === "function" ? (node.arity ?? 0) : 0));
+		const func = fp.planNode(node, name);
+		this.funcs.push(func);
+		return name;
+	}
+
+	/** The Func computing the merged base + virtual document at a namespace node. */
+	extentFunc(node: RuleNode, ctx: Ctx): string {
+		const name = `extent.${pathName(node.path)}${this.suffix(ctx)}`;
+		if (this.funcNames.has(name)) return name;
+		this.funcNames.set(name, name);
+		const fp = new FuncPlanner(this, ctx, 2);
+		this.funcs.push(fp.planExtent(node, name));
+		return name;
+	}
+
+	/** An entrypoint plan: `{"result": <value of data.path>}`. */
+	planEntrypoint(name: string, path: string[], loc?: Loc): void {
+		const fp = new FuncPlanner(this, EMPTY_CTX, 2);
+		const l = loc ?? { file: "", row: 0, col: 0, endRow: 0, endCol: 0 };
+		const ref: RefTerm = {
+			type: "ref",
+			head: { type: "var", name: "data", loc: l },
+			path: path.map((value) => ({ type: "string", value, loc: l })),
+			loc: l,
+		};
+		const block = fp.block(() => {
+			fp.planTerm(ref, (v) => {
+				const o = fp.newLocal();
+				fp.emit({ op: "makeObject", target: o });
+				fp.emit({
+					op: "objectInsert",
+					object: o,
+					key: this.constOp({ type: "string", value: "result" }),
+					value: v,
+				});
+				fp.emit({ op: "resultSetAdd", value: o });
+			});
+		});
+		this.plans.push({ name, locals: fp.locals, blocks: [block] });
+	}
+
+	/** A query plan: `{"result": {var: value, …}}` per solution. */
+	planQuery(name: string, body: Body, vars: Map<string, string>): void {
+		const fp = new FuncPlanner(this, EMPTY_CTX, 2);
+		const block = fp.block(() => {
+			fp.planBody(body, 0, () => {
+				const o = fp.newLocal();
+				fp.emit({ op: "makeObject", target: o });
+				for (const [orig, unique] of [...vars].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+					if (isWildcard(unique)) continue;
+					const l = fp.varLocal(unique);
+					if (l === undefined) continue;
+					fp.emit({
+						op: "objectInsert",
+						object: o,
+						key: this.constOp({ type: "string", value: orig }),
+						value: { local: l },
+					});
+				}
+				const r = fp.newLocal();
+				fp.emit({ op: "makeObject", target: r });
+				fp.emit({
+					op: "objectInsert",
+					object: r,
+					key: this.constOp({ type: "string", value: "result" }),
+					value: { local: o },
+				});
+				fp.emit({ op: "resultSetAdd", value: r });
+			});
+		});
+		this.plans.push({ name, locals: fp.locals, blocks: [block] });
+	}
+
+	policy(): Policy {
+		const builtins: BuiltinRef[] = [...this.builtins]
+			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+			.map(([name, arity]) => ({ name, arity }));
+		return { consts: this.consts, plans: this.plans, funcs: this.funcs, builtins };
+	}
+}
+
+function containsScan(stmts: Stmt[]): boolean {
+	for (const s of stmts) {
+		if (s.op === "scan") return true;
+		if ((s.op === "not" || s.op === "memoScope") && containsScan(s.block.stmts)) return true;
+		if (s.op === "blocks" && s.blocks.some((b) => containsScan(b.stmts))) return true;
+	}
+	return false;
+}
+
+/** Plans one Func or Plan: owns its locals, variable bindings and current statement list. */
+class FuncPlanner {
+	locals: number;
+	private cur: Stmt[] = [];
+	private vars = new Map<string, Local>();
+	private input: Local = 0;
+	private data: Local = 1;
+
+	constructor(
+		private readonly pb: PolicyBuilder,
+		private ctx: Ctx,
+		firstFree: number,
+	) {
+		this.locals = firstFree;
+	}
+
+	newLocal(): Local {
+		return this.locals++;
+	}
+
+	emit(s: Stmt): void {
+		this.cur.push(s);
+	}
+
+	varLocal(name: string): Local | undefined {
+		return this.vars.get(name);
+	}
+
+	block(fn: () => void): Block {
+		const saved = this.cur;
+		const stmts: Stmt[] = [];
+		this.cur = stmts;
+		try {
+			fn();
+		} finally {
+			this.cur = saved;
+		}
+		return { stmts };
+	}
+
+	/** Run `fn` with variable bindings that are dropped afterwards. */
+	private scoped<T>(fn: () => T): T {
+		const saved = new Map(this.vars);
+		try {
+			return fn();
+		} finally {
+			this.vars = saved;
+		}
+	}
+
+	private str(value: string): Operand {
+		return this.pb.constOp({ type: "string", value });
+	}
+
+	private bound(): Set<string> {
+		return new Set(this.vars.keys());
+	}
+
+	private isOverridden(path: string[]): boolean {
+		return this.ctx.overrides.some((o) => isPrefix(o, path));
+	}
+
+	// ---- rules --------------------------------------------------------------------------
+
+	planNode(node: RuleNode, name: string): Func {
+		const arity = node.kind === "function" ? (node.arity ?? 0) : 0;
+		const result = this.newLocal();
+		const blocks: Block[] = [];
+		const rules = node.rules.filter((r) => !r.default);
+		const def = node.rules.find((r) => r.default);
+		const kind = node.kind ?? "complete";
+		if (kind === "set" || kind === "object") {
+			blocks.push({ stmts: [{ op: kind === "set" ? "makeSet" : "makeObject", target: result }] });
+		}
+		for (const rule of rules) {
+			if (!rule.else) {
+				blocks.push(
+					this.block(() => this.planRule(rule, arity, (v) => this.output(rule, result, v))),
+				);
+				continue;
+			}
+			// An else chain yields its first defined link; later links run only while undefined.
+			const chain = this.newLocal();
+			for (let link: CRule | undefined = rule; link; link = link.else) {
+				const l = link;
+				blocks.push(
+					this.block(() => {
+						this.emit({ op: "isUndefined", source: chain });
+						this.planRule(l, arity, (v) => this.output(l, chain, v));
+					}),
+				);
+			}
+			blocks.push({
+				stmts: [
+					{ op: "isDefined", source: chain },
+					this.assignOnce(result, { local: chain }, rule),
+				],
+			});
+		}
+		if (def) {
+			blocks.push(
+				this.block(() => {
+					this.emit({ op: "isUndefined", source: result });
+					this.planRule(def, arity, (v) => this.emit({ op: "assign", target: result, source: v }));
+				}),
+			);
+		}
+		if (kind === "object") this.mergeChildren(node, result, blocks);
+		return {
+			name,
+			arity,
+			result,
+			locals: this.locals,
+			blocks,
+			memo: kind !== "function",
+			loc: node.rules[0]?.loc,
+		};
+	}
+
+	private assignOnce(target: Local, source: Operand, rule: CRule): Stmt {
+		return {
+			op: "assignOnce",
+			target,
+			source,
+			loc: irLoc(rule.loc),
+			message: rule.kind === "function" ? FUNCTION_CONFLICT : COMPLETE_CONFLICT,
+		};
+	}
+
+	/** Plan a rule's head and body; `k` receives its value (complete/function rules). */
+	private planRule(rule: CRule, arity: number, k: (v: Operand) => void): void {
+		this.scoped(() => {
+			const args = rule.args ?? [];
+			const matchArgs = (i: number): void => {
+				if (i === Math.min(arity, args.length)) {
+					this.planBody(rule.body, 0, () => this.planHead(rule, k));
+					return;
+				}
+				this.match(args[i], { local: 2 + i }, () => matchArgs(i + 1));
+			};
+			matchArgs(0);
+		});
+	}
+
+	private planHead(rule: CRule, k: (v: Operand) => void): void {
+		if (rule.kind === "set") {
+			this.planTerm(rule.key as Term, k);
+			return;
+		}
+		if (rule.kind === "object") {
+			this.planTerms(rule.dynKeys, (keys) =>
+				this.planTerm(rule.value, (v) => k(this.nest(keys, v))),
+			);
+			return;
+		}
+		this.planTerm(rule.value, k);
+	}
+
+	/** For ref heads with several dynamic keys: the value nested under all keys but the first. */
+	private nestedKeys: Operand[] = [];
+	private nest(keys: Operand[], v: Operand): Operand {
+		this.nestedKeys = keys;
+		let value = v;
+		for (let i = keys.length - 1; i >= 1; i--) {
+			const o = this.newLocal();
+			this.emit({ op: "makeObject", target: o });
+			this.emit({ op: "objectInsert", object: o, key: keys[i], value });
+			value = { local: o };
+		}
+		return value;
+	}
+
+	private output(rule: CRule, result: Local, v: Operand): void {
+		const loc = irLoc(rule.loc);
+		switch (rule.kind) {
+			case "set":
+				this.emit({ op: "setAdd", set: result, value: v });
+				return;
+			case "object": {
+				const key = this.nestedKeys[0];
+				if (this.nestedKeys.length === 1) {
+					this.emit({ op: "objectInsertOnce", object: result, key, value: v, loc });
+				} else this.emit({ op: "objectMerge", object: result, key, value: v, loc });
+				return;
+			}
+			default:
+				this.emit(this.assignOnce(result, v, rule));
+		}
+	}
+
+	/** Nodes below a ref-head node add their values into its object. */
+	private mergeChildren(node: RuleNode, result: Local, blocks: Block[]): void {
+		for (const [key, child] of node.children) {
+			if (!hasRules(child) || child.kind === "function") continue;
+			blocks.push(
+				this.block(() => {
+					const v = this.valueOf(child);
+					this.emit({
+						op: "objectMerge",
+						object: result,
+						key: this.str(key),
+						value: { local: v },
+						loc: irLoc(child.rules[0]?.loc ?? { file: "", row: 0, col: 0, endRow: 0, endCol: 0 }),
+					});
+				}),
+			);
+		}
+	}
+
+	planExtent(node: RuleNode, name: string): Func {
+		const result = this.newLocal();
+		const blocks: Block[] = [{ stmts: [{ op: "makeObject", target: result }] }];
+		blocks.push(
+			this.block(() => {
+				const base = this.basePath(node.path);
+				const k = this.newLocal();
+				const v = this.newLocal();
+				this.emit({ op: "isType", source: { local: base }, typeName: "object" });
+				this.emit({
+					op: "scan",
+					source: { local: base },
+					key: k,
+					value: v,
+					block: {
+						stmts: [{ op: "objectInsert", object: result, key: { local: k }, value: { local: v } }],
+					},
+				});
+			}),
+		);
+		this.mergeChildren(node, result, blocks);
+		return { name, arity: 0, result, locals: this.locals, blocks, memo: true };
+	}
+
+	/** Base data at a path: a chain of dots from the data local. */
+	private basePath(path: string[]): Local {
+		let src: Local = this.data;
+		for (const p of path) {
+			const t = this.newLocal();
+			this.emit({ op: "dot", source: { local: src }, key: this.str(p), target: t });
+			src = t;
+		}
+		return src;
+	}
+
+	/** The value of a node's document (rules, or merged namespace), in a local. */
+	private valueOf(node: RuleNode): Local {
+		if (this.isOverridden(node.path) || !hasRules(node)) return this.basePath(node.path);
+		const t = this.newLocal();
+		if (node.raw.length > 0) {
+			this.emit({
+				op: "call",
+				func: this.pb.nodeFunc(node, this.ctx),
+				args: [{ local: this.input }, { local: this.data }],
+				target: t,
+			});
+		} else {
+			this.emit({
+				op: "call",
+				func: this.pb.extentFunc(node, this.ctx),
+				args: [{ local: this.input }, { local: this.data }],
+				target: t,
+			});
+		}
+		return t;
+	}
+
+	// ---- bodies and expressions -----------------------------------------------------------
+
+	planBody(body: Body, i: number, k: () => void): void {
+		if (i === body.length) {
+			k();
+			return;
+		}
+		this.planExpr(body[i], () => this.planBody(body, i + 1, k));
+	}
+
+	private planExpr(e: Expr, k: () => void): void {
+		if (e.with.length > 0) this.planWith(e, k);
+		else if (e.negated) this.planNot(e, k);
+		else this.planPositive(e, k);
+	}
+
+	private planNot(e: Expr, k: () => void): void {
+		const inner = this.scoped(() => this.block(() => this.planPositive(e, () => {})));
+		if (!containsScan(inner.stmts)) {
+			this.emit({ op: "not", block: inner });
+		} else {
+			// A block that iterates always runs to its end; record a solution in a flag instead.
+			const found = this.newLocal();
+			const f = this.pb.constOp({ type: "boolean", value: false });
+			this.emit({ op: "assign", target: found, source: f });
+			inner.stmts.push({
+				op: "assign",
+				target: found,
+				source: this.pb.constOp({ type: "boolean", value: true }),
+			});
+			this.emit({ op: "blocks", blocks: [inner] });
+			this.emit({ op: "equal", a: { local: found }, b: f });
+		}
+		k();
+	}
+
+	private planPositive(e: Expr, k: () => void): void {
+		const t = e.terms;
+		switch (t.type) {
+			case "some":
+				k();
+				return;
+			case "someIn":
+				this.planTerm(t.collection, (c) => {
+					const kl = this.newLocal();
+					const vl = this.newLocal();
+					const block = this.block(() => {
+						const then = () => this.match(t.value, { local: vl }, k);
+						if (t.key) this.match(t.key, { local: kl }, then);
+						else then();
+					});
+					this.emit({ op: "scan", source: c, key: kl, value: vl, block });
+				});
+				return;
+			case "every":
+				this.planTerm(t.domain, (d) => {
+					const found = this.newLocal();
+					const f = this.pb.constOp({ type: "boolean", value: false });
+					const tr = this.pb.constOp({ type: "boolean", value: true });
+					this.emit({ op: "assign", target: found, source: f });
+					const kl = this.newLocal();
+					const vl = this.newLocal();
+					const block = this.scoped(() =>
+						this.block(() => {
+							const check = () => {
+								// A counterexample: the body does not hold for this element.
+								const ok = this.newLocal();
+								this.emit({ op: "assign", target: ok, source: f });
+								const bodyBlock = this.scoped(() =>
+									this.block(() =>
+										this.planBody(t.body, 0, () =>
+											this.emit({ op: "assign", target: ok, source: tr }),
+										),
+									),
+								);
+								this.emit({ op: "blocks", blocks: [bodyBlock] });
+								this.emit({ op: "equal", a: { local: ok }, b: f });
+								this.emit({ op: "assign", target: found, source: tr });
+							};
+							const then = () => this.match(t.value, { local: vl }, check);
+							if (t.key) this.match(t.key, { local: kl }, then);
+							else then();
+						}),
+					);
+					this.emit({ op: "scan", source: d, key: kl, value: vl, block });
+					this.emit({ op: "equal", a: { local: found }, b: f });
+					k();
+				});
+				return;
+			case "call": {
+				const name = t.fn.head.type === "var" && t.fn.path.length === 0 ? t.fn.head.name : "";
+				if (name === "eq" || name === "assign") {
+					this.unify(t.args[0], t.args[1], k);
+					return;
+				}
+				if (name === "equal" || name === "neq") {
+					this.planTerm(t.args[0], (a) =>
+						this.planTerm(t.args[1], (b) => {
+							this.emit({ op: name === "equal" ? "equal" : "notEqual", a, b });
+							k();
+						}),
+					);
+					return;
+				}
+				this.planCall(t, true, (v) => {
+					if (v) this.emit({ op: "notFalse", source: v });
+					k();
+				});
+				return;
+			}
+			default:
+				this.planTerm(t, (v) => {
+					this.emit({ op: "notFalse", source: v });
+					k();
+				});
+		}
+	}
+
+	private planWith(e: Expr, k: () => void): void {
+		const outer = { input: this.input, data: this.data, ctx: this.ctx };
+		const overrides = [...this.ctx.overrides];
+		const mocks = new Map(this.ctx.mocks);
+		let input = this.input;
+		let data = this.data;
+		const steps = [...e.with];
+		const next = (i: number): void => {
+			if (i === steps.length) {
+				const keyParts = [
+					...overrides.map((o) => o.join(".")).sort(),
+					...[...mocks].map(([n, m]) => `${n}=${termKey(m)}`).sort(),
+				];
+				const ctx: Ctx = { key: keyParts.join("|"), overrides, mocks };
+				const block = this.block(() => {
+					this.input = input;
+					this.data = data;
+					this.ctx = ctx;
+					try {
+						const rest = () => {
+							const saved = { input: this.input, data: this.data, ctx: this.ctx };
+							Object.assign(this, outer);
+							k();
+							Object.assign(this, saved);
+						};
+						if (e.negated) this.planNot(e, rest);
+						else this.planPositive(e, rest);
+					} finally {
+						Object.assign(this, outer);
+					}
+				});
+				this.emit({ op: "memoScope", block });
+				return;
+			}
+			const w = steps[i];
+			const target = w.target;
+			const root =
+				target.head.type === "var" && isRoot(target.head.name) ? target.head.name : undefined;
+			if (!root) {
+				mocks.set(fnKey(fnTarget(target)), this.mockOf(w.value));
+				next(i + 1);
+				return;
+			}
+			if (root === "data") {
+				const path = target.path.map((p) => (p.type === "string" ? p.value : ""));
+				const node = getNode(this.pb.root, path, false);
+				if (node?.kind === "function") {
+					mocks.set(`data.${path.join(".")}`, this.mockOf(w.value));
+					next(i + 1);
+					return;
+				}
+				if (node && hasRules(node)) overrides.push(path);
+				else {
+					// Replacing a document under a rule also hides that rule.
+					for (let j = path.length - 1; j > 0; j--) {
+						const anc = getNode(this.pb.root, path.slice(0, j), false);
+						if (anc && anc.raw.length > 0) {
+							overrides.push(path.slice(0, j));
+							break;
+						}
+					}
+				}
+			}
+			this.planTerm(w.value, (v) =>
+				this.planTerms(target.path, (keys) => {
+					const src = root === "data" ? data : input;
+					let t: Local;
+					if (keys.length === 0) {
+						t = this.newLocal();
+						this.emit({ op: "assign", target: t, source: v });
+					} else {
+						t = this.newLocal();
+						this.emit({ op: "upsert", source: { local: src }, path: keys, value: v, target: t });
+					}
+					if (root === "data") data = t;
+					else input = t;
+					next(i + 1);
+				}),
+			);
+		};
+		next(0);
+	}
+
+	private mockOf(v: Term): Mock {
+		if (v.type === "ref" && v.head.type === "var") {
+			const t = fnTarget(v);
+			if (
+				t.kind === "builtin" &&
+				!this.vars.has(v.head.name) &&
+				builtinArity(t.name) !== undefined
+			) {
+				return { kind: "fn", target: t };
+			}
+			if (t.kind === "user") {
+				const node = getNode(this.pb.root, t.path, false);
+				if (node?.kind === "function") return { kind: "fn", target: t };
+			}
+		}
+		return { kind: "value", term: v };
+	}
+
+	// ---- unification ----------------------------------------------------------------------
+
+	private unify(a: Term, b: Term, k: () => void): void {
+		const B = this.bound();
+		const pa = isPattern(a, B);
+		const pb = isPattern(b, B);
+		if (pa && pb) {
+			if (a.type === "array" && b.type === "array") {
+				if (a.items.length !== b.items.length) {
+					this.emit({ op: "break", levels: 0 });
+					return;
+				}
+				const step = (i: number): void => {
+					if (i === a.items.length) k();
+					else this.unify(a.items[i], b.items[i], () => step(i + 1));
+				};
+				step(0);
+				return;
+			}
+			if (a.type === "object" && b.type === "object") {
+				const pairs: [Term, Term][] = [];
+				for (const [ka, va] of a.entries) {
+					const other = b.entries.find(([kb]) => termKey(kb) === termKey(ka));
+					if (!other || a.entries.length !== b.entries.length) {
+						this.emit({ op: "break", levels: 0 });
+						return;
+					}
+					pairs.push([va, other[1]]);
+				}
+				const step = (i: number): void => {
+					if (i === pairs.length) k();
+					else this.unify(pairs[i][0], pairs[i][1], () => step(i + 1));
+				};
+				step(0);
+				return;
+			}
+			throw new PlanError("rego_unsafe_var_error", "cannot unify two unbound patterns", a.loc);
+		}
+		if (pa) {
+			this.planTerm(b, (v) => this.match(a, v, k));
+			return;
+		}
+		if (pb) {
+			this.planTerm(a, (v) => this.match(b, v, k));
+			return;
+		}
+		this.planTerm(a, (va) =>
+			this.planTerm(b, (vb) => {
+				this.emit({ op: "equal", a: va, b: vb });
+				k();
+			}),
+		);
+	}
+
+	/** Match a value against a term: bind its unbound vars, compare the rest. */
+	private match(p: Term, v: Operand, k: () => void): void {
+		if (p.type === "var" && !isRoot(p.name)) {
+			const l = this.vars.get(p.name);
+			if (l === undefined) {
+				if ("local" in v) this.vars.set(p.name, v.local);
+				else {
+					const t = this.newLocal();
+					this.emit({ op: "assign", target: t, source: v });
+					this.vars.set(p.name, t);
+				}
+			} else this.emit({ op: "equal", a: { local: l }, b: v });
+			k();
+			return;
+		}
+		const B = this.bound();
+		if (p.type === "array" && isPattern(p, B)) {
+			this.emit({ op: "isType", source: v, typeName: "array" });
+			this.checkCount(v, p.items.length);
+			const step = (i: number): void => {
+				if (i === p.items.length) {
+					k();
+					return;
+				}
+				const t = this.newLocal();
+				this.emit({
+					op: "dot",
+					source: v,
+					key: this.pb.constOp({ type: "number", text: String(i) }),
+					target: t,
+				});
+				this.match(p.items[i], { local: t }, () => step(i + 1));
+			};
+			step(0);
+			return;
+		}
+		if (p.type === "object" && isPattern(p, B)) {
+			this.emit({ op: "isType", source: v, typeName: "object" });
+			this.checkCount(v, p.entries.length);
+			const step = (i: number): void => {
+				if (i === p.entries.length) {
+					k();
+					return;
+				}
+				const [key, val] = p.entries[i];
+				this.planTerm(key, (ko) => {
+					const t = this.newLocal();
+					this.emit({ op: "dot", source: v, key: ko, target: t });
+					this.match(val, { local: t }, () => step(i + 1));
+				});
+			};
+			step(0);
+			return;
+		}
+		this.planTerm(p, (pv) => {
+			this.emit({ op: "equal", a: v, b: pv });
+			k();
+		});
+	}
+
+	private checkCount(v: Operand, n: number): void {
+		const c = this.newLocal();
+		this.pb.useBuiltin("count", 1);
+		this.emit({ op: "call", func: "count", args: [v], target: c });
+		this.emit({
+			op: "equal",
+			a: { local: c },
+			b: this.pb.constOp({ type: "number", text: String(n) }),
+		});
+	}
+
+	// ---- terms ----------------------------------------------------------------------------
+
+	planTerms(ts: Term[], k: (ops: Operand[]) => void): void {
+		const ops: Operand[] = [];
+		const step = (i: number): void => {
+			if (i === ts.length) {
+				k(ops);
+				return;
+			}
+			this.planTerm(ts[i], (o) => {
+				ops[i] = o;
+				step(i + 1);
+			});
+		};
+		step(0);
+	}
+
+	planTerm(t: Term, k: (v: Operand) => void): void {
+		switch (t.type) {
+			case "null":
+				k(this.pb.constOp({ type: "null" }));
+				return;
+			case "boolean":
+				k(this.pb.constOp({ type: "boolean", value: t.value }));
+				return;
+			case "number":
+				k(this.pb.constOp({ type: "number", text: t.text }));
+				return;
+			case "string":
+				k(this.str(t.value));
+				return;
+			case "var": {
+				if (t.name === "input") {
+					k({ local: this.input });
+					return;
+				}
+				if (t.name === "data") {
+					this.planData([], 0, this.pb.root, t.loc, k);
+					return;
+				}
+				const l = this.vars.get(t.name);
+				if (l === undefined)
+					throw new PlanError("rego_unsafe_var_error", `var ${t.name} is unsafe`, t.loc);
+				k({ local: l });
+				return;
+			}
+			case "ref":
+				this.planRef(t, k);
+				return;
+			case "array":
+				this.planTerms(t.items, (ops) => {
+					const a = this.newLocal();
+					this.emit({ op: "makeArray", target: a, capacity: ops.length });
+					for (const o of ops) this.emit({ op: "arrayAppend", array: a, value: o });
+					k({ local: a });
+				});
+				return;
+			case "set":
+				this.planTerms(t.items, (ops) => {
+					const s = this.newLocal();
+					this.emit({ op: "makeSet", target: s });
+					for (const o of ops) this.emit({ op: "setAdd", set: s, value: o });
+					k({ local: s });
+				});
+				return;
+			case "object":
+				this.planTerms(t.entries.flat(), (ops) => {
+					const o = this.newLocal();
+					this.emit({ op: "makeObject", target: o });
+					for (let i = 0; i < ops.length; i += 2) {
+						this.emit({ op: "objectInsert", object: o, key: ops[i], value: ops[i + 1] });
+					}
+					k({ local: o });
+				});
+				return;
+			case "call":
+				this.planCall(t, false, (v) => k(v as Operand));
+				return;
+			case "arrayCompr":
+			case "setCompr":
+			case "objectCompr": {
+				const r = this.newLocal();
+				this.emit({
+					op:
+						t.type === "arrayCompr"
+							? "makeArray"
+							: t.type === "setCompr"
+								? "makeSet"
+								: "makeObject",
+					target: r,
+					...(t.type === "arrayCompr" ? { capacity: 0 } : {}),
+				} as Stmt);
+				const block = this.scoped(() =>
+					this.block(() =>
+						this.planBody(t.body, 0, () => {
+							if (t.type === "arrayCompr")
+								this.planTerm(t.term, (v) => this.emit({ op: "arrayAppend", array: r, value: v }));
+							else if (t.type === "setCompr")
+								this.planTerm(t.term, (v) => this.emit({ op: "setAdd", set: r, value: v }));
+							else
+								this.planTerm(t.key, (kk) =>
+									this.planTerm(t.value, (vv) =>
+										this.emit({
+											op: "objectInsertOnce",
+											object: r,
+											key: kk,
+											value: vv,
+											loc: irLoc(t.loc),
+										}),
+									),
+								);
+						}),
+					),
+				);
+				this.emit({ op: "blocks", blocks: [block] });
+				k({ local: r });
+				return;
+			}
+		}
+	}
+
+	/**
+	 * A call as an expression (`asExpr`: the continuation gets the result to test, or nothing
+	 * when the last argument was an output) or as a value.
+	 */
+	private planCall(
+		t: Term & { type: "call" },
+		asExpr: boolean,
+		k: (v: Operand | undefined) => void,
+	): void {
+		let target = fnTarget(t.fn);
+		const mock = this.ctx.mocks.get(fnKey(target));
+		if (mock?.kind === "value") {
+			// The mocked function is replaced by a value, whatever the arguments.
+			this.planTerm(mock.term, (v) => k(v));
+			return;
+		}
+		if (mock?.kind === "fn") target = mock.target;
+		const original = fnTarget(t.fn);
+		let arity: number;
+		if (target.kind === "user") {
+			const node = getNode(this.pb.root, target.path, false);
+			if (node?.kind !== "function") {
+				throw new PlanError("rego_type_error", `undefined function ${fnKey(target)}`, t.loc);
+			}
+			arity = node.arity ?? 0;
+		} else {
+			arity = builtinArity(target.name) ?? t.args.length;
+		}
+		// The arity the author called with decides whether the last argument is an output.
+		const calledArity =
+			original.kind === "user"
+				? (getNode(this.pb.root, original.path, false)?.arity ?? arity)
+				: (builtinArity(original.name) ?? arity);
+		const hasOutput = asExpr && t.args.length === calledArity + 1;
+		const inArgs = hasOutput ? t.args.slice(0, calledArity) : t.args;
+		this.planTerms(inArgs, (ops) => {
+			const res = this.newLocal();
+			if (target.kind === "user") {
+				const node = getNode(this.pb.root, target.path, false) as RuleNode;
+				const func = this.pb.nodeFunc(node, this.ctx);
+				this.emit({
+					op: "call",
+					func,
+					args: [{ local: this.input }, { local: this.data }, ...ops.slice(0, arity)],
+					target: res,
+					loc: irLoc(t.loc),
+				});
+			} else {
+				this.pb.useBuiltin(target.name, ops.length);
+				this.emit({ op: "call", func: target.name, args: ops, target: res, loc: irLoc(t.loc) });
+			}
+			if (hasOutput) this.match(t.args[calledArity], { local: res }, () => k(undefined));
+			else k({ local: res });
+		});
+	}
+
+	private planRef(ref: RefTerm, k: (v: Operand) => void): void {
+		const head = ref.head;
+		if (head.type === "var" && head.name === "data") {
+			this.planData(ref.path, 0, this.pb.root, ref.loc, k);
+			return;
+		}
+		this.planTerm(head, (h) => this.planPath(h, ref.path, 0, k));
+	}
+
+	private planPath(src: Operand, path: Term[], i: number, k: (v: Operand) => void): void {
+		if (i === path.length) {
+			k(src);
+			return;
+		}
+		const p = path[i];
+		if (isPattern(p, this.bound())) {
+			const kl = this.newLocal();
+			const vl = this.newLocal();
+			const block = this.block(() =>
+				this.match(p, { local: kl }, () => this.planPath({ local: vl }, path, i + 1, k)),
+			);
+			this.emit({ op: "scan", source: src, key: kl, value: vl, block });
+			return;
+		}
+		this.planTerm(p, (key) => {
+			const t = this.newLocal();
+			this.emit({ op: "dot", source: src, key, target: t });
+			this.planPath({ local: t }, path, i + 1, k);
+		});
+	}
+
+	/** A ref into `data`: walk the rule tree while the path is constant, then plain lookups. */
+	private planData(
+		path: Term[],
+		i: number,
+		node: RuleNode,
+		loc: Loc,
+		k: (v: Operand) => void,
+	): void {
+		if (this.isOverridden(node.path) || !hasRules(node)) {
+			this.planPath(
+				{ local: this.data },
+				[...node.path.map((s) => ({ type: "string", value: s, loc }) as Term), ...path.slice(i)],
+				0,
+				k,
+			);
+			return;
+		}
+		if (node.raw.length > 0) {
+			if (node.kind === "function") {
+				throw new PlanError(
+					"rego_type_error",
+					`function ${pathName(node.path)} used as a value`,
+					loc,
+				);
+			}
+			const v = this.valueOf(node);
+			this.planPath({ local: v }, path, i, k);
+			return;
+		}
+		if (i === path.length) {
+			k({ local: this.valueOf(node) });
+			return;
+		}
+		const p = path[i];
+		if (p.type === "string") {
+			const child = node.children.get(p.value);
+			if (child) {
+				this.planData(path, i + 1, child, loc, k);
+				return;
+			}
+			this.planPath(
+				{ local: this.data },
+				[...node.path.map((s) => ({ type: "string", value: s, loc }) as Term), ...path.slice(i)],
+				0,
+				k,
+			);
+			return;
+		}
+		this.planPath({ local: this.valueOf(node) }, path, i, k);
+	}
+}

@@ -1,0 +1,163 @@
+// The rule tree: every rule hangs at the data path its package and head name give it
+// (`package a.b` + `c.d[x] := …` → node data.a.b.c.d with one dynamic key). Modules that share
+// a package share nodes, which is how Rego merges them.
+
+import type { Body, Loc, Module, Rule, Term } from "../rego/ast.ts";
+import type { RegoError } from "../rego/errors.ts";
+
+/**
+ * complete: one value; function: called with args; set: partial set (`contains`);
+ * object: partial object or any ref head with dynamic keys (`p[k] := v`, `p[a].b := v`).
+ */
+export type NodeKind = "complete" | "function" | "set" | "object";
+
+/** A rule after resolution and local renaming; terms refer to unique local names. */
+export interface CRule {
+	kind: NodeKind;
+	default: boolean;
+	/** Head keys after the node's static path (object kind). */
+	dynKeys: Term[];
+	/** The set element (set kind). */
+	key?: Term;
+	/** The value (true when the head has none). */
+	value: Term;
+	/** Function parameters as patterns. */
+	args?: Term[];
+	body: Body;
+	else?: CRule;
+	loc: Loc;
+	module: Module;
+	/** unique local name → the name the author wrote (for messages). */
+	names: Map<string, string>;
+}
+
+export interface RuleNode {
+	/** Path below `data`. */
+	path: string[];
+	children: Map<string, RuleNode>;
+	rules: CRule[];
+	/** Raw rules as parsed, before resolution (kept with their module). */
+	raw: { rule: Rule; module: Module; dynKeys: Term[]; kind: NodeKind }[];
+	kind?: NodeKind;
+	/** Function arity, when kind is function. */
+	arity?: number;
+}
+
+export function newNode(path: string[]): RuleNode {
+	return { path, children: new Map(), rules: [], raw: [] };
+}
+
+export function pathName(path: string[]): string {
+	let s = "data";
+	for (const p of path)
+		s += /^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`;
+	return s;
+}
+
+export function packagePath(m: Module): string[] {
+	const out: string[] = [];
+	for (const t of m.package.path.path) {
+		if (t.type === "string") out.push(t.value);
+	}
+	return out;
+}
+
+/** Where a rule head puts the rule: its static path and the dynamic keys after it. */
+export function headPlacement(rule: Rule): { prefix: string[]; dynKeys: Term[] } {
+	const ref = rule.head.ref;
+	const prefix: string[] = [];
+	if (ref.head.type === "var") prefix.push(ref.head.name);
+	let i = 0;
+	for (; i < ref.path.length; i++) {
+		const t = ref.path[i];
+		if (t.type !== "string") break;
+		prefix.push(t.value);
+	}
+	let dynKeys = ref.path.slice(i);
+	// A v0 partial set may carry its element in the ref as well as in `key`.
+	if (rule.kind === "partialSet" && dynKeys.length === 1) dynKeys = [];
+	return { prefix, dynKeys };
+}
+
+export function ruleKind(rule: Rule, dynKeys: Term[]): NodeKind {
+	if (rule.kind === "function" || rule.head.args) return "function";
+	if (rule.kind === "partialSet" || (rule.head.key && !rule.head.value)) return "set";
+	if (dynKeys.length > 0 || rule.kind === "partialObject") return "object";
+	return "complete";
+}
+
+export function getNode(root: RuleNode, path: string[], create: boolean): RuleNode | undefined {
+	let n = root;
+	for (let i = 0; i < path.length; i++) {
+		let c = n.children.get(path[i]);
+		if (!c) {
+			if (!create) return undefined;
+			c = newNode(path.slice(0, i + 1));
+			n.children.set(path[i], c);
+		}
+		n = c;
+	}
+	return n;
+}
+
+/** Build the tree from raw rules; reports kind conflicts and duplicate defaults as OPA does. */
+export function buildRuleTree(modules: Module[], errors: RegoError[]): RuleNode {
+	const root = newNode([]);
+	for (const m of modules) {
+		const pkg = packagePath(m);
+		getNode(root, pkg, true);
+		for (const rule of m.rules) {
+			const { prefix, dynKeys } = headPlacement(rule);
+			const kind = ruleKind(rule, dynKeys);
+			const node = getNode(root, [...pkg, ...prefix], true) as RuleNode;
+			const arity = rule.head.args?.length;
+			const at = { file: rule.loc.file, row: rule.loc.row, col: rule.loc.col };
+			if (node.kind && node.kind !== kind) {
+				errors.push({
+					code: "rego_type_error",
+					message: `conflicting rules ${pathName(node.path)} found`,
+					loc: at,
+				});
+				continue;
+			}
+			if (kind === "function" && node.arity !== undefined && node.arity !== arity) {
+				errors.push({
+					code: "rego_type_error",
+					message: `conflicting rules ${pathName(node.path)} found`,
+					loc: at,
+				});
+				continue;
+			}
+			if (rule.default && node.raw.some((r) => r.rule.default)) {
+				errors.push({
+					code: "rego_type_error",
+					message: `multiple default rules ${pathName(node.path)} found`,
+					loc: at,
+				});
+				continue;
+			}
+			node.kind = kind;
+			if (kind === "function") node.arity = arity;
+			node.raw.push({ rule, module: m, dynKeys, kind });
+		}
+	}
+	return root;
+}
+
+/** Every node that holds rules, depth first. */
+export function ruleNodes(root: RuleNode): RuleNode[] {
+	const out: RuleNode[] = [];
+	const walk = (n: RuleNode) => {
+		if (n.raw.length > 0) out.push(n);
+		for (const c of n.children.values()) walk(c);
+	};
+	walk(root);
+	return out;
+}
+
+/** True when the node or anything below it holds rules. */
+export function hasRules(n: RuleNode): boolean {
+	if (n.raw.length > 0) return true;
+	for (const c of n.children.values()) if (hasRules(c)) return true;
+	return false;
+}

@@ -1,0 +1,449 @@
+// Safety: every variable must be bound before it is used. Bodies are reordered (stable: the
+// first expression that is ready goes next, as OPA does) so the planner can lower them left
+// to right; what cannot be ordered is reported as `rego_unsafe_var_error`.
+//
+// The rules about which positions bind a variable are the planner's (planner.ts follows the
+// same ones): an unbound var on one side of `=`/`:=` (or inside an array/object pattern) takes
+// the other side's value; an unbound var in a ref's path iterates; the last argument of a
+// call with one argument too many is an output; everything else must already be bound.
+
+import type { Body, Expr, Loc, RefTerm, Term } from "../rego/ast.ts";
+import type { RegoError } from "../rego/errors.ts";
+import { isRoot, isWildcard } from "./resolve.ts";
+
+export type ArityOf = (fn: RefTerm) => number | undefined;
+
+export function isPattern(t: Term, bound: Set<string>): boolean {
+	if (t.type === "var") return !isRoot(t.name) && !bound.has(t.name);
+	if (t.type === "array") return t.items.some((i) => isPattern(i, bound));
+	if (t.type === "object") return t.entries.some(([, v]) => isPattern(v, bound));
+	return false;
+}
+
+/** Every var in a term, closures included. */
+export function deepVars(t: Term, out: Set<string>): void {
+	switch (t.type) {
+		case "var":
+			if (!isRoot(t.name)) out.add(t.name);
+			return;
+		case "ref":
+			deepVars(t.head, out);
+			for (const p of t.path) deepVars(p, out);
+			return;
+		case "array":
+		case "set":
+			for (const i of t.items) deepVars(i, out);
+			return;
+		case "object":
+			for (const [k, v] of t.entries) {
+				deepVars(k, out);
+				deepVars(v, out);
+			}
+			return;
+		case "call":
+			for (const a of t.args) deepVars(a, out);
+			return;
+		case "arrayCompr":
+		case "setCompr":
+			deepVars(t.term, out);
+			bodyDeepVars(t.body, out);
+			return;
+		case "objectCompr":
+			deepVars(t.key, out);
+			deepVars(t.value, out);
+			bodyDeepVars(t.body, out);
+			return;
+		default:
+			return;
+	}
+}
+
+export function exprDeepVars(e: Expr, out: Set<string>): void {
+	const t = e.terms;
+	if (t.type === "some") for (const v of t.vars) out.add(v.name);
+	else if (t.type === "someIn") {
+		if (t.key) deepVars(t.key, out);
+		deepVars(t.value, out);
+		deepVars(t.collection, out);
+	} else if (t.type === "every") {
+		if (t.key) deepVars(t.key, out);
+		deepVars(t.value, out);
+		deepVars(t.domain, out);
+		bodyDeepVars(t.body, out);
+	} else deepVars(t, out);
+	for (const w of e.with) deepVars(w.value, out);
+}
+
+export function bodyDeepVars(b: Body, out: Set<string>): void {
+	for (const e of b) exprDeepVars(e, out);
+}
+
+/** Vars of a body outside its closures: the ones closures inside it may capture. */
+export function bodyShallowVars(b: Body, out: Set<string>): void {
+	const shallow = (t: Term): void => {
+		switch (t.type) {
+			case "var":
+				if (!isRoot(t.name)) out.add(t.name);
+				return;
+			case "ref":
+				shallow(t.head);
+				for (const p of t.path) shallow(p);
+				return;
+			case "array":
+			case "set":
+				for (const i of t.items) shallow(i);
+				return;
+			case "object":
+				for (const [k, v] of t.entries) {
+					shallow(k);
+					shallow(v);
+				}
+				return;
+			case "call":
+				for (const a of t.args) shallow(a);
+				return;
+			default:
+				return;
+		}
+	};
+	for (const e of b) {
+		const t = e.terms;
+		if (t.type === "some") for (const v of t.vars) out.add(v.name);
+		else if (t.type === "someIn") {
+			if (t.key) shallow(t.key);
+			shallow(t.value);
+			shallow(t.collection);
+		} else if (t.type === "every") shallow(t.domain);
+		else shallow(t);
+		for (const w of e.with) shallow(w.value);
+	}
+}
+
+interface Acc {
+	missing: Set<string>;
+	binds: Set<string>;
+}
+
+/**
+ * The analysis of one expression given the vars bound so far. `outer` holds the vars of the
+ * enclosing scopes: a closure's reference to one of them must wait until it is bound.
+ */
+class Analysis {
+	constructor(
+		private readonly bound: Set<string>,
+		private readonly outer: Set<string>,
+		private readonly arityOf: ArityOf,
+	) {}
+	readonly acc: Acc = { missing: new Set(), binds: new Set() };
+
+	private has(n: string): boolean {
+		return isRoot(n) || this.bound.has(n) || this.acc.binds.has(n);
+	}
+
+	private boundNow(): Set<string> {
+		return new Set([...this.bound, ...this.acc.binds]);
+	}
+
+	value(t: Term): void {
+		switch (t.type) {
+			case "var":
+				if (!this.has(t.name)) this.acc.missing.add(t.name);
+				return;
+			case "ref":
+				this.value(t.head);
+				for (const p of t.path) {
+					if (p.type === "var" || isPattern(p, this.boundNow())) this.bindPattern(p);
+					else this.value(p);
+				}
+				return;
+			case "array":
+			case "set":
+				for (const i of t.items) this.value(i);
+				return;
+			case "object":
+				for (const [k, v] of t.entries) {
+					this.value(k);
+					this.value(v);
+				}
+				return;
+			case "call":
+				for (const a of t.args) this.value(a);
+				return;
+			case "arrayCompr":
+			case "setCompr":
+			case "objectCompr": {
+				const vs = new Set<string>();
+				deepVars(t, vs);
+				for (const v of vs) if (this.outer.has(v) && !this.has(v)) this.acc.missing.add(v);
+				return;
+			}
+			default:
+				return;
+		}
+	}
+
+	/** Bind the unbound vars of a pattern; its other parts are values. */
+	bindPattern(t: Term): void {
+		if (t.type === "var") {
+			if (!this.has(t.name)) this.acc.binds.add(t.name);
+		} else if (t.type === "array") for (const i of t.items) this.bindPattern(i);
+		else if (t.type === "object") {
+			for (const [k, v] of t.entries) {
+				this.value(k);
+				this.bindPattern(v);
+			}
+		} else this.value(t);
+	}
+
+	unify(a: Term, b: Term): void {
+		const B = this.boundNow();
+		const pa = isPattern(a, B);
+		const pb = isPattern(b, B);
+		if (pa && pb) {
+			if (a.type === "array" && b.type === "array" && a.items.length === b.items.length) {
+				for (let i = 0; i < a.items.length; i++) this.unify(a.items[i], b.items[i]);
+				return;
+			}
+			if (a.type === "object" && b.type === "object") {
+				for (const [k, v] of a.entries) {
+					const other = b.entries.find(([k2]) => sameKey(k, k2));
+					if (other) this.unify(v, other[1]);
+					else this.bindPattern(v);
+				}
+				return;
+			}
+			// var = var (or var = pattern) with nothing bound: nothing can give a value.
+			const vs = new Set<string>();
+			deepVars(a, vs);
+			deepVars(b, vs);
+			for (const v of vs) if (!this.has(v)) this.acc.missing.add(v);
+			return;
+		}
+		if (pa) {
+			this.value(b);
+			this.bindPattern(a);
+		} else if (pb) {
+			this.value(a);
+			this.bindPattern(b);
+		} else {
+			this.value(a);
+			this.value(b);
+		}
+	}
+
+	expr(e: Expr): void {
+		for (const w of e.with) this.value(w.value);
+		const t = e.terms;
+		if (t.type === "some") return;
+		if (t.type === "someIn") {
+			this.value(t.collection);
+			if (t.key) this.bindPattern(t.key);
+			this.bindPattern(t.value);
+			return;
+		}
+		if (t.type === "every") {
+			this.value(t.domain);
+			const vs = new Set<string>();
+			bodyDeepVars(t.body, vs);
+			for (const v of vs) if (this.outer.has(v) && !this.has(v)) this.acc.missing.add(v);
+			return;
+		}
+		if (t.type === "call") {
+			const fn = t.fn;
+			const name = fn.head.type === "var" && fn.path.length === 0 ? fn.head.name : "";
+			if (name === "eq" || name === "assign") {
+				this.unify(t.args[0], t.args[1]);
+				return;
+			}
+			const arity = this.arityOf(fn);
+			if (arity !== undefined && t.args.length === arity + 1) {
+				for (const a of t.args.slice(0, arity)) this.value(a);
+				this.bindPattern(t.args[arity]);
+				return;
+			}
+		}
+		this.value(t);
+	}
+}
+
+function sameKey(a: Term, b: Term): boolean {
+	if (a.type !== b.type) return false;
+	if (a.type === "string" && b.type === "string") return a.value === b.value;
+	if (a.type === "number" && b.type === "number") return Number(a.text) === Number(b.text);
+	if (a.type === "boolean" && b.type === "boolean") return a.value === b.value;
+	if (a.type === "null") return true;
+	if (a.type === "var" && b.type === "var") return a.name === b.name;
+	return false;
+}
+
+/** What an expression needs and binds, given what is bound. */
+export function analyseExpr(
+	e: Expr,
+	bound: Set<string>,
+	outer: Set<string>,
+	arityOf: ArityOf,
+): { ready: boolean; binds: Set<string>; missing: Set<string> } {
+	const a = new Analysis(bound, outer, arityOf);
+	a.expr(e);
+	if (e.negated) {
+		// Negation binds nothing; its own `_` iterations stay inside it.
+		const missing = new Set(a.acc.missing);
+		for (const b of a.acc.binds) if (!isWildcard(b)) missing.add(b);
+		return { ready: missing.size === 0, binds: new Set(), missing };
+	}
+	return { ready: a.acc.missing.size === 0, binds: a.acc.binds, missing: a.acc.missing };
+}
+
+export function analyseTerm(
+	t: Term,
+	bound: Set<string>,
+	outer: Set<string>,
+	arityOf: ArityOf,
+): { binds: Set<string>; missing: Set<string> } {
+	const a = new Analysis(bound, outer, arityOf);
+	a.value(t);
+	return a.acc;
+}
+
+export interface Reordered {
+	body: Body;
+	bound: Set<string>;
+}
+
+function at(loc: Loc): RegoError["loc"] {
+	return { file: loc.file, row: loc.row, col: loc.col };
+}
+
+/**
+ * Reorder a body so every var is bound before use, recursively for closures inside it.
+ * `bound` is what is bound on entry; `outer` the vars of enclosing scopes.
+ */
+export function reorderBody(
+	body: Body,
+	bound: Set<string>,
+	outer: Set<string>,
+	arityOf: ArityOf,
+	names: Map<string, string>,
+	errors: RegoError[],
+): Reordered {
+	const B = new Set(bound);
+	const remaining = [...body];
+	const out: Body = [];
+	const scopeVars = new Set(outer);
+	bodyShallowVars(body, scopeVars);
+	while (remaining.length > 0) {
+		let picked = -1;
+		for (let i = 0; i < remaining.length; i++) {
+			const r = analyseExpr(remaining[i], B, scopeVars, arityOf);
+			if (r.ready) {
+				picked = i;
+				for (const b of r.binds) B.add(b);
+				break;
+			}
+		}
+		if (picked < 0) {
+			const reported = new Set<string>();
+			for (const e of remaining) {
+				const r = analyseExpr(e, B, scopeVars, arityOf);
+				for (const v of r.missing) {
+					if (reported.has(v)) continue;
+					reported.add(v);
+					errors.push({
+						code: "rego_unsafe_var_error",
+						message: `var ${names.get(v) ?? v} is unsafe`,
+						loc: at(e.loc),
+					});
+				}
+			}
+			return { body: [...out, ...remaining], bound: B };
+		}
+		const [e] = remaining.splice(picked, 1);
+		out.push(reorderClosures(e, B, scopeVars, arityOf, names, errors));
+	}
+	return { body: out, bound: B };
+}
+
+function reorderClosures(
+	e: Expr,
+	bound: Set<string>,
+	outer: Set<string>,
+	arityOf: ArityOf,
+	names: Map<string, string>,
+	errors: RegoError[],
+): Expr {
+	const fix = (t: Term): Term => reorderTermClosures(t, bound, outer, arityOf, names, errors);
+	const t = e.terms;
+	const withs = e.with.map((w) => ({ ...w, value: fix(w.value) }));
+	if (t.type === "some") return { ...e, with: withs };
+	if (t.type === "someIn") {
+		return { ...e, with: withs, terms: { ...t, collection: fix(t.collection) } };
+	}
+	if (t.type === "every") {
+		const inner = new Set(bound);
+		if (t.key) deepVars(t.key, inner);
+		deepVars(t.value, inner);
+		const r = reorderBody(t.body, inner, outer, arityOf, names, errors);
+		return { ...e, with: withs, terms: { ...t, domain: fix(t.domain), body: r.body } };
+	}
+	return { ...e, with: withs, terms: fix(t) };
+}
+
+export function reorderTermClosures(
+	t: Term,
+	bound: Set<string>,
+	outer: Set<string>,
+	arityOf: ArityOf,
+	names: Map<string, string>,
+	errors: RegoError[],
+): Term {
+	const fix = (x: Term): Term => reorderTermClosures(x, bound, outer, arityOf, names, errors);
+	switch (t.type) {
+		case "ref":
+			return { ...t, head: fix(t.head), path: t.path.map(fix) };
+		case "array":
+		case "set":
+			return { ...t, items: t.items.map(fix) };
+		case "object":
+			return { ...t, entries: t.entries.map(([k, v]) => [fix(k), fix(v)]) };
+		case "call":
+			return { ...t, args: t.args.map(fix) };
+		case "arrayCompr":
+		case "setCompr":
+		case "objectCompr": {
+			const r = reorderBody(t.body, bound, outer, arityOf, names, errors);
+			const heads = t.type === "objectCompr" ? [t.key, t.value] : [t.term];
+			checkHeads(heads, r.bound, outer, arityOf, names, errors, t.loc);
+			const body = r.body;
+			if (t.type === "objectCompr") {
+				return { ...t, key: fix(t.key), value: fix(t.value), body };
+			}
+			return { ...t, term: fix(t.term), body };
+		}
+		default:
+			return t;
+	}
+}
+
+/** Head terms (rule key/value, comprehension terms) must be bound by the body. */
+export function checkHeads(
+	heads: Term[],
+	bound: Set<string>,
+	outer: Set<string>,
+	arityOf: ArityOf,
+	names: Map<string, string>,
+	errors: RegoError[],
+	loc: Loc,
+): void {
+	const B = new Set(bound);
+	for (const h of heads) {
+		const r = analyseTerm(h, B, outer, arityOf);
+		for (const v of r.missing) {
+			errors.push({
+				code: "rego_unsafe_var_error",
+				message: `var ${names.get(v) ?? v} is unsafe`,
+				loc: at(loc),
+			});
+		}
+		for (const b of r.binds) B.add(b);
+	}
+}
