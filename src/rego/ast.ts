@@ -42,6 +42,7 @@ export interface VarTerm {
  * A reference: `head` followed by `path` operands. `a.b[c]` is head var `a`, path
  * [string "b", var c]. `a.b` and `a["b"]` give the same AST (as in OPA); the printer uses the
  * dotted form whenever the string is a valid identifier.
+ * `data` and `input` on their own are refs with an empty path (as in OPA); other vars stay vars.
  */
 export interface RefTerm {
 	type: "ref";
@@ -167,7 +168,11 @@ export interface RuleHead {
 	args?: Term[];
 	/** The element of a partial set (`p contains x`, v0 `p[x]`). */
 	key?: Term;
-	/** The value; absent for partial sets. Bodies without a value default to `true`. */
+	/**
+	 * The value; absent only for partial sets. When none is written (`p if …`, `f(x) if …`,
+	 * `else if …`) the parser fills in a `true` BooleanTerm located at the head, so later stages
+	 * never have to guess.
+	 */
 	value?: Term;
 	/** `:=` rather than `=` (or implicit). */
 	assign: boolean;

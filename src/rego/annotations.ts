@@ -1,0 +1,147 @@
+// `# METADATA` blocks: a comment saying METADATA followed by comment lines on the next rows,
+// holding YAML. Each block belongs to the statement that follows it: the package (scope
+// "package" by default) or a rule (scope "rule" by default).
+
+import { parse as parseYaml } from "yaml";
+import type { Annotation, AnnotationScope, Comment, Loc, Module } from "./ast.ts";
+import type { RegoError } from "./errors.ts";
+
+const SCOPES: AnnotationScope[] = ["rule", "document", "package", "subpackages"];
+const KNOWN = new Set([
+	"scope",
+	"title",
+	"description",
+	"entrypoint",
+	"organizations",
+	"authors",
+	"related_resources",
+	"schemas",
+	"custom",
+]);
+
+interface Block {
+	yaml: string;
+	loc: Loc;
+}
+
+function findBlocks(comments: Comment[]): Block[] {
+	const blocks: Block[] = [];
+	for (let i = 0; i < comments.length; i++) {
+		if (comments[i].text.trim() !== "METADATA") continue;
+		const first = comments[i];
+		const lines: string[] = [];
+		let j = i + 1;
+		let row = first.loc.row;
+		while (j < comments.length && comments[j].loc.row === row + 1) {
+			const t = comments[j].text;
+			lines.push(t.startsWith(" ") ? t.slice(1) : t);
+			row = comments[j].loc.row;
+			j++;
+		}
+		const last = comments[j - 1];
+		blocks.push({
+			yaml: lines.join("\n"),
+			loc: { ...first.loc, endRow: last.loc.endRow, endCol: last.loc.endCol },
+		});
+		i = j - 1;
+	}
+	return blocks;
+}
+
+function toAnnotation(
+	raw: unknown,
+	scope: AnnotationScope,
+	loc: Loc,
+	error: (m: string) => void,
+): Annotation | undefined {
+	if (raw === null || raw === undefined) return { scope, loc };
+	if (typeof raw !== "object" || Array.isArray(raw)) {
+		error("metadata block must be a YAML mapping");
+		return undefined;
+	}
+	const r = raw as Record<string, unknown>;
+	const a: Annotation = { scope, loc };
+	if (typeof r.title === "string") a.title = r.title;
+	if (typeof r.description === "string") a.description = r.description;
+	if (r.entrypoint !== undefined) {
+		if (typeof r.entrypoint !== "boolean") {
+			error("invalid value for entrypoint, must be true or false");
+			return undefined;
+		}
+		a.entrypoint = r.entrypoint;
+	}
+	if (Array.isArray(r.organizations)) a.organizations = r.organizations.map(String);
+	if (Array.isArray(r.authors)) a.authors = r.authors;
+	if (Array.isArray(r.related_resources)) a.related_resources = r.related_resources;
+	if (Array.isArray(r.schemas)) a.schemas = r.schemas;
+	const custom: Record<string, unknown> = {};
+	if (r.custom && typeof r.custom === "object" && !Array.isArray(r.custom)) {
+		Object.assign(custom, r.custom);
+	}
+	// ast.ts promises unknown keys are kept rather than dropped; they go into `custom`.
+	for (const [k, v] of Object.entries(r)) if (!KNOWN.has(k)) custom[k] = v;
+	if (Object.keys(custom).length > 0) a.custom = custom;
+	return a;
+}
+
+/** Parses every METADATA block of `mod` and hangs it on its package or rule. */
+export function attachAnnotations(mod: Module): RegoError[] {
+	const errors: RegoError[] = [];
+	const blocks = findBlocks(mod.comments);
+	for (const b of blocks) {
+		const error = (message: string) =>
+			errors.push({
+				code: "rego_parse_error",
+				message,
+				loc: { file: b.loc.file, row: b.loc.row, col: b.loc.col },
+			});
+		let raw: unknown;
+		try {
+			raw = parseYaml(b.yaml);
+		} catch (e) {
+			error(`yaml: ${(e as Error).message.split("\n")[0]}`);
+			continue;
+		}
+		// The statement that follows: the package if the block precedes it, else the next rule.
+		const target =
+			b.loc.row < mod.package.loc.row
+				? "package"
+				: mod.rules.find(
+						(r) =>
+							r.loc.row > b.loc.endRow || (r.loc.row === b.loc.endRow && r.loc.col > b.loc.endCol),
+					);
+		if (target === undefined) {
+			error("metadata block must be followed by a package or rule");
+			continue;
+		}
+		const declared =
+			raw && typeof raw === "object" && "scope" in raw
+				? (raw as { scope: unknown }).scope
+				: undefined;
+		let scope: AnnotationScope = target === "package" ? "package" : "rule";
+		if (declared !== undefined) {
+			if (typeof declared !== "string" || !SCOPES.includes(declared as AnnotationScope)) {
+				error(`invalid annotation scope '${String(declared)}'`);
+				continue;
+			}
+			scope = declared as AnnotationScope;
+		}
+		const ann = toAnnotation(raw, scope, b.loc, error);
+		if (!ann) continue;
+		if (target === "package") {
+			if (scope !== "package" && scope !== "subpackages") {
+				error(`annotation scope '${scope}' must be applied to rule (have package)`);
+				continue;
+			}
+			mod.annotations.push(ann);
+		} else {
+			if (scope === "package" || scope === "subpackages") {
+				error(`annotation scope '${scope}' must be applied to package`);
+				continue;
+			}
+			target.annotations ??= [];
+			target.annotations.push(ann);
+		}
+	}
+	return errors;
+}

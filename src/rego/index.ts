@@ -1,0 +1,73 @@
+// The front end's public face: parse modules, queries and terms; print them back.
+
+import { attachAnnotations } from "./annotations.ts";
+import type { Body, Module, Term } from "./ast.ts";
+import { checkV1Module } from "./checks.ts";
+import { type RegoError, sortErrors } from "./errors.ts";
+import { FUTURE_KEYWORDS } from "./keywords.ts";
+import { Parser } from "./parser.ts";
+
+export * from "./ast.ts";
+export * from "./errors.ts";
+export { printBody, printModule, printRule, printTerm } from "./printer.ts";
+export { stripLocations } from "./strip.ts";
+
+export interface ParseOptions {
+	/** 1 (default): OPA 1.x syntax. 0: the v0-compatible syntax of OPA 0.x. */
+	regoVersion?: 0 | 1;
+}
+
+/**
+ * The scanner's first error explains whatever the parser then trips over at or after it, so a
+ * parse error there is dropped; errors before it stand.
+ */
+function withLexError(p: Parser): RegoError[] {
+	const errs = [...p.errors];
+	const lex = p.lexError;
+	const at = lex?.loc;
+	if (!lex || !at) return errs;
+	const after = (e: RegoError) =>
+		!e.loc || e.loc.row > at.row || (e.loc.row === at.row && e.loc.col >= at.col);
+	return [lex, ...errs.filter((e) => !after(e))];
+}
+
+export function parseModule(
+	source: string,
+	file: string,
+	opts: ParseOptions = {},
+): { module?: Module; errors: RegoError[] } {
+	const p = new Parser(source, file, opts);
+	const mod = p.parseModule();
+	const errors = withLexError(p);
+	if (!mod || errors.length > 0) return { errors: sortErrors(errors) };
+	errors.push(...attachAnnotations(mod));
+	if (mod.regoVersion === 1 || p.regoV1Import) errors.push(...checkV1Module(mod, p.syntax));
+	if (errors.length > 0) return { errors: sortErrors(errors) };
+	return { module: mod, errors: [] };
+}
+
+export function parseQuery(
+	source: string,
+	opts: ParseOptions & { file?: string } = {},
+): { body?: Body; errors: RegoError[] } {
+	const p = new Parser(source, opts.file ?? "query", opts);
+	const body = p.parseQueryBody();
+	const errors = withLexError(p);
+	if (!body || errors.length > 0) return { errors: sortErrors(errors) };
+	return { body, errors: [] };
+}
+
+export function parseTerm(
+	source: string,
+	opts: ParseOptions & { file?: string } = {},
+): {
+	term?: Term;
+	errors: RegoError[];
+} {
+	const p = new Parser(source, opts.file ?? "term", opts);
+	if ((opts.regoVersion ?? 1) === 1) p.enableKeywords(FUTURE_KEYWORDS);
+	const term = p.parseSingleTerm();
+	const errors = withLexError(p);
+	if (!term || errors.length > 0) return { errors: sortErrors(errors) };
+	return { term, errors: [] };
+}
