@@ -1,0 +1,212 @@
+// Gavel on Node: wires the engine, bundle source, verifier, cache, metrics and decision log
+// into the Hono app and serves it over HTTP or HTTPS (optionally mTLS). Graceful shutdown
+// stops accepting, lets in-flight requests finish, then closes.
+
+import { createPublicKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { serve } from "@hono/node-server";
+import { Engine, FileBundleSource, HttpBundleSource } from "./engine/index.ts";
+import { createApp, type GavelApp } from "./server/app.ts";
+import type { GavelConfig } from "./server/config.ts";
+import { loadConfig } from "./server/config-file.ts";
+import { DecisionCache } from "./server/decision-cache.ts";
+import { createJsonLineLogger, nullLogger } from "./server/decision-log.ts";
+import {
+	DEV_AUDIENCE,
+	DEV_ISSUER,
+	type DevKey,
+	type JwksServer,
+	loadOrCreateDevKey,
+	serveJwks,
+} from "./server/dev-identity.ts";
+import { createPromMetrics } from "./server/prom-metrics.ts";
+import { nodePeerOf } from "./server/tls-peer.ts";
+import {
+	createTokenVerifier,
+	type KeySource,
+	localKeySource,
+	remoteKeySource,
+} from "./server/token-verifier.ts";
+
+export interface StartOptions {
+	/** Where decision-log lines go (default stdout). */
+	writeLog?: (line: string) => void;
+	/** Where operational messages go (default stderr). */
+	info?: (message: string) => void;
+	/** Collect Node process metrics (default true). */
+	processMetrics?: boolean;
+}
+
+export interface RunningGavel {
+	url: string;
+	port: number;
+	config: GavelConfig;
+	engine: Engine;
+	gavel: GavelApp;
+	devKey?: DevKey;
+	close(): Promise<void>;
+}
+
+function keySources(config: GavelConfig): KeySource[] {
+	const a = config.auth;
+	const out: KeySource[] = [];
+	if (a.jwksUrl) out.push(remoteKeySource(a.jwksUrl, a));
+	if (a.jwksFile) out.push(localKeySource(JSON.parse(readFileSync(a.jwksFile, "utf8"))));
+	for (const f of a.publicKeyFiles) out.push(createPublicKey(readFileSync(f, "utf8")));
+	return out;
+}
+
+export async function startGavel(
+	config: GavelConfig,
+	options: StartOptions = {},
+): Promise<RunningGavel> {
+	const info = options.info ?? ((m: string) => process.stderr.write(`${m}\n`));
+	let devKey: DevKey | undefined;
+	let jwks: JwksServer | undefined;
+	if (config.dev) {
+		devKey = await loadOrCreateDevKey(config.stateDir);
+		jwks = await serveJwks([devKey.publicJwk]);
+		// Dev tokens are verified through a real JWKS URL, like production ones.
+		config.auth.jwksUrl ??= jwks.url;
+		config.auth.issuer ??= [DEV_ISSUER];
+		config.auth.audience ??= [DEV_AUDIENCE];
+		info(
+			`gavel: development identity; JWKS at ${jwks.url}; mint tokens with \`npx gavel token --sub alice\``,
+		);
+	}
+	const sources = keySources(config);
+	if (sources.length === 0) {
+		throw new Error(
+			"no token verification keys: set auth.jwksUrl, auth.jwksFile or auth.publicKeyFiles (or use --dev)",
+		);
+	}
+	const metrics = createPromMetrics({ processMetrics: options.processMetrics });
+	const engine = new Engine();
+	const verifier = createTokenVerifier(config.auth, sources, {
+		onResult: (outcome) => metrics.tokenVerification(outcome),
+	});
+	const cache = config.cache.enabled
+		? new DecisionCache({
+				maxEntries: config.cache.maxEntries,
+				maxBytes: config.cache.maxBytes,
+				ttlSeconds: config.cache.ttlSeconds,
+			})
+		: undefined;
+	const write = options.writeLog ?? ((line: string) => process.stdout.write(line));
+	const logger = config.decisionLog.enabled
+		? createJsonLineLogger(write, config.decisionLog.mask)
+		: nullLogger;
+	const gavel = createApp({
+		config,
+		engine,
+		verifier,
+		metrics,
+		logger,
+		cache,
+		peerOf: config.server.tls ? nodePeerOf : undefined,
+	});
+	engine.onActivation((e) =>
+		info(
+			e.outcome === "success"
+				? `gavel: activated bundle revision "${e.revision}" from ${e.source}`
+				: `gavel: bundle from ${e.source} rejected, keeping the active one: ${e.error}`,
+		),
+	);
+
+	let source: FileBundleSource | HttpBundleSource | undefined;
+	if (config.bundle.url) {
+		source = new HttpBundleSource(engine, {
+			url: config.bundle.url,
+			minDelaySeconds: config.bundle.minDelaySeconds,
+			maxDelaySeconds: config.bundle.maxDelaySeconds,
+			persistPath: config.bundle.persistPath ?? join(config.stateDir, "last-good-bundle.tar.gz"),
+		});
+	} else if (config.bundle.path) {
+		source = new FileBundleSource(engine, { path: config.bundle.path, watch: config.bundle.watch });
+	}
+	await source?.start();
+
+	const tls = config.server.tls;
+	const server = serve({
+		fetch: gavel.app.fetch,
+		port: config.server.port,
+		hostname: config.server.host,
+		...(tls
+			? {
+					createServer: createHttpsServer,
+					serverOptions: {
+						cert: readFileSync(tls.cert),
+						key: readFileSync(tls.key),
+						ca: tls.ca ? readFileSync(tls.ca) : undefined,
+						requestCert: tls.requireClientCert,
+						rejectUnauthorized: tls.requireClientCert,
+					},
+				}
+			: {}),
+	});
+	await new Promise<void>((resolve, reject) => {
+		if (server.listening) resolve();
+		server.once("listening", () => resolve());
+		server.once("error", reject);
+	});
+	const port = (server.address() as AddressInfo).port;
+	const url = `${tls ? "https" : "http"}://${config.server.host}:${port}`;
+	info(`gavel: serving on ${url}`);
+
+	let closing: Promise<void> | undefined;
+	return {
+		url,
+		port,
+		config,
+		engine,
+		gavel,
+		devKey,
+		close() {
+			closing ??= (async () => {
+				source?.stop();
+				await new Promise<void>((resolve) => {
+					const force = setTimeout(() => {
+						(server as { closeAllConnections?: () => void }).closeAllConnections?.();
+					}, config.server.shutdownGraceSeconds * 1000);
+					force.unref();
+					server.close(() => resolve());
+					// Idle keep-alive sockets would hold close() open until they time out.
+					(server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+				});
+				await jwks?.close();
+			})();
+			return closing;
+		},
+	};
+}
+
+/** Stop on SIGTERM/SIGINT: finish in-flight requests, then exit. */
+export function closeOnSignals(running: RunningGavel, info: (m: string) => void): void {
+	const stop = (signal: string) => {
+		info(`gavel: ${signal}, shutting down`);
+		running.close().then(
+			() => process.exit(0),
+			() => process.exit(1),
+		);
+	};
+	process.once("SIGTERM", () => stop("SIGTERM"));
+	process.once("SIGINT", () => stop("SIGINT"));
+}
+
+// `tsx src/node.ts [config.yaml]`: the container entry point.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+	const info = (m: string) => process.stderr.write(`${m}\n`);
+	try {
+		const running = await startGavel(loadConfig(process.argv[2] ?? process.env.GAVEL_CONFIG), {
+			info,
+		});
+		closeOnSignals(running, info);
+	} catch (e) {
+		info(`gavel: ${(e as Error).message}`);
+		process.exit(2);
+	}
+}
