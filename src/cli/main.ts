@@ -28,6 +28,16 @@ const commands: Entry[] = [
 		summary: "check every .rego file under the given paths and report all errors",
 		load: async () => (await import("./check.ts")).checkCommand,
 	},
+	{
+		name: "serve",
+		summary: "serve decisions over HTTP (/v1/decide, Data API, AuthZEN, metrics)",
+		load: async () => (await import("./serve.ts")).serveCommand,
+	},
+	{
+		name: "token",
+		summary: "print a development token signed with the key `gavel serve --dev` trusts",
+		load: async () => (await import("./token.ts")).tokenCommand,
+	},
 ];
 
 export function topLevelHelp(): string {
