@@ -3,7 +3,7 @@
 // authentication to the fail-closed 503, so every 401 here is the verifier's doing.
 
 import { createHmac } from "node:crypto";
-import { exportSPKI, generateKeyPair, importJWK } from "jose";
+import { type CryptoKey, exportSPKI, generateKeyPair, importJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
 	AUDIENCE,

@@ -1,7 +1,14 @@
 // Test fixtures: a real JWKS served over HTTP on loopback, real signed tokens, and the real
 // server started on an ephemeral 127.0.0.1 port.
 
-import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
+import {
+	type CryptoKey,
+	exportJWK,
+	generateKeyPair,
+	type JWK,
+	type JWTPayload,
+	SignJWT,
+} from "jose";
 import { type RunningGavel, startGavel } from "../../src/node.ts";
 import { validateConfig } from "../../src/server/config.ts";
 import { type JwksServer, serveJwks } from "../../src/server/dev-identity.ts";
