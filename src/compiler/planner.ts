@@ -24,7 +24,7 @@ import type {
 	Policy,
 	Stmt,
 } from "./ir.ts";
-import { type FnTarget, fnTarget, isRoot, isWildcard } from "./resolve.ts";
+import { BUILTIN_HEAD, type FnTarget, fnTarget, isRoot, isWildcard } from "./resolve.ts";
 import { type CRule, getNode, hasRules, pathName, type RuleNode } from "./ruletree.ts";
 import { isPattern } from "./safety.ts";
 
@@ -672,11 +672,7 @@ class FuncPlanner {
 	private mockOf(v: Term): Mock {
 		if (v.type === "ref" && v.head.type === "var") {
 			const t = fnTarget(v);
-			if (
-				t.kind === "builtin" &&
-				!this.vars.has(v.head.name) &&
-				builtinArity(t.name) !== undefined
-			) {
+			if (t.kind === "builtin" && v.head.name === BUILTIN_HEAD) {
 				return { kind: "fn", target: t };
 			}
 			if (t.kind === "user") {
@@ -1029,12 +1025,7 @@ class FuncPlanner {
 		k: (v: Operand) => void,
 	): void {
 		if (this.isOverridden(node.path) || !hasRules(node)) {
-			this.planPath(
-				{ local: this.data },
-				[...node.path.map((s) => ({ type: "string", value: s, loc }) as Term), ...path.slice(i)],
-				0,
-				k,
-			);
+			this.planBase(node, path, i, loc, k);
 			return;
 		}
 		if (node.raw.length > 0) {
@@ -1054,20 +1045,31 @@ class FuncPlanner {
 			return;
 		}
 		const p = path[i];
+		if (p.type === "number" || p.type === "boolean" || p.type === "null") {
+			this.planBase(node, path, i, loc, k);
+			return;
+		}
 		if (p.type === "string") {
 			const child = node.children.get(p.value);
 			if (child) {
 				this.planData(path, i + 1, child, loc, k);
 				return;
 			}
-			this.planPath(
-				{ local: this.data },
-				[...node.path.map((s) => ({ type: "string", value: s, loc }) as Term), ...path.slice(i)],
-				0,
-				k,
-			);
+			this.planBase(node, path, i, loc, k);
 			return;
 		}
 		this.planPath({ local: this.valueOf(node) }, path, i, k);
+	}
+
+	/**
+	 * Plain lookups in base data from `node` on. Base documents are JSON, whose keys are
+	 * strings: a number key written in the ref looks up its decimal text (as OPA's store does).
+	 */
+	private planBase(node: RuleNode, path: Term[], i: number, loc: Loc, k: (v: Operand) => void): void {
+		const rest = path
+			.slice(i)
+			.map((p): Term => (p.type === "number" ? { type: "string", value: p.text, loc: p.loc } : p));
+		const full: Term[] = [...node.path.map((s): Term => ({ type: "string", value: s, loc })), ...rest];
+		this.planPath({ local: this.data }, full, 0, k);
 	}
 }

@@ -80,6 +80,8 @@ function refDeps(root: RuleNode, path: Term[], out: Set<RuleNode>): void {
 	let node = root;
 	for (const p of path) {
 		if (node.raw.length > 0) break;
+		// A number (or other scalar) key cannot name a rule: base data only.
+		if (p.type === "number" || p.type === "boolean" || p.type === "null") return;
 		if (p.type !== "string") break;
 		const c = node.children.get(p.value);
 		if (!c) return;

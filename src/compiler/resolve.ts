@@ -27,15 +27,30 @@ export function isWildcard(name: string): boolean {
 	return name.startsWith(WILDCARD_PREFIX);
 }
 
+/**
+ * Head of a ref that names a builtin as a value (`with f as count`); its path spells the
+ * builtin's name. Like the roots, it is never a variable.
+ */
+export const BUILTIN_HEAD = "$builtin";
+
 export function isRoot(name: string): boolean {
-	return name === "data" || name === "input";
+	return name === "data" || name === "input" || name === BUILTIN_HEAD;
 }
 
+/**
+ * A body's names. Vars declared with `:=`/`some` exist from their declaration on: a closure
+ * written before the declaration has its own var of that name (as OPA rewrites them).
+ */
 class Scope {
 	readonly vars = new Map<string, string>();
+	readonly declaredAt = new Map<string, number>();
+	/** Index of the expression being resolved (Infinity: all of the body). */
+	pos = Number.POSITIVE_INFINITY;
 	constructor(readonly parent?: Scope) {}
 	lookup(name: string): string | undefined {
-		return this.vars.get(name) ?? this.parent?.lookup(name);
+		const u = this.vars.get(name);
+		if (u !== undefined && (this.declaredAt.get(name) ?? -1) <= this.pos) return u;
+		return this.parent?.lookup(name);
 	}
 }
 
@@ -125,7 +140,17 @@ function exprDirectVars(e: Expr, out: VarTerm[]): void {
 		directVars(t.collection, out);
 	} else if (t.type === "every") directVars(t.domain, out);
 	else directVars(t, out);
-	for (const w of e.with) directVars(w.value, out);
+	for (const w of e.with) if (!namesBuiltin(w.value)) directVars(w.value, out);
+}
+
+/** `count`, `io.jwt.decode`: a with value spelling a builtin's name. */
+function namesBuiltin(v: Term): boolean {
+	const head = v.type === "ref" ? v.head : v;
+	if (head.type !== "var") return false;
+	const path = v.type === "ref" ? v.path : [];
+	if (!path.every((p) => p.type === "string")) return false;
+	const name = [head.name, ...path.map((p) => (p.type === "string" ? p.value : ""))].join(".");
+	return lookupBuiltin(name, 0) !== undefined;
 }
 
 function dataRef(path: string[], loc: Loc): RefTerm {
@@ -145,6 +170,7 @@ export function fnTarget(fn: RefTerm): FnTarget {
 	const parts: string[] = [];
 	for (const p of fn.path) if (p.type === "string") parts.push(p.value);
 	if (fn.head.type === "var" && fn.head.name === "data") return { kind: "user", path: parts };
+	if (fn.head.type === "var" && fn.head.name === BUILTIN_HEAD) return { kind: "builtin", name: parts.join(".") };
 	const head = fn.head.type === "var" ? fn.head.name : "?";
 	return { kind: "builtin", name: [head, ...parts].join(".") };
 }
@@ -210,6 +236,7 @@ export class Resolver {
 				if (!declaredHere.has(d.name)) {
 					declaredHere.add(d.name);
 					scope.vars.set(d.name, this.fresh(d.name));
+					scope.declaredAt.set(d.name, body.indexOf(e));
 				}
 			}
 			const used: VarTerm[] = [];
@@ -404,7 +431,14 @@ export class Resolver {
 						head.name,
 						...fnRef.path.map((p) => (p.type === "string" ? p.value : "")),
 					].join(".");
-					if (lookupBuiltin(name, this.env.regoVersion)) return { ...fnRef, loc: v.loc };
+					if (lookupBuiltin(name, this.env.regoVersion)) {
+						return {
+							type: "ref",
+							head: { type: "var", name: BUILTIN_HEAD, loc: v.loc },
+							path: name.split(".").map((value) => ({ type: "string", value, loc: v.loc })),
+							loc: v.loc,
+						};
+					}
 				}
 			}
 		}
@@ -412,7 +446,12 @@ export class Resolver {
 	}
 
 	private bodyIn(body: Body, scope: Scope): Body {
-		return body.map((e) => this.expr(e, scope));
+		const out = body.map((e, i) => {
+			scope.pos = i;
+			return this.expr(e, scope);
+		});
+		scope.pos = Number.POSITIVE_INFINITY;
+		return out;
 	}
 
 	/** Resolve one rule (and its else chain) into a CRule. */
