@@ -29,6 +29,8 @@ export class DecisionCache {
 			// Key and value both live in memory; count them roughly as UTF-16 bytes.
 			sizeCalculation: (v, k) => 2 * (k.length + canonicalJson(v.result).length) + 64,
 			ttlAutopurge: false,
+			// Read the clock on every check: TTLs are short and a token's exp is a hard limit.
+			ttlResolution: 0,
 			perf: { now: () => this.now() },
 		});
 	}
