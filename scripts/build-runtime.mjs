@@ -1,2 +1,61 @@
-// Placeholder until the AssemblyScript runtime lands; replaced by the back end's build script.
-console.log("build-runtime: no runtime sources yet");
+// Compiles the AssemblyScript runtime (src/wasm/runtime/as) once into
+// src/wasm/runtime/build/runtime.wasm. The back end (src/wasm/emit.ts) merges per-policy code
+// into a copy of it. Run by `npm run build:runtime` and by `prepare` on `npm ci`.
+
+import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import asc from "assemblyscript/asc";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const entry = join(root, "src/wasm/runtime/as/index.ts");
+const out = join(root, "src/wasm/runtime/build/runtime.wasm");
+mkdirSync(dirname(out), { recursive: true });
+
+const args = [
+	entry,
+	"--outFile",
+	out,
+	"--textFile",
+	out.replace(/\.wasm$/, ".wat"),
+	// The SDK creates the memory and passes it in as env.memory.
+	"--importMemory",
+	"--initialMemory",
+	"2",
+	// No GC: the runtime never calls `new`; it has its own bump allocator reset per evaluation.
+	"--runtime",
+	"stub",
+	// AssemblyScript would import env.abort for assertions; we have none to report that way.
+	"--use",
+	"abort=",
+	"--noAssert",
+	"-O3",
+	// Keep the names section so binaryen can read internal names.
+	"--debug",
+];
+
+const started = Date.now();
+const { error, stderr } = await asc.main(args);
+if (error) {
+	console.error(stderr.toString());
+	console.error(`build-runtime: ${error.message}`);
+	process.exit(1);
+}
+// The back end rewrites the cfg_* globals' initialisers; a start function could undo that,
+// and the runtime must never allocate through AssemblyScript's own allocator (its heap would
+// overlap ours).
+const wat = readFileSync(out.replace(/\.wasm$/, ".wat"), "utf8");
+for (const forbidden of ["(start ", "/rt/stub/__alloc", "/rt/stub/__new"]) {
+	if (wat.includes(forbidden)) {
+		console.error(`build-runtime: runtime.wasm must not contain ${forbidden.trim()}`);
+		process.exit(1);
+	}
+}
+for (const g of ["cfg_heap_start", "cfg_memo_slots", "cfg_strict"]) {
+	if (!new RegExp(`\\(global \\$[^ ]*/${g} \\(mut i32\\)`).test(wat)) {
+		console.error(`build-runtime: ${g} must be a mutable global (the back end sets it)`);
+		process.exit(1);
+	}
+}
+const size = statSync(out).size;
+console.log(`build-runtime: ${out} (${size} bytes) in ${Date.now() - started} ms`);

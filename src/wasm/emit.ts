@@ -1,0 +1,595 @@
+// IR → Wasm: per-policy functions emitted with binaryen into a copy of the runtime module.
+//
+// Each IR block becomes a wasm `block`; an undefined statement is a `br` to the end of the
+// current block; `scan` is a loop; locals are wasm locals holding value addresses (0 means
+// undefined). Runtime helpers are called by their internal names.
+
+import binaryen from "binaryen";
+import type { Block, Func, IrLoc, Operand, Plan, Policy, Stmt } from "../compiler/ir.ts";
+import { StaticData } from "./layout.ts";
+import { type DataSegmentApi, FEATURES, loadRuntime, type RuntimeInfo } from "./runtime.ts";
+
+export interface EmitOptions {
+	/** Run binaryen's optimiser (slower to build, faster and smaller module). */
+	optimize?: boolean;
+}
+
+/** The exports OPA's ABI defines; everything else the runtime exports is removed. */
+const ABI_EXPORTS = new Set([
+	"opa_wasm_abi_version",
+	"opa_wasm_abi_minor_version",
+	"builtins",
+	"entrypoints",
+	"opa_malloc",
+	"opa_free",
+	"opa_json_parse",
+	"opa_value_parse",
+	"opa_json_dump",
+	"opa_value_dump",
+	"opa_heap_ptr_get",
+	"opa_heap_ptr_set",
+	"opa_eval_ctx_new",
+	"opa_eval_ctx_set_input",
+	"opa_eval_ctx_set_data",
+	"opa_eval_ctx_set_entrypoint",
+	"opa_eval_ctx_get_result",
+	"eval",
+	"opa_eval",
+	"opa_value_add_path",
+	"opa_value_remove_path",
+]);
+
+const TYPE_CODES = { null: 1, boolean: 2, number: 3, string: 4, array: 5, object: 6, set: 7 };
+
+const MAX_HOST_ARITY = 4;
+
+const i32 = binaryen.i32;
+
+export class EmitError extends Error {}
+
+interface Label {
+	name: string;
+	/** Set on memoScope blocks: the local holding the memo table to restore. */
+	memoSaved?: number;
+}
+
+/** Policy-wide state shared by the function emitters. */
+class PolicyEmitter {
+	readonly funcNames = new Map<string, Func>();
+	readonly memoSlots = new Map<string, number>();
+	readonly hostIds = new Map<string, number>();
+	readonly consts: number[];
+	private cStrings = new Map<string, number>();
+	private labelCounter = 0;
+
+	constructor(
+		readonly m: binaryen.Module,
+		readonly rt: RuntimeInfo,
+		readonly policy: Policy,
+		readonly data: StaticData,
+	) {
+		for (const f of policy.funcs) {
+			if (this.funcNames.has(f.name)) throw new EmitError(`duplicate function ${f.name}`);
+			this.funcNames.set(f.name, f);
+			if (f.memo && f.arity === 0) this.memoSlots.set(f.name, this.memoSlots.size);
+		}
+		// Host builtins: every listed builtin without a native implementation, ids stable in
+		// listing order.
+		for (const b of policy.builtins) {
+			if (this.rt.natives.has(b.name) || this.hostIds.has(b.name)) continue;
+			if (b.arity > MAX_HOST_ARITY) {
+				throw new EmitError(
+					`builtin ${b.name} takes ${b.arity} arguments: host builtins take at most ${MAX_HOST_ARITY}`,
+				);
+			}
+			this.hostIds.set(b.name, this.hostIds.size);
+		}
+		this.consts = policy.consts.map((c) => data.constant(c));
+	}
+
+	cString(s: string): number {
+		let at = this.cStrings.get(s);
+		if (at === undefined) {
+			at = this.data.cString(s);
+			this.cStrings.set(s, at);
+		}
+		return at;
+	}
+
+	label(kind: string): string {
+		return `${kind}${this.labelCounter++}`;
+	}
+
+	helper(name: string): string {
+		const internal = this.rt.exports.get(name);
+		if (!internal) throw new EmitError(`runtime lacks helper ${name}`);
+		return internal;
+	}
+
+	funcWasmName(name: string): string {
+		return `gavel:f:${name}`;
+	}
+}
+
+function locText(loc: IrLoc): string {
+	return `${loc.file}:${loc.row}:${loc.col}`;
+}
+
+/** Emits one IR function or plan body. */
+class FunctionEmitter {
+	private labels: Label[] = [];
+	private extra: number[] = [];
+
+	constructor(
+		private readonly p: PolicyEmitter,
+		/** Number of wasm params (input, data, declared params). */
+		private readonly nParams: number,
+		/** IR locals (at least nParams). */
+		private readonly nLocals: number,
+	) {}
+
+	get m(): binaryen.Module {
+		return this.p.m;
+	}
+
+	/** Wasm var types beyond the params: the IR's own locals, then scratch locals. */
+	varTypes(): binaryen.Type[] {
+		const n = this.nLocals - this.nParams + this.extra.length;
+		return new Array(n).fill(i32);
+	}
+
+	scratch(): number {
+		const idx = this.nLocals + this.extra.length;
+		this.extra.push(idx);
+		return idx;
+	}
+
+	get(local: number): binaryen.ExpressionRef {
+		if (local < 0 || local >= this.nLocals) throw new EmitError(`local ${local} out of range`);
+		return this.m.local.get(local, i32);
+	}
+
+	set(local: number, v: binaryen.ExpressionRef): binaryen.ExpressionRef {
+		if (local < 0 || local >= this.nLocals) throw new EmitError(`local ${local} out of range`);
+		return this.m.local.set(local, v);
+	}
+
+	operand(o: Operand): binaryen.ExpressionRef {
+		if ("local" in o) return this.get(o.local);
+		const addr = this.p.consts[o.const];
+		if (addr === undefined) throw new EmitError(`constant ${o.const} out of range`);
+		return this.m.i32.const(addr);
+	}
+
+	call(helper: string, args: binaryen.ExpressionRef[], result: binaryen.Type = i32) {
+		return this.m.call(this.p.helper(helper), args, result);
+	}
+
+	/** Leave `levels` + 1 enclosing blocks, restoring memo tables of scopes left behind. */
+	breakOut(levels: number, cond?: binaryen.ExpressionRef): binaryen.ExpressionRef {
+		const target = this.labels.length - 1 - levels;
+		if (target < 0) throw new EmitError(`break ${levels} leaves the function`);
+		let restore: number | undefined;
+		for (let i = this.labels.length - 1; i > target; i--) {
+			const saved = this.labels[i].memoSaved;
+			if (saved !== undefined) restore = saved;
+		}
+		const name = this.labels[target].name;
+		if (restore === undefined) return this.m.br(name, cond);
+		const leave = this.m.block(null, [
+			this.call("rt_memo_pop", [this.m.local.get(restore, i32)], binaryen.none),
+			this.m.br(name),
+		]);
+		return cond === undefined ? leave : this.m.if(cond, leave);
+	}
+
+	/** End the current block when `cond` holds. */
+	undefinedIf(cond: binaryen.ExpressionRef): binaryen.ExpressionRef {
+		return this.breakOut(0, cond);
+	}
+
+	abortWith(loc: IrLoc, code: string, message: string): binaryen.ExpressionRef {
+		const addr = this.p.cString(`${locText(loc)}: ${code}: ${message}`);
+		return this.call("rt_abort", [this.m.i32.const(addr)], binaryen.none);
+	}
+
+	block(b: Block, name = this.p.label("b")): binaryen.ExpressionRef {
+		this.labels.push({ name });
+		const body = b.stmts.map((s) => this.stmt(s));
+		this.labels.pop();
+		return this.m.block(name, body, binaryen.none);
+	}
+
+	blocks(bs: Block[]): binaryen.ExpressionRef[] {
+		return bs.map((b) => this.block(b));
+	}
+
+	stmt(s: Stmt): binaryen.ExpressionRef {
+		const m = this.m;
+		switch (s.op) {
+			case "assign":
+				return this.set(s.target, this.operand(s.source));
+			case "assignOnce": {
+				const t = this.scratch();
+				return m.block(null, [
+					m.local.set(t, this.operand(s.source)),
+					m.if(
+						m.local.get(t, i32),
+						m.if(
+							m.i32.eqz(this.get(s.target)),
+							this.set(s.target, m.local.get(t, i32)),
+							m.if(
+								m.i32.eqz(this.call("rt_equal", [this.get(s.target), m.local.get(t, i32)])),
+								this.abortWith(
+									s.loc,
+									"eval_conflict_error",
+									s.message ?? "complete rules must not produce multiple outputs",
+								),
+							),
+						),
+					),
+				]);
+			}
+			case "isDefined":
+				return this.undefinedIf(m.i32.eqz(this.get(s.source)));
+			case "isUndefined":
+				return this.undefinedIf(this.get(s.source));
+			case "dot": {
+				const t = this.scratch();
+				return m.block(null, [
+					m.local.set(t, this.call("rt_dot", [this.operand(s.source), this.operand(s.key)])),
+					this.undefinedIf(m.i32.eqz(m.local.get(t, i32))),
+					this.set(s.target, m.local.get(t, i32)),
+				]);
+			}
+			case "equal":
+				return this.undefinedIf(
+					m.i32.eqz(this.call("rt_equal", [this.operand(s.a), this.operand(s.b)])),
+				);
+			case "notEqual":
+				return this.undefinedIf(
+					m.i32.eqz(this.call("rt_not_equal", [this.operand(s.a), this.operand(s.b)])),
+				);
+			case "notFalse":
+				return this.undefinedIf(m.i32.eqz(this.call("rt_not_false", [this.operand(s.source)])));
+			case "isType":
+				return this.undefinedIf(
+					m.i32.eqz(
+						this.call("rt_is_type", [this.operand(s.source), m.i32.const(TYPE_CODES[s.typeName])]),
+					),
+				);
+			case "scan":
+				return this.scan(s);
+			case "not": {
+				// Running to the end makes `not` undefined: leave the enclosing block from inside.
+				const name = this.p.label("not");
+				this.labels.push({ name });
+				const body = s.block.stmts.map((x) => this.stmt(x));
+				body.push(this.breakOut(1));
+				this.labels.pop();
+				return m.block(name, body, binaryen.none);
+			}
+			case "blocks":
+				return m.block(null, this.blocks(s.blocks), binaryen.none);
+			case "break":
+				return this.breakOut(s.levels);
+			case "call":
+				return this.callStmt(s);
+			case "makeNull":
+				return this.set(s.target, this.call("rt_make_null", []));
+			case "makeArray":
+				return this.set(s.target, this.call("rt_make_array", [m.i32.const(s.capacity)]));
+			case "makeObject":
+				return this.set(s.target, this.call("rt_make_object", []));
+			case "makeSet":
+				return this.set(s.target, this.call("rt_make_set", []));
+			case "arrayAppend":
+				return this.call(
+					"rt_array_append",
+					[this.get(s.array), this.operand(s.value)],
+					binaryen.none,
+				);
+			case "objectInsert":
+				return this.call(
+					"rt_object_insert",
+					[this.get(s.object), this.operand(s.key), this.operand(s.value)],
+					binaryen.none,
+				);
+			case "objectInsertOnce":
+				return m.if(
+					this.call("rt_object_insert_once", [
+						this.get(s.object),
+						this.operand(s.key),
+						this.operand(s.value),
+					]),
+					this.abortWith(s.loc, "eval_conflict_error", "object keys must be unique"),
+				);
+			case "objectMerge":
+				return m.if(
+					this.call("rt_object_merge", [
+						this.get(s.object),
+						this.operand(s.key),
+						this.operand(s.value),
+					]),
+					this.abortWith(s.loc, "eval_conflict_error", "object keys must be unique"),
+				);
+			case "setAdd":
+				return this.call("rt_set_add", [this.get(s.set), this.operand(s.value)], binaryen.none);
+			case "resultSetAdd":
+				return this.call("rt_result_add", [this.get(s.value)], binaryen.none);
+			case "memoScope": {
+				const saved = this.scratch();
+				const ok = this.scratch();
+				const name = this.p.label("memo");
+				this.labels.push({ name, memoSaved: saved });
+				const body = s.block.stmts.map((x) => this.stmt(x));
+				body.push(m.local.set(ok, m.i32.const(1)));
+				this.labels.pop();
+				return m.block(null, [
+					m.local.set(saved, this.call("rt_memo_push", [])),
+					m.local.set(ok, m.i32.const(0)),
+					m.block(name, body, binaryen.none),
+					this.call("rt_memo_pop", [m.local.get(saved, i32)], binaryen.none),
+					this.undefinedIf(m.i32.eqz(m.local.get(ok, i32))),
+				]);
+			}
+			case "upsert": {
+				const path = this.scratch();
+				const parts: binaryen.ExpressionRef[] = [
+					m.local.set(path, this.call("rt_make_array", [m.i32.const(s.path.length)])),
+				];
+				for (const k of s.path) {
+					parts.push(
+						this.call("rt_array_append", [m.local.get(path, i32), this.operand(k)], binaryen.none),
+					);
+				}
+				parts.push(
+					this.set(
+						s.target,
+						this.call("rt_upsert", [
+							this.operand(s.source),
+							m.local.get(path, i32),
+							this.operand(s.value),
+						]),
+					),
+				);
+				return m.block(null, parts);
+			}
+			case "abort":
+				return this.abortWith(s.loc, s.code, s.message);
+		}
+	}
+
+	private scan(s: Extract<Stmt, { op: "scan" }>): binaryen.ExpressionRef {
+		const m = this.m;
+		const src = this.scratch();
+		const n = this.scratch();
+		const i = this.scratch();
+		const exit = this.p.label("scanexit");
+		const loop = this.p.label("scan");
+		const body = this.p.label("scanbody");
+		const srcGet = () => m.local.get(src, i32);
+		const iGet = () => m.local.get(i, i32);
+		this.labels.push({ name: body });
+		const stmts = [
+			this.set(s.key, this.call("rt_scan_key", [srcGet(), iGet()])),
+			this.set(s.value, this.call("rt_scan_val", [srcGet(), iGet()])),
+			...s.block.stmts.map((x) => this.stmt(x)),
+		];
+		this.labels.pop();
+		return m.block(exit, [
+			m.local.set(src, this.operand(s.source)),
+			m.local.set(n, this.call("rt_len", [srcGet()])),
+			m.local.set(i, m.i32.const(0)),
+			m.loop(
+				loop,
+				m.block(null, [
+					m.br(exit, m.i32.ge_s(iGet(), m.local.get(n, i32))),
+					m.block(body, stmts, binaryen.none),
+					m.local.set(i, m.i32.add(iGet(), m.i32.const(1))),
+					m.br(loop),
+				]),
+			),
+		]);
+	}
+
+	private callStmt(s: Extract<Stmt, { op: "call" }>): binaryen.ExpressionRef {
+		const m = this.m;
+		const t = this.scratch();
+		const parts: binaryen.ExpressionRef[] = [];
+		let callExpr: binaryen.ExpressionRef;
+		const fn = this.p.funcNames.get(s.func);
+		let checked: Operand[];
+		if (fn) {
+			// Calls may list input and data explicitly or leave them implicit.
+			let args = s.args;
+			if (args.length === fn.arity) args = [{ local: 0 }, { local: 1 }, ...args];
+			if (args.length !== fn.arity + 2) {
+				throw new EmitError(`call ${s.func}: ${s.args.length} arguments for arity ${fn.arity}`);
+			}
+			checked = args.slice(2);
+			callExpr = m.call(
+				this.p.funcWasmName(fn.name),
+				args.map((a) => this.operand(a)),
+				i32,
+			);
+		} else {
+			checked = s.args;
+			const native = this.p.rt.natives.get(s.func);
+			const hostId = this.p.hostIds.get(s.func);
+			if (native) {
+				if (this.p.policy.strictBuiltinErrors && s.loc) {
+					parts.push(
+						this.call("rt_set_loc", [m.i32.const(this.p.cString(locText(s.loc)))], binaryen.none),
+					);
+				}
+				callExpr = m.call(
+					native,
+					s.args.map((a) => this.operand(a)),
+					i32,
+				);
+			} else if (hostId !== undefined) {
+				if (s.args.length > MAX_HOST_ARITY) {
+					throw new EmitError(`builtin ${s.func}: too many arguments for a host builtin`);
+				}
+				callExpr = this.call(`rt_host${s.args.length}`, [
+					m.i32.const(hostId),
+					...s.args.map((a) => this.operand(a)),
+				]);
+			} else {
+				throw new EmitError(`undefined function ${s.func}`);
+			}
+		}
+		// An undefined argument makes the call undefined.
+		for (const a of checked) {
+			if ("local" in a) parts.push(this.undefinedIf(m.i32.eqz(this.get(a.local))));
+		}
+		parts.push(m.local.set(t, callExpr));
+		parts.push(this.undefinedIf(m.i32.eqz(m.local.get(t, i32))));
+		parts.push(this.set(s.target, m.local.get(t, i32)));
+		return m.block(null, parts);
+	}
+
+	/** Body of a top-level function or plan: its blocks in order. */
+	topBlocks(bs: Block[]): binaryen.ExpressionRef[] {
+		return this.blocks(bs);
+	}
+}
+
+function emitFunc(p: PolicyEmitter, f: Func): void {
+	const m = p.m;
+	const nParams = 2 + f.arity;
+	const nLocals = Math.max(f.locals, nParams, f.result + 1);
+	const e = new FunctionEmitter(p, nParams, nLocals);
+	const body: binaryen.ExpressionRef[] = [];
+	const slot = p.memoSlots.get(f.name);
+	let memoLocal = -1;
+	if (slot !== undefined) {
+		memoLocal = e.scratch();
+		const cached = () => m.local.get(memoLocal, i32);
+		body.push(
+			m.local.set(memoLocal, e.call("rt_memo_get", [m.i32.const(slot)])),
+			m.if(
+				cached(),
+				m.return(m.select(m.i32.ne(cached(), m.i32.const(1)), cached(), m.i32.const(0))),
+			),
+		);
+	}
+	body.push(...e.topBlocks(f.blocks));
+	if (slot !== undefined) {
+		body.push(e.call("rt_memo_set", [m.i32.const(slot), e.get(f.result)], binaryen.none));
+	}
+	body.push(m.return(e.get(f.result)));
+	const params = binaryen.createType(new Array(nParams).fill(i32));
+	m.addFunction(p.funcWasmName(f.name), params, i32, e.varTypes(), m.block(null, body));
+}
+
+function emitPlan(p: PolicyEmitter, plan: Plan, index: number): string {
+	const m = p.m;
+	const e = new FunctionEmitter(p, 2, Math.max(plan.locals, 2));
+	const body = e.topBlocks(plan.blocks);
+	const name = `gavel:plan:${index}`;
+	m.addFunction(
+		name,
+		binaryen.createType([i32, i32]),
+		binaryen.none,
+		e.varTypes(),
+		m.block(null, body),
+	);
+	return name;
+}
+
+/** Replace a runtime global's initial value (globals the runtime exports as cfg_*). */
+function setGlobal(m: binaryen.Module, rt: RuntimeInfo, exportName: string, value: number): void {
+	const internal = rt.exports.get(exportName);
+	if (!internal) throw new EmitError(`runtime lacks global ${exportName}`);
+	m.removeGlobal(internal);
+	m.addGlobal(internal, i32, true, m.i32.const(value));
+}
+
+/** Replace a `policy.*` import placeholder with a defined function. */
+function definePlaceholder(
+	m: binaryen.Module,
+	rt: RuntimeInfo,
+	base: string,
+	params: binaryen.Type,
+	results: binaryen.Type,
+	body: binaryen.ExpressionRef,
+): void {
+	const internal = rt.placeholders.get(base);
+	if (!internal) throw new EmitError(`runtime lacks placeholder policy.${base}`);
+	m.removeFunction(internal);
+	m.addFunction(internal, params, results, [], body);
+}
+
+const MEMORY_NAME_CANDIDATES = ["mimport$0", "0"];
+
+export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
+	const rt = loadRuntime();
+	const m = binaryen.readBinary(rt.bytes);
+	try {
+		m.setFeatures(FEATURES);
+		const data = new StaticData((rt.staticEnd + 15) & ~15);
+		const p = new PolicyEmitter(m, rt, policy, data);
+
+		for (const f of policy.funcs) emitFunc(p, f);
+		const planNames = policy.plans.map((plan, i) => emitPlan(p, plan, i));
+
+		// eval_plan(plan, input, data): dispatch on the entrypoint id.
+		const arg = (i: number) => m.local.get(i, i32);
+		const dispatch = planNames.map((name, i) =>
+			m.if(m.i32.eq(arg(0), m.i32.const(i)), m.call(name, [arg(1), arg(2)], binaryen.none)),
+		);
+		definePlaceholder(
+			m,
+			rt,
+			"eval_plan",
+			binaryen.createType([i32, i32, i32]),
+			binaryen.none,
+			m.block(null, dispatch.length > 0 ? dispatch : [m.nop()]),
+		);
+		const entrypoints = data.nameIds(policy.plans.map((plan, i) => [plan.name, i]));
+		const builtins = data.nameIds([...p.hostIds]);
+		definePlaceholder(m, rt, "entrypoints_value", binaryen.none, i32, m.i32.const(entrypoints));
+		definePlaceholder(m, rt, "builtins_value", binaryen.none, i32, m.i32.const(builtins));
+
+		const heapStart = (data.end + 7) & ~7;
+		setGlobal(m, rt, "cfg_heap_start", heapStart);
+		setGlobal(m, rt, "cfg_memo_slots", p.memoSlots.size);
+		setGlobal(m, rt, "cfg_strict", policy.strictBuiltinErrors ? 1 : 0);
+
+		placeData(m, data, heapStart);
+
+		for (const name of rt.exports.keys()) {
+			if (!ABI_EXPORTS.has(name)) m.removeExport(name);
+		}
+		if (opts.optimize) {
+			binaryen.setOptimizeLevel(2);
+			binaryen.setShrinkLevel(1);
+			m.optimize();
+		}
+		return m.emitBinary();
+	} finally {
+		m.dispose();
+	}
+}
+
+/** Keep the runtime's data segments, append the policy's, keep memory imported. */
+function placeData(m: binaryen.Module, data: StaticData, heapStart: number): void {
+	const info = m.getMemoryInfo();
+	const segments: binaryen.MemorySegment[] = [];
+	const dm = m as unknown as DataSegmentApi;
+	for (let i = 0; i < dm.getNumDataSegments(); i++) {
+		const s = dm.getDataSegmentInfo(m.getDataSegmentByIndex(i));
+		segments.push({
+			data: new Uint8Array(s.data),
+			offset: m.i32.const(s.offset ?? 0),
+			passive: s.passive,
+		});
+	}
+	segments.push({ data: data.data(), offset: m.i32.const(data.base), passive: false });
+	const pages = Math.max(info.initial, Math.ceil(heapStart / 65536));
+	const memName = MEMORY_NAME_CANDIDATES[0];
+	m.setMemory(pages, -1, null, segments, false, false, memName);
+	m.addMemoryImport(memName, "env", "memory", false);
+}

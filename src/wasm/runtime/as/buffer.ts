@@ -1,0 +1,95 @@
+// A growable byte buffer on the heap, for dumping values and building strings.
+// Layout: [data:u32, len:u32, cap:u32].
+
+import { dtoa_buffered, itoa_buffered } from "util/number";
+import { alloc } from "./memory";
+
+export function bufNew(cap: u32): usize {
+	const w = alloc(12);
+	const c = cap < 16 ? 16 : cap;
+	store<u32>(w, alloc(c));
+	store<u32>(w, 0, 4);
+	store<u32>(w, c, 8);
+	return w;
+}
+
+export function bufData(w: usize): usize {
+	return load<u32>(w);
+}
+
+export function bufLen(w: usize): u32 {
+	return load<u32>(w, 4);
+}
+
+export function bufTruncate(w: usize, len: u32): void {
+	store<u32>(w, len, 4);
+}
+
+function ensure(w: usize, extra: u32): void {
+	const len = bufLen(w);
+	const cap = load<u32>(w, 8);
+	if (len + extra <= cap) return;
+	let nc = cap * 2;
+	while (nc < len + extra) nc *= 2;
+	const nd = alloc(nc);
+	memory.copy(nd, bufData(w), len);
+	store<u32>(w, nd);
+	store<u32>(w, nc, 8);
+}
+
+export function bufByte(w: usize, b: u32): void {
+	ensure(w, 1);
+	const len = bufLen(w);
+	store<u8>(bufData(w) + len, <u8>b);
+	store<u32>(w, len + 1, 4);
+}
+
+export function bufBytes(w: usize, p: usize, n: u32): void {
+	if (n == 0) return;
+	ensure(w, n);
+	const len = bufLen(w);
+	memory.copy(bufData(w) + len, p, n);
+	store<u32>(w, len + n, 4);
+}
+
+/** Append an ASCII AssemblyScript string (static literals: no allocation). */
+export function bufAscii(w: usize, s: string): void {
+	const n = <u32>s.length;
+	ensure(w, n);
+	const d = bufData(w) + bufLen(w);
+	for (let i: u32 = 0; i < n; i++) store<u8>(d + i, <u8>s.charCodeAt(i));
+	store<u32>(w, bufLen(w) + n, 4);
+}
+
+// Scratch space for AssemblyScript's UTF-16 number formatting (static, 64 chars).
+const scratch: usize = memory.data(128, 8);
+
+export function bufI64(w: usize, i: i64): void {
+	const n = itoa_buffered<i64>(scratch, i);
+	ensure(w, n);
+	const d = bufData(w) + bufLen(w);
+	for (let k: u32 = 0; k < n; k++) store<u8>(d + k, <u8>load<u16>(scratch + (k << 1)));
+	store<u32>(w, bufLen(w) + n, 4);
+}
+
+/** Shortest round-trip decimal for a finite float, without a trailing ".0". */
+export function bufF64(w: usize, f: f64): void {
+	let n = dtoa_buffered<f64>(scratch, f);
+	if (
+		n >= 2 &&
+		load<u16>(scratch + ((n - 1) << 1)) == 48 &&
+		load<u16>(scratch + ((n - 2) << 1)) == 46
+	) {
+		n -= 2;
+	}
+	ensure(w, n);
+	const d = bufData(w) + bufLen(w);
+	for (let k: u32 = 0; k < n; k++) store<u8>(d + k, <u8>load<u16>(scratch + (k << 1)));
+	store<u32>(w, bufLen(w) + n, 4);
+}
+
+/** NUL-terminate and return the data address. */
+export function bufFinish(w: usize): usize {
+	bufByte(w, 0);
+	return bufData(w);
+}

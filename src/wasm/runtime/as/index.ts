@@ -1,0 +1,12 @@
+// The runtime's entry: everything exported here is visible to the back end. ABI exports stay
+// in the final module; `rt_*`, `b_*` and `cfg_*` exports are for the back end, which calls or
+// rewrites them by export name and then removes the exports.
+//
+// Native builtins: each family lives in builtins/<family>.ts and exports `b_<name>` functions
+// (Rego name with "." as "__"). Re-exporting the family here is the whole registration.
+
+export * from "./abi";
+export * from "./builtins/operators";
+export { cfg_strict } from "./errors";
+export * from "./eval";
+export { cfg_heap_start } from "./memory";
