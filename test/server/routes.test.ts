@@ -31,7 +31,7 @@ describe("without an active bundle", () => {
 			{ authorization: `Bearer ${token}` },
 		);
 		expect(res.status).toBe(503);
-		const body = await res.json();
+		const body = (await res.json()) as { decision_id: string; error: { code: string } };
 		expect(body).toMatchObject({
 			allow: false,
 			policy: "example/allow",
@@ -82,7 +82,7 @@ describe("request limits and errors (JSON bodies)", () => {
 		for (let i = 0; i < 20; i++) deep = [deep];
 		const tooDeep = await t.post("/v1/decide", { context: deep }, auth());
 		expect(tooDeep.status).toBe(400);
-		expect((await tooDeep.json()).message).toMatch(/deeper than 8/);
+		expect(((await tooDeep.json()) as { message: string }).message).toMatch(/deeper than 8/);
 	});
 
 	it("unknown routes are JSON 404s", async () => {
