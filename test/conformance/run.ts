@@ -3,7 +3,6 @@
 // a case that exceeds the time guard is failed and the run continues in a fresh worker.
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -68,7 +67,7 @@ function options(argv: string[]): Options | undefined {
 
 /** Workers do not inherit tsx's loader, so each one registers it before loading worker.ts. */
 function startWorker(input: WorkerInput): Worker {
-	const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api")).href;
+	const tsxApi = import.meta.resolve("tsx/esm/api");
 	const target = pathToFileURL(resolve(here, "worker.ts")).href;
 	const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
 	return new Worker(boot, { eval: true, workerData: input });
@@ -83,7 +82,7 @@ async function runAll(
 	let next = 0;
 	while (next < cases.length) {
 		const batch = cases.slice(next).map((c, i) => ({ index: next + i, c }));
-		next = await new Promise<number>((done) => {
+		next = await new Promise<number>((done, fail) => {
 			const worker = startWorker({ cases: batch, stage });
 			let current = -1;
 			let timer: NodeJS.Timeout | undefined;
@@ -109,8 +108,16 @@ async function runAll(
 				}
 			});
 			worker.on("error", (e) => {
+				if (current < 0) {
+					// It died before starting any case: a broken setup, not a failing case.
+					if (timer) clearTimeout(timer);
+					finished = true;
+					void worker.terminate();
+					fail(new Error(`conformance worker failed to start: ${e.message}`));
+					return;
+				}
 				// The worker died mid-case (e.g. out of memory): fail that case and go on after it.
-				const at = current >= 0 && outcomes[current] === undefined ? current : batch[0].index;
+				const at = outcomes[current] === undefined ? current : current + 1;
 				outcomes[at] = { status: "failed", reason: `worker error: ${e.message}` };
 				finish(at + 1);
 			});
