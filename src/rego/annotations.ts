@@ -27,12 +27,13 @@ interface Block {
 function findBlocks(comments: Comment[]): Block[] {
 	const blocks: Block[] = [];
 	for (let i = 0; i < comments.length; i++) {
-		if (comments[i].text.trim() !== "METADATA") continue;
+		if (!comments[i].text.trim().startsWith("METADATA")) continue;
 		const first = comments[i];
 		const lines: string[] = [];
 		let j = i + 1;
 		let row = first.loc.row;
-		while (j < comments.length && comments[j].loc.row === row + 1) {
+		// The block goes on while comments sit on the following lines, in the first column.
+		while (j < comments.length && comments[j].loc.row === row + 1 && comments[j].loc.col === 1) {
 			const t = comments[j].text;
 			lines.push(t.startsWith(" ") ? t.slice(1) : t);
 			row = comments[j].loc.row;
@@ -95,6 +96,10 @@ export function attachAnnotations(mod: Module): RegoError[] {
 				message,
 				loc: { file: b.loc.file, row: b.loc.row, col: b.loc.col },
 			});
+		if (b.yaml.trim() === "") {
+			error("expected METADATA block, found whitespace");
+			continue;
+		}
 		let raw: unknown;
 		try {
 			raw = parseYaml(b.yaml);

@@ -58,11 +58,31 @@ class SyntaxFailure extends Error {}
 
 const ROOT_DOCUMENTS = new Set(["data", "input"]);
 
+/** How OPA's messages name operator tokens ("unexpected assign token"); brackets stay symbols. */
+const TOKEN_NAMES: Record<string, string> = {
+	"+": "plus",
+	"-": "minus",
+	"*": "mul",
+	"/": "div",
+	"%": "rem",
+	"&": "and",
+	"|": "or",
+	"=": "eq",
+	"==": "equal",
+	":=": "assign",
+	"!=": "neq",
+	">": "gt",
+	"<": "lt",
+	">=": "gte",
+	"<=": "lte",
+};
+
 export class Parser {
 	readonly file: string;
 	readonly regoVersion: 0 | 1;
 	private toks: Token[];
 	private pos = 0;
+	private termMemo = new Map<number, { term: Term; end: number }>();
 	private depth = 0;
 	readonly errors: RegoError[] = [];
 	readonly comments: LexResult["comments"];
@@ -110,6 +130,15 @@ export class Parser {
 	isKw(word: string, t: Token = this.tok): boolean {
 		if (t.kind !== "ident" || t.text !== word) return false;
 		return BASE_KEYWORDS.has(word) || (isFutureKeyword(word) && this.keywords.has(word));
+	}
+	/**
+	 * A keyword written directly before `.` or `[` is the first name of a ref (`if.x`,
+	 * `data.not[0]` style names), as OPA allows.
+	 */
+	private isRefKeyword(at: number = this.pos): boolean {
+		if (!this.isReserved(this.toks[at])) return false;
+		const n = this.toks[at + 1];
+		return n !== undefined && !n.wsBefore && n.kind === "op" && (n.text === "." || n.text === "[");
 	}
 	private isReserved(t: Token): boolean {
 		if (t.kind !== "ident") return false;
@@ -164,13 +193,13 @@ export class Parser {
 			if (BASE_KEYWORDS.has(t.text) || isFutureKeyword(t.text)) {
 				what = t.text;
 				kind = "keyword";
-			} else what = "ident";
-		} else what = t.text;
+			} else what = "identifier";
+		} else what = TOKEN_NAMES[t.text] ?? t.text;
 		if (t.kind === "illegal") this.fail("illegal token", t);
 		this.fail(note ? `unexpected ${what} ${kind}: ${note}` : `unexpected ${what} ${kind}`, t);
 	}
 	private enter(): void {
-		if (++this.depth > MAX_DEPTH) this.fail(`nesting too deep (more than ${MAX_DEPTH} levels)`);
+		if (++this.depth > MAX_DEPTH) this.fail("max parsing recursion depth exceeded");
 	}
 
 	/** Runs `f`, turning the first syntax error into a returned failure. */
@@ -196,10 +225,19 @@ export class Parser {
 
 	/** A term with any `.x`, `[x]` and `(args)` written directly after it (no whitespace). */
 	parseTerm(): Term {
+		// Backtracking (comprehension-or-list, `if {`-literal-or-body) may revisit a position; the
+		// memo keeps that linear, as OPA's parsed-term cache does.
+		const startPos = this.pos;
+		const memo = this.termMemo.get(startPos);
+		if (memo) {
+			this.pos = memo.end;
+			return memo.term;
+		}
 		this.enter();
 		const t = this.tok;
 		let term: Term;
 		if (t.kind === "number") {
+			this.checkNumber(t, "");
 			this.next();
 			term = { type: "number", text: t.text, loc: this.loc(t) };
 		} else if (t.kind === "string") {
@@ -215,7 +253,7 @@ export class Parser {
 					t.text === "null"
 						? { type: "null", loc: this.loc(t) }
 						: { type: "boolean", value: t.text === "true", loc: this.loc(t) };
-			} else if (this.isReserved(t) && t.text !== "contains") {
+			} else if (this.isReserved(t) && t.text !== "contains" && !this.isRefKeyword()) {
 				// `contains` is reserved only in rule heads; elsewhere it is the builtin's name.
 				this.illegal();
 			} else {
@@ -237,6 +275,7 @@ export class Parser {
 		}
 		term = this.parseTermFinish(term);
 		this.depth--;
+		this.termMemo.set(startPos, { term, end: this.pos });
 		return term;
 	}
 
@@ -253,12 +292,31 @@ export class Parser {
 			this.next();
 			if (this.tok.kind !== "number" || this.tok.wsBefore) this.illegal("expected number");
 		}
+		this.checkNumber(this.tok, prefix);
 		const n = this.next();
 		let text = prefix + n.text;
 		// `.5` is written with a leading zero so the text is valid JSON.
 		if (text.startsWith(".")) text = `0${text}`;
 		else if (text.startsWith("-.")) text = `-0${text.slice(1)}`;
 		return { type: "number", text, loc: this.loc(start) };
+	}
+
+	/** OPA refuses `007` (ambiguous) and exponents so large that printing them would be costly. */
+	private checkNumber(t: Token, prefix: string): void {
+		const lit = t.text;
+		if (!prefix.endsWith(".") && lit.length > 1 && lit[0] === "0") {
+			const c = lit[1];
+			if (!(c === "." || ((c === "e" || c === "E") && lit.length > 2))) {
+				this.illegal("expected number without leading zero", t);
+			}
+		}
+		const m = /^(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?$/.exec(lit);
+		if (!m) return;
+		const intDigits = m[1].replace(/^0+/, "").length;
+		const exp = m[3] ? Number(m[3]) : 0;
+		// OPA's limit is a binary exponent of 1e5, about 30103 decimal digits.
+		const magnitude = intDigits > 0 ? intDigits + exp : exp;
+		if (Math.abs(magnitude) > 30103) this.fail("number too big", t);
 	}
 
 	/** Turns `data`/`input` into refs and follows `.x`, `[x]`, `(args)` continuations. */
@@ -306,7 +364,7 @@ export class Parser {
 			} else if (this.isOp("[")) {
 				this.next();
 				const key = this.parseTermInfix(true);
-				if (!this.isOp("]")) this.illegal("expected ]");
+				if (!this.isOp("]")) this.illegal("expected [");
 				this.next();
 				path.push(key);
 			} else if (this.isOp("(")) {
@@ -371,15 +429,45 @@ export class Parser {
 			this.next();
 			return { type: "array", items: [], loc: this.loc(start) };
 		}
+		let mayBeCompr = true;
+		if (this.isOp(",")) {
+			this.next();
+			mayBeCompr = false;
+		}
+		const headPos = this.pos;
 		// A single term followed by `|` is a comprehension: `[x | body]`.
 		const first = this.parseTerm();
-		if (this.isOp("|")) {
-			this.next();
-			const body = this.parseBody("]");
-			this.next();
-			return { type: "arrayCompr", term: first, body, loc: this.loc(start) };
+		if (mayBeCompr && this.isOp("|")) {
+			const body = this.tryComprehensionBody("]", headPos);
+			if (body) return { type: "arrayCompr", term: first, body, loc: this.loc(start) };
+			return this.finishArray(start, this.parseTermInfix(false));
 		}
-		const items = [this.continueInfix(first, false)];
+		return this.finishArray(start, this.continueInfix(first, false));
+	}
+
+	/**
+	 * The body after `|`. When it does not parse but a comma follows (`[a | b, c]`), OPA reads
+	 * the whole thing as a list whose first element is an `|` call: rewind to `headPos` for that.
+	 */
+	private tryComprehensionBody(close: string, headPos: number): Body | undefined {
+		const saveDepth = this.depth;
+		const saveErrors = this.errors.length;
+		try {
+			this.next(); // |
+			const body = this.parseBody(close);
+			this.next();
+			return body;
+		} catch (e) {
+			if (!(e instanceof SyntaxFailure) || !this.isOp(",")) throw e;
+			this.depth = saveDepth;
+			this.errors.length = saveErrors;
+			this.pos = headPos;
+			return undefined;
+		}
+	}
+
+	private finishArray(start: Token, firstItem: Term): Term {
+		const items = [firstItem];
 		if (this.isOp(",")) {
 			this.next();
 			items.push(...this.parseTermList("]"));
@@ -401,13 +489,16 @@ export class Parser {
 			this.next();
 			mayBeCompr = false;
 		}
+		const headPos = this.pos;
 		const head = this.parseTerm();
+		let key: Term | undefined;
+		// Comprehensions win over `|` calls: `{a | b}` is a set comprehension, as in OPA.
 		if (mayBeCompr && this.isOp("|")) {
-			this.next();
-			const body = this.parseBody("}");
-			this.next();
-			return { type: "setCompr", term: head, body, loc: this.loc(start) };
+			const body = this.tryComprehensionBody("}", headPos);
+			if (body) return { type: "setCompr", term: head, body, loc: this.loc(start) };
+			key = this.parseTermInfix(false);
 		}
+		key ??= this.isOp(":") ? head : this.continueInfix(head, false);
 		if (this.isOp(":")) {
 			this.next();
 			const value = this.parseTerm();
@@ -415,17 +506,13 @@ export class Parser {
 				this.next();
 				const body = this.parseBody("}");
 				this.next();
-				return { type: "objectCompr", key: head, value, body, loc: this.loc(start) };
+				return { type: "objectCompr", key, value, body, loc: this.loc(start) };
 			}
-			const entries: [Term, Term][] = [[head, this.continueInfix(value, false)]];
+			const entries: [Term, Term][] = [[key, this.continueInfix(value, false)]];
+			if (!this.isOp("}") && !this.isOp(",")) this.illegal("non-terminated object");
 			return this.finishObject(start, entries);
 		}
-		const key = this.continueInfix(head, false);
-		if (this.isOp(":")) {
-			this.next();
-			const value = this.parseTermInfix(false);
-			return this.finishObject(start, [[key, value]]);
-		}
+		if (!this.isOp("}") && !this.isOp(",")) this.illegal("non-terminated set");
 		const items = [key];
 		for (;;) {
 			if (this.isOp("}")) break;
@@ -557,15 +644,15 @@ export class Parser {
 		this.enter();
 		const start = this.tok;
 		let negated = false;
-		if (this.isKw("not")) {
+		if (this.isKw("not") && !this.isRefKeyword()) {
 			this.next();
 			negated = true;
 		}
 		let terms: Expr["terms"];
-		if (this.isKw("some")) {
+		if (this.isKw("some") && !this.isRefKeyword()) {
 			if (negated) this.illegal("illegal negation of 'some'");
 			terms = this.parseSome();
-		} else if (this.isKw("every")) {
+		} else if (this.isKw("every") && !this.isRefKeyword()) {
 			if (negated) this.illegal("illegal negation of 'every'");
 			terms = this.parseEvery();
 		} else {
@@ -785,6 +872,16 @@ export class Parser {
 			}
 			imp.alias = a.text;
 			imp.loc = this.loc(start);
+		} else if (root !== "future") {
+			// The imported name is the last path element: a keyword there could never be referred to.
+			const last = path.path[path.path.length - 1];
+			const name = last === undefined ? root : last.type === "string" ? last.value : "";
+			if (BASE_KEYWORDS.has(name) || (isFutureKeyword(name) && this.keywords.has(name))) {
+				this.failAt(
+					`unexpected import path, must not end with a keyword, got: ${name}`,
+					last?.loc ?? path.loc,
+				);
+			}
 		}
 		this.applyImport(imp);
 		return imp;
@@ -808,12 +905,13 @@ export class Parser {
 					imp.path.loc,
 				);
 			}
-			if (imp.alias) this.failAt("future keyword imports cannot be aliased", imp.loc);
+			if (imp.alias) this.failAt("`future` imports cannot be aliased", imp.path.loc);
 		} else if (names[0] === "rego") {
 			if (names.length !== 2 || names[1] !== "v1") {
 				this.failAt(`invalid import \`${names.join(".")}\`, must be \`rego.v1\``, imp.path.loc);
 			}
-			if (imp.alias) this.failAt("`rego` imports cannot be aliased", imp.loc);
+			if (imp.alias && this.regoVersion === 0)
+				this.failAt("`rego` imports cannot be aliased", imp.path.loc);
 			for (const k of FUTURE_KEYWORDS) this.keywords.add(k);
 			if (this.regoVersion === 0) this.regoV1Import = true;
 		}
@@ -825,12 +923,12 @@ export class Parser {
 	private parseRules(): Rule[] {
 		const start = this.tok;
 		let isDefault = false;
-		if (this.isKw("default")) {
+		if (this.isKw("default") && !this.isRefKeyword()) {
 			this.next();
 			isDefault = true;
 		}
 		const nameTok = this.tok;
-		if (nameTok.kind !== "ident" || this.isReserved(nameTok)) {
+		if (nameTok.kind !== "ident" || (this.isReserved(nameTok) && !this.isRefKeyword())) {
 			if (nameTok.kind === "ident" && this.isKw("contains", nameTok)) {
 				this.illegal("expected ident");
 			}
@@ -920,7 +1018,8 @@ export class Parser {
 		const rule: Rule = { type: "rule", default: false, kind, head, body, loc: this.loc(start) };
 		this.syntax.set(rule, { hasIf, hasContains, generatedBody, generatedValue });
 
-		if (this.isKw("else")) {
+		// `else.x := 1` on the next line is a new rule whose ref starts with `else`.
+		if (this.isKw("else") && !this.isRefKeyword()) {
 			if (generatedBody) this.illegal();
 			if (kind === "partialSet") this.fail("else keyword cannot be used on multi-value rules");
 			if (kind === "partialObject" || !head.ref.path.every(isGroundTerm)) {
@@ -1034,8 +1133,11 @@ export class Parser {
 		const name = varTerm(nameTok.text, this.loc(nameTok));
 		const path: Term[] = [];
 		let args: Term[] | undefined;
-		// Head refs may have whitespace before `.`/`[`/`(` (OPA scans the head skipping it).
-		for (;;) {
+		// An operator glued to the name (`p+1`) is no head at all.
+		if (!this.tok.wsBefore && this.tok.kind === "op" && INFIX_OPERATORS[this.tok.text])
+			this.illegal();
+		// Whitespace may precede the first `.`/`[`/`(` of a head (OPA skips it there), not later ones.
+		for (let first = true; first || !this.tok.wsBefore; first = false) {
 			if (this.isOp(".")) {
 				this.next();
 				const w = this.tok;
@@ -1045,7 +1147,7 @@ export class Parser {
 			} else if (this.isOp("[") && !args) {
 				this.next();
 				path.push(this.parseTermInfix(true));
-				if (!this.isOp("]")) this.illegal("expected ]");
+				if (!this.isOp("]")) this.illegal("expected [");
 				this.next();
 			} else if (this.isOp("(") && !args) {
 				this.next();
