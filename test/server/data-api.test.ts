@@ -1,0 +1,94 @@
+// OPA's Data API, exercised with OPA's own TypeScript client (@open-policy-agent/opa), which
+// nobody here wrote, plus raw HTTP for the details the client hides.
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OPAClient } from "@open-policy-agent/opa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildBundle, repoPolicies } from "./build-bundle.ts";
+import { startTestServer, type TestServer } from "./helpers.ts";
+
+const KONG = `package kong
+
+import rego.v1
+
+default decision := {"allow": false, "status": 403, "message": "forbidden"}
+
+decision := {"allow": true, "headers": {"x-user": input.user}} if input.user == "alice"
+`;
+
+let t: TestServer;
+beforeAll(async () => {
+	const dir = mkdtempSync(join(tmpdir(), "gavel-data-"));
+	const { sources, data } = repoPolicies();
+	const file = join(dir, "b.tar.gz");
+	writeFileSync(
+		file,
+		buildBundle({
+			sources: { ...sources, "kong.rego": KONG },
+			data,
+			entrypoints: ["example/allow", "authzen/allow", "kong/decision"],
+			revision: "d-1",
+		}),
+	);
+	t = await startTestServer({ bundle: { path: file } });
+});
+afterAll(async () => {
+	await t.close();
+});
+
+describe("Data API through the OPA TypeScript client", () => {
+	it("evaluates a rule with input", async () => {
+		const opa = new OPAClient(t.url);
+		const admin = { subject: { sub: "root", roles: ["admin"] }, action: "delete" };
+		expect(await opa.evaluate("example/allow", admin)).toBe(true);
+		expect(await opa.evaluate("example/allow", { subject: { sub: "x" }, action: "write" })).toBe(
+			false,
+		);
+	});
+
+	it("returns base data and a Kong-style object result", async () => {
+		const opa = new OPAClient(t.url);
+		expect(await opa.evaluate("example/public_documents")).toEqual([
+			"handbook",
+			"holiday-calendar",
+		]);
+		expect(await opa.evaluate("kong/decision", { user: "alice" })).toEqual({
+			allow: true,
+			headers: { "x-user": "alice" },
+		});
+		expect(await opa.evaluate("kong/decision", { user: "bob" })).toEqual({
+			allow: false,
+			status: 403,
+			message: "forbidden",
+		});
+	});
+});
+
+describe("Data API over raw HTTP", () => {
+	it("POST with input → result and decision_id; undefined → 200 without result", async () => {
+		const ok = await t.post("/v1/data/example/allow", { input: { subject: { roles: "admin" } } });
+		expect(ok.status).toBe(200);
+		const body = (await ok.json()) as Record<string, unknown>;
+		expect(body.result).toBe(true);
+		expect(typeof body.decision_id).toBe("string");
+		const undef = await t.post("/v1/data/example/nothing_here", { input: {} });
+		expect(undef.status).toBe(200);
+		expect(await undef.json()).not.toHaveProperty("result");
+	});
+
+	it("GET a package assembles its rules and data; ?pretty indents", async () => {
+		const res = await fetch(`${t.url}/v1/data/example?pretty=true`);
+		const text = await res.text();
+		expect(text).toContain('\n  "result"');
+		expect(JSON.parse(text).result).toEqual({
+			allow: false,
+			public_documents: ["handbook", "holiday-calendar"],
+		});
+		const withInput = await fetch(
+			`${t.url}/v1/data/example/allow?input=${encodeURIComponent('{"subject":{"roles":["admin"]}}')}`,
+		);
+		expect(((await withInput.json()) as { result: unknown }).result).toBe(true);
+	});
+});
