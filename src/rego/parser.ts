@@ -190,7 +190,7 @@ export class Parser {
 		else if (t.kind === "number") what = "number";
 		else if (t.kind === "string") what = "string";
 		else if (t.kind === "ident") {
-			if (BASE_KEYWORDS.has(t.text) || isFutureKeyword(t.text)) {
+			if (this.isReserved(t)) {
 				what = t.text;
 				kind = "keyword";
 			} else what = "identifier";
