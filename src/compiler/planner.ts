@@ -841,6 +841,8 @@ class FuncPlanner {
 				return;
 			case "var": {
 				if (t.name === "input") {
+					// No input at all is undefined, not a value.
+					this.emit({ op: "isDefined", source: this.input });
 					k({ local: this.input });
 					return;
 				}
@@ -994,12 +996,47 @@ class FuncPlanner {
 		this.planTerm(head, (h) => this.planPath(h, ref.path, 0, k));
 	}
 
-	private planPath(src: Operand, path: Term[], i: number, k: (v: Operand) => void): void {
+	private planPath(
+		src: Operand,
+		path: Term[],
+		i: number,
+		k: (v: Operand) => void,
+		base = false,
+	): void {
 		if (i === path.length) {
 			k(src);
 			return;
 		}
 		const p = path[i];
+		if (base && p.type === "number") {
+			// Base documents are JSON, whose object keys are strings: OPA's store finds `data.x[2]`
+			// under "2" in an object, and at index 2 in an array. Which one is known at run time.
+			const asString: Term = { type: "string", value: p.text, loc: p.loc };
+			const viaObject = this.scoped(() =>
+				this.block(() => {
+					this.emit({ op: "isType", source: src, typeName: "object" });
+					this.planPath(src, [...path.slice(0, i), asString, ...path.slice(i + 1)], i, k, base);
+				}),
+			);
+			const other = this.scoped(() =>
+				this.block(() => {
+					this.emit({
+						op: "not",
+						block: { stmts: [{ op: "isType", source: src, typeName: "object" }] },
+					});
+					const t = this.newLocal();
+					this.emit({
+						op: "dot",
+						source: src,
+						key: this.pb.constOp({ type: "number", text: p.text }),
+						target: t,
+					});
+					this.planPath({ local: t }, path, i + 1, k, base);
+				}),
+			);
+			this.emit({ op: "blocks", blocks: [viaObject, other] });
+			return;
+		}
 		if (isPattern(p, this.bound())) {
 			const kl = this.newLocal();
 			const vl = this.newLocal();
@@ -1012,7 +1049,7 @@ class FuncPlanner {
 		this.planTerm(p, (key) => {
 			const t = this.newLocal();
 			this.emit({ op: "dot", source: src, key, target: t });
-			this.planPath({ local: t }, path, i + 1, k);
+			this.planPath({ local: t }, path, i + 1, k, base);
 		});
 	}
 
@@ -1065,11 +1102,17 @@ class FuncPlanner {
 	 * Plain lookups in base data from `node` on. Base documents are JSON, whose keys are
 	 * strings: a number key written in the ref looks up its decimal text (as OPA's store does).
 	 */
-	private planBase(node: RuleNode, path: Term[], i: number, loc: Loc, k: (v: Operand) => void): void {
-		const rest = path
-			.slice(i)
-			.map((p): Term => (p.type === "number" ? { type: "string", value: p.text, loc: p.loc } : p));
-		const full: Term[] = [...node.path.map((s): Term => ({ type: "string", value: s, loc })), ...rest];
-		this.planPath({ local: this.data }, full, 0, k);
+	private planBase(
+		node: RuleNode,
+		path: Term[],
+		i: number,
+		loc: Loc,
+		k: (v: Operand) => void,
+	): void {
+		const full: Term[] = [
+			...node.path.map((s): Term => ({ type: "string", value: s, loc })),
+			...path.slice(i),
+		];
+		this.planPath({ local: this.data }, full, 0, k, true);
 	}
 }

@@ -170,7 +170,8 @@ export function fnTarget(fn: RefTerm): FnTarget {
 	const parts: string[] = [];
 	for (const p of fn.path) if (p.type === "string") parts.push(p.value);
 	if (fn.head.type === "var" && fn.head.name === "data") return { kind: "user", path: parts };
-	if (fn.head.type === "var" && fn.head.name === BUILTIN_HEAD) return { kind: "builtin", name: parts.join(".") };
+	if (fn.head.type === "var" && fn.head.name === BUILTIN_HEAD)
+		return { kind: "builtin", name: parts.join(".") };
 	const head = fn.head.type === "var" ? fn.head.name : "?";
 	return { kind: "builtin", name: [head, ...parts].join(".") };
 }

@@ -39,6 +39,8 @@ export interface RuleNode {
 	/** Raw rules as parsed, before resolution (kept with their module). */
 	raw: { rule: Rule; module: Module; dynKeys: Term[]; kind: NodeKind }[];
 	kind?: NodeKind;
+	/** A package lives here: even without rules it is an (empty) object in `data`. */
+	pkg?: boolean;
 	/** Function arity, when kind is function. */
 	arity?: number;
 }
@@ -105,7 +107,7 @@ export function buildRuleTree(modules: Module[], errors: RegoError[]): RuleNode 
 	const root = newNode([]);
 	for (const m of modules) {
 		const pkg = packagePath(m);
-		getNode(root, pkg, true);
+		(getNode(root, pkg, true) as RuleNode).pkg = true;
 		for (const rule of m.rules) {
 			const { prefix, dynKeys } = headPlacement(rule);
 			const kind = ruleKind(rule, dynKeys);
@@ -155,9 +157,9 @@ export function ruleNodes(root: RuleNode): RuleNode[] {
 	return out;
 }
 
-/** True when the node or anything below it holds rules. */
+/** True when the node or anything below it holds rules or packages (virtual documents). */
 export function hasRules(n: RuleNode): boolean {
-	if (n.raw.length > 0) return true;
+	if (n.raw.length > 0 || n.pkg) return true;
 	for (const c of n.children.values()) if (hasRules(c)) return true;
 	return false;
 }
