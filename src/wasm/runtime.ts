@@ -14,6 +14,7 @@ export const FEATURES =
 	binaryen.Features.MutableGlobals |
 	binaryen.Features.NontrappingFPToInt |
 	binaryen.Features.BulkMemory |
+	binaryen.Features.BulkMemoryOpt |
 	binaryen.Features.Multivalue;
 
 export interface RuntimeInfo {
