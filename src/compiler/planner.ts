@@ -193,6 +193,11 @@ export class PolicyBuilder {
 	}
 }
 
+function withoutMocks(ctx: Ctx): Ctx {
+	if (ctx.mocks.size === 0) return ctx;
+	return { key: ctx.overrides.map((o) => o.join(".")).sort().join("|"), overrides: ctx.overrides, mocks: new Map() };
+}
+
 function containsScan(stmts: Stmt[]): boolean {
 	for (const s of stmts) {
 		if (s.op === "scan") return true;
@@ -600,24 +605,59 @@ class FuncPlanner {
 					...[...mocks].map(([n, m]) => `${n}=${termKey(m)}`).sort(),
 				];
 				const ctx: Ctx = { key: keyParts.join("|"), overrides, mocks };
-				const block = this.block(() => {
-					this.input = input;
-					this.data = data;
-					this.ctx = ctx;
-					try {
-						const rest = () => {
-							const saved = { input: this.input, data: this.data, ctx: this.ctx };
+				// The rest of the body must not run inside the memo scope (it would see results
+				// cached under the replaced input/data), so solutions are collected inside and
+				// resumed outside: a flag when the expression binds nothing, else the tuples of
+				// the vars it binds.
+				const before = new Set(this.vars.keys());
+				let newVars: string[] = [];
+				const tr = this.pb.constOp({ type: "boolean", value: true });
+				const found = this.newLocal();
+				const sols = this.newLocal();
+				this.emit({ op: "assign", target: found, source: this.pb.constOp({ type: "boolean", value: false }) });
+				this.emit({ op: "makeArray", target: sols, capacity: 0 });
+				const block = this.scoped(() =>
+					this.block(() => {
+						this.input = input;
+						this.data = data;
+						this.ctx = ctx;
+						try {
+							const collect = () => {
+								newVars = [...this.vars.keys()].filter((v) => !before.has(v));
+								if (newVars.length > 0) {
+									const t = this.newLocal();
+									this.emit({ op: "makeArray", target: t, capacity: newVars.length });
+									for (const v of newVars) {
+										this.emit({ op: "arrayAppend", array: t, value: { local: this.vars.get(v) as Local } });
+									}
+									this.emit({ op: "arrayAppend", array: sols, value: { local: t } });
+								}
+								this.emit({ op: "assign", target: found, source: tr });
+							};
+							if (e.negated) this.planNot(e, collect);
+							else this.planPositive(e, collect);
+						} finally {
 							Object.assign(this, outer);
-							k();
-							Object.assign(this, saved);
-						};
-						if (e.negated) this.planNot(e, rest);
-						else this.planPositive(e, rest);
-					} finally {
-						Object.assign(this, outer);
-					}
-				});
+						}
+					}),
+				);
 				this.emit({ op: "memoScope", block });
+				this.emit({ op: "equal", a: { local: found }, b: tr });
+				if (newVars.length === 0) {
+					k();
+					return;
+				}
+				const kl = this.newLocal();
+				const tl = this.newLocal();
+				const resume = this.block(() => {
+					newVars.forEach((v, j) => {
+						const l = this.newLocal();
+						this.emit({ op: "dot", source: { local: tl }, key: this.pb.constOp({ type: "number", text: String(j) }), target: l });
+						this.vars.set(v, l);
+					});
+					k();
+				});
+				this.emit({ op: "scan", source: { local: sols }, key: kl, value: tl, block: resume });
 				return;
 			}
 			const w = steps[i];
@@ -943,8 +983,9 @@ class FuncPlanner {
 		let target = fnTarget(t.fn);
 		const mock = this.ctx.mocks.get(fnKey(target));
 		if (mock?.kind === "value") {
-			// The mocked function is replaced by a value, whatever the arguments.
-			this.planTerm(mock.term, (v) => k(v));
+			// The mocked function is replaced by a value, whatever the arguments (which must
+			// still be defined).
+			this.planTerms(t.args, () => this.planTerm(mock.term, (v) => k(v)));
 			return;
 		}
 		if (mock?.kind === "fn") target = mock.target;
@@ -970,7 +1011,9 @@ class FuncPlanner {
 			const res = this.newLocal();
 			if (target.kind === "user") {
 				const node = getNode(this.pb.root, target.path, false) as RuleNode;
-				const func = this.pb.nodeFunc(node, this.ctx);
+				// A mock runs with no mocks of its own: it may call the function it replaces.
+				const ctx = mock ? withoutMocks(this.ctx) : this.ctx;
+				const func = this.pb.nodeFunc(node, ctx);
 				this.emit({
 					op: "call",
 					func,
