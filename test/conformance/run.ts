@@ -25,6 +25,7 @@ Options:
   --json FILE         write the report as JSON to FILE
   --verbose           list every failure and skip
   --timeout MS        per-case time guard (default 10000)
+  --parse-only        stage 1 only: check that every case parses
   --ratchet           exit 1 when fewer cases pass than ${"test/conformance-baseline.json"} records
   --update-baseline   record this run's pass count as the new baseline
   -h, --help          show this help`;
@@ -36,6 +37,7 @@ interface Options {
 	timeoutMs: number;
 	ratchet: boolean;
 	updateBaseline: boolean;
+	stage: 1 | 2;
 }
 
 function options(argv: string[]): Options | undefined {
@@ -48,6 +50,7 @@ function options(argv: string[]): Options | undefined {
 			timeout: { type: "string" },
 			ratchet: { type: "boolean" },
 			"update-baseline": { type: "boolean" },
+			"parse-only": { type: "boolean" },
 			help: { type: "boolean", short: "h" },
 		},
 	});
@@ -62,6 +65,7 @@ function options(argv: string[]): Options | undefined {
 		timeoutMs,
 		ratchet: values.ratchet === true,
 		updateBaseline: values["update-baseline"] === true,
+		stage: values["parse-only"] ? 1 : 2,
 	};
 }
 
@@ -157,7 +161,7 @@ async function main(argv: string[]): Promise<number> {
 	let cases = loadCases(root);
 	const filter = opts.filter;
 	if (filter) cases = cases.filter((c) => c.file.includes(filter) || c.note.includes(filter));
-	const stage: 1 | 2 = 1;
+	const stage = opts.stage;
 	console.log(`conformance: ${cases.length} cases from ${root}`);
 	const outcomes = await runAll(cases, stage, opts.timeoutMs);
 	const report = buildReport(

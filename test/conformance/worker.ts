@@ -3,6 +3,7 @@
 
 import { parentPort, workerData } from "node:worker_threads";
 import type { ConformanceCase } from "./cases.ts";
+import { evalOutcome } from "./eval-stage.ts";
 import type { Outcome } from "./outcome.ts";
 import { parseCase, parseOutcome } from "./parse-stage.ts";
 
@@ -15,9 +16,9 @@ export type WorkerMessage =
 	| { type: "start"; index: number }
 	| { type: "done"; index: number; outcome: Outcome };
 
-async function runOne(c: ConformanceCase, _stage: 1 | 2): Promise<Outcome> {
+async function runOne(c: ConformanceCase, stage: 1 | 2): Promise<Outcome> {
 	const parsed = parseCase(c);
-	return parseOutcome(c, parsed);
+	return stage === 1 ? parseOutcome(c, parsed) : evalOutcome(c, parsed);
 }
 
 async function work(input: WorkerInput) {

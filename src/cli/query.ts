@@ -1,0 +1,132 @@
+// Compile a Rego query together with modules and evaluate it through the official OPA Wasm SDK:
+// what `gavel eval` and the conformance runner both do, so they cannot drift apart.
+
+import { loadPolicy } from "@open-policy-agent/opa-wasm";
+import { compile, type Policy } from "../compiler/index.ts";
+import { createHostBuiltins } from "../engine/host-builtins.ts";
+import type { Body, Expr, Module, RefTerm, Term } from "../rego/ast.ts";
+import type { RegoError } from "../rego/errors.ts";
+import { emitWasm } from "../wasm/index.ts";
+
+/** The plan name queries compile to. */
+export const QUERY_PLAN = "query";
+/** The variable a plain-reference query's value is bound to (see `valueQuery`). */
+export const VALUE_VAR = "__gavel_value__";
+
+const isScalar = (t: Term) =>
+	t.type === "string" || t.type === "number" || t.type === "boolean" || t.type === "null";
+
+/**
+ * A query that is one plain reference without variables (`data.authz.allow`) has no bindings
+ * to show; like `opa eval`, the user wants its value. Rewrite it to `__gavel_value__ = ref`.
+ */
+export function valueQuery(body: Body): Body | undefined {
+	if (body.length !== 1) return undefined;
+	const [e] = body;
+	if (e.negated || e.with.length > 0) return undefined;
+	const t = e.terms;
+	if (t.type !== "ref" || t.head.type !== "var" || !t.path.every(isScalar)) return undefined;
+	const fn: RefTerm = {
+		type: "ref",
+		head: { type: "var", name: "eq", loc: t.loc },
+		path: [],
+		loc: t.loc,
+	};
+	const expr: Expr = {
+		...e,
+		terms: {
+			type: "call",
+			fn,
+			args: [{ type: "var", name: VALUE_VAR, loc: t.loc }, t],
+			infix: true,
+			loc: t.loc,
+		},
+	};
+	return [expr];
+}
+
+export interface CompiledQuery {
+	policy?: Policy;
+	wasm?: Uint8Array;
+	errors: RegoError[];
+}
+
+export function compileQuery(
+	modules: Module[],
+	body: Body,
+	opts: { strictBuiltinErrors?: boolean; optimize?: boolean } = {},
+): CompiledQuery {
+	const { policy, errors } = compile({
+		modules,
+		queries: [{ name: QUERY_PLAN, body }],
+		strictBuiltinErrors: opts.strictBuiltinErrors,
+	});
+	if (!policy || errors.length > 0) return { errors };
+	return { policy, wasm: emitWasm(policy, { optimize: opts.optimize }), errors: [] };
+}
+
+/** Evaluation stopped with an error (an abort from the module, or a strict host builtin). */
+export class QueryEvalError extends Error {
+	override name = "QueryEvalError";
+	constructor(
+		readonly code: string,
+		message: string,
+	) {
+		super(message);
+	}
+}
+
+/** The module aborts with "file:row:col: code: message"; host builtins throw errors with a code. */
+export function toQueryEvalError(thrown: unknown): QueryEvalError {
+	const message =
+		typeof thrown === "string"
+			? thrown
+			: thrown instanceof Error
+				? thrown.message
+				: String((thrown as { message?: unknown })?.message ?? thrown);
+	const own = (thrown as { code?: unknown } | null)?.code;
+	const code =
+		typeof own === "string" && /^(eval|rego)_/.test(own)
+			? own
+			: (/(?:^|: )((?:eval|rego)_[a-z_]+): /.exec(message)?.[1] ?? "eval_internal_error");
+	return new QueryEvalError(code, message);
+}
+
+interface SdkPolicy {
+	setData(data: unknown): void;
+	evaluate(input: unknown, entrypoint: string | number): unknown;
+}
+
+/** Load the module with the official SDK and Gavel's host builtins, evaluate once. */
+export async function evaluateWasm(
+	wasm: Uint8Array,
+	data: unknown,
+	input: unknown,
+	opts: { strictBuiltinErrors?: boolean; entrypoint?: string } = {},
+): Promise<unknown[]> {
+	const host = createHostBuiltins({ strictErrors: opts.strictBuiltinErrors });
+	let sdk: SdkPolicy;
+	try {
+		sdk = (await loadPolicy(
+			wasm,
+			undefined,
+			host.builtins as Record<string, (...a: unknown[]) => unknown>,
+		)) as unknown as SdkPolicy;
+		sdk.setData(data ?? {});
+	} catch (e) {
+		throw toQueryEvalError(e);
+	}
+	host.beginEvaluation();
+	let rs: unknown;
+	try {
+		rs = sdk.evaluate(input, opts.entrypoint ?? QUERY_PLAN);
+	} catch (e) {
+		throw toQueryEvalError(e);
+	}
+	if (!Array.isArray(rs))
+		throw new QueryEvalError(
+			"eval_internal_error",
+			`result set is not an array: ${JSON.stringify(rs)}`,
+		);
+	return rs.map((entry) => (entry as { result?: unknown }).result);
+}
