@@ -144,3 +144,18 @@ export async function value(opts: Parameters<typeof run>[0]): Promise<unknown> {
 	if (rs.length > 1) throw new Error(`expected one result, got ${JSON.stringify(rs)}`);
 	return rs[0].result;
 }
+
+/** Evaluate through opa_eval as the SDK does, but return the raw result text (exact numbers). */
+export function evalRaw(loaded: Loaded, inputText: string, entrypoint = 0): string {
+	const ex = (loaded.wasmInstance as unknown as { exports: Record<string, Fn> }).exports;
+	const bytes = new TextEncoder().encode(inputText);
+	const at = loaded.dataHeapPtr as number;
+	const needed = at + bytes.length - loaded.mem.buffer.byteLength;
+	if (needed > 0) loaded.mem.grow(Math.ceil(needed / 65536));
+	new Uint8Array(loaded.mem.buffer).set(bytes, at);
+	const out = ex.opa_eval(0, entrypoint, loaded.dataAddr, at, bytes.length, at + bytes.length, 0);
+	const mem = new Uint8Array(loaded.mem.buffer);
+	let end = out;
+	while (mem[end] !== 0) end++;
+	return new TextDecoder().decode(mem.slice(out, end));
+}
