@@ -195,7 +195,14 @@ export class PolicyBuilder {
 
 function withoutMocks(ctx: Ctx): Ctx {
 	if (ctx.mocks.size === 0) return ctx;
-	return { key: ctx.overrides.map((o) => o.join(".")).sort().join("|"), overrides: ctx.overrides, mocks: new Map() };
+	return {
+		key: ctx.overrides
+			.map((o) => o.join("."))
+			.sort()
+			.join("|"),
+		overrides: ctx.overrides,
+		mocks: new Map(),
+	};
 }
 
 function containsScan(stmts: Stmt[]): boolean {
@@ -614,7 +621,11 @@ class FuncPlanner {
 				const tr = this.pb.constOp({ type: "boolean", value: true });
 				const found = this.newLocal();
 				const sols = this.newLocal();
-				this.emit({ op: "assign", target: found, source: this.pb.constOp({ type: "boolean", value: false }) });
+				this.emit({
+					op: "assign",
+					target: found,
+					source: this.pb.constOp({ type: "boolean", value: false }),
+				});
 				this.emit({ op: "makeArray", target: sols, capacity: 0 });
 				const block = this.scoped(() =>
 					this.block(() => {
@@ -628,7 +639,11 @@ class FuncPlanner {
 									const t = this.newLocal();
 									this.emit({ op: "makeArray", target: t, capacity: newVars.length });
 									for (const v of newVars) {
-										this.emit({ op: "arrayAppend", array: t, value: { local: this.vars.get(v) as Local } });
+										this.emit({
+											op: "arrayAppend",
+											array: t,
+											value: { local: this.vars.get(v) as Local },
+										});
 									}
 									this.emit({ op: "arrayAppend", array: sols, value: { local: t } });
 								}
@@ -652,7 +667,12 @@ class FuncPlanner {
 				const resume = this.block(() => {
 					newVars.forEach((v, j) => {
 						const l = this.newLocal();
-						this.emit({ op: "dot", source: { local: tl }, key: this.pb.constOp({ type: "number", text: String(j) }), target: l });
+						this.emit({
+							op: "dot",
+							source: { local: tl },
+							key: this.pb.constOp({ type: "number", text: String(j) }),
+							target: l,
+						});
 						this.vars.set(v, l);
 					});
 					k();
@@ -1034,6 +1054,11 @@ class FuncPlanner {
 		const head = ref.head;
 		if (head.type === "var" && head.name === "data") {
 			this.planData(ref.path, 0, this.pb.root, ref.loc, k);
+			return;
+		}
+		if (head.type === "var" && head.name === "input" && ref.path.length > 0) {
+			// A lookup in undefined input is undefined anyway.
+			this.planPath({ local: this.input }, ref.path, 0, k);
 			return;
 		}
 		this.planTerm(head, (h) => this.planPath(h, ref.path, 0, k));

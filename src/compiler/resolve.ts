@@ -374,7 +374,14 @@ export class Resolver {
 		if (t.head.type === "var" && isRoot(t.head.name)) {
 			return { ...t, path: t.path.map((p) => this.term(p, scope)) };
 		}
-		// A function or builtin being mocked.
+		if (t.head.type === "var") {
+			// A rule or import of this module: a document (or a user function) under data.
+			const g = this.global(t.head.name, t.loc);
+			if (g && g.type === "ref") {
+				return { ...g, path: [...g.path, ...t.path.map((p) => this.term(p, scope))], loc: t.loc };
+			}
+		}
+		// A builtin being mocked.
 		return this.fn(t, -1, scope);
 	}
 

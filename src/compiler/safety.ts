@@ -441,9 +441,28 @@ export function checkHeads(
 			errors.push({
 				code: "rego_unsafe_var_error",
 				message: `var ${names.get(v) ?? v} is unsafe`,
-				loc: at(loc),
+				loc: at(varLoc(h, v) ?? loc),
 			});
 		}
 		for (const b of r.binds) B.add(b);
+	}
+}
+
+/** Where var `name` first occurs in a term (for errors that point at the var itself). */
+function varLoc(t: Term, name: string): Loc | undefined {
+	switch (t.type) {
+		case "var":
+			return t.name === name ? t.loc : undefined;
+		case "ref":
+			return varLoc(t.head, name) ?? t.path.map((p) => varLoc(p, name)).find((l) => l);
+		case "array":
+		case "set":
+			return t.items.map((i) => varLoc(i, name)).find((l) => l);
+		case "object":
+			return t.entries.flatMap(([k, v]) => [varLoc(k, name), varLoc(v, name)]).find((l) => l);
+		case "call":
+			return t.args.map((a) => varLoc(a, name)).find((l) => l);
+		default:
+			return undefined;
 	}
 }

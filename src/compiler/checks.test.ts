@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { type Module, parseModule } from "../rego/index.ts";
+import { checkModules } from "./index.ts";
+import { checkSource, compileSource } from "./test-helpers.ts";
+
+describe("semantic checks report OPA's codes at the right place", () => {
+	it("unknown functions and builtins", () => {
+		expect(checkSource("package p\nx := foo(1)")).toEqual([
+			"policy.rego:2:6: rego_type_error: undefined function foo",
+		]);
+		expect(checkSource("package p\nx := io.jwt.nope(1)")).toEqual([
+			"policy.rego:2:6: rego_type_error: undefined function io.jwt.nope",
+		]);
+	});
+
+	it("deprecated builtins exist in v0 modules", () => {
+		const m = parseModule("package p\nx = y { any([true], y) }", "v0.rego", { regoVersion: 0 });
+		expect(m.errors).toEqual([]);
+		expect(checkModules([m.module as Module])).toEqual([]);
+	});
+
+	it("arity of builtins and user functions", () => {
+		const [e] = checkSource("package p\nx := count(1, 2, 3)");
+		expect(e).toMatch(/^policy\.rego:2:6: rego_type_error: count: arity mismatch/);
+		const [f] = checkSource("package p\ny := f(1, 2, 3)\nf(x) := x");
+		expect(f).toMatch(/^policy\.rego:2:6: rego_type_error: data\.p\.f: arity mismatch/);
+	});
+
+	it("a builtin called with one extra argument binds it as output", () => {
+		expect(checkSource("package p\nx := n if count([1], n)")).toEqual([]);
+	});
+
+	it("redeclaring and assigning used vars", () => {
+		expect(checkSource("package p\nx if {\n\ty := 1\n\ty := 2\n}")).toEqual([
+			"policy.rego:4:2: rego_compile_error: var y assigned above",
+		]);
+		expect(checkSource("package p\nx if {\n\ty == 1\n\ty := 2\n}")).toEqual([
+			"policy.rego:4:2: rego_compile_error: var y referenced above",
+		]);
+	});
+
+	it("unsafe vars in bodies, heads and negations", () => {
+		expect(checkSource("package p\nx if {\n\tz > 1\n}")).toEqual([
+			"policy.rego:3:2: rego_unsafe_var_error: var z is unsafe",
+		]);
+		expect(checkSource("package p\nx contains y if {\n\tinput.a == 1\n}")).toEqual([
+			"policy.rego:2:12: rego_unsafe_var_error: var y is unsafe",
+		]);
+		expect(checkSource("package p\nx if {\n\tnot input.a[y]\n}")).toEqual([
+			"policy.rego:3:2: rego_unsafe_var_error: var y is unsafe",
+		]);
+	});
+
+	it("reorders so that vars are bound before use", () => {
+		expect(checkSource("package p\nx if {\n\ty > 1\n\ty = input.n\n}")).toEqual([]);
+		expect(checkSource("package p\nx if {\n\tnot input.a[_]\n}")).toEqual([]);
+	});
+
+	it("recursion, directly and through other rules", () => {
+		expect(checkSource("package p\na if b\nb if a")).toEqual([
+			"policy.rego:2:1: rego_recursion_error: rule data.p.a is recursive: data.p.a -> data.p.b -> data.p.a",
+		]);
+		expect(checkSource("package p\na contains x if some x in a")).toEqual([
+			"policy.rego:2:1: rego_recursion_error: rule data.p.a is recursive: data.p.a -> data.p.a",
+		]);
+	});
+
+	it("conflicting rule kinds and duplicate defaults", () => {
+		expect(checkSource("package p\nf(x) := 1\nf := 2")).toEqual([
+			"policy.rego:3:1: rego_type_error: conflicting rules data.p.f found",
+		]);
+		expect(checkSource("package p\ndefault a := 1\ndefault a := 2")).toEqual([
+			"policy.rego:3:1: rego_type_error: multiple default rules data.p.a found",
+		]);
+	});
+
+	it("functions are not values", () => {
+		expect(checkSource("package p\nf(x) := x\ny := f")).toEqual([
+			"policy.rego:3:6: rego_type_error: function data.p.f used as a value",
+		]);
+	});
+
+	it("imports and aliases resolve to data and input", () => {
+		const lib = 'package lib\nroles := {"admin"}';
+		const main =
+			"package app\nimport data.lib\nimport input.user as u\nallow if u.role in lib.roles";
+		expect(checkSource(lib, main)).toEqual([]);
+		const { policy, errors } = compileSource([lib, main], { entrypoints: ["app/allow"] });
+		expect(errors).toEqual([]);
+		expect(policy?.funcs.map((f) => f.name).sort()).toEqual([
+			"g0.data.app.allow",
+			"g0.data.lib.roles",
+		]);
+	});
+
+	it("queries report errors with the query's locations", () => {
+		const { errors } = compileSource(["package p\na := 1"], { query: "x > 1" });
+		expect(errors).toEqual(["query:1:1: rego_unsafe_var_error: var x is unsafe"]);
+	});
+});
