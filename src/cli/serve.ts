@@ -21,8 +21,9 @@ Options:
   --config FILE   YAML or JSON configuration (GAVEL_* environment variables override it)
   --dev           development identity: a local key pair (kept in .gavel/), its JWKS served
                   on loopback, tokens from \`gavel token\`; bundle defaults to
-                  bundles/example.tar.gz
-  --bundle PATH   bundle .tar.gz, a folder holding one, or an unpacked bundle folder
+                  bundles/example.tar.gz, else the policies/ folder compiled on the fly
+  --bundle PATH   bundle .tar.gz, a folder holding one, an unpacked bundle folder, or a
+                  folder of .rego sources (compiled in-process, recompiled on change)
   --url URL       poll an OPA bundle server instead (ETag / 304)
   --host H        listen address (default 127.0.0.1)
   --port N        listen port (default 8181; 0 picks a free one)
@@ -73,11 +74,11 @@ export const serveCommand: Command = {
 			throw e;
 		}
 		if (config.dev && !config.bundle.path && !config.bundle.url) {
+			// The quick start: a built bundle if there is one, else the policies folder itself,
+			// compiled in-process and recompiled on every change.
 			if (existsSync("bundles/example.tar.gz")) config.bundle.path = "bundles/example.tar.gz";
-			else
-				io.err(
-					"gavel serve: no bundle yet (build one into bundles/example.tar.gz); serving without one",
-				);
+			else if (existsSync("policies")) config.bundle.path = "policies";
+			else io.err("gavel serve: no bundle and no policies/ folder; serving without a policy");
 		}
 		// Loaded lazily: the server's dependencies are not needed by other commands.
 		const { startGavel } = await import("../node.ts");

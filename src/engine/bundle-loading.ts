@@ -1,7 +1,8 @@
 // From bundle bytes to what the engine loads: OPA's tar.gz via src/bundle, and the checks
-// that a bundle can be served (it must carry a compiled module).
+// that a bundle can be served: a compiled module, or .rego sources we compile here.
 
 import { readBundle } from "../bundle/index.ts";
+import { compileSources } from "./compile-sources.ts";
 import type { PolicyBundle } from "./policy-bundle.ts";
 
 /** Read a .tar.gz bundle into the engine's shape. Throws with a reason on any defect. */
@@ -9,10 +10,20 @@ export function policyBundleFromArchive(bytes: Uint8Array): PolicyBundle {
 	const b = readBundle(bytes);
 	const module = b.wasm[0];
 	if (!module) {
-		// Rego-only bundles need the compiler at activation time; not wired yet.
-		throw new Error(
-			"bundle has no policy.wasm (rego-only bundles are not compiled on activation yet)",
-		);
+		// A bundle of .rego sources only: compile it now, with Gavel's own compiler.
+		if (b.rego.size === 0) throw new Error("bundle has neither policy.wasm nor .rego sources");
+		const compiled = compileSources({
+			rego: b.rego,
+			data: b.data,
+			revision: b.manifest.revision,
+			regoVersion: b.manifest.rego_version,
+		});
+		compiled.manifest = {
+			...compiled.manifest,
+			roots: b.manifest.roots,
+			metadata: b.manifest.metadata,
+		};
+		return compiled;
 	}
 	return {
 		manifest: {

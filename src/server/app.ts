@@ -183,7 +183,9 @@ export function createApp(deps: AppDeps): GavelApp {
 		}
 		const response: Record<string, unknown> = { decision_id: out.decision_id };
 		if (out.result !== undefined) response.result = out.result;
-		if (c.req.query("metrics") !== undefined) response.metrics = {};
+		if (c.req.query("metrics") !== undefined) {
+			response.metrics = { timer_server_handler_ns: out.timer_server_handler_ns };
+		}
 		const pretty = c.req.query("pretty");
 		if (pretty !== undefined && pretty !== "false") {
 			c.header("content-type", "application/json");

@@ -28,6 +28,8 @@ export interface DecideOptions {
 
 export interface RawResult {
 	decision_id: string;
+	/** Time spent, for the Data API's ?metrics. */
+	timer_server_handler_ns: number;
 	/** undefined when the document is undefined. */
 	result: unknown;
 	revision: string;
@@ -185,7 +187,12 @@ export class DecisionService {
 			metrics: { timer_server_handler_ns: Math.round(seconds * 1e9) },
 		});
 		if (error) throw Object.assign(new Error(error.message), { code: error.code, decision_id: id });
-		return { decision_id: id, result, revision: active.revision };
+		return {
+			decision_id: id,
+			result,
+			revision: active.revision,
+			timer_server_handler_ns: Math.round(seconds * 1e9),
+		};
 	}
 
 	private document(path: string, input: unknown): unknown {

@@ -100,3 +100,48 @@ describe("HTTP bundle source", () => {
 		expect(events).toEqual(["failure:http", "success:persisted"]);
 	});
 });
+
+describe("Rego sources compiled on activation", () => {
+	it("a folder of .rego files is compiled, every rule an entrypoint, and recompiled on change", async () => {
+		const { mkdirSync, writeFileSync } = await import("node:fs");
+		const { FileBundleSource } = await import("../../src/engine/index.ts");
+		const root = mkdtempSync(join(tmpdir(), "gavel-src-"));
+		mkdirSync(join(root, "shop"));
+		writeFileSync(
+			join(root, "shop", "shop.rego"),
+			"package shop\n\nimport rego.v1\n\nallow if input.user in data.shop.staff\n\ncount_staff := count(data.shop.staff)\n",
+		);
+		writeFileSync(join(root, "shop", "data.json"), JSON.stringify({ staff: ["ann", "ben"] }));
+		const engine = new Engine();
+		const source = new FileBundleSource(engine, { path: root, debounceMs: 20 });
+		const first = await source.start();
+		expect(first).toMatchObject({ outcome: "success" });
+		const p = engine.current();
+		expect(p?.entrypoints).toEqual(["shop/allow", "shop/count_staff"]);
+		expect(p?.evaluate("shop/allow", { user: "ann" })).toBe(true);
+		expect(p?.evaluate("shop/count_staff", {})).toBe(2);
+		const rev1 = p?.revision;
+		writeFileSync(join(root, "shop", "data.json"), JSON.stringify({ staff: ["ann", "ben", "cy"] }));
+		for (let i = 0; i < 200 && engine.current()?.revision === rev1; i++)
+			await new Promise((r) => setTimeout(r, 25));
+		source.stop();
+		expect(engine.current()?.revision).not.toBe(rev1);
+		expect(engine.current()?.evaluate("shop/count_staff", {})).toBe(3);
+	});
+
+	it("a bundle with only .rego sources (no policy.wasm) is compiled when it activates", async () => {
+		const { writeBundle } = await import("../../src/bundle/index.ts");
+		const { policyBundleFromArchive } = await import("../../src/engine/index.ts");
+		const archive = writeBundle({
+			manifest: { revision: "rego-only", roots: [""] },
+			data: { cfg: { open: true } },
+			rego: new Map([["cfg.rego", "package cfg\n\nimport rego.v1\n\nallow if data.cfg.open\n"]]),
+		});
+		const engine = new Engine();
+		expect(await engine.activate(policyBundleFromArchive(archive))).toMatchObject({
+			outcome: "success",
+			revision: "rego-only",
+		});
+		expect(engine.current()?.evaluate("cfg/allow", {})).toBe(true);
+	});
+});

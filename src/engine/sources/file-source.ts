@@ -1,12 +1,14 @@
-// A bundle on local disk: a .tar.gz file, a directory holding one (`bundles/*.tar.gz`), or an
-// unpacked bundle directory (has a .manifest). Watched: on change the bundle is re-read and
-// swapped in; unchanged bytes (same hash) are not re-activated.
+// A bundle on local disk: a .tar.gz file, a directory holding one (`bundles/*.tar.gz`), an
+// unpacked bundle directory (has a .manifest), or a folder of .rego sources (compiled here,
+// for development). Watched: on change the bundle is re-read and swapped in; unchanged
+// content (same hash) is not re-activated.
 
 import { createHash } from "node:crypto";
 import { type FSWatcher, watch } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { policyBundleFromArchive } from "../bundle-loading.ts";
+import { compileSources, readSourceDirectory } from "../compile-sources.ts";
 import type { ActivationEvent, Engine } from "../engine.ts";
 import { type PolicyBundle, readBundleDirectory } from "../policy-bundle.ts";
 
@@ -18,13 +20,19 @@ export interface FileSourceOptions {
 	debounceMs?: number;
 }
 
-async function resolveArchive(path: string): Promise<{ kind: "archive" | "dir"; file: string }> {
+async function resolveArchive(
+	path: string,
+): Promise<{ kind: "archive" | "dir" | "sources"; file: string }> {
 	const st = await stat(path);
 	if (!st.isDirectory()) return { kind: "archive", file: path };
-	const names = await readdir(path);
+	const names = await readdir(path, { recursive: true });
 	if (names.includes(".manifest")) return { kind: "dir", file: path };
-	const archives = names.filter((n) => n.endsWith(".tar.gz")).sort();
-	if (archives.length === 0) throw new Error(`${path}: no .tar.gz bundle and no .manifest`);
+	const archives = names.filter((n) => n.endsWith(".tar.gz") && !n.includes("/")).sort();
+	if (archives.length === 0 && names.some((n) => n.endsWith(".rego"))) {
+		return { kind: "sources", file: path };
+	}
+	if (archives.length === 0)
+		throw new Error(`${path}: no .tar.gz bundle, no .manifest, no .rego files`);
 	if (archives.length > 1) {
 		throw new Error(`${path}: several bundles (${archives.join(", ")}); name one in the config`);
 	}
@@ -51,7 +59,7 @@ export class FileBundleSource {
 		const first = await this.reload();
 		if (this.options.watch !== false) {
 			try {
-				this.watcher = watch(this.options.path, () => this.schedule());
+				this.watcher = watch(this.options.path, { recursive: true }, () => this.schedule());
 			} catch {
 				// The path may not exist yet; nothing to watch then.
 			}
@@ -80,7 +88,14 @@ export class FileBundleSource {
 		let hash: string;
 		try {
 			const target = await resolveArchive(this.options.path);
-			if (target.kind === "dir") {
+			if (target.kind === "sources") {
+				const { rego, data } = readSourceDirectory(target.file);
+				const h = createHash("sha256");
+				for (const [p, text] of rego) h.update(p).update("\0").update(text).update("\0");
+				hash = h.update(JSON.stringify(data)).digest("hex");
+				if (hash === this.lastHash) return undefined;
+				bundle = compileSources({ rego, data, revision: `src-${hash.slice(0, 12)}` });
+			} else if (target.kind === "dir") {
 				bundle = await readBundleDirectory(target.file);
 				hash = createHash("sha256")
 					.update(bundle.wasm)

@@ -1,0 +1,96 @@
+// Rego sources to an engine bundle, in-process with Gavel's own compiler: used for bundles
+// that carry only .rego files (compiled on activation, as the issue asks) and for the
+// policies folder in development. Node only, because the back end may use Binaryen.
+
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { compile } from "../compiler/index.ts";
+import { formatErrors, type Module, parseModule } from "../rego/index.ts";
+import { emitWasm } from "../wasm/index.ts";
+import type { PolicyBundle } from "./policy-bundle.ts";
+
+/** `package a.b` → ["a", "b"]. */
+function packagePath(m: Module): string[] {
+	return m.package.path.path.map((t) =>
+		t.type === "string" ? t.value : String((t as { name?: string }).name),
+	);
+}
+
+/**
+ * Every rule that can be an entrypoint: complete and partial rules named by a plain name
+ * (not functions, not ref heads), as "pkg/path/name".
+ */
+export function ruleEntrypoints(modules: Module[]): string[] {
+	const out = new Set<string>();
+	for (const m of modules) {
+		const pkg = packagePath(m).join("/");
+		for (const r of m.rules) {
+			if (r.kind === "function" || r.head.ref.path.length > 0 || r.head.ref.head.type !== "var")
+				continue;
+			out.add(`${pkg}/${r.head.ref.head.name}`);
+		}
+	}
+	return [...out].sort();
+}
+
+export interface SourceSet {
+	/** path → Rego text */
+	rego: Map<string, string>;
+	data: unknown;
+	revision: string;
+	/** Entrypoints to plan; default: every rule (see ruleEntrypoints). */
+	entrypoints?: string[];
+	regoVersion?: 0 | 1;
+}
+
+export function compileSources(src: SourceSet): PolicyBundle {
+	const modules: Module[] = [];
+	const errors = [];
+	for (const [file, text] of src.rego) {
+		const r = parseModule(text, file, { regoVersion: src.regoVersion ?? 1 });
+		if (r.module) modules.push(r.module);
+		errors.push(...r.errors);
+	}
+	if (errors.length > 0) throw new Error(formatErrors(errors));
+	const entrypoints = src.entrypoints ?? ruleEntrypoints(modules);
+	const { policy, errors: compileErrors } = compile({ modules, entrypoints });
+	if (!policy) throw new Error(formatErrors(compileErrors));
+	return {
+		manifest: {
+			revision: src.revision,
+			roots: [""],
+			wasm: entrypoints.map((entrypoint) => ({ entrypoint, module: "/policy.wasm" })),
+		},
+		wasm: emitWasm(policy),
+		data: src.data,
+	};
+}
+
+/** Read a policies folder: every .rego file, and each data.json at the path of its folder. */
+export function readSourceDirectory(root: string): {
+	rego: Map<string, string>;
+	data: Record<string, unknown>;
+} {
+	const rego = new Map<string, string>();
+	const data: Record<string, unknown> = {};
+	const walk = (dir: string) => {
+		for (const name of readdirSync(dir).sort()) {
+			if (name.startsWith(".") || name === "node_modules") continue;
+			const path = join(dir, name);
+			if (statSync(path).isDirectory()) walk(path);
+			else if (name.endsWith(".rego") && !name.endsWith("_test.rego"))
+				rego.set(relative(root, path), readFileSync(path, "utf8"));
+			else if (name === "data.json") {
+				const keys = relative(root, dir).split(/[\\/]/).filter(Boolean);
+				let node = data;
+				for (const k of keys) {
+					node[k] ??= {};
+					node = node[k] as Record<string, unknown>;
+				}
+				Object.assign(node, JSON.parse(readFileSync(path, "utf8")));
+			}
+		}
+	};
+	walk(root);
+	return { rego, data };
+}
