@@ -1,5 +1,6 @@
 // `gavel check [PATH…]`: parse every .rego file under the paths and report every error.
 
+import { checkModules } from "../compiler/index.ts";
 import { formatErrors } from "../rego/errors.ts";
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs } from "./command.ts";
 import { loadRegoModules } from "./load-modules.ts";
@@ -7,8 +8,10 @@ import { loadRegoModules } from "./load-modules.ts";
 const help = `Usage: gavel check [PATH…] [--v0-compatible]
 
 Parse every .rego file under the given files and directories (default: the current
-directory; node_modules and hidden directories are skipped) and report all errors, sorted by
-location, as file:row:col: code: message.
+directory; node_modules and hidden directories are skipped), then run the compiler's semantic
+checks (imports and references, safety, builtin arity and types, recursion, conflicting rules)
+over all of them together. Reports all errors, sorted by location, as
+file:row:col: code: message.
 
 Options:
   --v0-compatible   parse OPA 0.x syntax (rules without if/contains)
@@ -33,7 +36,10 @@ export const checkCommand: Command = {
 			return EXIT_OK;
 		}
 		const paths = positionals.length > 0 ? positionals : ["."];
-		const { errors, fileCount } = loadRegoModules(paths, values["v0-compatible"] ? 0 : 1);
+		const loaded = loadRegoModules(paths, values["v0-compatible"] ? 0 : 1);
+		const { fileCount } = loaded;
+		// The semantic passes need every module: they run once all files parse.
+		const errors = loaded.errors.length > 0 ? loaded.errors : checkModules(loaded.modules);
 		if (errors.length > 0) {
 			io.err(formatErrors(errors));
 			return EXIT_FAILURE;

@@ -29,6 +29,16 @@ const commands: Entry[] = [
 		load: async () => (await import("./check.ts")).checkCommand,
 	},
 	{
+		name: "build",
+		summary: "compile policies to WebAssembly and write an OPA bundle",
+		load: async () => (await import("./build.ts")).buildCommand,
+	},
+	{
+		name: "eval",
+		summary: "evaluate a Rego query against policies, data and input",
+		load: async () => (await import("./eval.ts")).evalCommand,
+	},
+	{
 		name: "serve",
 		summary: "serve decisions over HTTP (/v1/decide, Data API, AuthZEN, metrics)",
 		load: async () => (await import("./serve.ts")).serveCommand,
