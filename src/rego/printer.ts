@@ -42,7 +42,9 @@ function printString(value: string, raw?: boolean): string {
 }
 
 function printPathElem(p: Term): string {
-	if (p.type === "string" && isIdentifier(p.value) && !isV1Keyword(p.value)) return `.${p.value}`;
+	if (p.type === "string" && !p.raw && isIdentifier(p.value) && !isV1Keyword(p.value)) {
+		return `.${p.value}`;
+	}
 	return `[${term(p, ITEM, true)}]`;
 }
 
@@ -123,8 +125,17 @@ function term(t: Term, prec: number, kvOk: boolean): string {
 	}
 }
 
+/** A term as `parseTerm` reads it (a bare `k, v in xs` would not be one term there). */
 export function printTerm(t: Term): string {
-	return term(t, ITEM, true);
+	return term(t, ITEM, false);
+}
+
+/**
+ * `x` then `-1 == y` on the next line would read as `x - 1 == y`, and `{a | b}` as a
+ * comprehension: parentheses keep such a literal whole.
+ */
+function guardStart(t: Term, text: string): string {
+	return leftSpineHasOr(t) || text.startsWith("-") ? `(${text})` : text;
 }
 
 function literal(e: Expr, indent: string | undefined): string {
@@ -141,8 +152,14 @@ function literal(e: Expr, indent: string | undefined): string {
 			s += `every ${membership(t.key, t.value, t.domain, t.loc)} ${block(t.body, indent)}`;
 			break;
 		}
-		default:
-			s += leftSpineHasOr(t) ? `(${term(t, TOP, true)})` : term(t, TOP, true);
+		default: {
+			const op = operatorOf(t);
+			if (op && op.level === 0 && t.type === "call") {
+				// `=`/`:=` cannot sit inside parentheses; guard their left side instead.
+				const [a, b] = t.args;
+				s += `${guardStart(a, term(a, 1, true))} ${op.symbol} ${term(b, 1, true)}`;
+			} else s += guardStart(t, term(t, TOP, true));
+		}
 	}
 	for (const w of e.with) s += ` with ${printRef(w.target)} as ${term(w.value, ITEM, true)}`;
 	return s;
@@ -202,7 +219,14 @@ function valuePart(r: Rule): string {
 }
 
 function bodyPart(body: Body): string {
-	return body.length === 0 ? "" : ` if ${block(body, "")}`;
+	if (body.length === 0) return "";
+	if (body.length === 1 && body[0].terms.type !== "every") {
+		// `p if x` reads better than a one-line block. A literal starting with `{` stays in a
+		// block: `p if {1}` would read `{1}` as the body's braces.
+		const text = literal(body[0], "");
+		if (!text.startsWith("{")) return ` if ${text}`;
+	}
+	return ` if ${block(body, "")}`;
 }
 
 export function printRule(r: Rule): string {
