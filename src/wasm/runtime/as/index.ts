@@ -6,7 +6,13 @@
 // (Rego name with "." as "__"). Re-exporting the family here is the whole registration.
 
 export * from "./abi";
+export * from "./builtins/aggregates";
+export * from "./builtins/arrays";
+export * from "./builtins/encoding";
+export * from "./builtins/objects";
 export * from "./builtins/operators";
+export * from "./builtins/strings";
+export * from "./builtins/types";
 export { cfg_strict } from "./errors";
 export * from "./eval";
 export { cfg_heap_start } from "./memory";

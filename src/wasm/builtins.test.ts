@@ -1,0 +1,273 @@
+import { describe, expect, it } from "vitest";
+import { type Case, runCases } from "./builtins-harness.ts";
+import { NATIVE_BUILTINS } from "./index.ts";
+
+const U = undefined;
+const S = (...xs: unknown[]) => ({ $set: xs });
+
+async function check(cases: Case[]) {
+	const results = await runCases(cases);
+	const mismatches = cases
+		.map(([name, args, want], i) => ({ name, args, want, ...results[i] }))
+		.filter((r) => r.error !== undefined || JSON.stringify(r.got) !== JSON.stringify(r.want));
+	expect(mismatches).toEqual([]);
+}
+
+describe("native builtins", () => {
+	it("arithmetic", () =>
+		check([
+			["plus", [1, 2], 3],
+			["plus", [1.5, 2], 3.5],
+			["plus", [2 ** 53, 1], 2 ** 53 + 1],
+			["plus", ["a", 1], U],
+			["minus", [5, 7], -2],
+			["minus", [S(1, 2, 3), S(2)], [1, 3]],
+			["mul", [6, 7], 42],
+			["mul", [0.5, 3], 1.5],
+			["div", [10, 4], 2.5],
+			["div", [10, 5], 2],
+			["div", [1, 0], U],
+			["rem", [7, 3], 1],
+			["rem", [-7, 3], -1],
+			["rem", [7.5, 2], U],
+			["rem", [7, 0], U],
+			["and", [S(1, 2), S(2, 3)], [2]],
+			["or", [S(1, 2), S(2, 3)], [1, 2, 3]],
+			["abs", [-3], 3],
+			["abs", [-3.5], 3.5],
+			["round", [2.5], 3],
+			["round", [-2.5], -3],
+			["round", [2.4], 2],
+			["ceil", [1.2], 2],
+			["floor", [-1.2], -2],
+			["numbers.range", [1, 4], [1, 2, 3, 4]],
+			["numbers.range", [2, -1], [2, 1, 0, -1]],
+			["numbers.range", [1, 1.5], U],
+		]));
+
+	it("membership", () =>
+		check([
+			["internal.member_2", [2, [1, 2]], true],
+			["internal.member_2", [3, [1, 2]], false],
+			["internal.member_2", [1, { a: 1 }], true],
+			["internal.member_2", ["a", { a: 1 }], false],
+			["internal.member_2", [2, S(1, 2)], true],
+			["internal.member_2", [1, "abc"], false],
+			["internal.member_3", [1, 2, [1, 2]], true],
+			["internal.member_3", [0, 2, [1, 2]], false],
+			["internal.member_3", ["a", 1, { a: 1 }], true],
+		]));
+
+	it("aggregates", () =>
+		check([
+			["count", [[1, 2, 3]], 3],
+			["count", [{ a: 1 }], 1],
+			["count", [S(1, 1, 2)], 2],
+			["count", ["héllo"], 5],
+			["count", [1], U],
+			["sum", [[1, 2, 3.5]], 6.5],
+			["sum", [S(1, 2)], 3],
+			["sum", [[]], 0],
+			["sum", [["a"]], U],
+			["product", [[2, 3, 4]], 24],
+			["product", [[]], 1],
+			["max", [[3, 1, 2]], 3],
+			["max", [[]], U],
+			["min", [S("b", "a")], "a"],
+			["max", [[1, "a", null]], "a"],
+			["sort", [[3, 1, 2, 1]], [1, 1, 2, 3]],
+			["sort", [S(3, 1)], [1, 3]],
+			["sort", [[{ b: 1 }, { a: 2 }, [1]]], [[1], { a: 2 }, { b: 1 }]],
+			["all", [[true, true]], true],
+			["all", [[true, 1]], false],
+			["any", [S(false, true)], true],
+			["any", [[]], false],
+		]));
+
+	it("strings", () =>
+		check([
+			["concat", [", ", ["a", "b", "c"]], "a, b, c"],
+			["concat", ["-", S("b", "a")], "a-b"],
+			["concat", ["-", [1]], U],
+			["contains", ["abc", "bc"], true],
+			["contains", ["abc", ""], true],
+			["contains", ["abc", "x"], false],
+			["startswith", ["abc", "ab"], true],
+			["startswith", ["abc", "b"], false],
+			["endswith", ["abc", "bc"], true],
+			["lower", ["AbC É"], "abc é"],
+			["upper", ["abc é"], "ABC É"],
+			["split", ["a,b,,c", ","], ["a", "b", "", "c"]],
+			["split", ["", ","], [""]],
+			["split", ["añb", ""], ["a", "ñ", "b"]],
+			["replace", ["aaa", "a", "bb"], "bbbbbb"],
+			["replace", ["abc", "", "-"], "-a-b-c-"],
+			["strings.replace_n", [{ a: "1", ab: "2" }, "abab"], "1b1b"],
+			["strings.replace_n", [{ ab: "X", b: "Y" }, "abb"], "XY"],
+			["trim", ["xxhixx", "x"], "hi"],
+			["trim", ["¡¡hola!!", "!¡"], "hola"],
+			["trim_left", ["xxhixx", "x"], "hixx"],
+			["trim_right", ["xxhixx", "x"], "xxhi"],
+			["trim_prefix", ["prefix-x", "prefix-"], "x"],
+			["trim_prefix", ["x", "prefix-"], "x"],
+			["trim_suffix", ["x.rego", ".rego"], "x"],
+			["trim_space", [" \t\n hi \u00a0"], "hi"],
+			["indexof", ["héllo", "l"], 2],
+			["indexof", ["abc", "z"], -1],
+			["indexof_n", ["abab", "ab"], [0, 2]],
+			["indexof_n", ["aaa", "aa"], [0, 1]],
+			["substring", ["héllo", 1, 3], "éll"],
+			["substring", ["abc", 1, -1], "bc"],
+			["substring", ["abc", 5, 1], ""],
+			["substring", ["abc", -1, 1], U],
+			["strings.reverse", ["héllo"], "olléh"],
+			["strings.count", ["cheese", "e"], 3],
+			["strings.count", ["five", ""], 5],
+			["strings.any_prefix_match", ["abc", ["x", "ab"]], true],
+			["strings.any_suffix_match", [S("abc", "xyz"), "yz"], true],
+			["format_int", [255, 16], "ff"],
+			["format_int", [-5.9, 2], "-101"],
+			["format_int", [10, 10], "10"],
+		]));
+
+	it("sprintf", () =>
+		check([
+			["sprintf", ["%s-%d", ["a", 5]], "a-5"],
+			["sprintf", ["%v", [[1, "a", { k: [] }]]], '[1, "a", {"k": []}]'],
+			["sprintf", ["%.2f", [1.23456]], "1.23"],
+			["sprintf", ["%f", [2]], "2.000000"],
+			["sprintf", ["%5d|%-4s|%05d", [42, "ab", -7]], "   42|ab  |-0007"],
+			["sprintf", ["%x %X %o %b", [255, "hi", 8, 5]], "ff 6869 10 101"],
+			["sprintf", ["%q %t %%", ['a"b', true]], '"a\\"b" true %'],
+			["sprintf", ["%d", [1.5]], "%!d(float64=1.5)"],
+			["sprintf", ["%s", []], "%!s(MISSING)"],
+			["sprintf", ["x", [1]], "x%!(EXTRA int=1)"],
+			["sprintf", ["%v %v", [null, 1.5]], "null 1.5"],
+		]));
+
+	it("types and conversions", () =>
+		check([
+			["is_number", [1], true],
+			["is_number", ["1"], false],
+			["is_string", ["1"], true],
+			["is_boolean", [false], true],
+			["is_array", [[]], true],
+			["is_set", [S()], true],
+			["is_set", [[]], false],
+			["is_object", [{}], true],
+			["is_null", [null], true],
+			["type_name", [null], "null"],
+			["type_name", [S()], "set"],
+			["type_name", [1.5], "number"],
+			["to_number", ["42"], 42],
+			["to_number", ["-1.5"], -1.5],
+			["to_number", ["+3"], 3],
+			["to_number", [".5"], 0.5],
+			["to_number", ["1e3"], 1000],
+			["to_number", [true], 1],
+			["to_number", [null], 0],
+			["to_number", ["x"], U],
+			["to_number", [[]], U],
+		]));
+
+	it("objects", () =>
+		check([
+			["object.get", [{ a: 1 }, "a", 0], 1],
+			["object.get", [{ a: 1 }, "b", 0], 0],
+			["object.get", [{ a: { b: [5, 6] } }, ["a", "b", 1], 0], 6],
+			["object.get", [{ a: { b: 1 } }, ["a", "x"], "d"], "d"],
+			["object.get", [{ a: 1 }, [], 0], { a: 1 }],
+			["object.keys", [{ b: 1, a: 2 }], ["a", "b"]],
+			["object.remove", [{ a: 1, b: 2, c: 3 }, ["a", "c"]], { b: 2 }],
+			["object.remove", [{ a: 1, b: 2 }, S("b")], { a: 1 }],
+			["object.remove", [{ a: 1, b: 2 }, { a: 0 }], { b: 2 }],
+			["object.filter", [{ a: 1, b: 2, c: 3 }, ["a", "c"]], { a: 1, c: 3 }],
+			[
+				"object.union",
+				[
+					{ a: 1, b: { c: 1 } },
+					{ b: { d: 2 }, e: 3 },
+				],
+				{ a: 1, b: { c: 1, d: 2 }, e: 3 },
+			],
+			["object.union", [{ a: { c: 1 } }, { a: 2 }], { a: 2 }],
+			["object.union_n", [[{ a: 1 }, { a: 2, b: 1 }, { c: 1 }]], { a: 2, b: 1, c: 1 }],
+			["object.union_n", [[]], {}],
+			["object.subset", [{ a: 1, b: { c: 2, d: 3 } }, { b: { c: 2 } }], true],
+			["object.subset", [{ a: 1 }, { a: 2 }], false],
+			[
+				"object.subset",
+				[
+					[1, 2, 3, 4],
+					[2, 3],
+				],
+				true,
+			],
+			[
+				"object.subset",
+				[
+					[1, 2, 3],
+					[1, 3],
+				],
+				false,
+			],
+			["object.subset", [S(1, 2, 3), S(1, 3)], true],
+			["object.subset", [[1, 2, 3], S(3, 1)], true],
+		]));
+
+	it("arrays and sets", () =>
+		check([
+			["array.concat", [[1], [2, 3]], [1, 2, 3]],
+			["array.slice", [[1, 2, 3, 4], 1, 3], [2, 3]],
+			["array.slice", [[1, 2, 3], -5, 9], [1, 2, 3]],
+			["array.slice", [[1, 2, 3], 2, 1], []],
+			["array.reverse", [[1, 2, 3]], [3, 2, 1]],
+			["intersection", [S([1, 2], [2, 3])], U], // elements must be sets: arrays are not
+			["union", [S()], []],
+		]));
+
+	it("encodings", () =>
+		check([
+			["json.marshal", [{ b: [1, "x"], a: null }], '{"a":null,"b":[1,"x"]}'],
+			["json.marshal", ["<&>"], '"\\u003c\\u0026\\u003e"'],
+			["json.unmarshal", ['{"a": [1, 2.5]}'], { a: [1, 2.5] }],
+			["json.unmarshal", ["{"], U],
+			["json.is_valid", ["[1]"], true],
+			["json.is_valid", ["[1"], false],
+			["base64.encode", ["hello"], "aGVsbG8="],
+			["base64.encode", [""], ""],
+			["base64.decode", ["aGVsbG8="], "hello"],
+			["base64.decode", ["aGVsbG8"], U],
+			["base64.is_valid", ["aGk="], true],
+			["base64.is_valid", ["a"], false],
+			["base64url.encode", ["\u00ff\u00fe"], "w7_Dvg=="],
+			["base64url.encode_no_pad", ["\u00ff\u00fe"], "w7_Dvg"],
+			["base64url.decode", ["w7_Dvg"], "\u00ff\u00fe"],
+			["base64url.decode", ["w7_Dvg=="], "\u00ff\u00fe"],
+			["hex.encode", ["hi"], "6869"],
+			["hex.decode", ["6869"], "hi"],
+			["hex.decode", ["686"], U],
+			["urlquery.encode", ["a b&c=d/é~"], "a+b%26c%3Dd%2F%C3%A9~"],
+			["urlquery.decode", ["a+b%26c"], "a b&c"],
+			["urlquery.decode", ["%zz"], U],
+			["urlquery.encode_object", [{ b: "2", a: ["1", "x y"] }], "a=1&a=x+y&b=2"],
+			["urlquery.decode_object", ["a=1&b=2&a=3"], { a: ["1", "3"], b: ["2"] }],
+		]));
+});
+
+describe("NATIVE_BUILTINS", () => {
+	it("names the operators and common builtins", () => {
+		for (const name of [
+			"plus",
+			"eq",
+			"equal",
+			"internal.member_2",
+			"count",
+			"sprintf",
+			"object.get",
+		]) {
+			expect(NATIVE_BUILTINS.has(name)).toBe(true);
+		}
+		expect(NATIVE_BUILTINS.has("regex.match")).toBe(false);
+	});
+});

@@ -1,0 +1,155 @@
+// count, sum, product, max, min, sort, all, any.
+
+import { compare } from "../compare";
+import { operandError } from "../errors";
+import { numberFromF64 } from "../numbers";
+import {
+	arrGet,
+	arrPush,
+	boolOf,
+	collClone,
+	collLen,
+	K_BOOL,
+	K_SET,
+	kind,
+	makeArray,
+	makeBool,
+	makeInt,
+	numF64,
+	numInt,
+	numRepr,
+	R_INT,
+	strLen,
+	strPtr,
+} from "../values";
+import { isArrOrSet, isColl, isNumber, isStr, runeCount } from "./util";
+
+export function b_count(v: usize): usize {
+	if (isStr(v)) return makeInt(runeCount(strPtr(v), strLen(v)));
+	if (isColl(v)) return makeInt(collLen(v));
+	return operandError("count", 1, "one of {array, object, set, string}", v);
+}
+
+function fold(name: string, v: usize, mul: bool): usize {
+	if (!isArrOrSet(v)) return operandError(name, 1, "any of {array, set}", v);
+	const n = collLen(v);
+	let exact = true;
+	let ai: i64 = mul ? 1 : 0;
+	let af: f64 = mul ? 1 : 0;
+	for (let i: u32 = 0; i < n; i++) {
+		const x = arrGet(v, i);
+		if (!isNumber(x)) return operandError(name, 1, "array or set of numbers", v);
+		const f = numF64(x);
+		af = mul ? af * f : af + f;
+		if (exact && numRepr(x) == R_INT) {
+			const y = numInt(x);
+			if (mul) {
+				const r = ai * y;
+				if (ai != 0 && (r / ai != y || (ai == -1 && y == i64.MIN_VALUE))) exact = false;
+				else ai = r;
+			} else {
+				const r = ai + y;
+				if (((ai ^ r) & (y ^ r)) < 0) exact = false;
+				else ai = r;
+			}
+		} else {
+			exact = false;
+		}
+	}
+	return exact ? makeInt(ai) : numberFromF64(af);
+}
+
+export function b_sum(v: usize): usize {
+	return fold("sum", v, false);
+}
+
+export function b_product(v: usize): usize {
+	return fold("product", v, true);
+}
+
+function extreme(name: string, v: usize, sign: i32): usize {
+	if (!isArrOrSet(v)) return operandError(name, 1, "any of {array, set}", v);
+	const n = collLen(v);
+	if (n == 0) return 0;
+	let best = arrGet(v, 0);
+	for (let i: u32 = 1; i < n; i++) {
+		const x = arrGet(v, i);
+		if (compare(x, best) * sign > 0) best = x;
+	}
+	return best;
+}
+
+export function b_max(v: usize): usize {
+	return extreme("max", v, 1);
+}
+
+export function b_min(v: usize): usize {
+	return extreme("min", v, -1);
+}
+
+export function b_sort(v: usize): usize {
+	if (!isArrOrSet(v)) return operandError("sort", 1, "any of {array, set}", v);
+	const n = collLen(v);
+	const r = makeArray(n);
+	if (kind(v) == K_SET) {
+		for (let i: u32 = 0; i < n; i++) arrPush(r, arrGet(v, i));
+		return r;
+	}
+	// Sorting an array keeps duplicates: sort a copy as a set-shaped buffer, stably.
+	const c = collClone(v);
+	sortKeepDuplicates(c);
+	return c;
+}
+
+function sortKeepDuplicates(a: usize): void {
+	// Insertion into a fresh order via merge sort on the slots (duplicates kept).
+	const n = collLen(a);
+	if (n < 2) return;
+	const tmp = makeArray(n);
+	mergeSortSlots(load<u32>(a, 12), n, load<u32>(tmp, 12));
+}
+
+function mergeSortSlots(e: usize, n: u32, tmp: usize): void {
+	if (n < 2) return;
+	const h = n >>> 1;
+	mergeSortSlots(e, h, tmp);
+	mergeSortSlots(e + (h << 2), n - h, tmp);
+	let i: u32 = 0;
+	let j: u32 = h;
+	let k: u32 = 0;
+	while (i < h && j < n) {
+		const x = load<u32>(e + (i << 2));
+		const y = load<u32>(e + (j << 2));
+		if (compare(y, x) < 0) {
+			store<u32>(tmp + (k << 2), y);
+			j++;
+		} else {
+			store<u32>(tmp + (k << 2), x);
+			i++;
+		}
+		k++;
+	}
+	while (i < h) store<u32>(tmp + (k++ << 2), load<u32>(e + (i++ << 2)));
+	while (j < n) store<u32>(tmp + (k++ << 2), load<u32>(e + (j++ << 2)));
+	memory.copy(e, tmp, n << 2);
+}
+
+function boolFold(name: string, v: usize, all: bool): usize {
+	if (!isArrOrSet(v)) return operandError(name, 1, "any of {array, set}", v);
+	const n = collLen(v);
+	for (let i: u32 = 0; i < n; i++) {
+		const x = arrGet(v, i);
+		const t = kind(x) == K_BOOL && boolOf(x);
+		if (all && !t) return makeBool(false);
+		if (!all && t) return makeBool(true);
+	}
+	return makeBool(all);
+}
+
+export function b_all(v: usize): usize {
+	return boolFold("all", v, true);
+}
+
+export function b_any(v: usize): usize {
+	return boolFold("any", v, false);
+}

@@ -1,0 +1,730 @@
+// String builtins. Indexes and lengths count code points, as OPA's do.
+
+import { bufAscii, bufByte, bufBytes, bufI64, bufLen, bufNew, bufTruncate } from "../buffer";
+import { builtinError, operandError } from "../errors";
+import { writeJsonString, writeValue } from "../json";
+import {
+	arrGet,
+	arrPush,
+	collLen,
+	K_ARR,
+	K_OBJ,
+	K_SET,
+	kind,
+	makeArray,
+	makeBool,
+	makeInt,
+	makeString,
+	numAsInt,
+	numF64,
+	numIsInt,
+	objKeyAt,
+	objValAt,
+	strLen,
+	strPtr,
+} from "../values";
+import {
+	allStrings,
+	bufString,
+	findBytes,
+	intOf,
+	isArrOrSet,
+	isInt,
+	isStr,
+	runeCount,
+	runeOffset,
+} from "./util";
+
+export function b_concat(d: usize, c: usize): usize {
+	if (!isStr(d)) return operandError("concat", 1, "string", d);
+	if (!isArrOrSet(c) || !allStrings(c))
+		return operandError("concat", 2, "any of {array, set} of strings", c);
+	const w = bufNew(64);
+	const n = collLen(c);
+	for (let i: u32 = 0; i < n; i++) {
+		if (i > 0) bufBytes(w, strPtr(d), strLen(d));
+		const s = arrGet(c, i);
+		bufBytes(w, strPtr(s), strLen(s));
+	}
+	return bufString(w);
+}
+
+function strPair(name: string, a: usize, b: usize): bool {
+	if (!isStr(a)) {
+		operandError(name, 1, "string", a);
+		return false;
+	}
+	if (!isStr(b)) {
+		operandError(name, 2, "string", b);
+		return false;
+	}
+	return true;
+}
+
+export function b_contains(a: usize, b: usize): usize {
+	if (!strPair("contains", a, b)) return 0;
+	return makeBool(findBytes(strPtr(a), strLen(a), strPtr(b), strLen(b), 0) >= 0);
+}
+
+export function b_startswith(a: usize, b: usize): usize {
+	if (!strPair("startswith", a, b)) return 0;
+	const n = strLen(b);
+	return makeBool(n <= strLen(a) && memory.compare(strPtr(a), strPtr(b), n) == 0);
+}
+
+export function b_endswith(a: usize, b: usize): usize {
+	if (!strPair("endswith", a, b)) return 0;
+	const n = strLen(b);
+	const m = strLen(a);
+	return makeBool(n <= m && memory.compare(strPtr(a) + m - n, strPtr(b), n) == 0);
+}
+
+/** ASCII and Latin-1 letters change case; other scripts pass through unchanged. */
+function changeCase(s: usize, upper: bool): usize {
+	const n = strLen(s);
+	const p = strPtr(s);
+	const w = bufNew(n);
+	for (let i: u32 = 0; i < n; i++) {
+		let c = <u32>load<u8>(p + i);
+		if (upper && c >= 97 && c <= 122) c -= 32;
+		else if (!upper && c >= 65 && c <= 90) c += 32;
+		else if (c == 0xc3 && i + 1 < n) {
+			let d = <u32>load<u8>(p + i + 1);
+			if (upper && d >= 0xa0 && d <= 0xbe && d != 0xb7) d -= 0x20;
+			else if (!upper && d >= 0x80 && d <= 0x9e && d != 0x97) d += 0x20;
+			bufByte(w, c);
+			bufByte(w, d);
+			i++;
+			continue;
+		}
+		bufByte(w, c);
+	}
+	return bufString(w);
+}
+
+export function b_lower(s: usize): usize {
+	if (!isStr(s)) return operandError("lower", 1, "string", s);
+	return changeCase(s, false);
+}
+
+export function b_upper(s: usize): usize {
+	if (!isStr(s)) return operandError("upper", 1, "string", s);
+	return changeCase(s, true);
+}
+
+function utf8Len(p: usize): u32 {
+	const c = load<u8>(p);
+	if (c < 0x80) return 1;
+	if (c < 0xe0) return 2;
+	if (c < 0xf0) return 3;
+	return 4;
+}
+
+export function b_split(s: usize, d: usize): usize {
+	if (!strPair("split", s, d)) return 0;
+	const p = strPtr(s);
+	const n = strLen(s);
+	const dp = strPtr(d);
+	const dn = strLen(d);
+	const r = makeArray(4);
+	if (dn == 0) {
+		// Split into code points, as Go's strings.Split does.
+		let i: u32 = 0;
+		while (i < n) {
+			const l = min(utf8Len(p + i), n - i);
+			arrPush(r, makeString(p + i, l));
+			i += l;
+		}
+		return r;
+	}
+	let start: u32 = 0;
+	while (true) {
+		const at = findBytes(p, n, dp, dn, start);
+		if (at < 0) break;
+		arrPush(r, makeString(p + start, <u32>at - start));
+		start = <u32>at + dn;
+	}
+	arrPush(r, makeString(p + start, n - start));
+	return r;
+}
+
+function replaceAll(s: usize, old: usize, nw: usize, limit: i64): usize {
+	const p = strPtr(s);
+	const n = strLen(s);
+	const op = strPtr(old);
+	const on = strLen(old);
+	const w = bufNew(n);
+	let done: i64 = 0;
+	if (on == 0) {
+		// Go inserts the replacement before every code point and at the end.
+		let i: u32 = 0;
+		while (i <= n && (limit < 0 || done < limit)) {
+			bufBytes(w, strPtr(nw), strLen(nw));
+			done++;
+			if (i == n) {
+				i++;
+				break;
+			}
+			const l = min(utf8Len(p + i), n - i);
+			bufBytes(w, p + i, l);
+			i += l;
+		}
+		if (i < n) bufBytes(w, p + i, n - i);
+		return bufString(w);
+	}
+	let start: u32 = 0;
+	while (limit < 0 || done < limit) {
+		const at = findBytes(p, n, op, on, start);
+		if (at < 0) break;
+		bufBytes(w, p + start, <u32>at - start);
+		bufBytes(w, strPtr(nw), strLen(nw));
+		start = <u32>at + on;
+		done++;
+	}
+	bufBytes(w, p + start, n - start);
+	return bufString(w);
+}
+
+export function b_replace(s: usize, old: usize, nw: usize): usize {
+	if (!isStr(s)) return operandError("replace", 1, "string", s);
+	if (!isStr(old)) return operandError("replace", 2, "string", old);
+	if (!isStr(nw)) return operandError("replace", 3, "string", nw);
+	return replaceAll(s, old, nw, -1);
+}
+
+/** Replace several patterns at once; at each position the first matching key (sorted) wins. */
+export function b_strings__replace_n(pat: usize, s: usize): usize {
+	if (kind(pat) != K_OBJ) return operandError("strings.replace_n", 1, "object", pat);
+	if (!isStr(s)) return operandError("strings.replace_n", 2, "string", s);
+	const m = collLen(pat);
+	for (let k: u32 = 0; k < m; k++) {
+		if (!isStr(objKeyAt(pat, k)) || !isStr(objValAt(pat, k))) {
+			return operandError("strings.replace_n", 1, "object[string: string]", pat);
+		}
+	}
+	const p = strPtr(s);
+	const n = strLen(s);
+	const w = bufNew(n);
+	let i: u32 = 0;
+	while (i < n) {
+		let matched = false;
+		for (let k: u32 = 0; k < m; k++) {
+			const key = objKeyAt(pat, k);
+			const kn = strLen(key);
+			if (kn > 0 && i + kn <= n && memory.compare(p + i, strPtr(key), kn) == 0) {
+				const v = objValAt(pat, k);
+				bufBytes(w, strPtr(v), strLen(v));
+				i += kn;
+				matched = true;
+				break;
+			}
+		}
+		if (!matched) {
+			bufByte(w, load<u8>(p + i));
+			i++;
+		}
+	}
+	return bufString(w);
+}
+
+/** Does code point at p (length l) occur in cutset? */
+function inCutset(p: usize, l: u32, cut: usize): bool {
+	const cp = strPtr(cut);
+	const cn = strLen(cut);
+	let i: u32 = 0;
+	while (i < cn) {
+		const cl = min(utf8Len(cp + i), cn - i);
+		if (cl == l && memory.compare(cp + i, p, l) == 0) return true;
+		i += cl;
+	}
+	return false;
+}
+
+function prevRuneStart(p: usize, end: u32): u32 {
+	let i = end - 1;
+	while (i > 0 && (load<u8>(p + i) & 0xc0) == 0x80) i--;
+	return i;
+}
+
+function trimCut(s: usize, cut: usize, left: bool, right: bool): usize {
+	const p = strPtr(s);
+	let a: u32 = 0;
+	let b = strLen(s);
+	if (left) {
+		while (a < b) {
+			const l = min(utf8Len(p + a), b - a);
+			if (!inCutset(p + a, l, cut)) break;
+			a += l;
+		}
+	}
+	if (right) {
+		while (b > a) {
+			const st = prevRuneStart(p, b);
+			if (!inCutset(p + st, b - st, cut)) break;
+			b = st;
+		}
+	}
+	return makeString(p + a, b - a);
+}
+
+export function b_trim(s: usize, c: usize): usize {
+	if (!strPair("trim", s, c)) return 0;
+	return trimCut(s, c, true, true);
+}
+
+export function b_trim_left(s: usize, c: usize): usize {
+	if (!strPair("trim_left", s, c)) return 0;
+	return trimCut(s, c, true, false);
+}
+
+export function b_trim_right(s: usize, c: usize): usize {
+	if (!strPair("trim_right", s, c)) return 0;
+	return trimCut(s, c, false, true);
+}
+
+export function b_trim_prefix(s: usize, pre: usize): usize {
+	if (!strPair("trim_prefix", s, pre)) return 0;
+	const n = strLen(pre);
+	if (n <= strLen(s) && memory.compare(strPtr(s), strPtr(pre), n) == 0) {
+		return makeString(strPtr(s) + n, strLen(s) - n);
+	}
+	return s;
+}
+
+export function b_trim_suffix(s: usize, suf: usize): usize {
+	if (!strPair("trim_suffix", s, suf)) return 0;
+	const n = strLen(suf);
+	const m = strLen(s);
+	if (n <= m && memory.compare(strPtr(s) + m - n, strPtr(suf), n) == 0) {
+		return makeString(strPtr(s), m - n);
+	}
+	return s;
+}
+
+/** Unicode white space in the ASCII and Latin-1 ranges, plus the common wide spaces. */
+function spaceLen(p: usize, n: u32): u32 {
+	const c = <u32>load<u8>(p);
+	if (c == 32 || (c >= 9 && c <= 13)) return 1;
+	if (c == 0xc2 && n >= 2) {
+		const d = <u32>load<u8>(p + 1);
+		if (d == 0x85 || d == 0xa0) return 2;
+	}
+	if (c == 0xe2 && n >= 3) {
+		const d = <u32>load<u8>(p + 1);
+		const e = <u32>load<u8>(p + 2);
+		if (d == 0x80 && ((e >= 0x80 && e <= 0x8a) || e == 0xa8 || e == 0xa9 || e == 0xaf)) return 3;
+		if (d == 0x81 && e == 0x9f) return 3;
+	}
+	if (c == 0xe3 && n >= 3 && load<u8>(p + 1) == 0x80 && load<u8>(p + 2) == 0x80) return 3;
+	if (c == 0xe1 && n >= 3 && load<u8>(p + 1) == 0x9a && load<u8>(p + 2) == 0x80) return 3;
+	return 0;
+}
+
+export function b_trim_space(s: usize): usize {
+	if (!isStr(s)) return operandError("trim_space", 1, "string", s);
+	const p = strPtr(s);
+	let a: u32 = 0;
+	let b = strLen(s);
+	while (a < b) {
+		const l = spaceLen(p + a, b - a);
+		if (l == 0) break;
+		a += l;
+	}
+	while (b > a) {
+		const st = prevRuneStart(p, b);
+		if (spaceLen(p + st, b - st) != b - st) break;
+		b = st;
+	}
+	return makeString(p + a, b - a);
+}
+
+export function b_indexof(s: usize, sub: usize): usize {
+	if (!strPair("indexof", s, sub)) return 0;
+	const at = findBytes(strPtr(s), strLen(s), strPtr(sub), strLen(sub), 0);
+	if (at < 0) return makeInt(-1);
+	return makeInt(runeCount(strPtr(s), <u32>at));
+}
+
+export function b_indexof_n(s: usize, sub: usize): usize {
+	if (!strPair("indexof_n", s, sub)) return 0;
+	const r = makeArray(0);
+	const p = strPtr(s);
+	const n = strLen(s);
+	let from: u32 = 0;
+	while (from <= n) {
+		const at = findBytes(p, n, strPtr(sub), strLen(sub), from);
+		if (at < 0) break;
+		arrPush(r, makeInt(runeCount(p, <u32>at)));
+		from = <u32>at + 1;
+		if (strLen(sub) == 0 && from > n) break;
+	}
+	return r;
+}
+
+export function b_substring(s: usize, start: usize, len: usize): usize {
+	if (!isStr(s)) return operandError("substring", 1, "string", s);
+	if (!isInt(start)) return operandError("substring", 2, "integer", start);
+	if (!isInt(len)) return operandError("substring", 3, "integer", len);
+	const st = intOf(start);
+	if (st < 0) return builtinError("substring", "negative offset");
+	const p = strPtr(s);
+	const n = strLen(s);
+	const total = runeCount(p, n);
+	if (st >= <i64>total) return makeString(p, 0);
+	const a = runeOffset(p, n, <u32>st);
+	const l = intOf(len);
+	if (l < 0 || st + l >= <i64>total) return makeString(p + a, n - a);
+	const b = runeOffset(p, n, <u32>(st + l));
+	return makeString(p + a, b - a);
+}
+
+export function b_strings__reverse(s: usize): usize {
+	if (!isStr(s)) return operandError("strings.reverse", 1, "string", s);
+	const p = strPtr(s);
+	const n = strLen(s);
+	const w = bufNew(n);
+	let b = n;
+	while (b > 0) {
+		const st = prevRuneStart(p, b);
+		bufBytes(w, p + st, b - st);
+		b = st;
+	}
+	return bufString(w);
+}
+
+export function b_strings__count(s: usize, sub: usize): usize {
+	if (!strPair("strings.count", s, sub)) return 0;
+	const p = strPtr(s);
+	const n = strLen(s);
+	const sn = strLen(sub);
+	if (sn == 0) return makeInt(runeCount(p, n) + 1);
+	let c: i64 = 0;
+	let from: u32 = 0;
+	while (true) {
+		const at = findBytes(p, n, strPtr(sub), sn, from);
+		if (at < 0) break;
+		c++;
+		from = <u32>at + sn;
+	}
+	return makeInt(c);
+}
+
+function anyMatch(name: string, a: usize, b: usize, suffix: bool): usize {
+	const okA = isStr(a) || (isArrOrSet(a) && allStrings(a));
+	const okB = isStr(b) || (isArrOrSet(b) && allStrings(b));
+	if (!okA) return operandError(name, 1, "any of {string, array, set} of strings", a);
+	if (!okB) return operandError(name, 2, "any of {string, array, set} of strings", b);
+	const na: u32 = isStr(a) ? 1 : collLen(a);
+	const nb: u32 = isStr(b) ? 1 : collLen(b);
+	for (let i: u32 = 0; i < na; i++) {
+		const x = isStr(a) ? a : arrGet(a, i);
+		for (let j: u32 = 0; j < nb; j++) {
+			const y = isStr(b) ? b : arrGet(b, j);
+			const yn = strLen(y);
+			const xn = strLen(x);
+			if (yn > xn) continue;
+			const off = suffix ? xn - yn : 0;
+			if (memory.compare(strPtr(x) + off, strPtr(y), yn) == 0) return makeBool(true);
+		}
+	}
+	return makeBool(false);
+}
+
+export function b_strings__any_prefix_match(a: usize, b: usize): usize {
+	return anyMatch("strings.any_prefix_match", a, b, false);
+}
+
+export function b_strings__any_suffix_match(a: usize, b: usize): usize {
+	return anyMatch("strings.any_suffix_match", a, b, true);
+}
+
+const DIGITS = "0123456789abcdef";
+
+function writeIntBase(w: usize, x: i64, base: i32): void {
+	if (x < 0) {
+		bufByte(w, 45);
+		x = -x;
+	}
+	if (x == 0) {
+		bufByte(w, 48);
+		return;
+	}
+	const start = bufLen(w);
+	let u = <u64>x;
+	while (u > 0) {
+		bufByte(w, <u32>DIGITS.charCodeAt(<i32>(u % <u64>base)));
+		u /= <u64>base;
+	}
+	// Digits came out least significant first.
+	const d = load<u32>(w);
+	let i = start;
+	let j = bufLen(w) - 1;
+	while (i < j) {
+		const t = load<u8>(d + i);
+		store<u8>(d + i, load<u8>(d + j));
+		store<u8>(d + j, t);
+		i++;
+		j--;
+	}
+}
+
+export function b_format_int(n: usize, base: usize): usize {
+	if (kind(n) != 3) return operandError("format_int", 1, "number", n);
+	if (!isInt(base)) return operandError("format_int", 2, "one of {2, 8, 10, 16}", base);
+	const b = <i32>intOf(base);
+	if (b != 2 && b != 8 && b != 10 && b != 16)
+		return builtinError("format_int", "operand 2 must be one of {2, 8, 10, 16}");
+	const w = bufNew(24);
+	writeIntBase(w, <i64>Math.trunc(numF64(n)), b);
+	return bufString(w);
+}
+
+// sprintf: Go's fmt verbs that policies use (%v %s %d %f %.Nf %x %X %q %t %o %b %e %%).
+
+/** Rego's printed form of a value (strings quoted inside collections). */
+export function writeRego(w: usize, v: usize, top: bool): void {
+	const k = kind(v);
+	if (k == 4) {
+		if (top) bufBytes(w, strPtr(v), strLen(v));
+		else writeJsonString(w, strPtr(v), strLen(v));
+		return;
+	}
+	if (k == K_ARR || k == K_SET) {
+		const n = collLen(v);
+		if (k == K_SET && n == 0) {
+			bufAscii(w, "set()");
+			return;
+		}
+		bufByte(w, k == K_ARR ? 91 : 123);
+		for (let i: u32 = 0; i < n; i++) {
+			if (i > 0) bufAscii(w, ", ");
+			writeRego(w, arrGet(v, i), false);
+		}
+		bufByte(w, k == K_ARR ? 93 : 125);
+		return;
+	}
+	if (k == K_OBJ) {
+		bufByte(w, 123);
+		const n = collLen(v);
+		for (let i: u32 = 0; i < n; i++) {
+			if (i > 0) bufAscii(w, ", ");
+			writeRego(w, objKeyAt(v, i), false);
+			bufAscii(w, ": ");
+			writeRego(w, objValAt(v, i), false);
+		}
+		bufByte(w, 125);
+		return;
+	}
+	writeValueJson(w, v);
+}
+
+function writeValueJson(w: usize, v: usize): void {
+	writeValue(w, v, false);
+}
+
+function pad(w: usize, start: u32, width: i32, left: bool, zero: bool): void {
+	const len = <i32>runeCount(load<u32>(w) + start, bufLen(w) - start);
+	if (width <= len) return;
+	const fill = width - len;
+	if (left) {
+		for (let i = 0; i < fill; i++) bufByte(w, 32);
+		return;
+	}
+	// Shift the written text right and fill in front.
+	const text = bufNew(bufLen(w) - start);
+	bufBytes(text, load<u32>(w) + start, bufLen(w) - start);
+	bufTruncate(w, start);
+	const d = load<u32>(text);
+	let i: u32 = 0;
+	if (zero && bufLen(text) > 0 && load<u8>(d) == 45) {
+		bufByte(w, 45);
+		i = 1;
+	}
+	for (let k = 0; k < fill; k++) bufByte(w, zero ? 48 : 32);
+	bufBytes(w, d + i, bufLen(text) - i);
+}
+
+function writeFixed(w: usize, f: f64, prec: i32): void {
+	if (f < 0 || (f == 0 && 1 / f < 0)) {
+		bufByte(w, 45);
+		f = -f;
+	}
+	const scale = 10 ** prec;
+	const scaled = Math.round(f * scale);
+	if (scaled < 9.2e18) {
+		const s = <u64>scaled;
+		const ip = <i64>(s / <u64>scale);
+		bufI64(w, ip);
+		if (prec > 0) {
+			bufByte(w, 46);
+			let frac = s % <u64>scale;
+			const digits = bufNew(prec);
+			for (let i = 0; i < prec; i++) {
+				bufByte(digits, <u32>(48 + (frac % 10)));
+				frac /= 10;
+			}
+			const dp = load<u32>(digits);
+			for (let i = prec - 1; i >= 0; i--) bufByte(w, load<u8>(dp + i));
+		}
+		return;
+	}
+	bufI64(w, <i64>f);
+}
+
+function writeHexBytes(w: usize, p: usize, n: u32, upper: bool): void {
+	for (let i: u32 = 0; i < n; i++) {
+		const b = <u32>load<u8>(p + i);
+		const hi = DIGITS.charCodeAt(<i32>(b >> 4));
+		const lo = DIGITS.charCodeAt(<i32>(b & 15));
+		bufByte(w, upper && hi >= 97 ? hi - 32 : hi);
+		bufByte(w, upper && lo >= 97 ? lo - 32 : lo);
+	}
+}
+
+function badVerb(w: usize, verb: u32, v: usize): void {
+	bufAscii(w, "%!");
+	bufByte(w, verb);
+	bufByte(w, 40);
+	bufAscii(w, kind(v) == 3 ? (numIsInt(v) ? "int=" : "float64=") : kind(v) == 4 ? "string=" : "");
+	writeRego(w, v, true);
+	bufByte(w, 41);
+}
+
+export function b_sprintf(f: usize, args: usize): usize {
+	if (!isStr(f)) return operandError("sprintf", 1, "string", f);
+	if (kind(args) != K_ARR) return operandError("sprintf", 2, "array", args);
+	const p = strPtr(f);
+	const n = strLen(f);
+	const w = bufNew(n + 16);
+	let ai: u32 = 0;
+	let i: u32 = 0;
+	while (i < n) {
+		const c = <u32>load<u8>(p + i);
+		if (c != 37) {
+			bufByte(w, c);
+			i++;
+			continue;
+		}
+		i++;
+		if (i >= n) {
+			bufAscii(w, "%!(NOVERB)");
+			break;
+		}
+		let left = false;
+		let zero = false;
+		let plus = false;
+		while (i < n) {
+			const fc = load<u8>(p + i);
+			if (fc == 45) left = true;
+			else if (fc == 48) zero = true;
+			else if (fc == 43) plus = true;
+			else if (fc != 32 && fc != 35) break;
+			i++;
+		}
+		let width: i32 = -1;
+		while (i < n && load<u8>(p + i) >= 48 && load<u8>(p + i) <= 57) {
+			width = (width < 0 ? 0 : width * 10) + <i32>(load<u8>(p + i) - 48);
+			i++;
+		}
+		let prec: i32 = -1;
+		if (i < n && load<u8>(p + i) == 46) {
+			i++;
+			prec = 0;
+			while (i < n && load<u8>(p + i) >= 48 && load<u8>(p + i) <= 57) {
+				prec = prec * 10 + <i32>(load<u8>(p + i) - 48);
+				i++;
+			}
+		}
+		if (i >= n) {
+			bufAscii(w, "%!(NOVERB)");
+			break;
+		}
+		const verb = <u32>load<u8>(p + i);
+		i++;
+		if (verb == 37) {
+			bufByte(w, 37);
+			continue;
+		}
+		if (ai >= collLen(args)) {
+			bufAscii(w, "%!");
+			bufByte(w, verb);
+			bufAscii(w, "(MISSING)");
+			continue;
+		}
+		const v = arrGet(args, ai++);
+		const start = bufLen(w);
+		const k = kind(v);
+		if (verb == 118 || verb == 115) {
+			// %v %s
+			if (k == 3 && prec >= 0 && !numIsInt(v)) writeFixed(w, numF64(v), prec);
+			else writeRego(w, v, true);
+		} else if (verb == 100) {
+			if (k == 3 && numIsInt(v)) {
+				if (plus && numAsInt(v) >= 0) bufByte(w, 43);
+				bufI64(w, numAsInt(v));
+			} else badVerb(w, verb, v);
+		} else if (verb == 102 || verb == 70) {
+			if (k == 3) {
+				if (plus && numF64(v) >= 0) bufByte(w, 43);
+				writeFixed(w, numF64(v), prec < 0 ? 6 : prec);
+			} else badVerb(w, verb, v);
+		} else if (verb == 120 || verb == 88) {
+			if (k == 3 && numIsInt(v)) writeIntBase(w, numAsInt(v), 16);
+			else if (k == 4) writeHexBytes(w, strPtr(v), strLen(v), verb == 88);
+			else badVerb(w, verb, v);
+			if (verb == 88 && k == 3) {
+				const d = load<u32>(w);
+				for (let j = start; j < bufLen(w); j++) {
+					const ch = load<u8>(d + j);
+					if (ch >= 97) store<u8>(d + j, ch - 32);
+				}
+			}
+		} else if (verb == 111) {
+			if (k == 3 && numIsInt(v)) writeIntBase(w, numAsInt(v), 8);
+			else badVerb(w, verb, v);
+		} else if (verb == 98) {
+			if (k == 3 && numIsInt(v)) writeIntBase(w, numAsInt(v), 2);
+			else badVerb(w, verb, v);
+		} else if (verb == 113) {
+			if (k == 4) writeGoQuoted(w, strPtr(v), strLen(v));
+			else badVerb(w, verb, v);
+		} else if (verb == 116) {
+			if (k == 2) writeRego(w, v, true);
+			else badVerb(w, verb, v);
+		} else {
+			badVerb(w, verb, v);
+		}
+		if (width >= 0) pad(w, start, width, left, zero && !left);
+	}
+	if (ai < collLen(args)) {
+		bufAscii(w, "%!(EXTRA ");
+		for (let j = ai; j < collLen(args); j++) {
+			if (j > ai) bufAscii(w, ", ");
+			const v = arrGet(args, j);
+			const k = kind(v);
+			bufAscii(w, k == 3 ? (numIsInt(v) ? "int=" : "float64=") : k == 4 ? "string=" : "");
+			writeRego(w, v, true);
+		}
+		bufByte(w, 41);
+	}
+	return bufString(w);
+}
+
+/** Go's %q: double-quoted with Go escapes (non-printable as \x / \u). */
+function writeGoQuoted(w: usize, p: usize, n: u32): void {
+	bufByte(w, 34);
+	for (let i: u32 = 0; i < n; i++) {
+		const c = <u32>load<u8>(p + i);
+		if (c == 34) bufAscii(w, '\\"');
+		else if (c == 92) bufAscii(w, "\\\\");
+		else if (c == 10) bufAscii(w, "\\n");
+		else if (c == 13) bufAscii(w, "\\r");
+		else if (c == 9) bufAscii(w, "\\t");
+		else if (c < 0x20 || c == 0x7f) {
+			bufAscii(w, "\\x");
+			bufByte(w, <u32>DIGITS.charCodeAt(<i32>(c >> 4)));
+			bufByte(w, <u32>DIGITS.charCodeAt(<i32>(c & 15)));
+		} else bufByte(w, c);
+	}
+	bufByte(w, 34);
+}

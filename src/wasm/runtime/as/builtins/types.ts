@@ -1,0 +1,65 @@
+// Type checks, type_name and to_number.
+
+import { builtinError, operandError, typeName } from "../errors";
+import {
+	boolOf,
+	K_ARR,
+	K_BOOL,
+	K_NULL,
+	K_NUM,
+	K_OBJ,
+	K_SET,
+	K_STR,
+	kind,
+	makeBool,
+	makeInt,
+	makeStringAscii,
+	strLen,
+	strPtr,
+} from "../values";
+import { parseJsonNumberText } from "./numtext";
+
+export function b_is_number(v: usize): usize {
+	return makeBool(kind(v) == K_NUM);
+}
+
+export function b_is_string(v: usize): usize {
+	return makeBool(kind(v) == K_STR);
+}
+
+export function b_is_boolean(v: usize): usize {
+	return makeBool(kind(v) == K_BOOL);
+}
+
+export function b_is_array(v: usize): usize {
+	return makeBool(kind(v) == K_ARR);
+}
+
+export function b_is_set(v: usize): usize {
+	return makeBool(kind(v) == K_SET);
+}
+
+export function b_is_object(v: usize): usize {
+	return makeBool(kind(v) == K_OBJ);
+}
+
+export function b_is_null(v: usize): usize {
+	return makeBool(kind(v) == K_NULL);
+}
+
+export function b_type_name(v: usize): usize {
+	return makeStringAscii(typeName(v));
+}
+
+export function b_to_number(v: usize): usize {
+	const k = kind(v);
+	if (k == K_NUM) return v;
+	if (k == K_NULL) return makeInt(0);
+	if (k == K_BOOL) return makeInt(boolOf(v) ? 1 : 0);
+	if (k == K_STR) {
+		const r = parseJsonNumberText(strPtr(v), strLen(v));
+		if (r == 0) return builtinError("to_number", "invalid syntax");
+		return r;
+	}
+	return operandError("to_number", 1, "one of {boolean, null, number, string}", v);
+}
