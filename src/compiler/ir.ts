@@ -96,8 +96,9 @@ export type Stmt =
 	| { op: "objectInsertOnce"; object: Local; key: Operand; value: Operand; loc: IrLoc }
 	/**
 	 * Merge `value` into object `object` at `key`: when both old and new are objects, merge
-	 * recursively (ref heads and base/virtual documents sharing a prefix); otherwise as
-	 * objectInsertOnce.
+	 * recursively (ref heads and base/virtual documents sharing a prefix); when both are sets,
+	 * their union (multi-value ref-head rules, `p[q].r contains s`, fill one set from several
+	 * bodies); otherwise as objectInsertOnce.
 	 */
 	| { op: "objectMerge"; object: Local; key: Operand; value: Operand; loc: IrLoc }
 	| { op: "setAdd"; set: Local; value: Operand }
