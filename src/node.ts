@@ -24,7 +24,7 @@ import {
 	serveJwks,
 } from "./server/dev-identity.ts";
 import { createPromMetrics } from "./server/prom-metrics.ts";
-import { nodePeerOf } from "./server/tls-peer.ts";
+import { nodePeerOf, nodeRemoteAddr } from "./server/tls-peer.ts";
 import {
 	createTokenVerifier,
 	type KeySource,
@@ -108,6 +108,7 @@ export async function startGavel(
 		logger,
 		cache,
 		peerOf: config.server.tls ? nodePeerOf : undefined,
+		remoteAddrOf: nodeRemoteAddr,
 	});
 	engine.onActivation((e) =>
 		info(

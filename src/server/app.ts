@@ -8,6 +8,7 @@ import type { GavelConfig } from "./config.ts";
 import type { DecisionCache } from "./decision-cache.ts";
 import type { DecisionLogger } from "./decision-log.ts";
 import { DecisionService } from "./decision-service.ts";
+import { registerForwardAuth } from "./forward-auth.ts";
 import { errorResponse, HttpError, readJsonObject } from "./http-errors.ts";
 import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
 import type { Metrics } from "./metrics.ts";
@@ -22,6 +23,8 @@ export interface AppDeps {
 	cache?: DecisionCache;
 	/** The verified mTLS client of this request, when the runtime has one. */
 	peerOf?: (c: Context) => PeerIdentity | undefined;
+	/** The TCP peer's address, to decide whether forwarded headers are believed. */
+	remoteAddrOf?: (c: Context) => string | undefined;
 }
 
 export interface GavelApp {
@@ -130,7 +133,7 @@ export function createApp(deps: AppDeps): GavelApp {
 		const d = decisions.decide(policy, input, {
 			bypassCache: bypass(c),
 			expiresAt: verified.claims.exp,
-			requestedBy: c.req.header("x-forwarded-for"),
+			requestedBy: deps.remoteAddrOf?.(c),
 		});
 		return c.json(d, 200);
 	});
@@ -170,7 +173,7 @@ export function createApp(deps: AppDeps): GavelApp {
 		}
 		let out: ReturnType<DecisionService["query"]>;
 		try {
-			out = decisions.query(path, input, c.req.header("x-forwarded-for"));
+			out = decisions.query(path, input, deps.remoteAddrOf?.(c));
 		} catch (e) {
 			const err = e as { code?: string; message?: string; decision_id?: string };
 			return c.json(
@@ -196,7 +199,23 @@ export function createApp(deps: AppDeps): GavelApp {
 	app.on(["GET", "POST"], "/v1/data", dataHandler);
 	app.on(["GET", "POST"], "/v1/data/*", dataHandler);
 
-	registerAuthzen(app, { config, decisions, engine, callerCheck, peerOf: deps.peerOf });
+	registerAuthzen(app, {
+		config,
+		decisions,
+		engine,
+		callerCheck,
+		peerOf: deps.peerOf,
+		remoteAddrOf: deps.remoteAddrOf,
+	});
+	registerForwardAuth(app, {
+		config,
+		decisions,
+		verifier,
+		bearerToken,
+		unauthorized,
+		peerOf: deps.peerOf,
+		remoteAddrOf: deps.remoteAddrOf,
+	});
 
 	app.get("/health", (c) => {
 		const active = engine.current();

@@ -17,6 +17,7 @@ interface AuthzenDeps {
 	engine: Engine;
 	callerCheck: (c: Context) => Response | undefined;
 	peerOf?: (c: Context) => PeerIdentity | undefined;
+	remoteAddrOf?: (c: Context) => string | undefined;
 }
 
 const isObject = (v: unknown): v is Json =>
@@ -91,7 +92,7 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 				},
 				peer: deps.peerOf?.(c),
 			}),
-			{ requestedBy: c.req.header("x-forwarded-for") },
+			{ requestedBy: deps.remoteAddrOf?.(c) },
 		);
 
 	const response = (d: Decision): Json => {

@@ -57,6 +57,17 @@ export interface GavelConfig {
 	};
 	auth: AuthConfig;
 	callerAuth: CallerAuthConfig;
+	forwardAuth: {
+		/** Entrypoint for /v1/authz; default: policy.default. */
+		policy?: string;
+		/** Peers (IPs or IPv4 CIDRs) whose X-Forwarded-* / X-Original-* headers are believed. */
+		trustedProxies: string[];
+		/** Response header carrying the subject's `sub` to the upstream. */
+		subjectHeader: string;
+		/** Response header carrying the subject's roles (comma-joined), and the claim they come from. */
+		rolesHeader: string;
+		rolesClaim: string;
+	};
 	authzen: {
 		/** Entrypoint that answers AuthZEN evaluations. */
 		policy: string;
@@ -106,6 +117,12 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		jwksCacheMaxAgeSeconds: 600,
 	},
 	callerAuth: { mode: "none", apiKeys: [] },
+	forwardAuth: {
+		trustedProxies: ["127.0.0.1", "::1"],
+		subjectHeader: "x-auth-subject",
+		rolesHeader: "x-auth-roles",
+		rolesClaim: "roles",
+	},
 	authzen: { policy: "authzen/allow" },
 	cache: {
 		enabled: true,
@@ -243,6 +260,16 @@ export function validateConfig(raw: unknown): GavelConfig {
 		problems.push('callerAuth.mode: must be "none", "api-key" or "mtls"');
 	}
 	strList("callerAuth.apiKeys");
+	str("forwardAuth.policy", true);
+	strList("forwardAuth.trustedProxies");
+	for (const p of (get("forwardAuth.trustedProxies") as string[] | undefined) ?? []) {
+		if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p)) {
+			problems.push(`forwardAuth.trustedProxies: "${p}" is not an IP address or CIDR`);
+		}
+	}
+	str("forwardAuth.subjectHeader");
+	str("forwardAuth.rolesHeader");
+	str("forwardAuth.rolesClaim");
 	str("authzen.policy");
 	str("authzen.baseUrl", true);
 	if (mode === "api-key" && (get("callerAuth.apiKeys") as unknown[]).length === 0) {
@@ -283,6 +310,7 @@ const OPTIONAL_KEYS = new Set([
 	"auth.audience",
 	"auth.maxTokenAgeSeconds",
 	"authzen.baseUrl",
+	"forwardAuth.policy",
 ]);
 
 function setPath(obj: Json, path: string, value: unknown): void {

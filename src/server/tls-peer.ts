@@ -29,3 +29,10 @@ export function nodePeerOf(c: Context): PeerIdentity | undefined {
 		issuer,
 	};
 }
+
+/** The TCP peer's address on Node. */
+export function nodeRemoteAddr(c: Context): string | undefined {
+	const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+		?.incoming;
+	return incoming?.socket?.remoteAddress;
+}
