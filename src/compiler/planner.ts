@@ -363,6 +363,17 @@ class FuncPlanner {
 			this.planTerm(rule.key as Term, k);
 			return;
 		}
+		if (rule.kind === "object" && rule.setLeaf) {
+			this.planTerms(rule.dynKeys, (keys) =>
+				this.planTerm(rule.key as Term, (elem) => {
+					const set = this.newLocal();
+					this.emit({ op: "makeSet", target: set });
+					this.emit({ op: "setAdd", set, value: elem });
+					k(this.nest(keys, { local: set }));
+				}),
+			);
+			return;
+		}
 		if (rule.kind === "object") {
 			this.planTerms(rule.dynKeys, (keys) =>
 				this.planTerm(rule.value, (v) => k(this.nest(keys, v))),
@@ -394,7 +405,7 @@ class FuncPlanner {
 				return;
 			case "object": {
 				const key = this.nestedKeys[0];
-				if (this.nestedKeys.length === 1) {
+				if (this.nestedKeys.length === 1 && !rule.setLeaf) {
 					this.emit({ op: "objectInsertOnce", object: result, key, value: v, loc });
 				} else this.emit({ op: "objectMerge", object: result, key, value: v, loc });
 				return;

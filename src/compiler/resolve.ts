@@ -478,6 +478,7 @@ export class Resolver {
 		const loc = rule.head.loc;
 		const out: CRule = {
 			kind,
+			setLeaf: kind === "object" && rule.head.key !== undefined && !rule.head.value,
 			default: rule.default,
 			dynKeys: dynKeys.map((k) => this.term(k, scope)),
 			key: rule.head.key ? this.term(rule.head.key, scope) : undefined,

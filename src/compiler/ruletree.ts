@@ -17,8 +17,10 @@ export interface CRule {
 	default: boolean;
 	/** Head keys after the node's static path (object kind). */
 	dynKeys: Term[];
-	/** The set element (set kind). */
+	/** The set element (set kind, and object kind with a set leaf). */
 	key?: Term;
+	/** A multi-value rule under dynamic keys (`p[q].r contains s`): the leaf is a set. */
+	setLeaf?: boolean;
 	/** The value (true when the head has none). */
 	value: Term;
 	/** Function parameters as patterns. */
@@ -75,15 +77,14 @@ export function headPlacement(rule: Rule): { prefix: string[]; dynKeys: Term[] }
 		if (t.type !== "string") break;
 		prefix.push(t.value);
 	}
-	let dynKeys = ref.path.slice(i);
-	// A v0 partial set may carry its element in the ref as well as in `key`.
-	if (rule.kind === "partialSet" && dynKeys.length === 1) dynKeys = [];
-	return { prefix, dynKeys };
+	return { prefix, dynKeys: ref.path.slice(i) };
 }
 
 export function ruleKind(rule: Rule, dynKeys: Term[]): NodeKind {
 	if (rule.kind === "function" || rule.head.args) return "function";
-	if (rule.kind === "partialSet" || (rule.head.key && !rule.head.value)) return "set";
+	if (rule.kind === "partialSet" || (rule.head.key && !rule.head.value)) {
+		return dynKeys.length > 0 ? "object" : "set";
+	}
 	if (dynKeys.length > 0 || rule.kind === "partialObject") return "object";
 	return "complete";
 }
