@@ -5,7 +5,6 @@ import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import { type Manifest, writeBundle } from "../bundle/index.ts";
 import { compile, printIr } from "../compiler/index.ts";
 import { formatErrors } from "../rego/errors.ts";
-import { EmitError, emitWasm } from "../wasm/index.ts";
 import {
 	type Command,
 	EXIT_FAILURE,
@@ -95,6 +94,9 @@ export const buildCommand: Command = {
 		const output = stringOption(values.output);
 		if (values.ir && output === undefined) return EXIT_OK;
 
+		// Loaded only now: the back end (Binaryen) is by far the slowest module to load, and
+		// usage and compile errors should not wait for it.
+		const { EmitError, emitWasm } = await import("../wasm/index.ts");
 		let wasm: Uint8Array;
 		try {
 			wasm = emitWasm(policy, { optimize: values.optimize === true });

@@ -6,7 +6,6 @@ import { BundleError, type JsonObject, mergeAt, readBundle } from "../bundle/ind
 import type { Module } from "../rego/ast.ts";
 import { formatErrors, type RegoError } from "../rego/errors.ts";
 import { parseModule, parseQuery } from "../rego/index.ts";
-import { EmitError } from "../wasm/index.ts";
 import {
 	type Command,
 	EXIT_FAILURE,
@@ -140,10 +139,13 @@ export const evalCommand: Command = {
 		}
 		const asValue = valueQuery(query.body);
 		const strict = values["strict-builtin-errors"] === true;
-		let compiled: ReturnType<typeof compileQuery>;
+		let compiled: Awaited<ReturnType<typeof compileQuery>>;
 		try {
-			compiled = compileQuery(modules, asValue ?? query.body, { strictBuiltinErrors: strict });
+			compiled = await compileQuery(modules, asValue ?? query.body, {
+				strictBuiltinErrors: strict,
+			});
 		} catch (e) {
+			const { EmitError } = await import("../wasm/index.ts");
 			if (e instanceof EmitError) {
 				io.err(`gavel eval: ${e.message}`);
 				return EXIT_FAILURE;

@@ -6,7 +6,6 @@ import { compile, type Policy } from "../compiler/index.ts";
 import { createHostBuiltins } from "../engine/host-builtins.ts";
 import type { Body, Expr, Module, RefTerm, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import { emitWasm } from "../wasm/index.ts";
 
 /** The plan name queries compile to. */
 export const QUERY_PLAN = "query";
@@ -51,17 +50,19 @@ export interface CompiledQuery {
 	errors: RegoError[];
 }
 
-export function compileQuery(
+export async function compileQuery(
 	modules: Module[],
 	body: Body,
 	opts: { strictBuiltinErrors?: boolean; optimize?: boolean } = {},
-): CompiledQuery {
+): Promise<CompiledQuery> {
 	const { policy, errors } = compile({
 		modules,
 		queries: [{ name: QUERY_PLAN, body }],
 		strictBuiltinErrors: opts.strictBuiltinErrors,
 	});
 	if (!policy || errors.length > 0) return { errors };
+	// Loaded on first use: the back end (Binaryen) is slow to load, and compile errors need not wait.
+	const { emitWasm } = await import("../wasm/index.ts");
 	return { policy, wasm: emitWasm(policy, { optimize: opts.optimize }), errors: [] };
 }
 

@@ -1,5 +1,6 @@
 // `gavel serve`: run the decision service (src/node.ts) until SIGTERM/SIGINT.
 
+import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import { ConfigError } from "../server/config.ts";
 import { loadConfig } from "../server/config-file.ts";
@@ -28,6 +29,7 @@ Options:
   --host H        listen address (default 127.0.0.1)
   --port N        listen port (default 8181; 0 picks a free one)
   --policy NAME   default entrypoint for /v1/decide (default example/allow)
+  --workers N     run N server processes sharing the port (node:cluster), to use every core
   -h, --help      show this help
 
 Exit codes: 0 after a clean shutdown, 2 for a bad configuration.`;
@@ -45,6 +47,7 @@ export const serveCommand: Command = {
 			host: { type: "string" },
 			port: { type: "string" },
 			policy: { type: "string" },
+			workers: { type: "string" },
 		});
 		if (wantHelp) {
 			io.out(help);
@@ -80,6 +83,14 @@ export const serveCommand: Command = {
 			else if (existsSync("policies")) config.bundle.path = "policies";
 			else io.err("gavel serve: no bundle and no policies/ folder; serving without a policy");
 		}
+		const workers = stringOption(values.workers);
+		if (workers !== undefined && !/^[1-9]\d*$/.test(workers)) {
+			io.err("gavel serve: --workers must be a positive number");
+			return EXIT_USAGE;
+		}
+		if (workers !== undefined && Number(workers) > 1 && cluster.isPrimary) {
+			return runCluster(Number(workers), config, io);
+		}
 		// Loaded lazily: the server's dependencies are not needed by other commands.
 		const { startGavel } = await import("../node.ts");
 		const running = await startGavel(config, { info: (m) => io.err(m) });
@@ -94,3 +105,48 @@ export const serveCommand: Command = {
 		return EXIT_OK;
 	},
 };
+
+/**
+ * The primary of `--workers N`: forks N copies of this command (they share the listening
+ * port), replaces a worker that dies, and on SIGTERM/SIGINT passes the signal on and waits
+ * for every worker's graceful shutdown.
+ */
+async function runCluster(
+	n: number,
+	config: ReturnType<typeof loadConfig>,
+	io: Io,
+): Promise<number> {
+	if (config.dev) {
+		// Create the dev key once, before workers race to create it.
+		const { loadOrCreateDevKey } = await import("../server/dev-identity.ts");
+		await loadOrCreateDevKey(config.stateDir);
+	}
+	let stopping = false;
+	const fork = () => cluster.fork();
+	cluster.on("exit", (worker, code, signal) => {
+		if (stopping) return;
+		io.err(`gavel: worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+		fork();
+	});
+	for (let i = 0; i < n; i++) fork();
+	io.err(`gavel: primary ${process.pid} running ${n} workers`);
+	await new Promise<void>((resolve) => {
+		const stop = (signal: NodeJS.Signals) => {
+			stopping = true;
+			io.err(`gavel: ${signal}, stopping ${n} workers`);
+			const alive = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+			if (alive.length === 0) resolve();
+			let left = alive.length;
+			for (const w of alive) {
+				w.once("exit", () => {
+					left--;
+					if (left === 0) resolve();
+				});
+				w.process.kill(signal);
+			}
+		};
+		process.once("SIGTERM", () => stop("SIGTERM"));
+		process.once("SIGINT", () => stop("SIGINT"));
+	});
+	return EXIT_OK;
+}

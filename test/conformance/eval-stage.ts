@@ -29,7 +29,7 @@ export async function evalOutcome(c: ConformanceCase, parsed: ParsedCase): Promi
 	const v0Fallback = parsed.v0Fallback || undefined;
 	if (parsed.errors.length > 0 || !parsed.query) return parseOutcome(c, parsed);
 
-	const compiled = compileQuery(parsed.modules, parsed.query, {
+	const compiled = await compileQuery(parsed.modules, parsed.query, {
 		strictBuiltinErrors: c.strictError,
 	});
 	if (!compiled.wasm) {
