@@ -160,8 +160,7 @@ export function compile(opts: CompileOptions): { policy?: Policy; errors: RegoEr
 		throw e;
 	}
 	const policy = pb.policy();
-	if (opts.strictBuiltinErrors)
-		(policy as Policy & { strictBuiltinErrors?: boolean }).strictBuiltinErrors = true;
+	if (opts.strictBuiltinErrors) policy.strictBuiltinErrors = true;
 	return { policy, errors: [] };
 }
 
