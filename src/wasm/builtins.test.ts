@@ -253,6 +253,115 @@ describe("native builtins", () => {
 			["urlquery.encode_object", [{ b: "2", a: ["1", "x y"] }], "a=1&a=x+y&b=2"],
 			["urlquery.decode_object", ["a=1&b=2&a=3"], { a: ["1", "3"], b: ["2"] }],
 		]));
+
+	it("walk and bits", () =>
+		check([
+			[
+				"walk",
+				[{ a: [1] }],
+				[
+					[[], { a: [1] }],
+					[["a"], [1]],
+					[["a", 0], 1],
+				],
+			],
+			["bits.and", [5, 3], 1],
+			["bits.or", [5, 3], 7],
+			["bits.xor", [5, 3], 6],
+			["bits.negate", [5], -6],
+			["bits.lsh", [1, 3], 8],
+			["bits.rsh", [-8, 1], -4],
+			["bits.and", [1.5, 1], U],
+		]));
+
+	it("glob.match", () =>
+		check([
+			["glob.match", ["*.github.com", [], "api.github.com"], true],
+			["glob.match", ["*.github.com", [], "api.cdn.github.com"], false],
+			["glob.match", ["*:github:com", [":"], "api:github:com"], true],
+			["glob.match", ["api.**.com", [], "api.cdn.github.com"], true],
+			["glob.match", ["?at", [], "cat"], true],
+			["glob.match", ["?at", [], "at"], false],
+			["glob.match", ["[abc]at", [], "bat"], true],
+			["glob.match", ["[!abc]at", [], "cat"], false],
+			["glob.match", ["[a-c]at", [], "cat"], true],
+			["glob.match", ["{cat,bat,[fr]at}", [], "rat"], true],
+			["glob.match", ["{cat,bat}", [], "mat"], false],
+			["glob.match", ["*", null, "a.b"], true],
+			["glob.match", ["*", [], "a.b"], false],
+			["glob.match", ["a\\*b", [], "a*b"], true],
+			["glob.match", ["a\\*b", [], "axb"], false],
+		]));
+
+	it("net", () =>
+		check([
+			["net.cidr_contains", ["10.0.0.0/8", "10.1.2.3"], true],
+			["net.cidr_contains", ["10.0.0.0/8", "11.0.0.1"], false],
+			["net.cidr_contains", ["10.0.0.0/8", "10.1.0.0/16"], true],
+			["net.cidr_contains", ["10.1.0.0/16", "10.0.0.0/8"], false],
+			["net.cidr_contains", ["2001:db8::/32", "2001:db8::1"], true],
+			["net.cidr_contains", ["2001:db8::/32", "2001:db9::1"], false],
+			["net.cidr_contains", ["fd00::/8", "10.0.0.1"], false],
+			["net.cidr_contains", ["::ffff:0:0/96", "::ffff:1.2.3.4"], true],
+			["net.cidr_contains", ["10.0.0.0/33", "10.0.0.1"], U],
+			["net.cidr_contains", ["10.0.0.0/8", "10.0.0.256"], U],
+			["net.cidr_intersects", ["10.0.0.0/8", "10.1.0.0/16"], true],
+			["net.cidr_intersects", ["192.168.0.0/16", "10.0.0.0/8"], false],
+		]));
+
+	it("semver", () =>
+		check([
+			["semver.compare", ["1.2.3", "1.2.4"], -1],
+			["semver.compare", ["2.0.0", "1.9.9"], 1],
+			["semver.compare", ["1.0.0-alpha", "1.0.0"], -1],
+			["semver.compare", ["1.0.0-alpha.1", "1.0.0-alpha.beta"], -1],
+			["semver.compare", ["1.0.0-alpha", "1.0.0-alpha.1"], -1],
+			["semver.compare", ["1.0.0-2", "1.0.0-10"], -1],
+			["semver.compare", ["1.0.0+b1", "1.0.0"], 0],
+			["semver.compare", ["1.0", "1.0.0"], U],
+			["semver.is_valid", ["1.0.0"], true],
+			["semver.is_valid", ["1.0.0-rc.1+build.5"], true],
+			["semver.is_valid", ["1.0"], false],
+			["semver.is_valid", ["01.0.0"], false],
+			["semver.is_valid", [1], false],
+		]));
+
+	it("units", () =>
+		check([
+			["units.parse_bytes", ["10KB"], 10000],
+			["units.parse_bytes", ["10KiB"], 10240],
+			["units.parse_bytes", ["1mib"], 1048576],
+			["units.parse_bytes", ["5"], 5],
+			["units.parse_bytes", ["1.5k"], 1500],
+			["units.parse_bytes", ["12 gb"], 12000000000],
+			["units.parse_bytes", ["x"], U],
+			["units.parse_bytes", ["1zb"], U],
+			["units.parse", ["10k"], 10000],
+			["units.parse", ["10K"], 10000],
+			["units.parse", ["1m"], 0.001],
+			["units.parse", ["1M"], 1000000],
+			["units.parse", ["2Ki"], 2048],
+			["units.parse", ["1.5"], 1.5],
+		]));
+
+	it("io.jwt.decode", () => {
+		const token =
+			"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+		const sig = Buffer.from(token.split(".")[2], "base64url").toString("hex");
+		return check([
+			[
+				"io.jwt.decode",
+				[token],
+				[
+					{ alg: "HS256", typ: "JWT" },
+					{ iat: 1516239022, name: "John Doe", sub: "1234567890" },
+					sig,
+				],
+			],
+			["io.jwt.decode", ["a.b"], U],
+			["io.jwt.decode", ["!!.e30.AA"], U],
+		]);
+	});
 });
 
 describe("NATIVE_BUILTINS", () => {

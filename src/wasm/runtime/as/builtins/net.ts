@@ -1,0 +1,172 @@
+// net.cidr_contains, net.cidr_intersects (IPv4 and IPv6).
+
+import { builtinError, operandError } from "../errors";
+import { alloc } from "../memory";
+import { makeBool, strLen, strPtr } from "../values";
+import { isStr } from "./util";
+
+// A parsed address or network: [bytes:16, prefix:i32, v4:u32] (IPv4 mapped into ::ffff:a.b.c.d).
+
+function parseV4(p: usize, n: u32, out: usize): bool {
+	let part: u32 = 0;
+	let val: u32 = 0;
+	let digits: u32 = 0;
+	for (let i: u32 = 0; i <= n; i++) {
+		const c = i < n ? <u32>load<u8>(p + i) : 46;
+		if (c == 46) {
+			if (digits == 0 || part > 3 || val > 255) return false;
+			store<u8>(out + 12 + part, <u8>val);
+			part++;
+			val = 0;
+			digits = 0;
+		} else if (c >= 48 && c <= 57) {
+			if (digits > 0 && val == 0) return false; // no leading zeros
+			val = val * 10 + (c - 48);
+			digits++;
+			if (digits > 3) return false;
+		} else return false;
+	}
+	if (part != 4) return false;
+	store<u8>(out + 10, 0xff);
+	store<u8>(out + 11, 0xff);
+	return true;
+}
+
+function hexDigit(c: u32): i32 {
+	if (c >= 48 && c <= 57) return <i32>(c - 48);
+	if (c >= 97 && c <= 102) return <i32>(c - 87);
+	if (c >= 65 && c <= 70) return <i32>(c - 55);
+	return -1;
+}
+
+function parseV6(p: usize, n: u32, out: usize): bool {
+	const groups = alloc(16);
+	let ng: i32 = 0;
+	let gap: i32 = -1;
+	let i: u32 = 0;
+	if (n >= 2 && load<u8>(p) == 58 && load<u8>(p + 1) == 58) {
+		gap = 0;
+		i = 2;
+		if (n == 2) {
+			memory.fill(out, 0, 16);
+			return true;
+		}
+	}
+	while (i < n) {
+		// An embedded IPv4 tail.
+		let j = i;
+		let hasDot = false;
+		while (j < n && load<u8>(p + j) != 58) {
+			if (load<u8>(p + j) == 46) hasDot = true;
+			j++;
+		}
+		if (hasDot) {
+			if (j != n || ng > 6) return false;
+			const tmp = alloc(16);
+			if (!parseV4(p + i, n - i, tmp)) return false;
+			store<u16>(
+				groups + ((<usize>ng) << 1),
+				((<u16>load<u8>(tmp + 12)) << 8) | load<u8>(tmp + 13),
+			);
+			store<u16>(
+				groups + ((<usize>(ng + 1)) << 1),
+				((<u16>load<u8>(tmp + 14)) << 8) | load<u8>(tmp + 15),
+			);
+			ng += 2;
+			i = n;
+			break;
+		}
+		if (j == i || j - i > 4 || ng >= 8) return false;
+		let v: u32 = 0;
+		for (let k = i; k < j; k++) {
+			const h = hexDigit(load<u8>(p + k));
+			if (h < 0) return false;
+			v = (v << 4) | <u32>h;
+		}
+		store<u16>(groups + ((<usize>ng) << 1), <u16>v);
+		ng++;
+		i = j;
+		if (i < n) {
+			i++; // ':'
+			if (i < n && load<u8>(p + i) == 58) {
+				if (gap >= 0) return false;
+				gap = ng;
+				i++;
+			} else if (i == n) return false;
+		}
+	}
+	if (gap < 0 && ng != 8) return false;
+	if (gap >= 0 && ng > 7) return false;
+	memory.fill(out, 0, 16);
+	const fill = 8 - ng;
+	for (let g = 0; g < ng; g++) {
+		const at = gap >= 0 && g >= gap ? g + fill : g;
+		const v = load<u16>(groups + ((<usize>g) << 1));
+		store<u8>(out + ((<usize>at) << 1), <u8>(v >> 8));
+		store<u8>(out + ((<usize>at) << 1) + 1, <u8>(v & 0xff));
+	}
+	return true;
+}
+
+/** Parse "addr" or "addr/prefix"; 0 when invalid. An address has prefix = full length. */
+function parseNet(s: usize, allowPlain: bool): usize {
+	const p = strPtr(s);
+	const n = strLen(s);
+	const r = alloc(24);
+	memory.fill(r, 0, 24);
+	let slash = n;
+	for (let i: u32 = 0; i < n; i++) if (load<u8>(p + i) == 47) slash = i;
+	let v4 = true;
+	for (let i: u32 = 0; i < slash; i++) if (load<u8>(p + i) == 58) v4 = false;
+	if (v4 ? !parseV4(p, slash, r) : !parseV6(p, slash, r)) return 0;
+	store<u32>(r, v4 ? 1 : 0, 20);
+	const full: i32 = v4 ? 32 : 128;
+	let prefix = full;
+	if (slash < n) {
+		prefix = 0;
+		if (slash + 1 == n || n - slash - 1 > 3) return 0;
+		for (let i = slash + 1; i < n; i++) {
+			const c = <u32>load<u8>(p + i);
+			if (c < 48 || c > 57) return 0;
+			prefix = prefix * 10 + <i32>(c - 48);
+		}
+		if (prefix > full) return 0;
+	} else if (!allowPlain) return 0;
+	store<i32>(r, v4 ? prefix + 96 : prefix, 16);
+	return r;
+}
+
+/** Do the first `bits` bits of a and b agree? */
+function samePrefix(a: usize, b: usize, bits: i32): bool {
+	for (let i = 0; i < bits; i++) {
+		const byte = i >> 3;
+		const mask = <u8>(<u32>0x80 >> <u32>(i & 7));
+		if ((load<u8>(a + byte) & mask) != (load<u8>(b + byte) & mask)) return false;
+	}
+	return true;
+}
+
+export function b_net__cidr_contains(c: usize, x: usize): usize {
+	if (!isStr(c)) return operandError("net.cidr_contains", 1, "string", c);
+	if (!isStr(x)) return operandError("net.cidr_contains", 2, "string", x);
+	const net = parseNet(c, false);
+	if (net == 0) return builtinError("net.cidr_contains", "invalid CIDR");
+	const other = parseNet(x, true);
+	if (other == 0) return builtinError("net.cidr_contains", "invalid CIDR or IP");
+	if (load<u32>(net, 20) != load<u32>(other, 20)) return makeBool(false);
+	const pn = load<i32>(net, 16);
+	const po = load<i32>(other, 16);
+	return makeBool(po >= pn && samePrefix(net, other, pn));
+}
+
+export function b_net__cidr_intersects(a: usize, b: usize): usize {
+	if (!isStr(a)) return operandError("net.cidr_intersects", 1, "string", a);
+	if (!isStr(b)) return operandError("net.cidr_intersects", 2, "string", b);
+	const x = parseNet(a, false);
+	const y = parseNet(b, false);
+	if (x == 0 || y == 0) return builtinError("net.cidr_intersects", "invalid CIDR");
+	if (load<u32>(x, 20) != load<u32>(y, 20)) return makeBool(false);
+	const px = load<i32>(x, 16);
+	const py = load<i32>(y, 16);
+	return makeBool(samePrefix(x, y, px < py ? px : py));
+}
