@@ -22,6 +22,11 @@ export interface BuiltinInfo {
 	operator?: string;
 	/** Removed from Rego v1; still accepted in v0-compatible modules. */
 	deprecated?: boolean;
+	/**
+	 * A relation: the output argument takes each of several values (`walk(x, [path, value])`).
+	 * The runtime returns them all in an array, which the planner iterates.
+	 */
+	relation?: boolean;
 	/** Yields a value that changes between evaluations (time, uuid, rand): never constant-folded. */
 	nondeterministic?: boolean;
 }
@@ -154,7 +159,7 @@ const SPECS: Spec[] = [
 	["yaml.unmarshal", "string", "any"],
 	["yaml.is_valid", "string", "boolean"],
 	// Misc.
-	["walk", "any", "array"],
+	["walk", "any", "array", { relation: true }],
 	["units.parse_bytes", "string", "number"],
 	["units.parse", "string", "number"],
 	["net.cidr_contains", "string string", "boolean"],
@@ -251,6 +256,10 @@ export function lookupBuiltin(name: string, regoVersion: 0 | 1 = 1): BuiltinInfo
 	if (!b) return undefined;
 	if (b.deprecated && regoVersion === 1) return undefined;
 	return b;
+}
+
+export function isRelation(name: string): boolean {
+	return CATALOG.get(name)?.relation === true;
 }
 
 export function builtinArity(name: string): number | undefined {

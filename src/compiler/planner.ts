@@ -11,7 +11,7 @@
 
 import type { Body, Expr, Loc, RefTerm, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import { builtinArity } from "./builtins.ts";
+import { builtinArity, isRelation } from "./builtins.ts";
 import type {
 	Block,
 	BuiltinRef,
@@ -1056,7 +1056,14 @@ class FuncPlanner {
 				this.pb.useBuiltin(target.name, ops.length);
 				this.emit({ op: "call", func: target.name, args: ops, target: res, loc: irLoc(t.loc) });
 			}
-			if (hasOutput) this.match(t.args[calledArity], { local: res }, () => k(undefined));
+			if (hasOutput && target.kind === "builtin" && isRelation(target.name)) {
+				const kl = this.newLocal();
+				const vl = this.newLocal();
+				const block = this.block(() =>
+					this.match(t.args[calledArity], { local: vl }, () => k(undefined)),
+				);
+				this.emit({ op: "scan", source: { local: res }, key: kl, value: vl, block });
+			} else if (hasOutput) this.match(t.args[calledArity], { local: res }, () => k(undefined));
 			else k({ local: res });
 		});
 	}
