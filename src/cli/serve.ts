@@ -97,7 +97,11 @@ export const serveCommand: Command = {
 		await new Promise<void>((resolve) => {
 			const stop = (signal: string) => {
 				io.err(`gavel: ${signal}, shutting down`);
-				void running.close().then(resolve);
+				void running.close().then(() => {
+					// A cluster worker's IPC channel to the primary would keep it alive.
+					if (cluster.isWorker) process.disconnect();
+					resolve();
+				});
 			};
 			process.once("SIGTERM", () => stop("SIGTERM"));
 			process.once("SIGINT", () => stop("SIGINT"));

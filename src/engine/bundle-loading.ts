@@ -2,16 +2,17 @@
 // that a bundle can be served: a compiled module, or .rego sources we compile here.
 
 import { readBundle } from "../bundle/index.ts";
-import { compileSources } from "./compile-sources.ts";
 import type { PolicyBundle } from "./policy-bundle.ts";
 
-/** Read a .tar.gz bundle into the engine's shape. Throws with a reason on any defect. */
-export function policyBundleFromArchive(bytes: Uint8Array): PolicyBundle {
+/** Read a .tar.gz bundle into the engine's shape. Rejects with a reason on any defect. */
+export async function policyBundleFromArchive(bytes: Uint8Array): Promise<PolicyBundle> {
 	const b = readBundle(bytes);
 	const module = b.wasm[0];
 	if (!module) {
 		// A bundle of .rego sources only: compile it now, with Gavel's own compiler.
 		if (b.rego.size === 0) throw new Error("bundle has neither policy.wasm nor .rego sources");
+		// Loaded only when needed: the compiler and back end are heavy to start.
+		const { compileSources } = await import("./compile-sources.ts");
 		const compiled = compileSources({
 			rego: b.rego,
 			data: b.data,

@@ -138,7 +138,7 @@ describe("Rego sources compiled on activation", () => {
 			rego: new Map([["cfg.rego", "package cfg\n\nimport rego.v1\n\nallow if data.cfg.open\n"]]),
 		});
 		const engine = new Engine();
-		expect(await engine.activate(policyBundleFromArchive(archive))).toMatchObject({
+		expect(await engine.activate(await policyBundleFromArchive(archive))).toMatchObject({
 			outcome: "success",
 			revision: "rego-only",
 		});

@@ -8,7 +8,6 @@ import { type FSWatcher, watch } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { policyBundleFromArchive } from "../bundle-loading.ts";
-import { compileSources, readSourceDirectory } from "../compile-sources.ts";
 import type { ActivationEvent, Engine } from "../engine.ts";
 import { type PolicyBundle, readBundleDirectory } from "../policy-bundle.ts";
 
@@ -89,6 +88,7 @@ export class FileBundleSource {
 		try {
 			const target = await resolveArchive(this.options.path);
 			if (target.kind === "sources") {
+				const { compileSources, readSourceDirectory } = await import("../compile-sources.ts");
 				const { rego, data } = readSourceDirectory(target.file);
 				const h = createHash("sha256");
 				for (const [p, text] of rego) h.update(p).update("\0").update(text).update("\0");
@@ -106,7 +106,7 @@ export class FileBundleSource {
 				const bytes = new Uint8Array(await readFile(target.file));
 				hash = createHash("sha256").update(bytes).digest("hex");
 				if (hash === this.lastHash) return undefined;
-				bundle = policyBundleFromArchive(bytes);
+				bundle = await policyBundleFromArchive(bytes);
 			}
 		} catch (e) {
 			return this.engine.reportFailure(this.name, (e as Error).message);

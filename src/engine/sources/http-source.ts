@@ -79,7 +79,7 @@ export class HttpBundleSource {
 		const bytes = new Uint8Array(await res.arrayBuffer());
 		let event: ActivationEvent;
 		try {
-			event = await this.engine.activate(policyBundleFromArchive(bytes), this.name);
+			event = await this.engine.activate(await policyBundleFromArchive(bytes), this.name);
 		} catch (e) {
 			return this.engine.reportFailure(this.name, (e as Error).message);
 		}
@@ -112,7 +112,7 @@ export class HttpBundleSource {
 			return undefined;
 		}
 		try {
-			return await this.engine.activate(policyBundleFromArchive(bytes), `persisted:${path}`);
+			return await this.engine.activate(await policyBundleFromArchive(bytes), `persisted:${path}`);
 		} catch (e) {
 			return this.engine.reportFailure(`persisted:${path}`, (e as Error).message);
 		}
