@@ -3,7 +3,7 @@
 // "package" by default) or a rule (scope "rule" by default).
 
 import { parse as parseYaml } from "yaml";
-import type { Annotation, AnnotationScope, Comment, Loc, Module } from "./ast.ts";
+import type { Annotation, AnnotationScope, Comment, Loc, Module, Rule } from "./ast.ts";
 import type { RegoError } from "./errors.ts";
 
 const SCOPES: AnnotationScope[] = ["rule", "document", "package", "subpackages"];
@@ -89,6 +89,8 @@ function toAnnotation(
 export function attachAnnotations(mod: Module): RegoError[] {
 	const errors: RegoError[] = [];
 	const blocks = findBlocks(mod.comments);
+	// Blocks and rules are both in source order: one forward walk pairs them (linear time).
+	let next = 0;
 	for (const b of blocks) {
 		const error = (message: string) =>
 			errors.push({
@@ -108,13 +110,10 @@ export function attachAnnotations(mod: Module): RegoError[] {
 			continue;
 		}
 		// The statement that follows: the package if the block precedes it, else the next rule.
-		const target =
-			b.loc.row < mod.package.loc.row
-				? "package"
-				: mod.rules.find(
-						(r) =>
-							r.loc.row > b.loc.endRow || (r.loc.row === b.loc.endRow && r.loc.col > b.loc.endCol),
-					);
+		const after = (r: Rule) =>
+			r.loc.row > b.loc.endRow || (r.loc.row === b.loc.endRow && r.loc.col > b.loc.endCol);
+		while (next < mod.rules.length && !after(mod.rules[next])) next++;
+		const target = b.loc.row < mod.package.loc.row ? "package" : mod.rules[next];
 		if (target === undefined) {
 			error("metadata block must be followed by a package or rule");
 			continue;

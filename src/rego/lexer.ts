@@ -40,13 +40,9 @@ export interface LexResult {
 	errors: LexError[];
 }
 
-// Longest operators first, so `:=` wins over `:` and `<=` over `<`.
-const OPERATORS = [
-	":=",
-	"==",
-	"!=",
-	"<=",
-	">=",
+// Two-character operators are tried first, so `:=` wins over `:` and `<=` over `<`.
+const TWO_CHAR_OPERATORS = new Set([":=", "==", "!=", "<=", ">="]);
+const ONE_CHAR_OPERATORS = new Set([
 	"<",
 	">",
 	"=",
@@ -67,7 +63,11 @@ const OPERATORS = [
 	".",
 	";",
 	":",
-];
+]);
+
+const LONE = "[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]";
+const LONE_SURROGATE = new RegExp(LONE);
+const LONE_SURROGATE_G = new RegExp(LONE, "g");
 
 function isLetter(c: number): boolean {
 	return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
@@ -167,12 +167,9 @@ export function lex(src: string, file: string): LexResult {
 			kind = "string";
 		} else {
 			let op: string | undefined;
-			for (const o of OPERATORS) {
-				if (src.startsWith(o, i)) {
-					op = o;
-					break;
-				}
-			}
+			const two = src.slice(i, i + 2);
+			if (TWO_CHAR_OPERATORS.has(two)) op = two;
+			else if (ONE_CHAR_OPERATORS.has(src[i])) op = src[i];
 			if (op === undefined) {
 				// One illegal character becomes its own token so the parser reports it in place.
 				const cp = src.codePointAt(i) ?? c;
@@ -198,6 +195,10 @@ export function lex(src: string, file: string): LexResult {
 			i += op.length;
 			kind = "op";
 		}
+		// Text decoded from UTF-8 never holds lone surrogates; a JS caller's string might. Make
+		// them U+FFFD as escapes do, so a value always prints and re-reads the same.
+		if (value !== undefined && LONE_SURROGATE.test(value))
+			value = value.replace(LONE_SURROGATE_G, "\ufffd");
 		const tok: Token = {
 			kind,
 			text: src.slice(start, i),

@@ -53,8 +53,16 @@ export interface ParseOptions {
 	regoVersion?: 0 | 1;
 }
 
-/** Internal: unwinds the parse at the first syntax error. */
-class SyntaxFailure extends Error {}
+/**
+ * Internal: unwinds the parse at a syntax error. Not an Error: speculative parses throw it
+ * often, and capturing a stack trace each time would dominate the parse time.
+ */
+class SyntaxFailure {
+	constructor(readonly message: string) {}
+}
+
+/** Thrown while parsing speculatively, where the error would be discarded anyway. */
+const SPECULATION_FAILED = new SyntaxFailure("speculative parse failed");
 
 const ROOT_DOCUMENTS = new Set(["data", "input"]);
 
@@ -82,6 +90,8 @@ export class Parser {
 	readonly regoVersion: 0 | 1;
 	private toks: Token[];
 	private pos = 0;
+	/** >0 while trying a parse that may be undone: failures then skip building messages. */
+	private speculative = 0;
 	private termMemo = new Map<number, { term: Term; end: number }>();
 	private depth = 0;
 	readonly errors: RegoError[] = [];
@@ -167,6 +177,7 @@ export class Parser {
 	// ---- errors ----
 
 	fail(message: string, t: Token = this.tok): never {
+		if (this.speculative > 0) throw SPECULATION_FAILED;
 		this.errors.push({
 			code: "rego_parse_error",
 			message,
@@ -175,6 +186,7 @@ export class Parser {
 		throw new SyntaxFailure(message);
 	}
 	failAt(message: string, loc: Pick<Loc, "row" | "col">): never {
+		if (this.speculative > 0) throw SPECULATION_FAILED;
 		this.errors.push({
 			code: "rego_parse_error",
 			message,
@@ -184,6 +196,7 @@ export class Parser {
 	}
 	/** OPA's "unexpected <tok> token[: note]". */
 	illegal(note = "", t: Token = this.tok): never {
+		if (this.speculative > 0) throw SPECULATION_FAILED;
 		let what: string;
 		let kind = "token";
 		if (t.kind === "eof") what = "eof";
@@ -593,7 +606,8 @@ export class Parser {
 		if (!keyVal || !this.isOp(",") || !this.keywords.has("in")) return lhs;
 		const save = this.pos;
 		const saveDepth = this.depth;
-		const saveErrors = this.errors.length;
+		let call: Term;
+		this.speculative++;
 		try {
 			this.next();
 			const mhs = this.climb(this.parseTerm(), 2);
@@ -603,23 +617,23 @@ export class Parser {
 			}
 			const opTok = this.next();
 			const rhs = this.climb(this.parseTerm(), 2);
-			let call: Term = {
+			call = {
 				type: "call",
 				fn: builtinRef("internal.member_3", this.loc(opTok, opTok)),
 				args: [lhs, mhs, rhs],
 				infix: true,
 				loc: this.span(lhs.loc, rhs.loc),
 			};
-			// `k, v in xs in ys` chains on like any other `in`.
-			call = this.climb(call, 1);
-			return call;
 		} catch (e) {
 			if (!(e instanceof SyntaxFailure)) throw e;
 			this.pos = save;
 			this.depth = saveDepth;
-			this.errors.length = saveErrors;
 			return lhs;
+		} finally {
+			this.speculative--;
 		}
+		// `k, v in xs in ys` chains on like any other `in`.
+		return this.climb(call, 1);
 	}
 
 	// ---- bodies and expressions ----
@@ -627,17 +641,20 @@ export class Parser {
 	/** Literals up to `close` (not consumed), separated by `;` or line breaks. */
 	parseBody(close: string): Body {
 		const body: Body = [];
-		const atEnd = () => (close === "eof" ? this.tok.kind === "eof" : this.isOp(close));
-		if (atEnd()) this.fail("found empty body");
+		if (this.atClose(close)) this.fail("found empty body");
 		for (;;) {
 			body.push(this.parseLiteral());
 			if (this.isOp(";")) {
 				this.next();
 				continue;
 			}
-			if (atEnd()) return body;
+			if (this.atClose(close)) return body;
 			if (!this.tok.nlBefore) this.illegal(`expected \\n or ; or ${close}`);
 		}
+	}
+
+	private atClose(close: string): boolean {
+		return close === "eof" ? this.tok.kind === "eof" : this.isOp(close);
 	}
 
 	parseLiteral(): Expr {
@@ -703,12 +720,15 @@ export class Parser {
 			const saveDepth = this.depth;
 			const saveErrors = this.errors.length;
 			let term: Term | undefined;
+			this.speculative++;
 			try {
 				term = this.parseTermInfix(true);
 			} catch (e) {
 				if (!(e instanceof SyntaxFailure)) throw e;
 				this.depth = saveDepth;
 				this.errors.length = saveErrors;
+			} finally {
+				this.speculative--;
 			}
 			if (term?.type === "call") {
 				const name = refName(term.fn);
@@ -795,6 +815,8 @@ export class Parser {
 				imports.push(this.parseImport());
 				continue;
 			}
+			// Backtracking never crosses a statement, so the term memo can start afresh.
+			this.termMemo.clear();
 			const startTok = this.tok;
 			const group = this.parseRules();
 			for (const r of group) {
@@ -1056,11 +1078,14 @@ export class Parser {
 			const save = this.pos;
 			const saveDepth = this.depth;
 			const saveErrors = this.errors.length;
+			this.speculative++;
 			try {
 				const lit = this.parseLiteral();
 				if (lit.terms.type !== "set") return [lit];
 			} catch (e) {
 				if (!(e instanceof SyntaxFailure)) throw e;
+			} finally {
+				this.speculative--;
 			}
 			this.pos = save;
 			this.depth = saveDepth;
