@@ -193,6 +193,10 @@ export class PolicyBuilder {
 	}
 }
 
+function isScalar(t: Term): boolean {
+	return t.type === "boolean" || t.type === "string" || t.type === "number" || t.type === "null";
+}
+
 function withoutMocks(ctx: Ctx): Ctx {
 	if (ctx.mocks.size === 0) return ctx;
 	return {
@@ -288,10 +292,20 @@ class FuncPlanner {
 		if (kind === "set" || kind === "object") {
 			blocks.push({ stmts: [{ op: kind === "set" ? "makeSet" : "makeObject", target: result }] });
 		}
+		// When every definition yields the same constant (`allow if …` many times), no two can
+		// conflict, so once one succeeded the others need not run.
+		const values = rules.map((r) => (r.else || !isScalar(r.value) ? undefined : termKey(r.value)));
+		const sameConst =
+			(kind === "complete" || kind === "function") &&
+			values.length > 1 &&
+			values.every((v) => v !== undefined && v === values[0]);
 		for (const rule of rules) {
 			if (!rule.else) {
 				blocks.push(
-					this.block(() => this.planRule(rule, arity, (v) => this.output(rule, result, v))),
+					this.block(() => {
+						if (sameConst && blocks.length > 0) this.emit({ op: "isUndefined", source: result });
+						this.planRule(rule, arity, (v) => this.output(rule, result, v));
+					}),
 				);
 				continue;
 			}
