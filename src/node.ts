@@ -125,9 +125,14 @@ export async function startGavel(
 			minDelaySeconds: config.bundle.minDelaySeconds,
 			maxDelaySeconds: config.bundle.maxDelaySeconds,
 			persistPath: config.bundle.persistPath ?? join(config.stateDir, "last-good-bundle.tar.gz"),
+			signing: config.bundle.signing,
 		});
 	} else if (config.bundle.path) {
-		source = new FileBundleSource(engine, { path: config.bundle.path, watch: config.bundle.watch });
+		source = new FileBundleSource(engine, {
+			path: config.bundle.path,
+			watch: config.bundle.watch,
+			signing: config.bundle.signing,
+		});
 	}
 	await source?.start();
 

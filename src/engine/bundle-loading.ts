@@ -2,11 +2,16 @@
 // that a bundle can be served: a compiled module, or .rego sources we compile here.
 
 import { readBundle } from "../bundle/index.ts";
+import { type SigningConfig, verifyBundleSignature } from "./bundle-signature.ts";
 import type { PolicyBundle } from "./policy-bundle.ts";
 
 /** Read a .tar.gz bundle into the engine's shape. Rejects with a reason on any defect. */
-export async function policyBundleFromArchive(bytes: Uint8Array): Promise<PolicyBundle> {
+export async function policyBundleFromArchive(
+	bytes: Uint8Array,
+	options: { signing?: SigningConfig } = {},
+): Promise<PolicyBundle> {
 	const b = readBundle(bytes);
+	await verifyBundleSignature(b.files, b.signatures, options.signing);
 	const module = b.wasm[0];
 	if (!module) {
 		// A bundle of .rego sources only: compile it now, with Gavel's own compiler.

@@ -3,6 +3,11 @@
 export type { ActivePolicy, LoadOptions } from "./active-policy.ts";
 export { loadActivePolicy } from "./active-policy.ts";
 export { policyBundleFromArchive } from "./bundle-loading.ts";
+export {
+	type SigningConfig,
+	type VerificationKey,
+	verifyBundleSignature,
+} from "./bundle-signature.ts";
 export { type ActivationEvent, type ActivationListener, Engine } from "./engine.ts";
 export { type EvalErrorCode, PolicyEvalError } from "./eval-error.ts";
 export {
@@ -18,5 +23,6 @@ export {
 	type PolicyBundle,
 	readBundleDirectory,
 } from "./policy-bundle.ts";
+export { signatureHash } from "./signature-hash.ts";
 export { FileBundleSource, type FileSourceOptions } from "./sources/file-source.ts";
 export { HttpBundleSource, type HttpSourceOptions } from "./sources/http-source.ts";

@@ -50,4 +50,17 @@ describe("configuration", () => {
 		expect(c.policy.default).toBe("x/allow");
 		expect(() => loadConfig(undefined, { GAVEL_PORT: "many" })).toThrow(/server.port/);
 	});
+
+	it("validates bundle signing keys", () => {
+		const ok = validateConfig({
+			bundle: { signing: { keys: [{ id: "k", algorithm: "RS256", keyFile: "k.pem" }] } },
+		});
+		expect(ok.bundle.signing?.keys[0].id).toBe("k");
+		expect(() => validateConfig({ bundle: { signing: { keys: [] } } })).toThrow(
+			/bundle.signing.keys/,
+		);
+		expect(() =>
+			validateConfig({ bundle: { signing: { keys: [{ id: "k", algorithm: "HS256" }] } } }),
+		).toThrow(/HS256 needs secret/);
+	});
 });

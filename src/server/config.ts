@@ -54,6 +54,13 @@ export interface GavelConfig {
 		minDelaySeconds: number;
 		maxDelaySeconds: number;
 		persistPath?: string;
+		/** Verify OPA bundle signatures; when set, unsigned bundles are refused. */
+		signing?: {
+			keys: { id: string; algorithm: string; keyFile?: string; secret?: string }[];
+			defaultKeyId?: string;
+			scope?: string;
+			excludeFiles?: string[];
+		};
 	};
 	auth: AuthConfig;
 	callerAuth: CallerAuthConfig;
@@ -230,6 +237,30 @@ export function validateConfig(raw: unknown): GavelConfig {
 	str("bundle.path", true);
 	str("bundle.url", true);
 	str("bundle.persistPath", true);
+	const signing = get("bundle.signing");
+	if (signing !== undefined) {
+		const keys = isObject(signing) ? signing.keys : undefined;
+		if (!Array.isArray(keys) || keys.length === 0) {
+			problems.push("bundle.signing.keys: needs at least one key");
+		} else {
+			keys.forEach((k, i) => {
+				const at = `bundle.signing.keys[${i}]`;
+				if (!isObject(k) || typeof k.id !== "string" || typeof k.algorithm !== "string") {
+					problems.push(`${at}: needs string id and algorithm`);
+				} else if (
+					k.algorithm.startsWith("HS")
+						? typeof k.secret !== "string"
+						: typeof k.keyFile !== "string"
+				) {
+					problems.push(
+						`${at}: ${k.algorithm} needs ${k.algorithm.startsWith("HS") ? "secret" : "keyFile"}`,
+					);
+				}
+			});
+		}
+		str("bundle.signing.scope", true);
+		str("bundle.signing.defaultKeyId", true);
+	}
 	bool("bundle.watch");
 	num("bundle.minDelaySeconds", 1);
 	num("bundle.maxDelaySeconds", 1);
@@ -304,6 +335,7 @@ const OPTIONAL_KEYS = new Set([
 	"bundle.path",
 	"bundle.url",
 	"bundle.persistPath",
+	"bundle.signing",
 	"auth.jwksUrl",
 	"auth.jwksFile",
 	"auth.issuer",

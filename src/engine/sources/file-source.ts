@@ -8,6 +8,7 @@ import { type FSWatcher, watch } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { policyBundleFromArchive } from "../bundle-loading.ts";
+import type { SigningConfig } from "../bundle-signature.ts";
 import type { ActivationEvent, Engine } from "../engine.ts";
 import { type PolicyBundle, readBundleDirectory } from "../policy-bundle.ts";
 
@@ -17,6 +18,8 @@ export interface FileSourceOptions {
 	watch?: boolean;
 	/** Coalesce bursts of file events (editors write in several steps). */
 	debounceMs?: number;
+	/** Verify .signatures.json (archives only). */
+	signing?: SigningConfig;
 }
 
 async function resolveArchive(
@@ -106,7 +109,7 @@ export class FileBundleSource {
 				const bytes = new Uint8Array(await readFile(target.file));
 				hash = createHash("sha256").update(bytes).digest("hex");
 				if (hash === this.lastHash) return undefined;
-				bundle = await policyBundleFromArchive(bytes);
+				bundle = await policyBundleFromArchive(bytes, { signing: this.options.signing });
 			}
 		} catch (e) {
 			return this.engine.reportFailure(this.name, (e as Error).message);

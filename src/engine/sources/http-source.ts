@@ -5,6 +5,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { policyBundleFromArchive } from "../bundle-loading.ts";
+import type { SigningConfig } from "../bundle-signature.ts";
 import type { ActivationEvent, Engine } from "../engine.ts";
 
 export interface HttpSourceOptions {
@@ -18,6 +19,8 @@ export interface HttpSourceOptions {
 	persistPath?: string;
 	timeoutMs?: number;
 	fetch?: typeof fetch;
+	/** Verify .signatures.json. */
+	signing?: SigningConfig;
 }
 
 export class HttpBundleSource {
@@ -79,7 +82,10 @@ export class HttpBundleSource {
 		const bytes = new Uint8Array(await res.arrayBuffer());
 		let event: ActivationEvent;
 		try {
-			event = await this.engine.activate(await policyBundleFromArchive(bytes), this.name);
+			event = await this.engine.activate(
+				await policyBundleFromArchive(bytes, { signing: this.options.signing }),
+				this.name,
+			);
 		} catch (e) {
 			return this.engine.reportFailure(this.name, (e as Error).message);
 		}
@@ -112,7 +118,10 @@ export class HttpBundleSource {
 			return undefined;
 		}
 		try {
-			return await this.engine.activate(await policyBundleFromArchive(bytes), `persisted:${path}`);
+			return await this.engine.activate(
+				await policyBundleFromArchive(bytes, { signing: this.options.signing }),
+				`persisted:${path}`,
+			);
 		} catch (e) {
 			return this.engine.reportFailure(`persisted:${path}`, (e as Error).message);
 		}
