@@ -142,7 +142,7 @@ describe("syntax errors: OPA's codes, words and positions", () => {
 	it("nesting beyond the limit is a located error, not a stack overflow", () => {
 		const deep = `package p\np := ${"[".repeat(5000)}${"]".repeat(5000)}`;
 		expect(errs(deep)).toEqual([
-			"policy.rego:2:1006: rego_parse_error: max parsing recursion depth exceeded",
+			"policy.rego:2:506: rego_parse_error: max parsing recursion depth exceeded",
 		]);
 		const parens = `package p\np := ${"(".repeat(5000)}1${")".repeat(5000)}`;
 		expect(errs(parens)[0]).toMatch(

@@ -23,9 +23,11 @@ import {
 } from "../../test/rego/builders.ts";
 import {
 	formatError,
+	type Module,
 	parseModule,
 	parseQuery,
 	parseTerm,
+	printModule,
 	type Rule,
 	stripLocations,
 } from "./index.ts";
@@ -357,4 +359,31 @@ describe("locations", () => {
 			endCol: 3,
 		});
 	});
+});
+
+describe("deep nesting within the limit", () => {
+	const patterns: [string, (n: number) => string][] = [
+		["arrays", (n) => "[".repeat(n) + "]".repeat(n)],
+		["sets", (n) => `${"{".repeat(n)}1${"}".repeat(n)}`],
+		["objects", (n) => `${'{"a": '.repeat(n)}1${"}".repeat(n)}`],
+		["parentheses", (n) => `${"(".repeat(n)}1${")".repeat(n)}`],
+		["calls", (n) => `${"f(".repeat(n)}1${")".repeat(n)}`],
+		["comprehensions", (n) => `${"[x | ".repeat(n / 2)}true${"]".repeat(n / 2)}`],
+		["operator chains", (n) => `1${" + 1".repeat(n)}`],
+		["right-nested operators", (n) => `${"1 - (".repeat(n)}1${")".repeat(n)}`],
+		["brackets", (n) => `${"a[".repeat(n)}1${"]".repeat(n)}`],
+	];
+	it.each(patterns)(
+		"%s: parse, print, re-parse and strip without exhausting the stack",
+		(_, make) => {
+			const src = `package p\np := ${make(480)}`;
+			const r = parseModule(src, "deep.rego");
+			expect(r.errors.map(formatError)).toEqual([]);
+			const m = r.module as Module;
+			const again = parseModule(printModule(m), "deep.rego");
+			expect(stripLocations({ ...again.module, comments: [] })).toEqual(
+				stripLocations({ ...m, comments: [] }),
+			);
+		},
+	);
 });

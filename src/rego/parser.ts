@@ -37,7 +37,7 @@ import {
 } from "./terms.ts";
 
 /** Nesting deeper than this is reported instead of risking the call stack. */
-export const MAX_DEPTH = 1000;
+export const MAX_DEPTH = 500;
 
 /** What the checks need to know about how a rule was written (not part of the AST). */
 export interface RuleSyntax {
