@@ -76,6 +76,7 @@ class JsonReader {
 	}
 
 	private string(): string {
+		// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids raw control characters in strings
 		const m = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.exec(
 			this.s.slice(this.i),
 		);
