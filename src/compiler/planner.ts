@@ -335,7 +335,10 @@ class FuncPlanner {
 				}),
 			);
 		}
-		if (kind === "object") this.mergeChildren(node, result, blocks);
+		if (kind === "object") {
+			this.checkInjections(node, rules, result, blocks);
+			this.mergeChildren(node, result, blocks);
+		}
 		return {
 			name,
 			arity,
@@ -426,6 +429,49 @@ class FuncPlanner {
 			}
 			default:
 				this.emit(this.assignOnce(result, v, rule));
+		}
+	}
+
+	/**
+	 * A value a ref-head rule produced is opaque: a rule below it (`p.q.r.s := 1` under
+	 * `p[k].r := {…}`) may not reach inside it. Objects merging would hide that, so it is
+	 * checked before the merge: when the dynamic rules produced a value at the rule's depth
+	 * and the deeper rule is defined, it is a conflict, as in OPA.
+	 */
+	private checkInjections(node: RuleNode, rules: CRule[], result: Local, blocks: Block[]): void {
+		const depths = new Set(rules.filter((r) => !r.setLeaf).map((r) => r.dynKeys.length));
+		if (depths.size === 0) return;
+		const below: { rel: string[]; node: RuleNode }[] = [];
+		const walk = (n: RuleNode, rel: string[]) => {
+			for (const [key, c] of n.children) {
+				const r = [...rel, key];
+				if (c.raw.length > 0 && c.kind !== "function") below.push({ rel: r, node: c });
+				walk(c, r);
+			}
+		};
+		walk(node, []);
+		for (const { rel, node: d } of below) {
+			for (const n of depths) {
+				if (rel.length <= n) continue;
+				const loc = irLoc(d.rules[0]?.loc ?? { file: "", row: 0, col: 0, endRow: 0, endCol: 0 });
+				blocks.push(
+					this.block(() => {
+						let src: Local = result;
+						for (const key of rel.slice(0, n)) {
+							const t = this.newLocal();
+							this.emit({ op: "dot", source: { local: src }, key: this.str(key), target: t });
+							src = t;
+						}
+						this.valueOf(d);
+						this.emit({
+							op: "abort",
+							code: "eval_conflict_error",
+							message: "object keys must be unique",
+							loc,
+						});
+					}),
+				);
+			}
 		}
 	}
 
