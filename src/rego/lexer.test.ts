@@ -50,6 +50,9 @@ describe("lexer", () => {
 		expect(value('"\\ude00"')).toBe("\ufffd");
 		expect(value('"héllo 😀"')).toBe("héllo 😀");
 		expect(value("`a\\nb\nc`")).toBe("a\\nb\nc");
+		// A lone surrogate written directly (only possible from a JS string) reads as U+FFFD too,
+		// so the value prints and re-reads the same.
+		expect(value('"a\ud83d"')).toBe("a\ufffd");
 	});
 
 	it("reports bad input with positions but still covers the whole source", () => {
@@ -63,5 +66,17 @@ describe("lexer", () => {
 		]);
 		expect(r.tokens.at(-1)?.kind).toBe("eof");
 		expect(r.tokens.find((t) => t.text === "@")?.kind).toBe("illegal");
+	});
+});
+
+describe("columns", () => {
+	it("count characters, so an emoji before a token moves it by one column, as in OPA", () => {
+		const { tokens } = lex('"😀é" x\n😀', "f");
+		expect(tokens.map((t) => [t.text, t.row, t.col, t.endCol])).toEqual([
+			['"😀é"', 1, 1, 5],
+			["x", 1, 6, 7],
+			["😀", 2, 1, 2],
+			["", 2, 2, 2],
+		]);
 	});
 });

@@ -90,8 +90,25 @@ export function lex(src: string, file: string): LexResult {
 	let nl = false;
 	const n = src.length;
 
-	const err = (message: string, at: number, r = row, ls = lineStart) =>
-		errors.push({ message, row: r, col: at - ls + 1, offset: at });
+	// Columns count characters (code points, as OPA's scanner counts runes), not UTF-16 units.
+	// Positions are asked for in increasing order within a line, so a cursor keeps this linear.
+	let colLine = 0;
+	let colIdx = 0;
+	let colVal = 1;
+	const colOf = (at: number): number => {
+		if (colLine !== lineStart || at < colIdx) {
+			colLine = lineStart;
+			colIdx = lineStart;
+			colVal = 1;
+		}
+		for (; colIdx < at; colIdx++) {
+			const cc = src.charCodeAt(colIdx);
+			if (cc < 0xdc00 || cc > 0xdfff) colVal++;
+		}
+		return colVal;
+	};
+	const err = (message: string, at: number, r = row, col = colOf(at)) =>
+		errors.push({ message, row: r, col, offset: at });
 
 	while (i < n) {
 		const c = src.charCodeAt(i);
@@ -117,7 +134,7 @@ export function lex(src: string, file: string): LexResult {
 			if (text.endsWith("\r")) text = text.slice(0, -1);
 			comments.push({
 				text,
-				loc: { file, row, col: i - lineStart + 1, endRow: row, endCol: j - lineStart + 1 },
+				loc: { file, row, col: colOf(i), endRow: row, endCol: colOf(j) },
 			});
 			i = j;
 			ws = true;
@@ -125,7 +142,7 @@ export function lex(src: string, file: string): LexResult {
 		}
 		const start = i;
 		const startRow = row;
-		const startCol = i - lineStart + 1;
+		const startCol = colOf(i);
 		let kind: TokenKind;
 		let value: string | undefined;
 		let raw = false;
@@ -156,7 +173,7 @@ export function lex(src: string, file: string): LexResult {
 				j++;
 			}
 			if (j >= n) {
-				err("non-terminated raw string", start, startRow, start - startCol + 1);
+				err("non-terminated raw string", start, startRow, startCol);
 				value = src.slice(i + 1, j);
 				i = j;
 			} else {
@@ -183,7 +200,7 @@ export function lex(src: string, file: string): LexResult {
 					row,
 					col: startCol,
 					endRow: row,
-					endCol: startCol + len,
+					endCol: startCol + 1,
 					wsBefore: ws,
 					nlBefore: nl,
 				});
@@ -207,7 +224,7 @@ export function lex(src: string, file: string): LexResult {
 			row: startRow,
 			col: startCol,
 			endRow: row,
-			endCol: i - lineStart + 1,
+			endCol: colOf(i),
 			wsBefore: ws,
 			nlBefore: nl,
 		};
@@ -223,9 +240,9 @@ export function lex(src: string, file: string): LexResult {
 		offset: n,
 		end: n,
 		row,
-		col: n - lineStart + 1,
+		col: colOf(n),
 		endRow: row,
-		endCol: n - lineStart + 1,
+		endCol: colOf(n),
 		wsBefore: ws,
 		nlBefore: nl,
 	});
