@@ -46,14 +46,21 @@ function publicPart(jwk: JWK): JWK {
 
 export interface JwksServer {
 	url: string;
+	/** How many times the key set was fetched (tests check refetch bounds with it). */
+	readonly fetches: number;
 	close(): Promise<void>;
 }
 
-/** Serve `{"keys": [...]}` at /dev/jwks.json on 127.0.0.1 (ephemeral port by default). */
-export function serveJwks(keys: JWK[], port = 0): Promise<JwksServer> {
-	const body = JSON.stringify({ keys });
+/**
+ * Serve `{"keys": [...]}` at /dev/jwks.json on 127.0.0.1 (ephemeral port by default). `keys`
+ * may be a function, read on every request, so a test can rotate keys.
+ */
+export function serveJwks(keys: JWK[] | (() => JWK[]), port = 0): Promise<JwksServer> {
+	let fetches = 0;
 	const server: Server = createServer((req, res) => {
 		if (req.method === "GET" && req.url === "/dev/jwks.json") {
+			fetches++;
+			const body = JSON.stringify({ keys: typeof keys === "function" ? keys() : keys });
 			res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=60" });
 			res.end(body);
 		} else {
@@ -66,6 +73,9 @@ export function serveJwks(keys: JWK[], port = 0): Promise<JwksServer> {
 			const { port: p } = server.address() as AddressInfo;
 			resolve({
 				url: `http://127.0.0.1:${p}/dev/jwks.json`,
+				get fetches() {
+					return fetches;
+				},
 				close: () =>
 					new Promise<void>((r) => {
 						server.closeAllConnections();
