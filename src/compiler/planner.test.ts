@@ -84,6 +84,22 @@ describe("planner output", () => {
 		expect(text).toContain('["c"] = merge');
 	});
 
+	it("METADATA `entrypoint: true` on a package or rule adds an entrypoint", () => {
+		const src = `# METADATA
+# entrypoint: true
+package app.authz
+
+# METADATA
+# entrypoint: true
+allow if input.x == 1
+
+deny contains 1 if input.y
+`;
+		const r = compileSource([src]);
+		expect(r.errors).toEqual([]);
+		expect(r.policy?.plans.map((p) => p.name)).toEqual(["app/authz", "app/authz/allow"]);
+	});
+
 	it("with on a virtual document compiles a specialised copy of the rule", () => {
 		const r = compileSource(["package p\nq := 1\nr := q + 1\ns := x if x := r with q as 5"], {
 			entrypoints: ["p/s"],
