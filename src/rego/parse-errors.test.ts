@@ -86,6 +86,14 @@ describe("syntax errors: OPA's codes, words and positions", () => {
 			"policy.rego:2:1: rego_parse_error: illegal default rule (must have a value)",
 		],
 		[
+			"package p\ndefault f(x, x) := 1",
+			"policy.rego:2:1: rego_parse_error: illegal default rule (arguments cannot be repeated x)",
+		],
+		[
+			"package p\ndefault f([x]) := 1",
+			"policy.rego:2:1: rego_parse_error: illegal default rule (arguments cannot contain array)",
+		],
+		[
 			"package p\np contains x if { x := 1 } else := 2",
 			"policy.rego:2:28: rego_parse_error: else keyword cannot be used on multi-value rules",
 		],

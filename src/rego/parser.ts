@@ -968,13 +968,16 @@ export class Parser {
 			}
 			this.checkDefaultValue(head.value, start);
 			if (head.args) {
+				const seen = new Set<string>();
 				for (const a of head.args) {
 					if (a.type !== "var") {
-						this.failAt(
-							`illegal default function (arguments cannot contain ${typeName(a)})`,
-							start,
-						);
+						this.failAt(`illegal default rule (arguments cannot contain ${typeName(a)})`, start);
 					}
+					// Each `_` is its own variable; any other name may appear once.
+					if (a.name !== "_" && seen.has(a.name)) {
+						this.failAt(`illegal default rule (arguments cannot be repeated ${a.name})`, start);
+					}
+					seen.add(a.name);
 				}
 			}
 			const rule: Rule = {
