@@ -39,6 +39,11 @@ const commands: Entry[] = [
 		load: async () => (await import("./eval.ts")).evalCommand,
 	},
 	{
+		name: "test",
+		summary: "run the Rego unit tests (test_* rules) under the given paths",
+		load: async () => (await import("./test.ts")).testCommand,
+	},
+	{
 		name: "serve",
 		summary: "serve decisions over HTTP (/v1/decide, Data API, AuthZEN, metrics)",
 		load: async () => (await import("./serve.ts")).serveCommand,
