@@ -111,8 +111,9 @@ class PolicyEmitter {
 	}
 }
 
+/** Run-time error locations read as OPA prints them: `file:row` (no column). */
 function locText(loc: IrLoc): string {
-	return `${loc.file}:${loc.row}:${loc.col}`;
+	return `${loc.file}:${loc.row}`;
 }
 
 /** Emits one IR function or plan body. */

@@ -54,7 +54,7 @@ describe("assignment and definedness", () => {
 			{ op: "assignOnce", target: 2, source: C(2), loc },
 		];
 		await expect(value({ consts, stmts: different })).rejects.toBe(
-			"p.rego:3:5: eval_conflict_error: complete rules must not produce multiple outputs",
+			"p.rego:3: eval_conflict_error: complete rules must not produce multiple outputs",
 		);
 		const fn: Stmt[] = [
 			{ op: "assignOnce", target: 2, source: C(0), loc },
@@ -332,7 +332,7 @@ describe("control flow", () => {
 	it("abort stops evaluation with code, message and location", async () => {
 		await expect(
 			value({ stmts: [{ op: "abort", code: "eval_builtin_error", message: "boom", loc }] }),
-		).rejects.toBe("p.rego:3:5: eval_builtin_error: boom");
+		).rejects.toBe("p.rego:3: eval_builtin_error: boom");
 	});
 });
 
@@ -483,7 +483,7 @@ describe("collections", () => {
 		expect(await value({ consts, stmts })).toEqual({ a: 1 });
 		stmts.push({ op: "objectInsertOnce", object: 2, key: C(0), value: C(3), loc });
 		await expect(value({ consts, stmts })).rejects.toBe(
-			"p.rego:3:5: eval_conflict_error: object keys must be unique",
+			"p.rego:3: eval_conflict_error: object keys must be unique",
 		);
 	});
 

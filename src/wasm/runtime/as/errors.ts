@@ -54,6 +54,32 @@ export function operandError(name: string, n: i32, expected: string, got: usize)
 	return 0;
 }
 
+/** `name: operand N must be EXPECTED but got GOT` with a free-form GOT (eval_type_error). */
+export function typeErrorGot(name: string, n: i32, expected: string, got: string): usize {
+	if (cfg_strict == 0) return 0;
+	const w = startMessage("eval_type_error");
+	bufAscii(w, name);
+	bufAscii(w, ": operand ");
+	bufI64(w, n);
+	bufAscii(w, " must be ");
+	bufAscii(w, expected);
+	bufAscii(w, " but got ");
+	bufAscii(w, got);
+	opa_abort(bufFinish(w));
+	return 0;
+}
+
+/** `name: message` (eval_type_error) → undefined or abort. */
+export function typeError(name: string, message: string): usize {
+	if (cfg_strict == 0) return 0;
+	const w = startMessage("eval_type_error");
+	bufAscii(w, name);
+	bufAscii(w, ": ");
+	bufAscii(w, message);
+	opa_abort(bufFinish(w));
+	return 0;
+}
+
 /** `name: message` (eval_builtin_error) → undefined or abort. */
 export function builtinError(name: string, message: string): usize {
 	if (cfg_strict == 0) return 0;
@@ -61,6 +87,18 @@ export function builtinError(name: string, message: string): usize {
 	bufAscii(w, name);
 	bufAscii(w, ": ");
 	bufAscii(w, message);
+	opa_abort(bufFinish(w));
+	return 0;
+}
+
+/** `name: message<n>` (eval_builtin_error) → undefined or abort; message ends before a number. */
+export function builtinErrorAt(name: string, message: string, n: i64): usize {
+	if (cfg_strict == 0) return 0;
+	const w = startMessage("eval_builtin_error");
+	bufAscii(w, name);
+	bufAscii(w, ": ");
+	bufAscii(w, message);
+	bufI64(w, n);
 	opa_abort(bufFinish(w));
 	return 0;
 }

@@ -163,7 +163,7 @@ export function rt_object_insert_once(o: usize, k: usize, v: usize): i32 {
 
 let mergeConflict = false;
 
-/** Objects merge key by key; anything else must be equal. */
+/** Objects merge key by key, sets unite; anything else must be equal. */
 function merge(a: usize, b: usize): usize {
 	if (kind(a) == K_OBJ && kind(b) == K_OBJ) {
 		const r = collClone(a);
@@ -174,6 +174,13 @@ function merge(a: usize, b: usize): usize {
 			const av = objGet(r, k);
 			objInsert(r, k, av == 0 ? bv : merge(av, bv));
 		}
+		return r;
+	}
+	if (kind(a) == K_SET && kind(b) == K_SET) {
+		// Multi-value ref-head rules fill one set leaf from several bodies.
+		const r = collClone(a);
+		const n = collLen(b);
+		for (let i: u32 = 0; i < n; i++) setAdd(r, arrGet(b, i));
 		return r;
 	}
 	if (!equal(a, b)) mergeConflict = true;

@@ -10,6 +10,8 @@ export * from "./builtins/aggregates";
 export * from "./builtins/arrays";
 export * from "./builtins/encoding";
 export * from "./builtins/glob";
+export * from "./builtins/graph";
+export * from "./builtins/jsonpath";
 export * from "./builtins/jwt";
 export * from "./builtins/misc";
 export * from "./builtins/net";

@@ -80,23 +80,36 @@ function b64val(c: u32, url: bool): i32 {
 	return -1;
 }
 
+/** Where the last failed decode found illegal data (Go reports the input byte). */
+export let b64ErrorAt: u32 = 0;
+
 /** Decode; `padded`: padding required (Go's StdEncoding/URLEncoding) or forbidden (Raw…). 0 on error. */
 export function b64decode(p: usize, n: u32, url: bool, padded: bool): usize {
-	if (padded && n % 4 != 0) return 0;
+	b64ErrorAt = 0;
+	if (padded && n % 4 != 0) {
+		b64ErrorAt = n - (n % 4);
+		return 0;
+	}
 	let end = n;
 	if (padded) {
 		if (end > 0 && load<u8>(p + end - 1) == 61) end--;
 		if (end > 0 && load<u8>(p + end - 1) == 61) end--;
 	}
 	const rem = end % 4;
-	if (rem == 1) return 0;
+	if (rem == 1) {
+		b64ErrorAt = end - 1;
+		return 0;
+	}
 	if (padded && n - end != (rem == 0 ? 0 : 4 - rem)) return 0;
 	const w = bufNew((end * 3) / 4 + 3);
 	let acc: u32 = 0;
 	let bits: u32 = 0;
 	for (let i: u32 = 0; i < end; i++) {
 		const v = b64val(load<u8>(p + i), url);
-		if (v < 0) return 0;
+		if (v < 0) {
+			b64ErrorAt = i;
+			return 0;
+		}
 		acc = (acc << 6) | <u32>v;
 		bits += 6;
 		if (bits >= 8) {

@@ -1,8 +1,18 @@
 // glob.match(pattern, delimiters, match): *, **, ?, [classes], {alternatives}, \\ escapes.
 
-import { bufBytes, bufData, bufLen, bufNew } from "../buffer";
+import { bufByte, bufBytes, bufData, bufLen, bufNew } from "../buffer";
 import { builtinError, operandError } from "../errors";
-import { arrGet, collLen, K_ARR, K_NULL, kind, makeBool, strLen, strPtr } from "../values";
+import {
+	arrGet,
+	collLen,
+	K_ARR,
+	K_NULL,
+	kind,
+	makeBool,
+	makeString,
+	strLen,
+	strPtr,
+} from "../values";
 import { isStr } from "./util";
 
 let delims: usize = 0; // array value of delimiter strings, or 0 for none
@@ -165,4 +175,18 @@ export function b_glob__match(pattern: usize, delimiters: usize, s: usize): usiz
 	const ok = match(strPtr(pattern), strLen(pattern), 0, strPtr(s), strLen(s), 0);
 	if (steps > 1000000) return builtinError("glob.match", "pattern too complex");
 	return makeBool(ok);
+}
+
+/** Escape the characters glob patterns treat specially. */
+export function b_glob__quote_meta(s: usize): usize {
+	if (!isStr(s)) return operandError("glob.quote_meta", 1, "string", s);
+	const p = strPtr(s);
+	const n = strLen(s);
+	const w = bufNew(n + 8);
+	for (let i: u32 = 0; i < n; i++) {
+		const c = load<u8>(p + i);
+		if (c == 42 || c == 63 || c == 91 || c == 93 || c == 123 || c == 125 || c == 92) bufByte(w, 92);
+		bufByte(w, c);
+	}
+	return makeString(bufData(w), bufLen(w));
 }

@@ -1,19 +1,19 @@
 // io.jwt.decode: header, payload and signature (hex) of a compact JWS, without verifying it.
 
 import { bufByte, bufData, bufLen, bufNew } from "../buffer";
-import { builtinError, operandError } from "../errors";
+import { builtinError, builtinErrorAt, operandError } from "../errors";
 import { parseJson } from "../json";
 import { arrPush, K_OBJ, kind, makeArray, strLen, strPtr } from "../values";
-import { b64decode } from "./encoding";
+import { b64decode, b64ErrorAt } from "./encoding";
 import { bufString, isStr } from "./util";
 
 const HEX = "0123456789abcdef";
 
 function part(p: usize, n: u32): usize {
-	// JWS uses unpadded base64url; tolerate padding.
-	let w = b64decode(p, n, true, false);
-	if (w == 0) w = b64decode(p, n, true, true);
-	return w;
+	// JWS uses unpadded base64url (padding is tolerated).
+	let end = n;
+	while (end > 0 && load<u8>(p + end - 1) == 61) end--;
+	return b64decode(p, end, true, false);
 }
 
 export function b_io__jwt__decode(t: usize): usize {
@@ -32,16 +32,32 @@ export function b_io__jwt__decode(t: usize): usize {
 	}
 	if (dots != 2) return builtinError("io.jwt.decode", "encoded JWT had no period separators");
 	const h = part(p, <u32>d1);
+	if (h == 0)
+		return builtinErrorAt(
+			"io.jwt.decode",
+			"JWT header had invalid encoding: illegal base64 data at input byte ",
+			b64ErrorAt,
+		);
 	const b = part(p + <u32>d1 + 1, <u32>(d2 - d1 - 1));
+	if (b == 0)
+		return builtinErrorAt(
+			"io.jwt.decode",
+			"JWT payload had invalid encoding: illegal base64 data at input byte ",
+			b64ErrorAt,
+		);
 	const s = part(p + <u32>d2 + 1, n - <u32>d2 - 1);
-	if (h == 0 || b == 0 || s == 0)
-		return builtinError("io.jwt.decode", "JWT is not valid base64url");
+	if (s == 0)
+		return builtinErrorAt(
+			"io.jwt.decode",
+			"JWT signature had invalid encoding: illegal base64 data at input byte ",
+			b64ErrorAt,
+		);
 	const header = parseJson(bufData(h), bufLen(h));
-	const payload = parseJson(bufData(b), bufLen(b));
 	if (header == 0 || kind(header) != K_OBJ)
-		return builtinError("io.jwt.decode", "invalid JWT header");
+		return builtinError("io.jwt.decode", "JWT header had invalid encoding: invalid JSON");
+	const payload = parseJson(bufData(b), bufLen(b));
 	if (payload == 0 || kind(payload) != K_OBJ)
-		return builtinError("io.jwt.decode", "invalid JWT payload");
+		return builtinError("io.jwt.decode", "JWT payload had invalid encoding: invalid JSON");
 	const hex = bufNew(bufLen(s) * 2);
 	for (let i: u32 = 0; i < bufLen(s); i++) {
 		const x = <i32>load<u8>(bufData(s) + i);

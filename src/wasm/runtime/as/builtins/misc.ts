@@ -2,13 +2,14 @@
 
 import { bufByte, bufFinish, bufNew } from "../buffer";
 import { opa_println } from "../env";
-import { operandError } from "../errors";
+import { operandError, typeError } from "../errors";
 import {
 	arrGet,
 	arrPush,
 	collClone,
 	collLen,
 	K_ARR,
+	K_NUM,
 	K_OBJ,
 	K_SET,
 	kind,
@@ -44,16 +45,24 @@ export function b_walk(v: usize): usize {
 	return out;
 }
 
+/** OPA's wording for bits.* operands: floats are rejected as "floating-point number". */
+function intOperand(name: string, n: i32, v: usize): bool {
+	if (isInt(v)) return true;
+	if (kind(v) == K_NUM) {
+		typeError(
+			name,
+			n == 1
+				? "operand 1 must be integer number but got floating-point number"
+				: "operand 2 must be integer number but got floating-point number",
+		);
+	} else {
+		operandError(name, n, "number", v);
+	}
+	return false;
+}
+
 function ints(name: string, a: usize, b: usize): bool {
-	if (!isInt(a)) {
-		operandError(name, 1, "integer", a);
-		return false;
-	}
-	if (!isInt(b)) {
-		operandError(name, 2, "integer", b);
-		return false;
-	}
-	return true;
+	return intOperand(name, 1, a) && intOperand(name, 2, b);
 }
 
 export function b_bits__and(a: usize, b: usize): usize {
@@ -69,21 +78,29 @@ export function b_bits__xor(a: usize, b: usize): usize {
 }
 
 export function b_bits__negate(a: usize): usize {
-	if (!isInt(a)) return operandError("bits.negate", 1, "integer", a);
+	if (!intOperand("bits.negate", 1, a)) return 0;
 	return makeInt(~intOf(a));
 }
 
 export function b_bits__lsh(a: usize, b: usize): usize {
 	if (!ints("bits.lsh", a, b)) return 0;
 	const s = intOf(b);
-	if (s < 0) return operandError("bits.lsh", 2, "unsigned integer", b);
+	if (s < 0)
+		return typeError(
+			"bits.lsh",
+			"operand 2 must be an unsigned integer number but got a negative integer",
+		);
 	return makeInt(s >= 64 ? 0 : intOf(a) << s);
 }
 
 export function b_bits__rsh(a: usize, b: usize): usize {
 	if (!ints("bits.rsh", a, b)) return 0;
 	const s = intOf(b);
-	if (s < 0) return operandError("bits.rsh", 2, "unsigned integer", b);
+	if (s < 0)
+		return typeError(
+			"bits.rsh",
+			"operand 2 must be an unsigned integer number but got a negative integer",
+		);
 	const x = intOf(a);
 	return makeInt(s >= 64 ? (x < 0 ? -1 : 0) : x >> s);
 }

@@ -242,3 +242,19 @@ export function b_numbers__range(a: usize, b: usize): usize {
 	else for (let i = x; i >= y; i--) arrPush(r, makeInt(i));
 	return r;
 }
+
+export function b_numbers__range_step(a: usize, b: usize, step: usize): usize {
+	if (!isNum(a) || !numIsInt(a)) return operandError("numbers.range_step", 1, "integer", a);
+	if (!isNum(b) || !numIsInt(b)) return operandError("numbers.range_step", 2, "integer", b);
+	if (!isNum(step) || !numIsInt(step))
+		return operandError("numbers.range_step", 3, "integer", step);
+	const s = numAsInt(step);
+	if (s <= 0)
+		return builtinError("numbers.range_step", "step must be a positive number above zero");
+	const x = numAsInt(a);
+	const y = numAsInt(b);
+	const r = makeArray(0);
+	if (x <= y) for (let i = x; i <= y; i += s) arrPush(r, makeInt(i));
+	else for (let i = x; i >= y; i -= s) arrPush(r, makeInt(i));
+	return r;
+}

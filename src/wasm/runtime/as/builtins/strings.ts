@@ -1,7 +1,7 @@
 // String builtins. Indexes and lengths count code points, as OPA's do.
 
 import { bufAscii, bufByte, bufBytes, bufI64, bufLen, bufNew, bufTruncate } from "../buffer";
-import { builtinError, operandError } from "../errors";
+import { builtinError, operandError, typeError, typeErrorGot, typeName } from "../errors";
 import { writeJsonString, writeValue } from "../json";
 import {
 	arrGet,
@@ -198,8 +198,11 @@ export function b_strings__replace_n(pat: usize, s: usize): usize {
 	if (!isStr(s)) return operandError("strings.replace_n", 2, "string", s);
 	const m = collLen(pat);
 	for (let k: u32 = 0; k < m; k++) {
-		if (!isStr(objKeyAt(pat, k)) || !isStr(objValAt(pat, k))) {
-			return operandError("strings.replace_n", 1, "object[string: string]", pat);
+		if (!isStr(objKeyAt(pat, k))) {
+			return typeError("strings.replace_n", "operand 1 non-string key found in pattern object");
+		}
+		if (!isStr(objValAt(pat, k))) {
+			return typeError("strings.replace_n", "operand 1 non-string value found in pattern object");
 		}
 	}
 	const p = strPtr(s);
@@ -409,11 +412,32 @@ export function b_strings__count(s: usize, sub: usize): usize {
 	return makeInt(c);
 }
 
+/** "array containing number": the kind of the first non-string element. */
+function containing(c: usize): string {
+	for (let i: u32 = 0; i < collLen(c); i++) {
+		const x = arrGet(c, i);
+		if (!isStr(x)) {
+			const t = typeName(x);
+			if (t == "number") return "array containing number";
+			if (t == "boolean") return "array containing boolean";
+			if (t == "null") return "array containing null";
+			if (t == "array") return "array containing array";
+			if (t == "object") return "array containing object";
+			return "array containing set";
+		}
+	}
+	return "array";
+}
+
 function anyMatch(name: string, a: usize, b: usize, suffix: bool): usize {
-	const okA = isStr(a) || (isArrOrSet(a) && allStrings(a));
-	const okB = isStr(b) || (isArrOrSet(b) && allStrings(b));
-	if (!okA) return operandError(name, 1, "any of {string, array, set} of strings", a);
-	if (!okB) return operandError(name, 2, "any of {string, array, set} of strings", b);
+	if (!isStr(a) && !isArrOrSet(a))
+		return typeErrorGot(name, 1, "one of {string, set, array}", typeName(a));
+	if (isArrOrSet(a) && !allStrings(a))
+		return typeErrorGot(name, 1, "array of strings", containing(a));
+	if (!isStr(b) && !isArrOrSet(b))
+		return typeErrorGot(name, 2, "one of {string, set, array}", typeName(b));
+	if (isArrOrSet(b) && !allStrings(b))
+		return typeErrorGot(name, 2, "array of strings", containing(b));
 	const na: u32 = isStr(a) ? 1 : collLen(a);
 	const nb: u32 = isStr(b) ? 1 : collLen(b);
 	for (let i: u32 = 0; i < na; i++) {
@@ -470,7 +494,7 @@ function writeIntBase(w: usize, x: i64, base: i32): void {
 
 export function b_format_int(n: usize, base: usize): usize {
 	if (kind(n) != 3) return operandError("format_int", 1, "number", n);
-	if (!isInt(base)) return operandError("format_int", 2, "one of {2, 8, 10, 16}", base);
+	if (!isInt(base)) return typeError("format_int", "operand 2 must be one of {2, 8, 10, 16}");
 	const b = <i32>intOf(base);
 	if (b != 2 && b != 8 && b != 10 && b != 16)
 		return builtinError("format_int", "operand 2 must be one of {2, 8, 10, 16}");

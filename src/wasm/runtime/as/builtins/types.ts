@@ -1,8 +1,12 @@
 // Type checks, type_name and to_number.
 
+import { setAdd } from "../collections";
 import { builtinError, operandError, typeName } from "../errors";
 import {
+	arrGet,
+	arrPush,
 	boolOf,
+	collLen,
 	K_ARR,
 	K_BOOL,
 	K_NULL,
@@ -11,8 +15,10 @@ import {
 	K_SET,
 	K_STR,
 	kind,
+	makeArray,
 	makeBool,
 	makeInt,
+	makeSet,
 	makeStringAscii,
 	strLen,
 	strPtr,
@@ -62,4 +68,44 @@ export function b_to_number(v: usize): usize {
 		return r;
 	}
 	return operandError("to_number", 1, "one of {boolean, null, number, string}", v);
+}
+
+// Deprecated casts, still in OPA's builtin set.
+
+export function b_cast_array(v: usize): usize {
+	const k = kind(v);
+	if (k == K_ARR) return v;
+	if (k == K_SET) {
+		const r = makeArray(collLen(v));
+		for (let i: u32 = 0; i < collLen(v); i++) arrPush(r, arrGet(v, i));
+		return r;
+	}
+	return operandError("cast_array", 1, "any of {array, set}", v);
+}
+
+export function b_cast_set(v: usize): usize {
+	const k = kind(v);
+	if (k == K_SET) return v;
+	if (k == K_ARR) {
+		const r = makeSet(collLen(v));
+		for (let i: u32 = 0; i < collLen(v); i++) setAdd(r, arrGet(v, i));
+		return r;
+	}
+	return operandError("cast_set", 1, "any of {array, set}", v);
+}
+
+export function b_cast_null(v: usize): usize {
+	return kind(v) == K_NULL ? v : operandError("cast_null", 1, "null", v);
+}
+
+export function b_cast_boolean(v: usize): usize {
+	return kind(v) == K_BOOL ? v : operandError("cast_boolean", 1, "boolean", v);
+}
+
+export function b_cast_string(v: usize): usize {
+	return kind(v) == K_STR ? v : operandError("cast_string", 1, "string", v);
+}
+
+export function b_cast_object(v: usize): usize {
+	return kind(v) == K_OBJ ? v : operandError("cast_object", 1, "object", v);
 }

@@ -1,6 +1,7 @@
 // Helpers shared by the builtin families.
 
 import { bufData, bufLen } from "../buffer";
+import { utf8SeqLen } from "../json";
 import {
 	arrGet,
 	collLen,
@@ -47,10 +48,15 @@ export function bufString(w: usize): usize {
 	return makeString(bufData(w), bufLen(w));
 }
 
-/** Number of UTF-8 code points in bytes p[0..n). */
+/** Number of code points in bytes p[0..n); each invalid byte counts as one, as in Go. */
 export function runeCount(p: usize, n: u32): u32 {
 	let c: u32 = 0;
-	for (let i: u32 = 0; i < n; i++) if ((load<u8>(p + i) & 0xc0) != 0x80) c++;
+	let i: u32 = 0;
+	while (i < n) {
+		const l = utf8SeqLen(p + i, p + n);
+		i += l == 0 ? 1 : l;
+		c++;
+	}
 	return c;
 }
 
