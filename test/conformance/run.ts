@@ -24,7 +24,7 @@ Options:
   --filter SUBSTR     run only cases whose file or note contains SUBSTR
   --json FILE         write the report as JSON to FILE
   --verbose           list every failure and skip
-  --timeout MS        per-case time guard (default 10000)
+  --timeout MS        per-case time guard (default 20000)
   --parse-only        stage 1 only: check that every case parses
   --ratchet           exit 1 when fewer cases pass than ${"test/conformance-baseline.json"} records
   --update-baseline   record this run's pass count as the new baseline
@@ -55,7 +55,7 @@ function options(argv: string[]): Options | undefined {
 		},
 	});
 	if (values.help) return undefined;
-	const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
+	const timeoutMs = values.timeout === undefined ? 20_000 : Number(values.timeout);
 	if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
 		throw new Error("--timeout wants a positive number of milliseconds");
 	return {
