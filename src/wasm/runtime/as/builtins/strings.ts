@@ -497,7 +497,7 @@ export function b_format_int(n: usize, base: usize): usize {
 	if (!isInt(base)) return typeError("format_int", "operand 2 must be one of {2, 8, 10, 16}");
 	const b = <i32>intOf(base);
 	if (b != 2 && b != 8 && b != 10 && b != 16)
-		return builtinError("format_int", "operand 2 must be one of {2, 8, 10, 16}");
+		return typeError("format_int", "operand 2 must be one of {2, 8, 10, 16}");
 	const w = bufNew(24);
 	writeIntBase(w, <i64>Math.trunc(numF64(n)), b);
 	return bufString(w);
