@@ -26,6 +26,14 @@ describe("semantic checks report OPA's codes at the right place", () => {
 		expect(f).toMatch(/^policy\.rego:2:6: rego_type_error: data\.p\.f: arity mismatch/);
 	});
 
+	it("literal arguments of the wrong type are type errors; run-time values are not", () => {
+		expect(checkSource('package p\nx := array.reverse({"a": 1})')).toEqual([
+			"policy.rego:2:6: rego_type_error: array.reverse: invalid argument(s)\n\thave: (object)\n\twant: (array)",
+		]);
+		expect(checkSource("package p\nx := array.reverse(input.a)")).toEqual([]);
+		expect(checkSource('package p\nx := count("abc")')).toEqual([]);
+	});
+
 	it("a builtin called with one extra argument binds it as output", () => {
 		expect(checkSource("package p\nx := n if count([1], n)")).toEqual([]);
 	});
