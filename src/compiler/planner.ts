@@ -41,6 +41,9 @@ interface Ctx {
 	mocks: Map<string, Mock>;
 }
 
+/** Receives a rule head's value; for ref heads with dynamic keys, the keys as well. */
+type HeadCont = (v: Operand, keys?: Operand[]) => void;
+
 const EMPTY_CTX: Ctx = { key: "", overrides: [], mocks: new Map() };
 
 export class PlanError extends Error {
@@ -304,7 +307,7 @@ class FuncPlanner {
 				blocks.push(
 					this.block(() => {
 						if (sameConst && blocks.length > 0) this.emit({ op: "isUndefined", source: result });
-						this.planRule(rule, arity, (v) => this.output(rule, result, v));
+						this.planRule(rule, arity, (v, keys) => this.output(rule, result, v, keys));
 					}),
 				);
 				continue;
@@ -316,7 +319,7 @@ class FuncPlanner {
 				blocks.push(
 					this.block(() => {
 						this.emit({ op: "isUndefined", source: chain });
-						this.planRule(l, arity, (v) => this.output(l, chain, v));
+						this.planRule(l, arity, (v, keys) => this.output(l, chain, v, keys));
 					}),
 				);
 			}
@@ -361,7 +364,7 @@ class FuncPlanner {
 	}
 
 	/** Plan a rule's head and body; `k` receives its value (complete/function rules). */
-	private planRule(rule: CRule, arity: number, k: (v: Operand) => void): void {
+	private planRule(rule: CRule, arity: number, k: HeadCont): void {
 		this.scoped(() => {
 			const args = rule.args ?? [];
 			const matchArgs = (i: number): void => {
@@ -375,7 +378,7 @@ class FuncPlanner {
 		});
 	}
 
-	private planHead(rule: CRule, k: (v: Operand) => void): void {
+	private planHead(rule: CRule, k: HeadCont): void {
 		if (rule.kind === "set") {
 			this.planTerm(rule.key as Term, k);
 			return;
@@ -386,14 +389,14 @@ class FuncPlanner {
 					const set = this.newLocal();
 					this.emit({ op: "makeSet", target: set });
 					this.emit({ op: "setAdd", set, value: elem });
-					k(this.nest(keys, { local: set }));
+					k(this.nest(keys, { local: set }), keys);
 				}),
 			);
 			return;
 		}
 		if (rule.kind === "object") {
 			this.planTerms(rule.dynKeys, (keys) =>
-				this.planTerm(rule.value, (v) => k(this.nest(keys, v))),
+				this.planTerm(rule.value, (v) => k(this.nest(keys, v), keys)),
 			);
 			return;
 		}
@@ -401,9 +404,7 @@ class FuncPlanner {
 	}
 
 	/** For ref heads with several dynamic keys: the value nested under all keys but the first. */
-	private nestedKeys: Operand[] = [];
 	private nest(keys: Operand[], v: Operand): Operand {
-		this.nestedKeys = keys;
 		let value = v;
 		for (let i = keys.length - 1; i >= 1; i--) {
 			const o = this.newLocal();
@@ -414,15 +415,15 @@ class FuncPlanner {
 		return value;
 	}
 
-	private output(rule: CRule, result: Local, v: Operand): void {
+	private output(rule: CRule, result: Local, v: Operand, keys: Operand[] = []): void {
 		const loc = irLoc(rule.loc);
 		switch (rule.kind) {
 			case "set":
 				this.emit({ op: "setAdd", set: result, value: v });
 				return;
 			case "object": {
-				const key = this.nestedKeys[0];
-				if (this.nestedKeys.length === 1 && !rule.setLeaf) {
+				const key = keys[0];
+				if (keys.length === 1 && !rule.setLeaf) {
 					this.emit({ op: "objectInsertOnce", object: result, key, value: v, loc });
 				} else this.emit({ op: "objectMerge", object: result, key, value: v, loc });
 				return;
