@@ -1,9 +1,10 @@
 // Gavel on Cloudflare Workers: the same app as src/node.ts, with the bundle built in.
-// `npm run edge:bundle` writes .edge/policy.wasm and .edge/bundle.json from a Gavel bundle;
-// wrangler.toml aliases the names below to them. See docs/edge.md.
+// `npm run edge:bundle` writes .edge/policy.wasm, .edge/policy.js (which imports it) and
+// .edge/bundle.json from a Gavel bundle; wrangler.toml aliases the names below to them.
+// See docs/edge.md.
 
 import bundle from "gavel-edge/bundle.json";
-import policy from "../.edge/policy.wasm";
+import policy from "gavel-edge/policy";
 import { edgeWorker } from "./edge/edge-gavel.ts";
 
 export default edgeWorker({ policy, manifest: bundle.manifest, data: bundle.data });

@@ -1,8 +1,10 @@
 // The compiled bundle the Worker is built with. `wrangler.toml` aliases these names to the
 // files `src/edge/prepare-bundle.ts` writes (.edge/), so the type checker never needs them
-// to exist; wrangler's CompiledWasm rule turns the .wasm into a WebAssembly.Module.
+// to exist. "gavel-edge/policy" is a one-line module importing ./policy.wasm beside it:
+// wrangler's CompiledWasm rule sees that relative .wasm import (it does not see through an
+// alias) and turns it into a WebAssembly.Module.
 
-declare module "*/.edge/policy.wasm" {
+declare module "gavel-edge/policy" {
 	const policy: import("./edge-gavel.ts").CompiledWasmModule;
 	export default policy;
 }

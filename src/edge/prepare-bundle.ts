@@ -1,6 +1,7 @@
 // `npm run edge:bundle [-- BUNDLE.tar.gz] [--out DIR]`: unpack a Gavel (or `opa build -t wasm`)
-// bundle into the two files the Worker is built with: policy.wasm, which wrangler compiles
-// into a WebAssembly.Module at deploy time, and bundle.json ({manifest, data}). A bundle of
+// bundle into the files the Worker is built with: policy.wasm, which wrangler compiles into
+// a WebAssembly.Module at deploy time (imported through policy.js), and bundle.json
+// ({manifest, data}). A bundle of
 // .rego sources only is compiled here, since a Worker cannot compile Wasm at run time.
 // Signature verification, when wanted, belongs to whoever produced the bundle (CI), since
 // the Worker is built from a file already in hand.
@@ -37,6 +38,11 @@ export async function prepareEdgeBundle(
 	const jsonPath = join(outDir, "bundle.json");
 	const json = JSON.stringify({ manifest: bundle.manifest, data: bundle.data ?? {} });
 	writeFileSync(wasmPath, bundle.wasm);
+	// The alias target: a relative .wasm import is what wrangler compiles to a Module.
+	writeFileSync(
+		join(outDir, "policy.js"),
+		'import policy from "./policy.wasm";\nexport default policy;\n',
+	);
 	writeFileSync(jsonPath, json);
 	return {
 		wasmPath,
