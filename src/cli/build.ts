@@ -14,6 +14,7 @@ import {
 	stringOption,
 	UsageError,
 } from "./command.ts";
+import { entrypointsWithoutRules } from "./entrypoints.ts";
 import { loadData } from "./load-data.ts";
 import { loadRegoModules } from "./load-modules.ts";
 
@@ -76,11 +77,17 @@ export const buildCommand: Command = {
 		if (loaded.modules.length === 0)
 			throw new UsageError(`no .rego files under ${paths.join(", ")}`);
 		const data = loadData(paths);
+		const requested = stringList(values.entrypoint);
+		const unknown = entrypointsWithoutRules(loaded.modules, requested);
+		if (unknown.length > 0) {
+			const message = (e: string) => `entrypoint ${e} does not refer to any rule`;
+			io.err(
+				formatErrors(unknown.map((e) => ({ code: "rego_compile_error", message: message(e) }))),
+			);
+			return EXIT_FAILURE;
+		}
 
-		const { policy, errors } = compile({
-			modules: loaded.modules,
-			entrypoints: stringList(values.entrypoint),
-		});
+		const { policy, errors } = compile({ modules: loaded.modules, entrypoints: requested });
 		if (!policy || errors.length > 0) {
 			io.err(formatErrors(errors));
 			return EXIT_FAILURE;

@@ -93,6 +93,20 @@ describe("gavel build", () => {
 		expect(existsSync(join(dir, "bundle.tar.gz"))).toBe(false);
 	});
 
+	it("refuses entrypoints that name no rule (a typo would build an always-undefined policy)", async () => {
+		const r = await gavel(
+			["build", "policies", "-e", "rbac/alow", "-e", "data.rbac", "-o", "never.tar.gz"],
+			{
+				cwd: dir,
+			},
+		);
+		expect(r.code).toBe(1);
+		expect(r.stderr).toBe(
+			"1 error occurred:\nrego_compile_error: entrypoint rbac/alow does not refer to any rule\n",
+		);
+		expect(existsSync(join(dir, "never.tar.gz"))).toBe(false);
+	});
+
 	it("without entrypoints is a usage error", async () => {
 		const r = await gavel(["build", "conflict"], { cwd: dir });
 		expect(r.code).toBe(2);
