@@ -387,3 +387,14 @@ describe("deep nesting within the limit", () => {
 		},
 	);
 });
+
+describe("backtracking stays linear", () => {
+	it("nested comprehension-or-list fallbacks parse (exponential without the term memo)", () => {
+		let src = "x";
+		for (let i = 0; i < 200; i++) src = `[a${i} | ${src}, b]`;
+		const r = parseTerm(src);
+		expect(r.errors).toEqual([]);
+		// The outermost is a list whose first element is `a199 | [...]`.
+		expect(r.term).toMatchObject({ type: "array", items: [{ type: "call", infix: true }, { type: "var" }] });
+	});
+});

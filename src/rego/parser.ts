@@ -92,6 +92,7 @@ export class Parser {
 	private pos = 0;
 	/** >0 while trying a parse that may be undone: failures then skip building messages. */
 	private speculative = 0;
+	private inComprehension = 0;
 	private termMemo = new Map<number, { term: Term; end: number }>();
 	private depth = 0;
 	readonly errors: RegoError[] = [];
@@ -288,7 +289,10 @@ export class Parser {
 		}
 		term = this.parseTermFinish(term);
 		this.depth--;
-		this.termMemo.set(startPos, { term, end: this.pos });
+		// Only terms that a backtrack may revisit are kept: inside a speculative parse or a
+		// comprehension body (which may fall back to a list).
+		if (this.speculative > 0 || this.inComprehension > 0)
+			this.termMemo.set(startPos, { term, end: this.pos });
 		return term;
 	}
 
@@ -465,6 +469,7 @@ export class Parser {
 	private tryComprehensionBody(close: string, headPos: number): Body | undefined {
 		const saveDepth = this.depth;
 		const saveErrors = this.errors.length;
+		this.inComprehension++;
 		try {
 			this.next(); // |
 			const body = this.parseBody(close);
@@ -476,6 +481,8 @@ export class Parser {
 			this.errors.length = saveErrors;
 			this.pos = headPos;
 			return undefined;
+		} finally {
+			this.inComprehension--;
 		}
 	}
 
