@@ -1,7 +1,8 @@
 // Public face of src/bundle: OPA bundles (.tar.gz) in and out.
 // readBundleTar and the tar/manifest code use no Node APIs; readBundle/writeBundle gzip via
-// node:zlib. Signature verification (.signatures.json) is not implemented yet: readBundle
-// exposes the raw file as `signatures` and never claims a bundle is verified.
+// node:zlib. This module does not verify signatures: readBundle exposes the raw
+// .signatures.json as `signatures` and every file in `files`, and the engine checks them
+// (src/engine/bundle-signature.ts) before activating a bundle.
 
 export { dataPathOf, isDataFile, type JsonObject, mergeAt } from "./data.ts";
 export { BundleError } from "./errors.ts";

@@ -41,8 +41,8 @@ export interface Bundle {
 	/** .rego sources by path (no leading slash). */
 	rego: Map<string, string>;
 	/**
-	 * The raw /.signatures.json if present. NOT verified yet: signature checking (JWS over the
-	 * file hashes, OPA's format) is still to do, so a caller must not treat this as trusted.
+	 * The raw /.signatures.json if present, NOT verified here: src/engine/bundle-signature.ts
+	 * checks the JWS and every file's hash before a bundle is trusted.
 	 */
 	signatures?: string;
 	/** Every file by normalised path, for anything not covered above. */
