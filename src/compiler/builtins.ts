@@ -27,6 +27,11 @@ export interface BuiltinInfo {
 	 * The runtime returns them all in an array, which the planner iterates.
 	 */
 	relation?: boolean;
+	/**
+	 * Takes any number of arguments (`print`): the runtime receives them in one array, and an
+	 * undefined argument prints as `<undefined>` instead of failing the expression.
+	 */
+	variadic?: boolean;
 	/** Yields a value that changes between evaluations (time, uuid, rand): never constant-folded. */
 	nondeterministic?: boolean;
 }
@@ -179,7 +184,7 @@ const SPECS: Spec[] = [
 	["to_set", "any", "set", { deprecated: true }],
 	["opa.runtime", "-", "object", { nondeterministic: true }],
 	["trace", "string", "boolean"],
-	["print", "any", "boolean"],
+	["print", "any", "boolean", { variadic: true }],
 	// Regular expressions (served by the host).
 	["regex.match", "string string", "boolean"],
 	["re_match", "string string", "boolean", { deprecated: true }],
@@ -258,12 +263,18 @@ export function lookupBuiltin(name: string, regoVersion: 0 | 1 = 1): BuiltinInfo
 	return b;
 }
 
+export function isVariadic(name: string): boolean {
+	return CATALOG.get(name)?.variadic === true;
+}
+
 export function isRelation(name: string): boolean {
 	return CATALOG.get(name)?.relation === true;
 }
 
+/** Fixed arity; undefined for unknown and variadic builtins. */
 export function builtinArity(name: string): number | undefined {
-	return CATALOG.get(name)?.args.length;
+	const b = CATALOG.get(name);
+	return b && !b.variadic ? b.args.length : undefined;
 }
 
 export function allBuiltins(): BuiltinInfo[] {

@@ -158,4 +158,21 @@ unmocked := [q, t, f(1)]`;
 		expect(await run([src], { entrypoint: "p/mocked" }, opts)).toEqual([[42, 40, "mock", 100]]);
 		expect(await run([src], { entrypoint: "p/unmocked" }, opts)).toEqual([[2, "real", 2]]);
 	});
+
+	it("print takes any number of arguments; undefined ones print as <undefined>", async () => {
+		const src = 'package p\nok if {\n\tx := 1\n\tprint("x is", x, input.missing)\n}';
+		const r = compileSource([src], { entrypoints: ["p/ok"] });
+		expect(r.errors).toEqual([]);
+		const lines: string[] = [];
+		const policy = await loadPolicy(emitWasm(r.policy as Policy));
+		// The SDK hands print output to console.log when no printer is configured.
+		const log = console.log;
+		console.log = (...a: unknown[]) => lines.push(a.join(" "));
+		try {
+			expect(policy.evaluate({}, "p/ok")).toEqual([{ result: true }]);
+		} finally {
+			console.log = log;
+		}
+		expect(lines.join("\n")).toContain("x is 1 <undefined>");
+	});
 });

@@ -11,7 +11,7 @@
 
 import type { Body, Expr, Loc, RefTerm, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import { builtinArity, isRelation } from "./builtins.ts";
+import { builtinArity, isRelation, isVariadic } from "./builtins.ts";
 import type {
 	Block,
 	BuiltinRef,
@@ -1081,6 +1081,10 @@ class FuncPlanner {
 			return;
 		}
 		if (mock?.kind === "fn") target = mock.target;
+		if (target.kind === "builtin" && isVariadic(target.name)) {
+			this.planVariadic(target.name, t, k);
+			return;
+		}
 		const original = fnTarget(t.fn);
 		let arity: number;
 		if (target.kind === "user") {
@@ -1127,6 +1131,32 @@ class FuncPlanner {
 			} else if (hasOutput) this.match(t.args[calledArity], { local: res }, () => k(undefined));
 			else k({ local: res });
 		});
+	}
+
+	/** `print(a, b)`: one array of the arguments, each `<undefined>` when it has no value. */
+	private planVariadic(
+		name: string,
+		t: Term & { type: "call" },
+		k: (v: Operand | undefined) => void,
+	): void {
+		const arr = this.newLocal();
+		const vals = t.args.map((a) => {
+			const l = this.newLocal();
+			this.emit({ op: "assign", target: l, source: this.str("<undefined>") });
+			const b = this.scoped(() =>
+				this.block(() =>
+					this.planTerm(a, (v) => this.emit({ op: "assign", target: l, source: v })),
+				),
+			);
+			this.emit({ op: "blocks", blocks: [b] });
+			return l;
+		});
+		this.emit({ op: "makeArray", target: arr, capacity: vals.length });
+		for (const l of vals) this.emit({ op: "arrayAppend", array: arr, value: { local: l } });
+		const res = this.newLocal();
+		this.pb.useBuiltin(name, 1);
+		this.emit({ op: "call", func: name, args: [{ local: arr }], target: res, loc: irLoc(t.loc) });
+		k({ local: res });
 	}
 
 	private planRef(ref: RefTerm, k: (v: Operand) => void): void {

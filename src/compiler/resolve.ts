@@ -358,7 +358,12 @@ export class Resolver {
 				message: `undefined function ${target.name}`,
 				loc: at(fn.loc),
 			});
-		} else if (nargs >= 0 && nargs !== b.args.length && nargs !== b.args.length + 1) {
+		} else if (
+			!b.variadic &&
+			nargs >= 0 &&
+			nargs !== b.args.length &&
+			nargs !== b.args.length + 1
+		) {
 			this.errors.push({
 				code: "rego_type_error",
 				message: arityMessage(target.name, b.args.length, nargs),
@@ -377,7 +382,7 @@ export class Resolver {
 		const target = fnTarget(fn);
 		if (target.kind !== "builtin") return;
 		const b = lookupBuiltin(target.name, 0);
-		if (!b) return;
+		if (!b || b.variadic) return;
 		const bad = b.args.some((want, i) => {
 			const have = literalType(args[i]);
 			return have !== undefined && !typeAccepts(want, have);
