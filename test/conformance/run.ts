@@ -163,12 +163,16 @@ async function main(argv: string[]): Promise<number> {
 	if (filter) cases = cases.filter((c) => c.file.includes(filter) || c.note.includes(filter));
 	const stage = opts.stage;
 	console.log(`conformance: ${cases.length} cases from ${root}`);
+	const started = performance.now();
 	const outcomes = await runAll(cases, stage, opts.timeoutMs);
+	const seconds = (performance.now() - started) / 1000;
 	const report = buildReport(
 		stage,
 		cases.map((c, i) => ({ c, outcome: outcomes[i] })),
 	);
 	console.log(formatReport(report, opts.verbose));
+	// Wall time, for the record (compile speed is a goal); never a pass/fail criterion.
+	console.log(`ran in ${seconds.toFixed(1)} s (one worker; each case compiled once)`);
 	if (opts.json) writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
 	if (opts.updateBaseline) {
 		if (filter) {
