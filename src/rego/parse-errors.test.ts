@@ -141,6 +141,15 @@ describe("syntax errors: OPA's codes, words and positions", () => {
 		expect(errs(src)).toEqual([want]);
 	});
 
+	it("v0 without imports: a hint names the missing future keyword import", () => {
+		expect(errs("package p\np { some x in [1] }", 0)).toEqual([
+			"policy.rego:2:12: rego_parse_error: unexpected identifier token: expected \\n or ; or } (hint: `import future.keywords.in` for `some x in xs` expressions)",
+		]);
+		expect(errs("package p\np { every x in [1] { x } }", 0)).toEqual([
+			"policy.rego:2:11: rego_parse_error: unexpected identifier token: expected \\n or ; or } (hint: `import future.keywords.every` for `every x in xs { ... }` expressions)",
+		]);
+	});
+
 	it("v0 without imports: `in` is a plain name, so `x in xs` does not parse", () => {
 		expect(errs("package p\np { 1 in [1] }", 0)).toEqual([
 			"policy.rego:2:7: rego_parse_error: unexpected identifier token: expected \\n or ; or }",

@@ -395,6 +395,9 @@ describe("backtracking stays linear", () => {
 		const r = parseTerm(src);
 		expect(r.errors).toEqual([]);
 		// The outermost is a list whose first element is `a199 | [...]`.
-		expect(r.term).toMatchObject({ type: "array", items: [{ type: "call", infix: true }, { type: "var" }] });
+		expect(r.term).toMatchObject({
+			type: "array",
+			items: [{ type: "call", infix: true }, { type: "var" }],
+		});
 	});
 });

@@ -93,6 +93,8 @@ export class Parser {
 	/** >0 while trying a parse that may be undone: failures then skip building messages. */
 	private speculative = 0;
 	private inComprehension = 0;
+	/** Advice for the next error, when a v0 module seems to want a future keyword. */
+	private hint: string | undefined;
 	private termMemo = new Map<number, { term: Term; end: number }>();
 	private depth = 0;
 	readonly errors: RegoError[] = [];
@@ -178,22 +180,19 @@ export class Parser {
 	// ---- errors ----
 
 	fail(message: string, t: Token = this.tok): never {
-		if (this.speculative > 0) throw SPECULATION_FAILED;
-		this.errors.push({
-			code: "rego_parse_error",
-			message,
-			loc: { file: this.file, row: t.row, col: t.col },
-		});
-		throw new SyntaxFailure(message);
+		this.failAt(message, t);
 	}
 	failAt(message: string, loc: Pick<Loc, "row" | "col">): never {
 		if (this.speculative > 0) throw SPECULATION_FAILED;
+		// Like OPA, a pending hint rides on the next error ("… (hint: import future.keywords.in …)").
+		const full = this.hint ? `${message} (hint: ${this.hint})` : message;
+		this.hint = undefined;
 		this.errors.push({
 			code: "rego_parse_error",
-			message,
+			message: full,
 			loc: { file: this.file, row: loc.row, col: loc.col },
 		});
-		throw new SyntaxFailure(message);
+		throw new SyntaxFailure(full);
 	}
 	/** OPA's "unexpected <tok> token[: note]". */
 	illegal(note = "", t: Token = this.tok): never {
@@ -680,6 +679,13 @@ export class Parser {
 			if (negated) this.illegal("illegal negation of 'every'");
 			terms = this.parseEvery();
 		} else {
+			if (
+				this.tok.text === "every" &&
+				!this.keywords.has("every") &&
+				this.toks[this.pos + 1].kind === "ident"
+			) {
+				this.hint = "`import future.keywords.every` for `every x in xs { ... }` expressions";
+			}
 			terms = this.parseExprTerm();
 		}
 		const withs: With[] = [];
@@ -760,6 +766,14 @@ export class Parser {
 			}
 			this.pos = save;
 		}
+		// v0 without `in`: `some x in xs` will fail after the names; say which import is missing.
+		if (!this.keywords.has("in")) {
+			let k = this.pos;
+			while (this.toks[k].kind === "ident" && this.toks[k + 1]?.text === ",") k += 2;
+			if (this.toks[k].kind === "ident" && this.toks[k + 1]?.text === "in") {
+				this.hint = "`import future.keywords.in` for `some x in xs` expressions";
+			}
+		}
 		const vars: VarTerm[] = [];
 		for (;;) {
 			const t = this.tok;
@@ -824,6 +838,7 @@ export class Parser {
 			}
 			// Backtracking never crosses a statement, so the term memo can start afresh.
 			this.termMemo.clear();
+			this.hint = undefined;
 			const startTok = this.tok;
 			const group = this.parseRules();
 			for (const r of group) {
