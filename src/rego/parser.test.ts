@@ -401,3 +401,17 @@ describe("backtracking stays linear", () => {
 		});
 	});
 });
+
+describe("no shared nodes", () => {
+	it("else rules and extra bodies get their own copies of the head", () => {
+		const r = parseModule(
+			"package p\nf(x) := 1 if x > 0 else := 2\ng(y) if { y } { y == 1 }",
+			"p.rego",
+		);
+		const [f, g1, g2] = r.module?.rules ?? [];
+		expect(f.else?.head.ref).toEqual(f.head.ref);
+		expect(f.else?.head.ref).not.toBe(f.head.ref);
+		expect(f.else?.head.args?.[0]).not.toBe(f.head.args?.[0]);
+		expect(g2.head.args?.[0]).not.toBe(g1.head.args?.[0]);
+	});
+});

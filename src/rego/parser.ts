@@ -1127,12 +1127,13 @@ export class Parser {
 	private parseElse(head: RuleHead): Rule {
 		const start = this.next(); // else
 		this.enter();
+		// Copies, not shared nodes: later stages may rewrite one rule's head without the other's.
 		const elseHead: RuleHead = {
-			ref: head.ref,
+			ref: structuredClone(head.ref),
 			assign: false,
 			loc: this.loc(start, start),
 		};
-		if (head.args) elseHead.args = head.args;
+		if (head.args) elseHead.args = structuredClone(head.args);
 		let generatedValue = false;
 		if (this.isOp("{") || this.isKw("if")) {
 			elseHead.value = trueTerm(this.loc(start, start));
