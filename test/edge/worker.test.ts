@@ -2,6 +2,7 @@
 // ES256/RS256 tokens verified against a JWKS the test serves over HTTP on loopback (the
 // Worker fetches it with jose's remote key set, like production).
 
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type JwksServer, serveJwks } from "../../src/server/dev-identity.ts";
@@ -20,6 +21,11 @@ allow if {
 	input.action == "read"
 	input.resource.owner == input.subject.sub
 }
+
+# Host builtins (regex on the RE2 port, hashes on node:crypto) must work under workerd too.
+allow if regex.match("^svc-[a-z]+$", input.subject.sub)
+
+digest := crypto.sha256(input.text)
 `;
 
 let worker: EdgeWorker;
@@ -36,7 +42,7 @@ beforeAll(async () => {
 			"edge.rego": EDGE_POLICY,
 			"authzen.rego": readFileSync("policies/authzen/authzen.rego", "utf8"),
 		},
-		entrypoints: ["edge/allow", "authzen/allow"],
+		entrypoints: ["edge/allow", "edge/digest", "authzen/allow"],
 		revision: "edge-test-1",
 	});
 	worker = await startEdgeWorker(bundle, {
@@ -79,6 +85,18 @@ describe("Gavel on workerd", () => {
 		expect(await res.json()).toMatchObject({ allow: false, policy: "edge/allow" });
 		const own = await decide(token, { action: "read", resource: { owner: "bob" } });
 		expect(await own.json()).toMatchObject({ allow: true });
+	});
+
+	it("runs host builtins (regex, node:crypto hashes) inside workerd", async () => {
+		const svc = await sign(signer, { sub: "svc-batch" });
+		expect(await (await decide(svc, { action: "purge" })).json()).toMatchObject({ allow: true });
+		const res = await worker.fetch("/v1/data/edge/digest", {
+			method: "POST",
+			headers: { "content-type": "application/json" },
+			body: JSON.stringify({ input: { text: "gavel at the edge" } }),
+		});
+		const expected = createHash("sha256").update("gavel at the edge").digest("hex");
+		expect(await res.json()).toMatchObject({ result: expected });
 	});
 
 	it("answers a repeated decision from the isolate's cache", async () => {
