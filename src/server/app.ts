@@ -67,11 +67,10 @@ export function unauthorized(c: Context, reason: TokenFailure, detail: string): 
 }
 
 export function requestInfo(c: Context, headers: readonly string[]): RequestInfo {
-	const url = new URL(c.req.url);
 	return {
 		method: c.req.method,
-		path: url.pathname,
-		host: c.req.header("host") ?? url.host,
+		path: c.req.path,
+		host: c.req.header("host") ?? new URL(c.req.url).host,
 		headers: pickHeaders((n) => c.req.header(n), headers),
 	};
 }
@@ -132,6 +131,7 @@ export function createApp(deps: AppDeps): GavelApp {
 		});
 		const d = decisions.decide(policy, input, {
 			bypassCache: bypass(c),
+			subjectKey: token,
 			expiresAt: verified.claims.exp,
 			requestedBy: deps.remoteAddrOf?.(c),
 		});

@@ -36,7 +36,12 @@ export class DecisionCache {
 	}
 
 	key(revision: string, entrypoint: string, input: unknown): string {
-		return `${revision}\u0000${entrypoint}\u0000${canonicalJson(input)}`;
+		return this.keyOf(revision, entrypoint, canonicalJson(input));
+	}
+
+	/** The key for an input already reduced to a canonical string. */
+	keyOf(revision: string, entrypoint: string, inputKey: string): string {
+		return `${revision}\u0000${entrypoint}\u0000${inputKey}`;
 	}
 
 	get(key: string): CachedDecision | undefined {

@@ -16,3 +16,33 @@ describe("interpreting a policy result", () => {
 		expect(interpret(null)).toHaveProperty("error");
 	});
 });
+
+describe("cache key of an input", () => {
+	const request = { method: "POST", path: "/v1/decide", host: "h", headers: {} };
+	it("ignores the key order the client wrote; changes with anything the policy sees", async () => {
+		const { inputKey } = await import("./decision-service.ts");
+		const a = inputKey(
+			{ subject: { sub: "x" }, action: "read", resource: { id: 1, owner: "b" }, request },
+			"tok-1",
+		);
+		const b = inputKey(
+			{ resource: { owner: "b", id: 1 }, action: "read", subject: { sub: "x" }, request },
+			"tok-1",
+		);
+		expect(a).toBe(b);
+		expect(
+			inputKey({ action: "read", resource: { id: 1, owner: "b" }, request }, "tok-2"),
+		).not.toBe(a);
+		expect(
+			inputKey({ action: "write", resource: { id: 1, owner: "b" }, request }, "tok-1"),
+		).not.toBe(a);
+		expect(
+			inputKey(
+				{ action: "read", resource: { id: 1, owner: "b" }, request: { ...request, path: "/x" } },
+				"tok-1",
+			),
+		).not.toBe(a);
+		// Without a subject key the whole input is canonicalised.
+		expect(inputKey({ b: 1, a: { d: 2, c: 3 } }, undefined)).toBe('{"a":{"c":3,"d":2},"b":1}');
+	});
+});

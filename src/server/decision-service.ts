@@ -4,8 +4,10 @@
 // thrown exception reaching HTTP.
 
 import type { Engine } from "../engine/index.ts";
+import { canonicalJson } from "./canonical-json.ts";
 import type { DecisionCache } from "./decision-cache.ts";
-import type { DecisionLogger } from "./decision-log.ts";
+import { type DecisionLogger, nullLogger } from "./decision-log.ts";
+import type { PolicyInput } from "./input.ts";
 import type { DecisionOutcome, Metrics } from "./metrics.ts";
 
 export interface Decision {
@@ -21,6 +23,11 @@ export interface Decision {
 
 export interface DecideOptions {
 	bypassCache?: boolean;
+	/**
+	 * Stands for input.subject in the cache key when the subject is fully determined by it
+	 * (the bearer token it was verified from): cheaper than canonicalising every claim.
+	 */
+	subjectKey?: string;
 	/** The subject token's exp (seconds): cache entries never outlive it. */
 	expiresAt?: number;
 	requestedBy?: string;
@@ -37,6 +44,19 @@ export interface RawResult {
 
 export type NoBundle = { error: "no_bundle" };
 export type UnknownPolicy = { error: "unknown_policy" };
+
+/**
+ * The input as the cache key sees it. With a subject key (the bearer token the claims were
+ * verified from) the claims are not serialised at all; `request` and `peer` are built by the
+ * server in a fixed key order, so plain JSON is already canonical for them; only the parts
+ * the client wrote need sorting. Any other input is canonicalised whole.
+ */
+export function inputKey(input: unknown, subjectKey: string | undefined): string {
+	if (subjectKey === undefined || input === null || typeof input !== "object")
+		return canonicalJson(input);
+	const i = input as PolicyInput;
+	return `${subjectKey}\u0000${JSON.stringify(i.request)}\u0000${JSON.stringify(i.peer ?? null)}\u0000${canonicalJson(i.action)}\u0000${canonicalJson(i.resource)}\u0000${canonicalJson(i.context)}`;
+}
 
 function newId(): string {
 	return crypto.randomUUID();
@@ -74,78 +94,125 @@ export class DecisionService {
 		const started = this.now();
 		const id = newId();
 		const active = this.engine.current();
-		const finish = (d: Decision, outcome: DecisionOutcome, result?: unknown): Decision => {
-			const seconds = (this.now() - started) / 1000;
-			this.metrics.decision(policy, outcome, seconds);
-			this.logger.log({
-				decision_id: id,
-				timestamp: new Date().toISOString(),
-				path: policy,
+		if (!active) {
+			return this.deny(
+				id,
+				policy,
 				input,
-				result,
-				bundles: active ? { gavel: { revision: active.revision } } : undefined,
-				requested_by: options.requestedBy,
-				error: d.error,
-				cached: d.cached,
-				metrics: { timer_server_handler_ns: Math.round(seconds * 1e9) },
-			});
-			return d;
-		};
-		const deny = (code: string, message: string, revision: string | null): Decision =>
-			finish(
-				{
-					decision_id: id,
-					allow: false,
-					policy,
-					revision,
-					cached: false,
-					error: { code, message },
-				},
-				"error",
+				options,
+				started,
+				"no_bundle",
+				"no policy bundle is active",
+				null,
 			);
-		if (!active) return deny("no_bundle", "no policy bundle is active", null);
+		}
 		if (!active.hasEntrypoint(policy)) {
-			return deny(
+			const message = `no entrypoint ${policy} in the active bundle`;
+			return this.deny(
+				id,
+				policy,
+				input,
+				options,
+				started,
 				"unknown_policy",
-				`no entrypoint ${policy} in the active bundle`,
+				message,
 				active.revision,
 			);
 		}
+		const useCache = this.cache !== undefined && !options.bypassCache;
+		const key = useCache
+			? this.cache?.keyOf(active.revision, policy, inputKey(input, options.subjectKey))
+			: undefined;
+		const hit = key !== undefined ? this.cache?.get(key) : undefined;
 		let result: unknown;
-		let cached = false;
-		const key = this.cache?.key(active.revision, policy, input);
-		const hit = key !== undefined && !options.bypassCache ? this.cache?.get(key) : undefined;
 		if (hit) {
 			result = hit.result;
-			cached = true;
 		} else {
 			try {
 				result = active.evaluate(policy, input);
 			} catch (e) {
 				const err = e as { code?: string; message?: string };
-				return deny(err.code ?? "eval_internal_error", err.message ?? String(e), active.revision);
+				const code = err.code ?? "eval_internal_error";
+				return this.deny(
+					id,
+					policy,
+					input,
+					options,
+					started,
+					code,
+					err.message ?? String(e),
+					active.revision,
+				);
 			}
 		}
-		if (this.cache && !options.bypassCache) this.metrics.cache(cached);
+		if (useCache) this.metrics.cache(hit !== undefined);
 		const meaning = interpret(result);
 		if ("error" in meaning) {
 			const code = result === undefined ? "undefined_result" : "unexpected_result";
-			return deny(code, meaning.error, active.revision);
+			return this.deny(id, policy, input, options, started, code, meaning.error, active.revision);
 		}
 		// Only well-formed results are cached: an error should be retried, not remembered.
-		if (!cached && key !== undefined && this.cache && !options.bypassCache) {
-			this.cache.set(key, { result, revision: active.revision }, options.expiresAt);
+		if (!hit && key !== undefined) {
+			this.cache?.set(key, { result, revision: active.revision }, options.expiresAt);
 		}
 		const d: Decision = {
 			decision_id: id,
 			allow: meaning.allow,
-			...(meaning.reasons !== undefined ? { reasons: meaning.reasons } : {}),
-			...(meaning.obligations !== undefined ? { obligations: meaning.obligations } : {}),
 			policy,
 			revision: active.revision,
-			cached,
+			cached: hit !== undefined,
 		};
-		return finish(d, meaning.allow ? "allow" : "deny", result);
+		if (meaning.reasons !== undefined) d.reasons = meaning.reasons;
+		if (meaning.obligations !== undefined) d.obligations = meaning.obligations;
+		return this.finish(d, meaning.allow ? "allow" : "deny", input, options, started, result);
+	}
+
+	private deny(
+		id: string,
+		policy: string,
+		input: unknown,
+		options: DecideOptions,
+		started: number,
+		code: string,
+		message: string,
+		revision: string | null,
+	): Decision {
+		const d: Decision = {
+			decision_id: id,
+			allow: false,
+			policy,
+			revision,
+			cached: false,
+			error: { code, message },
+		};
+		return this.finish(d, "error", input, options, started, undefined);
+	}
+
+	/** Count and log a decision. */
+	private finish(
+		d: Decision,
+		outcome: DecisionOutcome,
+		input: unknown,
+		options: DecideOptions,
+		started: number,
+		result: unknown,
+	): Decision {
+		const seconds = (this.now() - started) / 1000;
+		this.metrics.decision(d.policy, outcome, seconds);
+		if (this.logger === nullLogger) return d;
+		this.logger.log({
+			decision_id: d.decision_id,
+			timestamp: new Date().toISOString(),
+			path: d.policy,
+			input,
+			result,
+			bundles: d.revision !== null ? { gavel: { revision: d.revision } } : undefined,
+			requested_by: options.requestedBy,
+			error: d.error,
+			cached: d.cached,
+			metrics: { timer_server_handler_ns: Math.round(seconds * 1e9) },
+		});
+		return d;
 	}
 
 	/**
@@ -175,17 +242,18 @@ export class DecisionService {
 		}
 		const seconds = (this.now() - started) / 1000;
 		this.metrics.decision(norm || "data", outcome, seconds);
-		this.logger.log({
-			decision_id: id,
-			timestamp: new Date().toISOString(),
-			path: norm,
-			input,
-			result,
-			bundles: { gavel: { revision: active.revision } },
-			requested_by: requestedBy,
-			error,
-			metrics: { timer_server_handler_ns: Math.round(seconds * 1e9) },
-		});
+		if (this.logger !== nullLogger)
+			this.logger.log({
+				decision_id: id,
+				timestamp: new Date().toISOString(),
+				path: norm,
+				input,
+				result,
+				bundles: { gavel: { revision: active.revision } },
+				requested_by: requestedBy,
+				error,
+				metrics: { timer_server_handler_ns: Math.round(seconds * 1e9) },
+			});
 		if (error) throw Object.assign(new Error(error.message), { code: error.code, decision_id: id });
 		return {
 			decision_id: id,

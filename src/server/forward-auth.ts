@@ -51,7 +51,8 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): void {
 	const policy = fa.policy ?? config.policy.default;
 
 	const handler = async (c: Context) => {
-		const verified = await verifier.verify(deps.bearerToken(c));
+		const token = deps.bearerToken(c);
+		const verified = await verifier.verify(token);
 		if (!verified.ok) return deps.unauthorized(c, verified.reason, verified.message);
 		const trusted = isTrusted(deps.remoteAddrOf?.(c), fa.trustedProxies);
 		const request = originalRequest(c, trusted, config.input.headers);
@@ -63,6 +64,7 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): void {
 			peer: deps.peerOf?.(c),
 		});
 		const d = decisions.decide(policy, input, {
+			subjectKey: token,
 			expiresAt: verified.claims.exp,
 			requestedBy: deps.remoteAddrOf?.(c),
 		});

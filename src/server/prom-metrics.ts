@@ -68,11 +68,22 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 		labelNames: ["route", "method", "status"],
 		registers: [registry],
 	});
+	// Label children are looked up once per label combination: hashing labels on every
+	// observation is a visible share of a cached decision's cost.
+	const children = new Map<string, { inc(): void } | { observe(v: number): void }>();
+	function child<T>(key: string, make: () => T): T {
+		let c = children.get(key) as T | undefined;
+		if (c === undefined) {
+			c = make();
+			children.set(key, c as { inc(): void });
+		}
+		return c;
+	}
 	return {
 		registry,
 		decision(policy: string, outcome: DecisionOutcome, seconds: number) {
-			decisions.inc({ policy, outcome });
-			latency.observe({ policy }, seconds);
+			child(`d\0${policy}\0${outcome}`, () => decisions.labels({ policy, outcome })).inc();
+			child(`l\0${policy}`, () => latency.labels({ policy })).observe(seconds);
 		},
 		cache(hit: boolean) {
 			(hit ? cacheHits : cacheMisses).inc();
@@ -89,7 +100,9 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 			}
 		},
 		httpRequest(route: string, method: string, status: number) {
-			http.inc({ route, method, status: String(status) });
+			child(`h\0${route}\0${method}\0${status}`, () =>
+				http.labels({ route, method, status: String(status) }),
+			).inc();
 		},
 		async render() {
 			return { contentType: registry.contentType, body: await registry.metrics() };

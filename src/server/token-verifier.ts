@@ -1,6 +1,6 @@
 // Verifies the subject's bearer JWT with jose before any policy runs. Algorithms come from
 // config, never from the token (which is what defeats `alg: none` and the HS256-with-the-
-// RSA-public-key trick). Verified claims are cached by the token's hash until it expires,
+// RSA-public-key trick). Verified claims are cached by token until it expires,
 // so a busy caller pays for one signature check per token, not per request.
 
 import {
@@ -56,11 +56,6 @@ interface Cached {
 	claims: JWTPayload;
 }
 
-async function sha256Hex(s: string): Promise<string> {
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
-	return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 export interface VerifierHooks {
 	/** Counted by outcome ("valid" or a TokenFailure) in metrics. */
 	onResult?(outcome: string): void;
@@ -108,8 +103,8 @@ export function createTokenVerifier(
 					message: `token exceeds ${auth.maxTokenBytes} bytes`,
 				});
 			}
-			const hash = await sha256Hex(token);
-			const hit = cache.get(hash);
+			// Keyed by the token itself: hashing it would cost more than the lookup saves.
+			const hit = cache.get(token);
 			if (hit) {
 				// A cached token is still re-checked against the clock: the cache TTL is a bound,
 				// not the authority on expiry.
@@ -117,7 +112,7 @@ export function createTokenVerifier(
 				if (exp === undefined || exp + auth.clockToleranceSeconds > now() / 1000) {
 					return finish({ ok: true, claims: hit.claims, cached: true });
 				}
-				cache.delete(hash);
+				cache.delete(token);
 			}
 			let lastError: unknown;
 			for (const key of sources) {
@@ -127,7 +122,7 @@ export function createTokenVerifier(
 						claims.exp !== undefined
 							? Math.max(0, (claims.exp + auth.clockToleranceSeconds) * 1000 - now())
 							: 60_000;
-					if (ttl > 0) cache.set(hash, { claims }, { ttl });
+					if (ttl > 0) cache.set(token, { claims }, { ttl });
 					return finish({ ok: true, claims, cached: false });
 				} catch (e) {
 					lastError = e;
