@@ -3,7 +3,7 @@
 // grammar needs them; METADATA annotations are printed back as YAML comment blocks.
 
 import { stringify as yamlStringify } from "yaml";
-import type { Annotation, Body, Expr, Import, Module, RefTerm, Rule, Term } from "./ast.ts";
+import type { Annotation, Body, Expr, Import, Loc, Module, RefTerm, Rule, Term } from "./ast.ts";
 import { isIdentifier, isV1Keyword } from "./keywords.ts";
 import { builtinRef, OPERATOR_SYMBOLS, refName } from "./terms.ts";
 
@@ -149,7 +149,7 @@ function literal(e: Expr, indent: string | undefined): string {
 			s += `some ${membership(t.key, t.value, t.collection, t.loc)}`;
 			break;
 		case "every": {
-			s += `every ${membership(t.key, t.value, t.domain, t.loc)} ${block(t.body, indent)}`;
+			s += `every ${membership(t.key, t.value, t.domain, t.loc)} ${block(t.body, indent, t.loc.endRow)}`;
 			break;
 		}
 		default: {
@@ -175,11 +175,38 @@ function inlineBody(body: Body): string {
 	return body.map((e) => literal(e, undefined)).join("; ");
 }
 
+/**
+ * Where a formatter puts comments while a rule prints (see src/rego/format.ts): each returns
+ * whole lines (or a trailing ` # …`) for the comments it still holds at that point.
+ */
+export interface CommentHooks {
+	/** Comments on lines before `loc`, printed on their own lines at `indent`. */
+	leading(loc: Loc, indent: string): string[];
+	/** A comment on `loc`'s last line, to follow the literal on its line. */
+	trailing(loc: Loc): string | undefined;
+	/** Comments before line `row` (a block's closing brace), printed at `indent`. */
+	closing(row: number, indent: string): string[];
+	/** True when a comment sits before `loc`: the body then prints as a block to hold it. */
+	hasLeading(loc: Loc): boolean;
+}
+
+/** Set only while printRuleWithComments runs (printing is synchronous). */
+let hooks: CommentHooks | undefined;
+
 /** `{ … }` with one literal per line at `indent + tab`, or inline when `indent` is undefined. */
-function block(body: Body, indent: string | undefined): string {
+function block(body: Body, indent: string | undefined, endRow?: number): string {
 	if (indent === undefined) return `{ ${inlineBody(body)} }`;
 	const inner = `${indent}\t`;
-	return `{\n${body.map((e) => inner + literal(e, inner)).join("\n")}\n${indent}}`;
+	if (!hooks) return `{\n${body.map((e) => inner + literal(e, inner)).join("\n")}\n${indent}}`;
+	const h = hooks;
+	const lines: string[] = [];
+	for (const e of body) {
+		lines.push(...h.leading(e.loc, inner));
+		const trailing = h.trailing(e.loc);
+		lines.push(inner + literal(e, inner) + (trailing ?? ""));
+	}
+	if (endRow !== undefined) lines.push(...h.closing(endRow, inner));
+	return `{\n${lines.join("\n")}\n${indent}}`;
 }
 
 export function printBody(b: Body): string {
@@ -200,6 +227,11 @@ function annotationYaml(a: Annotation): string {
 	return ["# METADATA", ...y.split("\n").map((l) => `# ${l}`)].join("\n");
 }
 
+/** Blocks are kept apart by a blank line: a METADATA line right under a block would continue it. */
+function annotationBlocks(list: Annotation[]): string {
+	return list.map(annotationYaml).join("\n\n");
+}
+
 function isTrue(t: Term | undefined): boolean {
 	return t?.type === "boolean" && t.value;
 }
@@ -218,34 +250,44 @@ function valuePart(r: Rule): string {
 	return ` ${r.head.assign ? ":=" : "="} ${term(v, ITEM, true)}`;
 }
 
-function bodyPart(body: Body): string {
+function bodyPart(body: Body, endRow?: number): string {
 	if (body.length === 0) return "";
-	if (body.length === 1 && body[0].terms.type !== "every") {
+	if (body.length === 1 && body[0].terms.type !== "every" && !hooks?.hasLeading(body[0].loc)) {
 		// `p if x` reads better than a one-line block. A literal starting with `{` stays in a
 		// block: `p if {1}` would read `{1}` as the body's braces.
 		const text = literal(body[0], "");
 		if (!text.startsWith("{")) return ` if ${text}`;
 	}
-	return ` if ${block(body, "")}`;
+	return ` if ${block(body, "", endRow)}`;
 }
 
 export function printRule(r: Rule): string {
 	const out: string[] = [];
-	for (const a of r.annotations ?? []) out.push(annotationYaml(a));
+	if (r.annotations?.length) out.push(annotationBlocks(r.annotations));
 	let s = r.default ? "default " : "";
 	s += headName(r);
 	if (r.kind === "partialSet" && r.head.key) s += ` contains ${term(r.head.key, ITEM, true)}`;
 	else s += valuePart(r);
-	s += bodyPart(r.body);
+	s += bodyPart(r.body, r.else ? r.else.loc.row : r.loc.endRow);
 	for (let e = r.else; e; e = e.else) {
 		s += " else";
 		if (!(isTrue(e.head.value) && !e.head.assign && e.body.length > 0)) {
 			s += ` ${e.head.assign ? ":=" : "="} ${term(e.head.value ?? { type: "boolean", value: true, loc: e.loc }, ITEM, true)}`;
 		}
-		s += bodyPart(e.body);
+		s += bodyPart(e.body, e.else ? e.else.loc.row : e.loc.endRow);
 	}
 	out.push(s);
 	return out.join("\n");
+}
+
+/** printRule, with comments placed inside its bodies by the given hooks. */
+export function printRuleWithComments(r: Rule, h: CommentHooks): string {
+	hooks = h;
+	try {
+		return printRule(r);
+	} finally {
+		hooks = undefined;
+	}
 }
 
 function printImport(i: Import): string {
@@ -254,7 +296,7 @@ function printImport(i: Import): string {
 
 export function printModule(m: Module): string {
 	const parts: string[] = [];
-	const pkgAnn = m.annotations.map(annotationYaml);
+	const pkgAnn = m.annotations.length > 0 ? [annotationBlocks(m.annotations)] : [];
 	const [first, ...rest] = m.package.path.path;
 	let pkg = first && first.type === "string" ? first.value : "";
 	pkg += rest.map(printPathElem).join("");
