@@ -1,0 +1,155 @@
+// The canonical formatter (`gavel fmt`), in the style of `opa fmt`: the printer's layout
+// (tabs, `if`/`contains`), imports sorted and grouped, one blank line between statements, and
+// every ordinary comment kept next to the code it was written beside. METADATA blocks are
+// printed from the parsed annotations, so their comment lines are not repeated.
+
+import type { Comment, Import, Loc, Module, Rule } from "./ast.ts";
+import { type CommentHooks, printModule, printRuleWithComments } from "./printer.ts";
+
+interface Pending {
+	comments: Comment[];
+}
+
+const text = (c: Comment) => `#${c.text}`;
+
+/** Take (remove and return) the pending comments `pick` selects, in source order. */
+function take(p: Pending, pick: (c: Comment) => boolean): Comment[] {
+	const out: Comment[] = [];
+	p.comments = p.comments.filter((c) => {
+		if (!pick(c)) return true;
+		out.push(c);
+		return false;
+	});
+	return out;
+}
+
+function hooksFor(p: Pending): CommentHooks {
+	return {
+		leading: (loc, indent) => take(p, (c) => c.loc.row < loc.row).map((c) => indent + text(c)),
+		trailing: (loc) => {
+			const [first, ...rest] = take(p, (c) => c.loc.row === loc.endRow);
+			if (!first) return undefined;
+			// Two comments cannot share one line; only the first can trail the code.
+			return ` ${[first, ...rest].map(text).join(" ")}`;
+		},
+		closing: (row, indent) => take(p, (c) => c.loc.row < row).map((c) => indent + text(c)),
+		hasLeading: (loc) => p.comments.some((c) => c.loc.row < loc.row),
+	};
+}
+
+/** Import groups as `opa fmt` keeps them: language imports (rego, future) first, then the rest. */
+function importGroups(imports: Import[]): Import[][] {
+	const key = (i: Import) => printImportKey(i);
+	const lang = imports.filter((i) => isLanguageImport(i)).sort((a, b) => cmp(key(a), key(b)));
+	const rest = imports.filter((i) => !isLanguageImport(i)).sort((a, b) => cmp(key(a), key(b)));
+	return [lang, rest].filter((g) => g.length > 0);
+}
+
+function isLanguageImport(i: Import): boolean {
+	const h = i.path.head;
+	return h.type === "var" && (h.name === "rego" || h.name === "future");
+}
+
+function printImportKey(i: Import): string {
+	return printModule({ ...emptyModule(i.loc), imports: [i] }).split("\n")[2] ?? "";
+}
+
+function emptyModule(loc: Loc): Module {
+	return {
+		type: "module",
+		file: loc.file,
+		regoVersion: 1,
+		package: {
+			type: "package",
+			path: {
+				type: "ref",
+				head: { type: "var", name: "data", loc },
+				path: [{ type: "string", value: "p", loc }],
+				loc,
+			},
+			loc,
+		},
+		imports: [],
+		rules: [],
+		annotations: [],
+		comments: [],
+		loc,
+	};
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Rows that belong to METADATA blocks (printed from the annotations, not as comments). */
+function annotationRows(m: Module): Set<number> {
+	const rows = new Set<number>();
+	const all = [...m.annotations, ...m.rules.flatMap((r) => r.annotations ?? [])];
+	for (const a of all) for (let r = a.loc.row; r <= a.loc.endRow; r++) rows.add(r);
+	return rows;
+}
+
+function firstRow(r: Rule): number {
+	return Math.min(r.loc.row, ...(r.annotations ?? []).map((a) => a.loc.row));
+}
+
+export interface FormatOptions {
+	/**
+	 * Add `import rego.v1` when it is missing, so the output (Rego v1 syntax) also reads as
+	 * intended in a v0 module: for files formatted in --v0-compatible mode.
+	 */
+	addRegoV1Import?: boolean;
+}
+
+export function formatModule(m: Module, opts: FormatOptions = {}): string {
+	const skip = annotationRows(m);
+	const pending: Pending = {
+		comments: m.comments
+			.filter((c) => !skip.has(c.loc.row))
+			.sort((a, b) => a.loc.row - b.loc.row || a.loc.col - b.loc.col),
+	};
+	const hooks = hooksFor(pending);
+	const out: string[] = [];
+	const leading = (row: number) => take(pending, (c) => c.loc.row < row).map(text);
+	const trailing = (row: number) => {
+		const t = hooks.trailing({ ...m.loc, endRow: row });
+		return t ?? "";
+	};
+
+	// Package: its leading comments, annotations, the clause.
+	const pkgRow = Math.min(m.package.loc.row, ...m.annotations.map((a) => a.loc.row));
+	const pkgComments = leading(pkgRow);
+	const pkgText = printModule({ ...m, imports: [], rules: [] }).trimEnd();
+	out.push([...pkgComments, pkgText + trailing(m.package.loc.endRow)].join("\n"));
+
+	let imports = [...m.imports];
+	const hasV1 = imports.some((i) => printImportKey(i) === "import rego.v1");
+	if (opts.addRegoV1Import && !hasV1) {
+		imports.push({
+			type: "import",
+			path: {
+				type: "ref",
+				head: { type: "var", name: "rego", loc: m.package.loc },
+				path: [{ type: "string", value: "v1", loc: m.package.loc }],
+				loc: m.package.loc,
+			},
+			loc: m.package.loc,
+		});
+	}
+	// Comments before an import travel with it when imports are sorted.
+	const importText = new Map<Import, string>();
+	imports = imports.sort((a, b) => a.loc.row - b.loc.row);
+	for (const i of imports) {
+		const lines = leading(i.loc.row);
+		importText.set(i, [...lines, printImportKey(i) + trailing(i.loc.endRow)].join("\n"));
+	}
+	for (const group of importGroups(imports))
+		out.push(group.map((i) => importText.get(i)).join("\n"));
+
+	for (const r of m.rules) {
+		const lines = leading(firstRow(r));
+		const rule = printRuleWithComments(r, hooks);
+		out.push([...lines, rule + trailing(r.loc.endRow)].join("\n"));
+	}
+	const rest = pending.comments.map(text);
+	if (rest.length > 0) out.push(rest.join("\n"));
+	return `${out.join("\n\n")}\n`;
+}
