@@ -196,6 +196,17 @@ export class PolicyBuilder {
 	}
 }
 
+/** Start every loop body with "only while `done` is undefined". */
+function guardScans(stmts: Stmt[], done: Local): void {
+	for (const s of stmts) {
+		if (s.op === "scan") {
+			guardScans(s.block.stmts, done);
+			s.block.stmts.unshift({ op: "isUndefined", source: done });
+		} else if (s.op === "not" || s.op === "memoScope") guardScans(s.block.stmts, done);
+		else if (s.op === "blocks") for (const b of s.blocks) guardScans(b.stmts, done);
+	}
+}
+
 function isScalar(t: Term): boolean {
 	return t.type === "boolean" || t.type === "string" || t.type === "number" || t.type === "null";
 }
@@ -296,20 +307,21 @@ class FuncPlanner {
 			blocks.push({ stmts: [{ op: kind === "set" ? "makeSet" : "makeObject", target: result }] });
 		}
 		// When every definition yields the same constant (`allow if …` many times), no two can
-		// conflict, so once one succeeded the others need not run.
+		// conflict, so once one succeeded nothing else in these bodies can matter: later
+		// definitions are skipped and loops stop doing work.
 		const values = rules.map((r) => (r.else || !isScalar(r.value) ? undefined : termKey(r.value)));
 		const sameConst =
 			(kind === "complete" || kind === "function") &&
-			values.length > 1 &&
+			values.length > 0 &&
 			values.every((v) => v !== undefined && v === values[0]);
 		for (const rule of rules) {
 			if (!rule.else) {
-				blocks.push(
-					this.block(() => {
-						if (sameConst && blocks.length > 0) this.emit({ op: "isUndefined", source: result });
-						this.planRule(rule, arity, (v, keys) => this.output(rule, result, v, keys));
-					}),
-				);
+				const block = this.block(() => {
+					if (sameConst && blocks.length > 0) this.emit({ op: "isUndefined", source: result });
+					this.planRule(rule, arity, (v, keys) => this.output(rule, result, v, keys));
+				});
+				if (sameConst) guardScans(block.stmts, result);
+				blocks.push(block);
 				continue;
 			}
 			// An else chain yields its first defined link; later links run only while undefined.
