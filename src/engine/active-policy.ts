@@ -55,9 +55,10 @@ export async function loadActivePolicy(
 		entrypoints,
 		data: bundle.data,
 		manifest: bundle.manifest,
-		hasEntrypoint: (name) => byName.has(normalizeEntrypoint(name)),
+		// Names usually arrive already normalised; try them as given first.
+		hasEntrypoint: (name) => byName.has(name) || byName.has(normalizeEntrypoint(name)),
 		evaluate(entrypoint, input) {
-			const id = byName.get(normalizeEntrypoint(entrypoint));
+			const id = byName.get(entrypoint) ?? byName.get(normalizeEntrypoint(entrypoint));
 			if (id === undefined) {
 				throw new PolicyEvalError("undefined_entrypoint", `unknown entrypoint ${entrypoint}`);
 			}
