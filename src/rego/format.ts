@@ -1,9 +1,10 @@
 // The canonical formatter (`gavel fmt`), in the style of `opa fmt`: the printer's layout
 // (tabs, `if`/`contains`), imports sorted and grouped, one blank line between statements, and
-// every ordinary comment kept next to the code it was written beside. METADATA blocks are
-// printed from the parsed annotations, so their comment lines are not repeated.
+// every comment kept next to the code it was written beside. METADATA blocks stay exactly as
+// written (they are comments before their package or rule): reprinting their YAML would
+// restyle what the author chose, and the parser reads them back to the same annotations.
 
-import type { Comment, Import, Loc, Module, Rule } from "./ast.ts";
+import type { Comment, Import, Loc, Module } from "./ast.ts";
 import { type CommentHooks, printModule, printRuleWithComments } from "./printer.ts";
 
 interface Pending {
@@ -33,7 +34,8 @@ function hooksFor(p: Pending): CommentHooks {
 			return ` ${[first, ...rest].map(text).join(" ")}`;
 		},
 		closing: (row, indent) => take(p, (c) => c.loc.row < row).map((c) => indent + text(c)),
-		hasLeading: (loc) => p.comments.some((c) => c.loc.row < loc.row),
+		wantsBlock: (first, head) =>
+			first.row > head.row || p.comments.some((c) => c.loc.row < first.row),
 	};
 }
 
@@ -79,18 +81,6 @@ function emptyModule(loc: Loc): Module {
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Rows that belong to METADATA blocks (printed from the annotations, not as comments). */
-function annotationRows(m: Module): Set<number> {
-	const rows = new Set<number>();
-	const all = [...m.annotations, ...m.rules.flatMap((r) => r.annotations ?? [])];
-	for (const a of all) for (let r = a.loc.row; r <= a.loc.endRow; r++) rows.add(r);
-	return rows;
-}
-
-function firstRow(r: Rule): number {
-	return Math.min(r.loc.row, ...(r.annotations ?? []).map((a) => a.loc.row));
-}
-
 export interface FormatOptions {
 	/**
 	 * Add `import rego.v1` when it is missing, so the output (Rego v1 syntax) also reads as
@@ -115,9 +105,8 @@ export function formatModule(m: Module, opts: FormatOptions = {}): string {
 	};
 
 	// Package: its leading comments, annotations, the clause.
-	const pkgRow = Math.min(m.package.loc.row, ...m.annotations.map((a) => a.loc.row));
-	const pkgComments = leading(pkgRow);
-	const pkgText = printModule({ ...m, imports: [], rules: [] }).trimEnd();
+	const pkgComments = leading(m.package.loc.row);
+	const pkgText = printModule({ ...m, imports: [], rules: [], annotations: [] }).trimEnd();
 	out.push([...pkgComments, pkgText + trailing(m.package.loc.endRow)].join("\n"));
 
 	let imports = [...m.imports];
@@ -145,8 +134,8 @@ export function formatModule(m: Module, opts: FormatOptions = {}): string {
 		out.push(group.map((i) => importText.get(i)).join("\n"));
 
 	for (const r of m.rules) {
-		const lines = leading(firstRow(r));
-		const rule = printRuleWithComments(r, hooks);
+		const lines = leading(r.loc.row);
+		const rule = printRuleWithComments({ ...r, annotations: undefined }, hooks);
 		out.push([...lines, rule + trailing(r.loc.endRow)].join("\n"));
 	}
 	const rest = pending.comments.map(text);

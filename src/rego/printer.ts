@@ -186,8 +186,12 @@ export interface CommentHooks {
 	trailing(loc: Loc): string | undefined;
 	/** Comments before line `row` (a block's closing brace), printed at `indent`. */
 	closing(row: number, indent: string): string[];
-	/** True when a comment sits before `loc`: the body then prints as a block to hold it. */
-	hasLeading(loc: Loc): boolean;
+	/**
+	 * Whether a one-literal body (first literal at `first`, its rule or else head at `head`)
+	 * prints as a `{ … }` block rather than inline: to hold a comment, or to keep the layout
+	 * the author chose.
+	 */
+	wantsBlock(first: Loc, head: Loc): boolean;
 }
 
 /** Set only while printRuleWithComments runs (printing is synchronous). */
@@ -250,9 +254,10 @@ function valuePart(r: Rule): string {
 	return ` ${r.head.assign ? ":=" : "="} ${term(v, ITEM, true)}`;
 }
 
-function bodyPart(body: Body, endRow?: number): string {
+function bodyPart(body: Body, endRow?: number, head?: Loc): string {
 	if (body.length === 0) return "";
-	if (body.length === 1 && body[0].terms.type !== "every" && !hooks?.hasLeading(body[0].loc)) {
+	const inline = !(hooks && head && hooks.wantsBlock(body[0].loc, head));
+	if (body.length === 1 && body[0].terms.type !== "every" && inline) {
 		// `p if x` reads better than a one-line block. A literal starting with `{` stays in a
 		// block: `p if {1}` would read `{1}` as the body's braces.
 		const text = literal(body[0], "");
@@ -268,13 +273,13 @@ export function printRule(r: Rule): string {
 	s += headName(r);
 	if (r.kind === "partialSet" && r.head.key) s += ` contains ${term(r.head.key, ITEM, true)}`;
 	else s += valuePart(r);
-	s += bodyPart(r.body, r.else ? r.else.loc.row : r.loc.endRow);
+	s += bodyPart(r.body, r.else ? r.else.loc.row : r.loc.endRow, r.head.loc);
 	for (let e = r.else; e; e = e.else) {
 		s += " else";
 		if (!(isTrue(e.head.value) && !e.head.assign && e.body.length > 0)) {
 			s += ` ${e.head.assign ? ":=" : "="} ${term(e.head.value ?? { type: "boolean", value: true, loc: e.loc }, ITEM, true)}`;
 		}
-		s += bodyPart(e.body, e.else ? e.else.loc.row : e.loc.endRow);
+		s += bodyPart(e.body, e.else ? e.else.loc.row : e.loc.endRow, e.loc);
 	}
 	out.push(s);
 	return out.join("\n");

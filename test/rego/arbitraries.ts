@@ -232,10 +232,30 @@ const trueTerm: Term = { type: "boolean", value: true, loc: L };
 export function moduleArb(): fc.Arbitrary<Module> {
 	const { term, body } = termArbs();
 	const optBody = fc.oneof(fc.constant<Body>([]), body);
-	const annotation: fc.Arbitrary<Annotation[] | undefined> = fc.option(
+	const oneAnnotation = (scopes: Annotation["scope"][]) =>
 		fc
-			.record({ title: fc.string({ maxLength: 10 }), entrypoint: fc.boolean() })
-			.map((a) => [{ scope: "rule" as const, title: a.title, entrypoint: a.entrypoint, loc: L }]),
+			.record({
+				scope: fc.constantFrom(...scopes),
+				title: fc.option(fc.string({ maxLength: 10 }), { nil: undefined }),
+				description: fc.option(fc.string({ unit: "grapheme", maxLength: 20 }), { nil: undefined }),
+				entrypoint: fc.option(fc.boolean(), { nil: undefined }),
+				custom: fc.option(
+					fc.dictionary(fc.constantFrom("a", "b"), fc.oneof(fc.integer(), fc.string())),
+					{
+						nil: undefined,
+					},
+				),
+			})
+			.map((a) => {
+				const out: Annotation = { scope: a.scope, loc: L };
+				if (a.title !== undefined) out.title = a.title;
+				if (a.description !== undefined) out.description = a.description;
+				if (a.entrypoint !== undefined) out.entrypoint = a.entrypoint;
+				if (a.custom && Object.keys(a.custom).length > 0) out.custom = a.custom;
+				return out;
+			});
+	const annotation: fc.Arbitrary<Annotation[] | undefined> = fc.option(
+		fc.array(oneAnnotation(["rule", "document"]), { minLength: 1, maxLength: 2 }),
 		{ nil: undefined, freq: 3 },
 	);
 	const withAnnotations = (r: Rule, a: Annotation[] | undefined): Rule =>
@@ -378,9 +398,10 @@ export function moduleArb(): fc.Arbitrary<Module> {
 				minLength: 1,
 				maxLength: 4,
 			}),
+			fc.array(oneAnnotation(["package", "subpackages"]), { maxLength: 2 }),
 		)
 		.map(
-			([pkgRest, imports, rules]): Module => ({
+			([pkgRest, imports, rules, pkgAnnotations]): Module => ({
 				type: "module",
 				file: "gen.rego",
 				regoVersion: 1,
@@ -400,7 +421,7 @@ export function moduleArb(): fc.Arbitrary<Module> {
 					loc: L,
 				})),
 				rules,
-				annotations: [],
+				annotations: pkgAnnotations,
 				comments: [],
 				loc: L,
 			}),
