@@ -1,8 +1,8 @@
 // `npm run edge:bundle [-- BUNDLE.tar.gz] [--out DIR]`: unpack a Gavel (or `opa build -t wasm`)
 // bundle into the files the Worker is built with: policy.wasm, which wrangler compiles into
 // a WebAssembly.Module at deploy time (imported through policy.js), and bundle.json
-// ({manifest, data}). A bundle of
-// .rego sources only is compiled here, since a Worker cannot compile Wasm at run time.
+// ({manifest, data}). A bundle of .rego sources only is compiled here, since a Worker cannot
+// compile Wasm at run time.
 // Signature verification, when wanted, belongs to whoever produced the bundle (CI), since
 // the Worker is built from a file already in hand.
 
