@@ -82,6 +82,18 @@ describe("semantic checks report OPA's codes at the right place", () => {
 		]);
 	});
 
+	it("a rule may not have rules or packages below it", () => {
+		expect(checkSource("package pkg\np.q.r if true\np.q.r.s if true")).toEqual([
+			"policy.rego:2:1: rego_type_error: rule data.pkg.p.q.r conflicts with [data.pkg.p.q.r.s]",
+		]);
+		expect(checkSource("package a\nb := 1", "package a.b.c\nd := 2")).toEqual([
+			"m0.rego:2:1: rego_type_error: rule data.a.b conflicts with [data.a.b.c.d]",
+			"m1.rego:1:1: rego_type_error: package a.b.c conflicts with rule b defined at m0.rego:2",
+		]);
+		// Ref-head rules with dynamic keys may overlap rules below them.
+		expect(checkSource('package p\nq[k].r := 1 if some k in ["a"]\nq.b.r := 2')).toEqual([]);
+	});
+
 	it("functions are not values", () => {
 		expect(checkSource("package p\nf(x) := x\ny := f")).toEqual([
 			"policy.rego:3:6: rego_type_error: function data.p.f used as a value",

@@ -144,7 +144,38 @@ export function buildRuleTree(modules: Module[], errors: RegoError[]): RuleNode 
 			node.raw.push({ rule, module: m, dynKeys, kind });
 		}
 	}
+	checkOverlaps(root, modules, errors);
 	return root;
+}
+
+/**
+ * A rule with one value (complete, function, set) owns its whole path: no other rule and no
+ * package may live below it. (Ref-head rules with dynamic keys may have rules below them.)
+ */
+function checkOverlaps(root: RuleNode, modules: Module[], errors: RegoError[]): void {
+	const owners = ruleNodes(root).filter((n) => n.kind !== "object");
+	for (const n of owners) {
+		const first = n.raw[0].rule.loc;
+		const below = ruleNodes(n).filter((d) => d !== n);
+		if (below.length > 0) {
+			errors.push({
+				code: "rego_type_error",
+				message: `rule ${pathName(n.path)} conflicts with [${below.map((d) => pathName(d.path)).join(" ")}]`,
+				loc: { file: first.file, row: first.row, col: first.col },
+			});
+		}
+		for (const m of modules) {
+			const pkg = packagePath(m);
+			if (pkg.length > n.path.length && n.path.every((s, i) => pkg[i] === s)) {
+				const l = m.package.loc;
+				errors.push({
+					code: "rego_type_error",
+					message: `package ${pkg.join(".")} conflicts with rule ${n.path[n.path.length - 1]} defined at ${first.file}:${first.row}`,
+					loc: { file: l.file, row: l.row, col: l.col },
+				});
+			}
+		}
+	}
 }
 
 /** Every node that holds rules, depth first. */
