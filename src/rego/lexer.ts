@@ -12,9 +12,9 @@ export interface Token {
 	/** Source text: the word, the operator, the number as written, the quoted string. */
 	text: string;
 	/** Decoded value of a string token. */
-	value?: string;
+	value: string | undefined;
 	/** Written as a backtick raw string. */
-	raw?: boolean;
+	raw: boolean;
 	offset: number;
 	end: number;
 	row: number;
@@ -146,6 +146,7 @@ export function lex(src: string, file: string): LexResult {
 		let kind: TokenKind;
 		let value: string | undefined;
 		let raw = false;
+		let opText: string | undefined;
 		if (isLetter(c)) {
 			i++;
 			while (i < n) {
@@ -195,6 +196,8 @@ export function lex(src: string, file: string): LexResult {
 				tokens.push({
 					kind: "illegal",
 					text: src.slice(i, i + len),
+					value: undefined,
+					raw: false,
 					offset: i,
 					end: i + len,
 					row,
@@ -210,15 +213,19 @@ export function lex(src: string, file: string): LexResult {
 				continue;
 			}
 			i += op.length;
+			opText = op;
 			kind = "op";
 		}
 		// Text decoded from UTF-8 never holds lone surrogates; a JS caller's string might. Make
 		// them U+FFFD as escapes do, so a value always prints and re-reads the same.
 		if (value !== undefined && LONE_SURROGATE.test(value))
 			value = value.replace(LONE_SURROGATE_G, "\ufffd");
-		const tok: Token = {
+		// Every token has every field, in one order: one hidden class keeps the parser's reads fast.
+		tokens.push({
 			kind,
-			text: src.slice(start, i),
+			text: opText ?? src.slice(start, i),
+			value,
+			raw,
 			offset: start,
 			end: i,
 			row: startRow,
@@ -227,16 +234,15 @@ export function lex(src: string, file: string): LexResult {
 			endCol: colOf(i),
 			wsBefore: ws,
 			nlBefore: nl,
-		};
-		if (value !== undefined) tok.value = value;
-		if (raw) tok.raw = true;
-		tokens.push(tok);
+		});
 		ws = false;
 		nl = false;
 	}
 	tokens.push({
 		kind: "eof",
 		text: "",
+		value: undefined,
+		raw: false,
 		offset: n,
 		end: n,
 		row,
