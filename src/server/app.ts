@@ -138,8 +138,13 @@ export function createApp(deps: AppDeps): GavelApp {
 		return c.json(d, 200);
 	});
 
-	const callerCheck = (c: Context): Response | undefined => {
+	const callerCheck = async (c: Context): Promise<Response | undefined> => {
 		const mode = config.callerAuth.mode;
+		if (mode === "jwt") {
+			// The enforcement point presents its own token, verified like a subject's.
+			const verified = await verifier.verify(bearerToken(c));
+			if (!verified.ok) return unauthorized(c, verified.reason, verified.message);
+		}
 		if (mode === "api-key") {
 			const key = bearerToken(c);
 			if (!key || !config.callerAuth.apiKeys.includes(key)) {
@@ -154,7 +159,7 @@ export function createApp(deps: AppDeps): GavelApp {
 	};
 
 	const dataHandler = async (c: Context) => {
-		const denied = callerCheck(c);
+		const denied = await callerCheck(c);
 		if (denied) return denied;
 		const path = c.req.path.replace(/^\/v1\/data\/?/, "");
 		let input: unknown;

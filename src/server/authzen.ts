@@ -15,7 +15,7 @@ interface AuthzenDeps {
 	config: GavelConfig;
 	decisions: DecisionService;
 	engine: Engine;
-	callerCheck: (c: Context) => Response | undefined;
+	callerCheck: (c: Context) => Promise<Response | undefined>;
 	peerOf?: (c: Context) => PeerIdentity | undefined;
 	remoteAddrOf?: (c: Context) => string | undefined;
 }
@@ -108,7 +108,7 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 	const guard = (handler: (c: Context) => Promise<Response>) => async (c: Context) => {
 		const requestId = c.req.header("x-request-id");
 		if (requestId !== undefined) c.header("X-Request-ID", requestId);
-		const denied = deps.callerCheck(c);
+		const denied = await deps.callerCheck(c);
 		if (denied) return denied;
 		try {
 			return await handler(c);

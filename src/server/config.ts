@@ -30,7 +30,8 @@ export interface AuthConfig {
 
 export interface CallerAuthConfig {
 	/** How enforcement points authenticate on AuthZEN and the Data API. */
-	mode: "none" | "api-key" | "mtls";
+	/** jwt: a bearer token verified with the auth settings (the caller's own identity). */
+	mode: "none" | "api-key" | "mtls" | "jwt";
 	apiKeys: string[];
 }
 
@@ -287,8 +288,8 @@ export function validateConfig(raw: unknown): GavelConfig {
 	num("auth.jwksCooldownSeconds", 0);
 	num("auth.jwksCacheMaxAgeSeconds", 0);
 	const mode = get("callerAuth.mode");
-	if (mode !== "none" && mode !== "api-key" && mode !== "mtls") {
-		problems.push('callerAuth.mode: must be "none", "api-key" or "mtls"');
+	if (mode !== "none" && mode !== "api-key" && mode !== "mtls" && mode !== "jwt") {
+		problems.push('callerAuth.mode: must be "none", "api-key", "mtls" or "jwt"');
 	}
 	strList("callerAuth.apiKeys");
 	str("forwardAuth.policy", true);

@@ -6,6 +6,7 @@
 import {
 	createLocalJWKSet,
 	createRemoteJWKSet,
+	decodeProtectedHeader,
 	type JWTPayload,
 	type JWTVerifyGetKey,
 	jwtVerify,
@@ -114,8 +115,21 @@ export function createTokenVerifier(
 				}
 				cache.delete(token);
 			}
-			let lastError: unknown;
+			let lastError: unknown = Object.assign(
+				new Error("no configured key fits the token's algorithm"),
+				{
+					code: "ERR_JWKS_NO_MATCHING_KEY",
+				},
+			);
+			let alg: string | undefined;
+			try {
+				alg = decodeProtectedHeader(token).alg;
+			} catch {
+				// jwtVerify reports the malformed token below.
+			}
 			for (const key of sources) {
+				// A PEM key of another type than the token's algorithm cannot have signed it.
+				if (alg !== undefined && !fits(key, alg)) continue;
 				try {
 					const claims = await verifyOnce(token, key);
 					const ttl =
@@ -139,6 +153,15 @@ export function createTokenVerifier(
 			return finish(classify(lastError));
 		},
 	};
+}
+
+function fits(key: KeySource, alg: string): boolean {
+	if (typeof key === "function" || key instanceof Uint8Array) return true;
+	const type = (key as { asymmetricKeyType?: string }).asymmetricKeyType;
+	if (alg.startsWith("RS") || alg.startsWith("PS")) return type === "rsa" || type === "rsa-pss";
+	if (alg.startsWith("ES")) return type === "ec";
+	if (alg === "EdDSA" || alg === "Ed25519") return type === "ed25519" || type === "ed448";
+	return true;
 }
 
 function classify(e: unknown): TokenResult & { ok: false } {

@@ -139,3 +139,36 @@ describe("POST /v1/decide token verification", () => {
 		expect(metrics.get('gavel_token_verifications_total{outcome="algorithm_not_allowed"}')).toBe(3);
 	});
 });
+
+describe("PEM keys and maximum token age", () => {
+	it("verifies against auth.publicKeyFiles and refuses tokens older than maxTokenAgeSeconds", async () => {
+		const { mkdtempSync, writeFileSync } = await import("node:fs");
+		const { join } = await import("node:path");
+		const { tmpdir } = await import("node:os");
+		const { createPublicKey } = await import("node:crypto");
+		const pemSigner = await makeSigner("ES256", "pem");
+		const pem = createPublicKey({ key: pemSigner.publicJwk as never, format: "jwk" }).export({
+			type: "spki",
+			format: "pem",
+		});
+		const file = join(mkdtempSync(join(tmpdir(), "gavel-pem-")), "key.pem");
+		writeFileSync(file, pem);
+		const s = await startTestServer({
+			auth: { jwksUrl: undefined, publicKeyFiles: [file], maxTokenAgeSeconds: 60 },
+		});
+		try {
+			const call = async (token: string) =>
+				(await s.post("/v1/decide", {}, { authorization: `Bearer ${token}` })).json() as Promise<
+					Record<string, unknown>
+				>;
+			expect(await call(await sign(pemSigner))).toMatchObject({ error: { code: "no_bundle" } });
+			const old = Math.floor(Date.now() / 1000) - 120;
+			expect((await call(await sign(pemSigner, { iat: old }))).reason).toBe("too_old");
+			// An RSA token: no configured key of that type, so no key could have signed it.
+			const other = await call(await sign(s.rsa));
+			expect(other.reason).toBe("unknown_key");
+		} finally {
+			await s.close();
+		}
+	});
+});

@@ -169,4 +169,20 @@ describe("caller authentication on AuthZEN and the Data API", () => {
 			await s.close();
 		}
 	});
+
+	it("jwt mode requires the caller's own verified token", async () => {
+		const s = await startTestServer({ callerAuth: { mode: "jwt" } });
+		try {
+			const none = await s.post("/access/v1/evaluation", {});
+			expect(none.status).toBe(401);
+			const bad = await s.post("/v1/data/x", { input: {} }, { authorization: "Bearer not.a.jwt" });
+			expect(bad.status).toBe(401);
+			expect(((await bad.json()) as { reason: string }).reason).toBe("malformed");
+			const token = await sign(s.rsa, { sub: "pep-1" });
+			const ok = await s.post("/v1/data/x", { input: {} }, { authorization: `Bearer ${token}` });
+			expect(ok.status).toBe(503); // authenticated; fails closed for lack of a bundle
+		} finally {
+			await s.close();
+		}
+	});
 });
