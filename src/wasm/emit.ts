@@ -127,6 +127,8 @@ class FunctionEmitter {
 		private readonly nParams: number,
 		/** IR locals (at least nParams). */
 		private readonly nLocals: number,
+		/** The whole function body, to see which locals are ever read. */
+		private readonly bodyBlocks: Block[],
 	) {}
 
 	get m(): binaryen.Module {
@@ -372,11 +374,13 @@ class FunctionEmitter {
 		const srcGet = () => m.local.get(src, i32);
 		const iGet = () => m.local.get(i, i32);
 		this.labels.push({ name: body });
-		const stmts = [
-			this.set(s.key, this.call("rt_scan_key", [srcGet(), iGet()])),
-			this.set(s.value, this.call("rt_scan_val", [srcGet(), iGet()])),
-			...s.block.stmts.map((x) => this.stmt(x)),
-		];
+		const stmts: binaryen.ExpressionRef[] = [];
+		// Array keys are numbers built per element: skip them when nothing reads the key.
+		if (this.bodyBlocks.some((b) => readsLocal(b, s.key))) {
+			stmts.push(this.set(s.key, this.call("rt_scan_key", [srcGet(), iGet()])));
+		}
+		stmts.push(this.set(s.value, this.call("rt_scan_val", [srcGet(), iGet()])));
+		stmts.push(...s.block.stmts.map((x) => this.stmt(x)));
 		this.labels.pop();
 		return m.block(exit, [
 			m.local.set(src, this.operand(s.source)),
@@ -457,11 +461,58 @@ class FunctionEmitter {
 	}
 }
 
+/** Does any statement in the block (at any depth) read `local`? */
+function readsLocal(b: Block, local: number): boolean {
+	const op = (o: Operand) => "local" in o && o.local === local;
+	const stmt = (s: Stmt): boolean => {
+		switch (s.op) {
+			case "assign":
+			case "assignOnce":
+				return op(s.source) || (s.op === "assignOnce" && s.target === local);
+			case "isDefined":
+			case "isUndefined":
+				return s.source === local;
+			case "dot":
+				return op(s.source) || op(s.key);
+			case "equal":
+			case "notEqual":
+				return op(s.a) || op(s.b);
+			case "notFalse":
+			case "isType":
+				return op(s.source);
+			case "scan":
+				return op(s.source) || readsLocal(s.block, local);
+			case "not":
+			case "memoScope":
+				return readsLocal(s.block, local);
+			case "blocks":
+				return s.blocks.some((x) => readsLocal(x, local));
+			case "call":
+				return s.args.some(op);
+			case "arrayAppend":
+				return s.array === local || op(s.value);
+			case "objectInsert":
+			case "objectInsertOnce":
+			case "objectMerge":
+				return s.object === local || op(s.key) || op(s.value);
+			case "setAdd":
+				return s.set === local || op(s.value);
+			case "resultSetAdd":
+				return s.value === local;
+			case "upsert":
+				return op(s.source) || op(s.value) || s.path.some(op);
+			default:
+				return false;
+		}
+	};
+	return b.stmts.some(stmt);
+}
+
 function emitFunc(p: PolicyEmitter, f: Func): void {
 	const m = p.m;
 	const nParams = 2 + f.arity;
 	const nLocals = Math.max(f.locals, nParams, f.result + 1);
-	const e = new FunctionEmitter(p, nParams, nLocals);
+	const e = new FunctionEmitter(p, nParams, nLocals, f.blocks);
 	const body: binaryen.ExpressionRef[] = [];
 	const slot = p.memoSlots.get(f.name);
 	let memoLocal = -1;
@@ -487,7 +538,7 @@ function emitFunc(p: PolicyEmitter, f: Func): void {
 
 function emitPlan(p: PolicyEmitter, plan: Plan, index: number): string {
 	const m = p.m;
-	const e = new FunctionEmitter(p, 2, Math.max(plan.locals, 2));
+	const e = new FunctionEmitter(p, 2, Math.max(plan.locals, 2), plan.blocks);
 	const body = e.topBlocks(plan.blocks);
 	const name = `gavel:plan:${index}`;
 	m.addFunction(
@@ -523,8 +574,6 @@ function definePlaceholder(
 	m.addFunction(internal, params, results, [], body);
 }
 
-const MEMORY_NAME_CANDIDATES = ["mimport$0", "0"];
-
 export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
 	const rt = loadRuntime();
 	const m = binaryen.readBinary(rt.bytes);
@@ -559,7 +608,7 @@ export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
 		setGlobal(m, rt, "cfg_memo_slots", p.memoSlots.size);
 		setGlobal(m, rt, "cfg_strict", policy.strictBuiltinErrors ? 1 : 0);
 
-		placeData(m, data, heapStart);
+		placeData(m, rt, data, heapStart);
 
 		for (const name of rt.exports.keys()) {
 			if (!ABI_EXPORTS.has(name)) m.removeExport(name);
@@ -576,7 +625,7 @@ export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
 }
 
 /** Keep the runtime's data segments, append the policy's, keep memory imported. */
-function placeData(m: binaryen.Module, data: StaticData, heapStart: number): void {
+function placeData(m: binaryen.Module, rt: RuntimeInfo, data: StaticData, heapStart: number): void {
 	const info = m.getMemoryInfo();
 	const segments: binaryen.MemorySegment[] = [];
 	const dm = m as unknown as DataSegmentApi;
@@ -590,7 +639,9 @@ function placeData(m: binaryen.Module, data: StaticData, heapStart: number): voi
 	}
 	segments.push({ data: data.data(), offset: m.i32.const(data.base), passive: false });
 	const pages = Math.max(info.initial, Math.ceil(heapStart / 65536));
-	const memName = MEMORY_NAME_CANDIDATES[0];
+	// The runtime exports its (imported) memory, which tells us binaryen's name for it.
+	const memName = rt.exports.get("memory");
+	if (!memName) throw new EmitError("runtime does not export its memory");
 	m.setMemory(pages, -1, null, segments, false, false, memName);
 	m.addMemoryImport(memName, "env", "memory", false);
 }

@@ -1,7 +1,7 @@
 // Sorted objects and sets: binary search by Rego's order, insertion in place (a collection is
 // only mutated while the statement that made it is still filling it).
 
-import { compare, compareBytes } from "./compare";
+import { bytesEqual, compare, compareBytes } from "./compare";
 import { alloc } from "./memory";
 import {
 	arrGet,
@@ -40,6 +40,20 @@ export function objFind(o: usize, key: usize): i32 {
 }
 
 export function objGet(o: usize, key: usize): usize {
+	const n = collLen(o);
+	if (n <= 8 && kind(key) == K_STR) {
+		// Small objects: an equality scan beats a binary search by order.
+		const kl = strLen(key);
+		const kp = strPtr(key);
+		const e = collElems(o);
+		for (let i: u32 = 0; i < n; i++) {
+			const k = load<u32>(e + (i << 3));
+			if (kind(k) == K_STR && strLen(k) == kl && bytesEqual(strPtr(k), kp, kl)) {
+				return load<u32>(e + (i << 3), 4);
+			}
+		}
+		return 0;
+	}
 	const i = objFind(o, key);
 	return i >= 0 ? objValAt(o, <u32>i) : 0;
 }

@@ -21,9 +21,26 @@ import {
 
 export function compareBytes(pa: usize, la: u32, pb: usize, lb: u32): i32 {
 	const m = la < lb ? la : lb;
-	const c = memory.compare(pa, pb, m);
-	if (c != 0) return c < 0 ? -1 : 1;
+	let i: u32 = 0;
+	// Eight bytes at a time while they agree, then byte by byte.
+	while (i + 8 <= m && load<u64>(pa + i) == load<u64>(pb + i)) i += 8;
+	for (; i < m; i++) {
+		const x = load<u8>(pa + i);
+		const y = load<u8>(pb + i);
+		if (x != y) return x < y ? -1 : 1;
+	}
 	return la < lb ? -1 : la > lb ? 1 : 0;
+}
+
+/** Byte equality of two ranges of the same length. */
+export function bytesEqual(pa: usize, pb: usize, n: u32): bool {
+	let i: u32 = 0;
+	while (i + 8 <= n) {
+		if (load<u64>(pa + i) != load<u64>(pb + i)) return false;
+		i += 8;
+	}
+	for (; i < n; i++) if (load<u8>(pa + i) != load<u8>(pb + i)) return false;
+	return true;
 }
 
 export function compareStrings(a: usize, b: usize): i32 {
@@ -81,7 +98,7 @@ export function equal(a: usize, b: usize): bool {
 	if (ka != kind(b)) return false;
 	if (ka == K_STR) {
 		const n = strLen(a);
-		return n == strLen(b) && memory.compare(strPtr(a), strPtr(b), n) == 0;
+		return n == strLen(b) && bytesEqual(strPtr(a), strPtr(b), n);
 	}
 	if ((ka == K_ARR || ka == K_OBJ || ka == K_SET) && collLen(a) != collLen(b)) return false;
 	return compare(a, b) == 0;
