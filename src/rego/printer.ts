@@ -90,10 +90,23 @@ function term(t: Term, prec: number, kvOk: boolean): string {
 		case "ref":
 			return printRef(t);
 		case "array":
+			if (brokenAfterOpen(t, t.items[0]))
+				return `[${multiline(t.items.map((x) => () => item(x)))}]`;
 			return `[${list(t.items)}]`;
 		case "set":
+			if (brokenAfterOpen(t, t.items[0]))
+				return `{${multiline(t.items.map((x) => () => item(x)))}}`;
 			return t.items.length === 0 ? "set()" : `{${list(t.items)}}`;
 		case "object":
+			if (brokenAfterOpen(t, t.entries[0]?.[0])) {
+				return `{${multiline(
+					t.entries.map(
+						([k, v]) =>
+							() =>
+								`${item(k)}: ${item(v)}`,
+					),
+				)}}`;
+			}
 			return `{${t.entries.map(([k, v]) => `${item(k)}: ${item(v)}`).join(", ")}}`;
 		case "arrayCompr":
 			return `[${primary(t.term)} | ${inlineBody(t.body)}]`;
@@ -120,8 +133,31 @@ function term(t: Term, prec: number, kvOk: boolean): string {
 				s = `${term(a, op.level === 0 ? 1 : op.level, lhsKv)} ${op.symbol} ${term(b, op.level + 1, lhsKv)}`;
 				return op.level < prec ? `(${s})` : s;
 			}
+			if (brokenAfterOpen(t, t.args[0])) {
+				return `${printRef(t.fn)}(${multiline(t.args.map((x) => () => item(x)))})`;
+			}
 			return `${printRef(t.fn)}(${list(t.args)})`;
 		}
+	}
+}
+
+/**
+ * The formatter keeps a collection or call the author broke across lines (first element on a
+ * later line than the opening bracket) one element per line; plain printing never does.
+ */
+function brokenAfterOpen(t: Term, first: Term | undefined): boolean {
+	return layoutIndent !== undefined && first !== undefined && first.loc.row > t.loc.row;
+}
+
+/** Elements one per line at one more tab than the current line, each with a trailing comma. */
+function multiline(parts: (() => string)[]): string {
+	const outer = layoutIndent ?? "";
+	const inner = `${outer}\t`;
+	layoutIndent = inner;
+	try {
+		return `\n${parts.map((p) => `${inner + p()},`).join("\n")}\n${outer}`;
+	} finally {
+		layoutIndent = outer;
 	}
 }
 
@@ -196,6 +232,8 @@ export interface CommentHooks {
 
 /** Set only while printRuleWithComments runs (printing is synchronous). */
 let hooks: CommentHooks | undefined;
+/** The indentation of the line being printed, tracked only while hooks are set. */
+let layoutIndent: string | undefined;
 
 /** `{ … }` with one literal per line at `indent + tab`, or inline when `indent` is undefined. */
 function block(body: Body, indent: string | undefined, endRow?: number): string {
@@ -204,10 +242,13 @@ function block(body: Body, indent: string | undefined, endRow?: number): string 
 	if (!hooks) return `{\n${body.map((e) => inner + literal(e, inner)).join("\n")}\n${indent}}`;
 	const h = hooks;
 	const lines: string[] = [];
+	const outer = layoutIndent;
 	for (const e of body) {
 		lines.push(...h.leading(e.loc, inner));
 		const trailing = h.trailing(e.loc);
+		layoutIndent = inner;
 		lines.push(inner + literal(e, inner) + (trailing ?? ""));
+		layoutIndent = outer;
 	}
 	if (endRow !== undefined) lines.push(...h.closing(endRow, inner));
 	return `{\n${lines.join("\n")}\n${indent}}`;
@@ -288,10 +329,12 @@ export function printRule(r: Rule): string {
 /** printRule, with comments placed inside its bodies by the given hooks. */
 export function printRuleWithComments(r: Rule, h: CommentHooks): string {
 	hooks = h;
+	layoutIndent = "";
 	try {
 		return printRule(r);
 	} finally {
 		hooks = undefined;
+		layoutIndent = undefined;
 	}
 }
 
