@@ -88,8 +88,7 @@ test_roles_without_permissions_grant_nothing if {
 }
 
 test_permissions_come_from_data if {
-	routes.allow with input as {"subject": {"sub": "x", "roles": ["intern"]}, "request": req("GET", "/orders")}
-		with data.routes.role_permissions as {"intern": ["orders:read"]}
+	routes.allow with input as {"subject": {"sub": "x", "roles": ["intern"]}, "request": req("GET", "/orders")} with data.routes.role_permissions as {"intern": ["orders:read"]}
 }
 
 test_path_params_bind_named_segments if {

@@ -71,6 +71,5 @@ test_identity_found_among_other_uris if {
 }
 
 test_edges_come_from_data if {
-	not services.allow with input as call([frontend], "GET", "orders.shop.svc", "/orders")
-		with data.services.edges as []
+	not services.allow with input as call([frontend], "GET", "orders.shop.svc", "/orders") with data.services.edges as []
 }

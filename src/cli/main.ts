@@ -44,6 +44,11 @@ const commands: Entry[] = [
 		load: async () => (await import("./test.ts")).testCommand,
 	},
 	{
+		name: "fmt",
+		summary: "format Rego files in the canonical style (print, --write, --diff, --check)",
+		load: async () => (await import("./fmt.ts")).fmtCommand,
+	},
+	{
 		name: "serve",
 		summary: "serve decisions over HTTP (/v1/decide, Data API, AuthZEN, metrics)",
 		load: async () => (await import("./serve.ts")).serveCommand,

@@ -93,16 +93,62 @@ q if {
 		expect(fmt(out)).toBe(out);
 	});
 
-	it("prints METADATA once, from the annotations", () => {
+	it("keeps collections and calls the author broke across lines one element per line", () => {
+		const text = `package k
+
+x := {
+  "a": [1, 2],
+  "b": f(
+    1, [
+      3]
+  )
+}
+
+y := {"a": 1}
+
+f(a, b) := [a, b]
+`;
+		const out = fmt(text);
+		expect(out).toBe(`package k
+
+x := {
+	"a": [1, 2],
+	"b": f(
+		1,
+		[
+			3,
+		],
+	),
+}
+
+y := {"a": 1}
+
+f(a, b) := [a, b]
+`);
+		expect(fmt(out)).toBe(out);
+	});
+
+	it("keeps METADATA blocks exactly as written", () => {
 		const out = fmt(`package m
 
 # METADATA
 # title: Allow
+# description: |
+#   Two lines
+#   of text.
 # entrypoint: true
 allow if true
 `);
-		expect(out.match(/# METADATA/g)).toHaveLength(1);
-		expect(out).toContain("# title: Allow");
+		expect(out).toBe(`package m
+
+# METADATA
+# title: Allow
+# description: |
+#   Two lines
+#   of text.
+# entrypoint: true
+allow if true
+`);
 		expect(fmt(out)).toBe(out);
 	});
 

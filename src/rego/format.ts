@@ -90,11 +90,8 @@ export interface FormatOptions {
 }
 
 export function formatModule(m: Module, opts: FormatOptions = {}): string {
-	const skip = annotationRows(m);
 	const pending: Pending = {
-		comments: m.comments
-			.filter((c) => !skip.has(c.loc.row))
-			.sort((a, b) => a.loc.row - b.loc.row || a.loc.col - b.loc.col),
+		comments: [...m.comments].sort((a, b) => a.loc.row - b.loc.row || a.loc.col - b.loc.col),
 	};
 	const hooks = hooksFor(pending);
 	const out: string[] = [];

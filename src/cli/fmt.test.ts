@@ -1,0 +1,99 @@
+// `gavel fmt` through the real binary, as a user runs it.
+
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { gavel } from "../../test/cli/run-cli.ts";
+
+const repo = resolve(import.meta.dirname, "..", "..");
+const dir = mkdtempSync(join(tmpdir(), "gavel-fmt-"));
+const write = (name: string, text: string) => {
+	const path = join(dir, name);
+	mkdirSync(join(path, ".."), { recursive: true });
+	writeFileSync(path, text);
+	return path;
+};
+
+const messy = `package shop
+import data.lib
+import rego.v1
+# Staff may do anything.
+allow if {
+    input.user in data.staff   # from data.json
+}
+`;
+const tidy = `package shop
+
+import rego.v1
+
+import data.lib
+
+# Staff may do anything.
+allow if {
+	input.user in data.staff # from data.json
+}
+`;
+
+describe("gavel fmt", () => {
+	it("prints the formatted file", async () => {
+		const file = write("print/a.rego", messy);
+		const r = await gavel(["fmt", file]);
+		expect(r.code).toBe(0);
+		expect(r.stdout).toBe(tidy);
+		expect(readFileSync(file, "utf8")).toBe(messy);
+	});
+
+	it("--check lists unformatted files and exits 1; 0 once formatted", async () => {
+		const file = write("check/a.rego", messy);
+		write("check/b.rego", tidy);
+		const r = await gavel(["fmt", "--check", join(dir, "check")]);
+		expect(r.code).toBe(1);
+		expect(r.stdout.trim()).toBe(file);
+		const w = await gavel(["fmt", "--write", join(dir, "check")]);
+		expect(w.code).toBe(0);
+		expect(readFileSync(file, "utf8")).toBe(tidy);
+		expect((await gavel(["fmt", "--check", join(dir, "check")])).code).toBe(0);
+	});
+
+	it("--diff shows the change as a unified diff", async () => {
+		const file = write("diff/a.rego", messy);
+		const r = await gavel(["fmt", "--diff", file]);
+		expect(r.code).toBe(0);
+		expect(r.stdout).toContain(`--- ${file}\n+++ ${file} (formatted)\n@@ -1,7 +1,10 @@`);
+		expect(r.stdout).toContain("-    input.user in data.staff   # from data.json\n");
+		expect(r.stdout).toContain("+\tinput.user in data.staff # from data.json\n");
+	});
+
+	it("reports a syntax error with its location and leaves the file alone", async () => {
+		const file = write("broken/a.rego", "package b\n\np if {\n");
+		const r = await gavel(["fmt", "--write", file]);
+		expect(r.code).toBe(1);
+		expect(r.stderr).toMatch(/a\.rego:\d+:\d+: rego_parse_error: /);
+		expect(readFileSync(file, "utf8")).toBe("package b\n\np if {\n");
+	});
+
+	it("rewrites v0 modules as v1 with import rego.v1 under --v0-compatible", async () => {
+		const file = write("v0/a.rego", 'package l\n\ndeny[msg] {\n\tmsg := "no"\n}\n');
+		const r = await gavel(["fmt", "--v0-compatible", file]);
+		expect(r.code).toBe(0);
+		expect(r.stdout).toBe(
+			'package l\n\nimport rego.v1\n\ndeny contains msg if {\n\tmsg := "no"\n}\n',
+		);
+	});
+
+	it("finds the example policies already formatted", async () => {
+		const r = await gavel(
+			["fmt", "--check", "policies/routes", "policies/tenancy", "policies/services"],
+			{
+				cwd: repo,
+			},
+		);
+		expect(r.stdout).toBe("");
+		expect(r.code).toBe(0);
+	});
+
+	it("refuses two modes at once", async () => {
+		expect((await gavel(["fmt", "--write", "--check", dir])).code).toBe(2);
+	});
+});
