@@ -109,6 +109,36 @@ export class PolicyBuilder {
 		return `#${id}`;
 	}
 
+	/** base[n] for a number n: the "n" key of an object, else index/member n (see planPath). */
+	numberKeyFunc(): string {
+		const name = "g0.$number_key";
+		if (this.funcNames.has(name)) return name;
+		this.funcNames.set(name, name);
+		const src = { local: 2 };
+		this.funcs.push({
+			name,
+			arity: 3,
+			result: 5,
+			locals: 6,
+			memo: false,
+			blocks: [
+				{
+					stmts: [
+						{ op: "isType", source: src, typeName: "object" },
+						{ op: "dot", source: src, key: { local: 4 }, target: 5 },
+					],
+				},
+				{
+					stmts: [
+						{ op: "not", block: { stmts: [{ op: "isType", source: src, typeName: "object" }] } },
+						{ op: "dot", source: src, key: { local: 3 }, target: 5 },
+					],
+				},
+			],
+		});
+		return name;
+	}
+
 	/** The Func computing the rules at `node` (planned on first use). */
 	nodeFunc(node: RuleNode, ctx: Ctx): string {
 		const name = `g0.${pathName(node.path)}${this.suffix(ctx)}`;
@@ -1199,31 +1229,22 @@ class FuncPlanner {
 		const p = path[i];
 		if (base && p.type === "number") {
 			// Base documents are JSON, whose object keys are strings: OPA's store finds `data.x[2]`
-			// under "2" in an object, and at index 2 in an array. Which one is known at run time.
-			const asString: Term = { type: "string", value: p.text, loc: p.loc };
-			const viaObject = this.scoped(() =>
-				this.block(() => {
-					this.emit({ op: "isType", source: src, typeName: "object" });
-					this.planPath(src, [...path.slice(0, i), asString, ...path.slice(i + 1)], i, k, base);
-				}),
-			);
-			const other = this.scoped(() =>
-				this.block(() => {
-					this.emit({
-						op: "not",
-						block: { stmts: [{ op: "isType", source: src, typeName: "object" }] },
-					});
-					const t = this.newLocal();
-					this.emit({
-						op: "dot",
-						source: src,
-						key: this.pb.constOp({ type: "number", text: p.text }),
-						target: t,
-					});
-					this.planPath({ local: t }, path, i + 1, k, base);
-				}),
-			);
-			this.emit({ op: "blocks", blocks: [viaObject, other] });
+			// under "2" in an object, and at index 2 in an array. Which one is known at run time;
+			// a helper function decides, so the rest of the plan is not duplicated.
+			const t = this.newLocal();
+			this.emit({
+				op: "call",
+				func: this.pb.numberKeyFunc(),
+				args: [
+					{ local: this.input },
+					{ local: this.data },
+					src,
+					this.pb.constOp({ type: "number", text: p.text }),
+					this.str(p.text),
+				],
+				target: t,
+			});
+			this.planPath({ local: t }, path, i + 1, k, base);
 			return;
 		}
 		if (isPattern(p, this.bound())) {
