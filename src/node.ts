@@ -14,7 +14,7 @@ import { createApp, type GavelApp } from "./server/app.ts";
 import type { GavelConfig } from "./server/config.ts";
 import { loadConfig } from "./server/config-file.ts";
 import { DecisionCache } from "./server/decision-cache.ts";
-import { createJsonLineLogger, nullLogger } from "./server/decision-log.ts";
+import { createHttpLogger, createJsonLineLogger, nullLogger } from "./server/decision-log.ts";
 import {
 	DEV_AUDIENCE,
 	DEV_ISSUER,
@@ -97,9 +97,19 @@ export async function startGavel(
 			})
 		: undefined;
 	const write = options.writeLog ?? ((line: string) => process.stdout.write(line));
-	const logger = config.decisionLog.enabled
-		? createJsonLineLogger(write, config.decisionLog.mask)
-		: nullLogger;
+	const httpLog =
+		config.decisionLog.enabled && config.decisionLog.url
+			? createHttpLogger({
+					url: config.decisionLog.url,
+					mask: config.decisionLog.mask,
+					batchSize: config.decisionLog.batchSize,
+					flushIntervalMs: config.decisionLog.flushIntervalMs,
+					onError: info,
+				})
+			: undefined;
+	const logger = !config.decisionLog.enabled
+		? nullLogger
+		: (httpLog ?? createJsonLineLogger(write, config.decisionLog.mask));
 	const gavel = createApp({
 		config,
 		engine,
@@ -184,6 +194,8 @@ export async function startGavel(
 					(server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
 				});
 				await jwks?.close();
+				// Whatever decisions are still buffered go out before we stop.
+				await httpLog?.flush();
 			})();
 			return closing;
 		},

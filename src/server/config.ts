@@ -94,6 +94,10 @@ export interface GavelConfig {
 		enabled: boolean;
 		/** JSON pointers into the log entry to erase, like OPA's system.log.mask: "/input/subject/email". */
 		mask: string[];
+		/** POST batches here instead of writing lines to stdout. */
+		url?: string;
+		batchSize: number;
+		flushIntervalMs: number;
 	};
 	input: {
 		/** Request headers copied into input.request.headers (lower-case names). */
@@ -139,7 +143,7 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		ttlSeconds: 60,
 		bypassHeader: "x-gavel-no-cache",
 	},
-	decisionLog: { enabled: true, mask: [] },
+	decisionLog: { enabled: true, mask: [], batchSize: 100, flushIntervalMs: 1000 },
 	input: { headers: ["user-agent", "x-request-id"] },
 	dev: false,
 	stateDir: ".gavel",
@@ -317,6 +321,9 @@ export function validateConfig(raw: unknown): GavelConfig {
 	str("cache.bypassHeader");
 	bool("decisionLog.enabled");
 	strList("decisionLog.mask");
+	str("decisionLog.url", true);
+	num("decisionLog.batchSize", 1);
+	num("decisionLog.flushIntervalMs", 1);
 	for (const m of (get("decisionLog.mask") as string[] | undefined) ?? []) {
 		if (!m.startsWith("/"))
 			problems.push(`decisionLog.mask: "${m}" must be a JSON pointer starting with /`);
@@ -344,6 +351,7 @@ const OPTIONAL_KEYS = new Set([
 	"auth.maxTokenAgeSeconds",
 	"authzen.baseUrl",
 	"forwardAuth.policy",
+	"decisionLog.url",
 ]);
 
 function setPath(obj: Json, path: string, value: unknown): void {

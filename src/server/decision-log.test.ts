@@ -1,5 +1,12 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { createJsonLineLogger, type DecisionLogEntry, maskEntry } from "./decision-log.ts";
+import {
+	createHttpLogger,
+	createJsonLineLogger,
+	type DecisionLogEntry,
+	maskEntry,
+} from "./decision-log.ts";
 
 const entry = (): DecisionLogEntry => ({
 	decision_id: "d1",
@@ -45,5 +52,55 @@ describe("decision log", () => {
 			path: "example/allow",
 			erased: ["/input/subject/email"],
 		});
+	});
+});
+
+describe("batched HTTP decision log sink", () => {
+	it("posts JSON arrays in batches, keeps a failed batch for the next attempt, masks entries", async () => {
+		const batches: DecisionLogEntry[][] = [];
+		let failNext = false;
+		const server = createServer((req, res) => {
+			let body = "";
+			req.on("data", (c) => {
+				body += c;
+			});
+			req.on("end", () => {
+				if (failNext) {
+					failNext = false;
+					return void res.writeHead(503).end();
+				}
+				batches.push(JSON.parse(body));
+				res.writeHead(204).end();
+			});
+		});
+		await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+		const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/logs`;
+		const errors: string[] = [];
+		const log = createHttpLogger({
+			url,
+			batchSize: 2,
+			flushIntervalMs: 60_000,
+			mask: ["/input/subject/email"],
+			onError: (m) => errors.push(m),
+		});
+		try {
+			log.log(entry());
+			log.log({ ...entry(), decision_id: "d2" }); // a full batch goes out
+			await log.flush();
+			expect(batches).toHaveLength(1);
+			expect(batches[0].map((e) => e.decision_id)).toEqual(["d1", "d2"]);
+			expect(batches[0][0].erased).toEqual(["/input/subject/email"]);
+
+			failNext = true;
+			log.log({ ...entry(), decision_id: "d3" });
+			await log.flush();
+			expect(errors[0]).toMatch(/HTTP 503/);
+			log.log({ ...entry(), decision_id: "d4" });
+			await log.flush();
+			expect(batches.at(-1)?.map((e) => e.decision_id)).toEqual(["d3", "d4"]);
+			expect(log.dropped).toBe(0);
+		} finally {
+			server.close();
+		}
 	});
 });

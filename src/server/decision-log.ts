@@ -65,3 +65,85 @@ export function createJsonLineLogger(
 }
 
 export const nullLogger: DecisionLogger = { log() {} };
+
+export interface HttpSinkOptions {
+	url: string;
+	mask?: readonly string[];
+	/** Send when this many entries are waiting (default 100). */
+	batchSize?: number;
+	/** …or this long after the first one arrived (default 1000 ms). */
+	flushIntervalMs?: number;
+	/** Oldest entries are dropped beyond this, so a dead sink cannot exhaust memory. */
+	maxBuffered?: number;
+	headers?: Record<string, string>;
+	fetch?: typeof fetch;
+	onError?: (message: string) => void;
+}
+
+export interface HttpDecisionLogger extends DecisionLogger {
+	/** Send what is waiting now. */
+	flush(): Promise<void>;
+	/** Entries dropped because the buffer was full. */
+	readonly dropped: number;
+}
+
+/**
+ * Decision log lines POSTed in batches as a JSON array (the shape OPA's decision log
+ * service accepts). A failed upload keeps its entries for the next attempt.
+ */
+export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
+	const batchSize = options.batchSize ?? 100;
+	const interval = options.flushIntervalMs ?? 1000;
+	const maxBuffered = options.maxBuffered ?? 10_000;
+	const doFetch = options.fetch ?? fetch;
+	let buffer: DecisionLogEntry[] = [];
+	let dropped = 0;
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	let inFlight: Promise<void> = Promise.resolve();
+
+	const send = async (): Promise<void> => {
+		if (timer) clearTimeout(timer);
+		timer = undefined;
+		if (buffer.length === 0) return;
+		const batch = buffer;
+		buffer = [];
+		try {
+			const res = await doFetch(options.url, {
+				method: "POST",
+				headers: { "content-type": "application/json", ...options.headers },
+				body: JSON.stringify(batch),
+			});
+			if (!res.ok) throw new Error(`HTTP ${res.status}`);
+		} catch (e) {
+			options.onError?.(`decision log upload failed: ${(e as Error).message}`);
+			// Put the batch back in front, then trim to the bound (oldest first).
+			buffer = [...batch, ...buffer];
+			if (buffer.length > maxBuffered) {
+				dropped += buffer.length - maxBuffered;
+				buffer = buffer.slice(buffer.length - maxBuffered);
+			}
+		}
+	};
+	const flush = (): Promise<void> => {
+		inFlight = inFlight.then(send);
+		return inFlight;
+	};
+	return {
+		log(entry) {
+			buffer.push(maskEntry(entry, options.mask ?? []));
+			if (buffer.length > maxBuffered) {
+				buffer.shift();
+				dropped++;
+			}
+			if (buffer.length >= batchSize) void flush();
+			else if (!timer) {
+				timer = setTimeout(() => void flush(), interval);
+				timer.unref?.();
+			}
+		},
+		flush,
+		get dropped() {
+			return dropped;
+		},
+	};
+}
