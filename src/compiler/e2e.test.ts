@@ -175,4 +175,22 @@ unmocked := [q, t, f(1)]`;
 		}
 		expect(lines.join("\n")).toContain("x is 1 <undefined>");
 	});
+
+	it("number keys into base data find object keys and array indices", async () => {
+		const data = { m: { "2": "two" }, a: ["zero", "one"] };
+		expect(
+			await run(["package p\nx := [data.m[2], data.a[1]]"], { entrypoint: "p/x" }, { data }),
+		).toEqual([["two", "one"]]);
+	});
+
+	it("walk iterates [path, value] pairs", async () => {
+		const src =
+			'package p\npaths contains path if {\n\twalk({"a": [1]}, [path, v])\n\tis_number(v)\n}';
+		expect(await run([src], { entrypoint: "p/paths" })).toEqual([[["a", 0]]]);
+	});
+
+	it("a rule reaching inside another ref-head rule's value is a conflict", async () => {
+		const src = 'package p\nq[k].r := {"s": 1} if k := "x"\nq.x.r.t := 2';
+		await expect(run([src], { entrypoint: "p/q" })).rejects.toThrow(/eval_conflict_error/);
+	});
 });
