@@ -32,8 +32,7 @@ export class Parser extends TermParser {
 	// ---- module ----
 
 	parseModule(): Module | undefined {
-		const done = this.guard(() => this.parseModuleInner());
-		return done;
+		return this.guard(() => this.parseModuleInner());
 	}
 
 	private parseModuleInner(): Module {
@@ -45,7 +44,6 @@ export class Parser extends TermParser {
 		const pkg = this.parsePackage();
 		const imports: Import[] = [];
 		const rules: Rule[] = [];
-		const ruleStarts: Token[] = [];
 		while (this.tok.kind !== "eof") {
 			if (this.isKw("package")) this.fail("unexpected package");
 			if (this.isKw("import")) {
@@ -55,12 +53,7 @@ export class Parser extends TermParser {
 			// Backtracking never crosses a statement, so the term memo can start afresh.
 			this.termMemo.clear();
 			this.hint = undefined;
-			const startTok = this.tok;
-			const group = this.parseRules();
-			for (const r of group) {
-				rules.push(r);
-				ruleStarts.push(startTok);
-			}
+			rules.push(...this.parseRules());
 		}
 		const mod: Module = {
 			type: "module",
@@ -195,7 +188,6 @@ export class Parser extends TermParser {
 			return this.failStatement(start, isDefault);
 		}
 		const parsed = this.parseHead(isDefault);
-		if (!parsed) return this.failStatement(start, isDefault);
 		const { head, hasContains } = parsed;
 		let generatedValue = parsed.generatedValue;
 		const refLen = head.ref.path.length + 1;
@@ -392,9 +384,11 @@ export class Parser extends TermParser {
 		return rule;
 	}
 
-	private parseHead(
-		isDefault: boolean,
-	): { head: RuleHead; hasContains: boolean; generatedValue: boolean } | undefined {
+	private parseHead(isDefault: boolean): {
+		head: RuleHead;
+		hasContains: boolean;
+		generatedValue: boolean;
+	} {
 		const nameTok = this.next();
 		const name = varTerm(nameTok.text, this.loc(nameTok));
 		const path: Term[] = [];
