@@ -13,7 +13,7 @@ import {
 	stringOption,
 } from "./command.ts";
 
-const help = `Usage: gavel serve [--config FILE] [--dev] [--bundle PATH] [--host H] [--port N]
+const help = `Usage: gavel serve [--config FILE] [--dev] [--watch] [--bundle PATH] [--host H] [--port N]
 
 Serve decisions over HTTP: POST /v1/decide, the OPA Data API (/v1/data), AuthZEN
 (/access/v1/evaluation[s]), /health, /ready, /metrics.
@@ -25,6 +25,9 @@ Options:
                   bundles/example.tar.gz, else the policies/ folder compiled on the fly
   --bundle PATH   bundle .tar.gz, a folder holding one, an unpacked bundle folder, or a
                   folder of .rego sources (compiled in-process, recompiled on change)
+  --watch         the authoring loop: serve the .rego sources of --bundle (default policies/),
+                  recompile on every change and swap atomically; a compile error is printed
+                  with its location and the last good policy keeps answering
   --url URL       poll an OPA bundle server instead (ETag / 304)
   --host H        listen address (default 127.0.0.1)
   --port N        listen port (default 8181; 0 picks a free one)
@@ -42,6 +45,7 @@ export const serveCommand: Command = {
 		const { values, help: wantHelp } = parseCommandArgs(argv, {
 			config: { type: "string" },
 			dev: { type: "boolean" },
+			watch: { type: "boolean" },
 			bundle: { type: "string" },
 			url: { type: "string" },
 			host: { type: "string" },
@@ -63,6 +67,19 @@ export const serveCommand: Command = {
 		const bundle: Record<string, unknown> = {};
 		if (stringOption(values.bundle)) bundle.path = stringOption(values.bundle);
 		if (stringOption(values.url)) bundle.url = stringOption(values.url);
+		if (values.watch && bundle.url) {
+			io.err("gavel serve: --watch serves local sources; it cannot be combined with --url");
+			return EXIT_USAGE;
+		}
+		if (values.watch) {
+			// Sources, not a built bundle: what the author edits is what answers.
+			bundle.path ??= "policies";
+			bundle.watch = true;
+			if (!existsSync(String(bundle.path))) {
+				io.err(`gavel serve: --watch: ${bundle.path}: no such folder`);
+				return EXIT_USAGE;
+			}
+		}
 		if (Object.keys(bundle).length > 0) overrides.bundle = bundle;
 		if (stringOption(values.policy)) overrides.policy = { default: stringOption(values.policy) };
 		if (values.dev) overrides.dev = true;
