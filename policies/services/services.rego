@@ -7,6 +7,8 @@
 #   edge is a deny.
 package services
 
+# METADATA
+# entrypoint: true
 default allow := false
 
 # METADATA

@@ -6,6 +6,8 @@
 #   access carries an audit obligation the calling service must honour.
 package tenancy
 
+# METADATA
+# entrypoint: true
 default allow := false
 
 # METADATA
