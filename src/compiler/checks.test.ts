@@ -59,6 +59,12 @@ describe("semantic checks report OPA's codes at the right place", () => {
 		]);
 	});
 
+	it("only wildcards stuck: the expression is reported", () => {
+		expect(checkSource("package p\nx if {\n\t_ == 1\n}")).toEqual([
+			"policy.rego:3:2: rego_unsafe_var_error: expression is unsafe",
+		]);
+	});
+
 	it("reorders so that vars are bound before use", () => {
 		expect(checkSource("package p\nx if {\n\ty > 1\n\ty = input.n\n}")).toEqual([]);
 		expect(checkSource("package p\nx if {\n\tnot input.a[_]\n}")).toEqual([]);

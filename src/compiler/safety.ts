@@ -342,19 +342,34 @@ export function reorderBody(
 			}
 		}
 		if (picked < 0) {
+			// Named vars are reported where they first occur; when only `_`s are stuck (which
+			// the author cannot name), the expressions are reported instead, as OPA does.
 			const reported = new Set<string>();
+			const found: RegoError[] = [];
+			const stuck: Expr[] = [];
 			for (const e of remaining) {
 				const r = analyseExpr(e, B, scopeVars, arityOf);
+				if (r.missing.size > 0) stuck.push(e);
 				for (const v of r.missing) {
-					if (reported.has(v)) continue;
+					if (reported.has(v) || isWildcard(v)) continue;
 					reported.add(v);
-					errors.push({
+					found.push({
 						code: "rego_unsafe_var_error",
 						message: `var ${names.get(v) ?? v} is unsafe`,
 						loc: at(e.loc),
 					});
 				}
 			}
+			if (found.length === 0) {
+				for (const e of stuck) {
+					found.push({
+						code: "rego_unsafe_var_error",
+						message: "expression is unsafe",
+						loc: at(e.loc),
+					});
+				}
+			}
+			errors.push(...found);
 			return { body: [...out, ...remaining], bound: B };
 		}
 		const [e] = remaining.splice(picked, 1);
