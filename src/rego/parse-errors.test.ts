@@ -67,7 +67,7 @@ describe("syntax errors: OPA's codes, words and positions", () => {
 		],
 		[
 			"package p\np if { every 1 in xs { true } }",
-			"policy.rego:2:14: rego_parse_error: unexpected ident token: expected value to be a variable",
+			"policy.rego:2:22: rego_parse_error: unexpected { token: expected value to be a variable",
 		],
 		[
 			"package p\np if { x with 1 as 2 }",

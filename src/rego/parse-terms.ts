@@ -547,7 +547,7 @@ export abstract class TermParser extends TokenCursor {
 						loc: this.loc(start),
 					};
 				}
-				this.failAt("unexpected ident token: expected `x in xs` or `x, y in xs` expression", start);
+				this.illegal("expected `x in xs` or `x, y in xs` expression");
 			}
 			this.pos = save;
 		}
@@ -582,13 +582,11 @@ export abstract class TermParser extends TokenCursor {
 			[value, domain] = term.args;
 		} else if (term.type === "call" && name === "internal.member_3") {
 			[key, value, domain] = term.args;
-			if (key.type !== "var")
-				this.failAt("unexpected ident token: expected key to be a variable", key.loc);
+			if (key.type !== "var") this.illegal("expected key to be a variable");
 		} else {
 			this.illegal("expected `x[, y] in xs { ... }` expression");
 		}
-		if (value.type !== "var")
-			this.failAt("unexpected ident token: expected value to be a variable", value.loc);
+		if (value.type !== "var") this.illegal("expected value to be a variable");
 		if (!this.isOp("{")) this.illegal("missing body");
 		this.next();
 		const body = this.parseBody("}");
