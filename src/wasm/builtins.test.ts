@@ -380,3 +380,34 @@ describe("NATIVE_BUILTINS", () => {
 		expect(NATIVE_BUILTINS.has("regex.match")).toBe(false);
 	});
 });
+
+describe("builtin errors", () => {
+	it("are undefined by default and abort with OPA's code and message in strict mode", async () => {
+		const cases: Case[] = [
+			["count", [1], U],
+			["div", [1, 0], U],
+			["bits.lsh", [1, -1], U],
+		];
+		expect((await runCases(cases)).map((r) => r.got ?? r.error)).toEqual([U, U, U]);
+		expect((await runCases(cases, { strict: true })).map((r) => r.error)).toEqual([
+			"t.rego:1: eval_type_error: count: operand 1 must be one of {array, object, set, string} but got number",
+			"t.rego:1: eval_builtin_error: div: divide by zero",
+			"t.rego:1: eval_type_error: bits.lsh: operand 2 must be an unsigned integer number but got a negative integer",
+		]);
+	});
+});
+
+describe("print", () => {
+	it("writes its arguments through opa_println", async () => {
+		const lines: string[] = [];
+		const log = console.log;
+		console.log = (s: string) => lines.push(s);
+		try {
+			const results = await runCases([["print", [["a", 1, { k: [true] }]], true]]);
+			expect(results[0].got).toBe(true);
+		} finally {
+			console.log = log;
+		}
+		expect(lines).toEqual(['a 1 {"k": [true]}']);
+	});
+});

@@ -59,6 +59,8 @@ class PolicyEmitter {
 	readonly memoSlots = new Map<string, number>();
 	readonly hostIds = new Map<string, number>();
 	readonly consts: number[];
+	/** Names of the functions added for this policy (what `optimize` works on). */
+	readonly emittedFunctions: string[] = [];
 	private cStrings = new Map<string, number>();
 	private labelCounter = 0;
 
@@ -534,6 +536,7 @@ function emitFunc(p: PolicyEmitter, f: Func): void {
 	body.push(m.return(e.get(f.result)));
 	const params = binaryen.createType(new Array(nParams).fill(i32));
 	m.addFunction(p.funcWasmName(f.name), params, i32, e.varTypes(), m.block(null, body));
+	p.emittedFunctions.push(p.funcWasmName(f.name));
 }
 
 function emitPlan(p: PolicyEmitter, plan: Plan, index: number): string {
@@ -548,6 +551,7 @@ function emitPlan(p: PolicyEmitter, plan: Plan, index: number): string {
 		e.varTypes(),
 		m.block(null, body),
 	);
+	p.emittedFunctions.push(name);
 	return name;
 }
 
@@ -614,10 +618,14 @@ export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
 			if (!ABI_EXPORTS.has(name)) m.removeExport(name);
 		}
 		if (opts.optimize) {
+			// The runtime was optimised when it was built: optimise only the policy's own code.
 			binaryen.setOptimizeLevel(2);
 			binaryen.setShrinkLevel(1);
-			m.optimize();
+			for (const name of p.emittedFunctions) m.optimizeFunction(name);
 		}
+		// Drop the runtime code (native builtins mostly) this policy never reaches: a smaller
+		// module is also quicker to write out.
+		m.runPasses(["remove-unused-module-elements"]);
 		return m.emitBinary();
 	} finally {
 		m.dispose();
