@@ -159,6 +159,14 @@ export interface Expr {
 
 export type Body = Expr[];
 
+/**
+ * How the parser classifies a rule:
+ * - "function": the head has arguments;
+ * - "partialSet": `p contains x` (and v0's `p[x] { … }`); the head ref excludes the element,
+ *   which is `head.key`;
+ * - "partialObject": the head ref's last element is not ground (`p[k] := v`, `a.b[x] if …`);
+ * - "complete": everything else, ref heads with a ground path included (`a.b.c := 1`).
+ */
 export type RuleKind = "complete" | "partialSet" | "partialObject" | "function";
 
 export interface RuleHead {
@@ -186,7 +194,11 @@ export interface Rule {
 	head: RuleHead;
 	/** An empty body means `true` (rules like `p := 1`). */
 	body: Body;
-	/** `else [= value] [if] { … }` chain (complete rules and functions only). */
+	/**
+	 * `else [= value] [if] { … }` chain (complete rules and functions only). Each link has the
+	 * parent's kind and its own copy of the head ref and args; an `else := v` without a body has
+	 * `body: []` and ends the chain.
+	 */
 	else?: Rule;
 	/** METADATA annotations attached to this rule. */
 	annotations?: Annotation[];
@@ -215,7 +227,10 @@ export interface Comment {
 
 export type AnnotationScope = "rule" | "document" | "package" | "subpackages";
 
-/** A `# METADATA` block, parsed from its YAML. Unknown keys are kept in `custom`-like `raw`. */
+/**
+ * A `# METADATA` block, parsed from its YAML. Keys Rego does not define are kept under `custom`
+ * (OPA drops them) so nothing an author wrote is lost.
+ */
 export interface Annotation {
 	scope: AnnotationScope;
 	title?: string;
