@@ -17,7 +17,10 @@ path := p if {
 	p := input.resource.path
 } else := input.request.path
 
+# Roles from the token: a list of roles, or a single role as a string.
 roles contains role if some role in input.subject.roles
+
+roles contains input.subject.roles if is_string(input.subject.roles)
 
 permissions contains perm if {
 	some role in roles

@@ -12,6 +12,10 @@ test_viewer_reads_an_order if {
 	routes.allow with input as {"subject": viewer, "request": req("GET", "/orders/42")}
 }
 
+test_a_single_role_may_be_a_string if {
+	routes.allow with input as {"subject": {"sub": "vera", "roles": "viewer"}, "request": req("GET", "/orders")}
+}
+
 test_viewer_lists_orders if {
 	routes.allow with input as {"subject": viewer, "request": req("GET", "/orders")}
 }

@@ -28,8 +28,13 @@ owner if {
 	resource.owner == subject.sub
 }
 
+# Roles from the token: a list of roles, or a single role as a string.
+roles contains role if some role in subject.roles
+
+roles contains subject.roles if is_string(subject.roles)
+
 admin if {
-	some role in subject.roles
+	some role in roles
 	role in data.tenancy.admin_roles
 }
 

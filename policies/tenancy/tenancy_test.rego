@@ -67,6 +67,10 @@ test_admin_acting_as_owner_is_not_audited if {
 	d.obligations == set()
 }
 
+test_admin_role_may_be_a_string if {
+	tenancy.allow with input as req({"sub": "root", "tenant": "ops", "roles": "platform-admin"}, "delete")
+}
+
 test_admin_roles_come_from_data if {
 	not tenancy.allow with input as req(root, "read") with data.tenancy.admin_roles as []
 }
