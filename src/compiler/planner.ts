@@ -1118,8 +1118,19 @@ class FuncPlanner {
 		const mock = this.ctx.mocks.get(fnKey(target));
 		if (mock?.kind === "value") {
 			// The mocked function is replaced by a value, whatever the arguments (which must
-			// still be defined).
-			this.planTerms(t.args, () => this.planTerm(mock.term, (v) => k(v)));
+			// still be defined); an output argument receives that value.
+			const orig = fnTarget(t.fn);
+			const n =
+				orig.kind === "user"
+					? getNode(this.pb.root, orig.path, false)?.arity
+					: builtinArity(orig.name);
+			const out = asExpr && n !== undefined && t.args.length === n + 1 ? t.args[n] : undefined;
+			this.planTerms(out ? t.args.slice(0, -1) : t.args, () =>
+				this.planTerm(mock.term, (v) => {
+					if (out) this.match(out, v, () => k(undefined));
+					else k(v);
+				}),
+			);
 			return;
 		}
 		if (mock?.kind === "fn") target = mock.target;
