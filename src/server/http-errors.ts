@@ -34,18 +34,24 @@ export async function readJsonObject(
 	if (declared > limits.bodyLimitBytes) {
 		throw new HttpError(413, "request_too_large", `body exceeds ${limits.bodyLimitBytes} bytes`);
 	}
-	const buf = await c.req.arrayBuffer();
-	if (buf.byteLength > limits.bodyLimitBytes) {
+	const text = await c.req.text();
+	// UTF-16 length is a lower bound on the UTF-8 size and a third of an upper bound, so the
+	// exact byte count is only computed for bodies near the limit.
+	const tooLarge =
+		text.length > limits.bodyLimitBytes ||
+		(text.length * 3 > limits.bodyLimitBytes &&
+			new TextEncoder().encode(text).length > limits.bodyLimitBytes);
+	if (tooLarge) {
 		throw new HttpError(413, "request_too_large", `body exceeds ${limits.bodyLimitBytes} bytes`);
 	}
-	if (buf.byteLength === 0) return {};
+	if (text.length === 0) return {};
 	const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
 	if (type !== "application/json" && !type.endsWith("+json")) {
 		throw new HttpError(415, "unsupported_media_type", "content type must be application/json");
 	}
 	let value: unknown;
 	try {
-		value = JSON.parse(new TextDecoder().decode(buf));
+		value = JSON.parse(text);
 	} catch (e) {
 		throw new HttpError(400, "invalid_parameter", `malformed JSON: ${(e as Error).message}`);
 	}
