@@ -362,6 +362,51 @@ describe("native builtins", () => {
 			["io.jwt.decode", ["!!.e30.AA"], U],
 		]);
 	});
+
+	it("json.patch and json.marshal_with_options", () =>
+		check([
+			["json.patch", [{ a: 1 }, [{ op: "add", path: "/b", value: 2 }]], { a: 1, b: 2 }],
+			["json.patch", [{ a: [1, 3] }, [{ op: "add", path: "/a/1", value: 2 }]], { a: [1, 2, 3] }],
+			["json.patch", [{ a: [1] }, [{ op: "add", path: "/a/-", value: 2 }]], { a: [1, 2] }],
+			["json.patch", [{ a: 1, b: 2 }, [{ op: "remove", path: "/a" }]], { b: 2 }],
+			[
+				"json.patch",
+				[{ a: { b: 1 } }, [{ op: "replace", path: "/a/b", value: 3 }]],
+				{ a: { b: 3 } },
+			],
+			["json.patch", [{ a: 1 }, [{ op: "move", from: "/a", path: "/c" }]], { c: 1 }],
+			["json.patch", [{ a: [1] }, [{ op: "copy", from: "/a/0", path: "/b" }]], { a: [1], b: 1 }],
+			["json.patch", [{ a: 1 }, [{ op: "test", path: "/a", value: 1 }]], { a: 1 }],
+			["json.patch", [{ a: 1 }, [{ op: "test", path: "/a", value: 2 }]], U],
+			["json.patch", [{ a: 1 }, [{ op: "remove", path: "/x" }]], U],
+			["json.patch", [{ "a/b": 1 }, [{ op: "replace", path: "/a~1b", value: 2 }]], { "a/b": 2 }],
+			["json.marshal_with_options", [{ a: [1, 2], b: {} }, {}], '{"a":[1,2],"b":{}}'],
+			[
+				"json.marshal_with_options",
+				[{ a: [1, 2], b: {} }, { pretty: true }],
+				'{\n\t"a": [\n\t\t1,\n\t\t2\n\t],\n\t"b": {}\n}',
+			],
+			["json.marshal_with_options", [[1], { indent: "  ", prefix: "> " }], "[\n>   1\n> ]"],
+		]));
+
+	it("more net and deprecated builtins", () =>
+		check([
+			["net.cidr_is_valid", ["10.0.0.0/8"], true],
+			["net.cidr_is_valid", ["10.0.0.1"], false],
+			[
+				"net.cidr_expand",
+				["192.168.1.0/30"],
+				["192.168.1.0", "192.168.1.1", "192.168.1.2", "192.168.1.3"],
+			],
+			["net.cidr_expand", ["2001:db8::/127"], ["2001:db8::", "2001:db8::1"]],
+			["net.cidr_overlap", ["10.0.0.0/8", "10.2.3.4"], true],
+			["set_diff", [S(1, 2, 3), S(2)], [1, 3]],
+			["to_array", [S(2, 1)], [1, 2]],
+			["to_set", [[2, 1, 2]], [1, 2]],
+			["trace", ["note"], true],
+			["cast_null", [null], null],
+			["cast_string", [1], U],
+		]));
 });
 
 describe("NATIVE_BUILTINS", () => {

@@ -11,6 +11,7 @@ export * from "./builtins/arrays";
 export * from "./builtins/encoding";
 export * from "./builtins/glob";
 export * from "./builtins/graph";
+export * from "./builtins/jsonpatch";
 export * from "./builtins/jsonpath";
 export * from "./builtins/jwt";
 export * from "./builtins/misc";

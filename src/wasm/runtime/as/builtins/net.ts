@@ -1,8 +1,10 @@
 // net.cidr_contains, net.cidr_intersects (IPv4 and IPv6).
 
+import { bufByte, bufI64, bufNew } from "../buffer";
+import { setAdd } from "../collections";
 import { builtinError, operandError } from "../errors";
 import { alloc } from "../memory";
-import { makeBool, strLen, strPtr } from "../values";
+import { makeBool, makeSet, makeString, strLen, strPtr } from "../values";
 import { isStr } from "./util";
 
 // A parsed address or network: [bytes:16, prefix:i32, v4:u32] (IPv4 mapped into ::ffff:a.b.c.d).
@@ -169,4 +171,93 @@ export function b_net__cidr_intersects(a: usize, b: usize): usize {
 	const px = load<i32>(x, 16);
 	const py = load<i32>(y, 16);
 	return makeBool(samePrefix(x, y, px < py ? px : py));
+}
+
+export function b_net__cidr_is_valid(c: usize): usize {
+	return makeBool(isStr(c) && parseNet(c, false) != 0);
+}
+
+/** Deprecated name of net.cidr_contains. */
+export function b_net__cidr_overlap(c: usize, x: usize): usize {
+	return b_net__cidr_contains(c, x);
+}
+
+const MAX_EXPAND: u64 = 1 << 20;
+
+/** Every address of an IPv4 network (or IPv6 network with at most 2^20 addresses). */
+export function b_net__cidr_expand(c: usize): usize {
+	if (!isStr(c)) return operandError("net.cidr_expand", 1, "string", c);
+	const net = parseNet(c, false);
+	if (net == 0) return builtinError("net.cidr_expand", "invalid CIDR");
+	const v4 = load<u32>(net, 20) != 0;
+	const prefix = load<i32>(net, 16);
+	const hostBits = 128 - prefix;
+	if (hostBits > 20) return builtinError("net.cidr_expand", "network too large to expand");
+	const count = (<u64>1) << (<u64>hostBits);
+	if (count > MAX_EXPAND) return builtinError("net.cidr_expand", "network too large to expand");
+	const out = makeSet(<u32>count);
+	const addr = alloc(16);
+	memory.copy(addr, net, 16);
+	// Clear the host bits, then count through them.
+	for (let i = prefix; i < 128; i++) {
+		const byte = i >> 3;
+		store<u8>(addr + byte, load<u8>(addr + byte) & ~(<u8>(<u32>0x80 >> <u32>(i & 7))));
+	}
+	for (let n: u64 = 0; n < count; n++) {
+		const w = bufNew(40);
+		writeAddr(w, addr, v4);
+		setAdd(out, makeString(load<u32>(w), load<u32>(w, 4)));
+		// Increment the 128-bit address.
+		for (let b = 15; b >= 0; b--) {
+			const x = <u32>load<u8>(addr + b) + 1;
+			store<u8>(addr + b, <u8>x);
+			if (x < 256) break;
+		}
+	}
+	return out;
+}
+
+const HEXD = "0123456789abcdef";
+
+function writeAddr(w: usize, a: usize, v4: bool): void {
+	if (v4) {
+		for (let i = 12; i < 16; i++) {
+			if (i > 12) bufByte(w, 46);
+			bufI64(w, load<u8>(a + i));
+		}
+		return;
+	}
+	// Canonical IPv6: lower-case hex groups, the longest run of zero groups as "::".
+	let bestStart = -1;
+	let bestLen = 0;
+	let i = 0;
+	while (i < 8) {
+		if (load<u16>(a + (i << 1)) == 0) {
+			let j = i;
+			while (j < 8 && load<u16>(a + (j << 1)) == 0) j++;
+			if (j - i > bestLen && j - i > 1) {
+				bestStart = i;
+				bestLen = j - i;
+			}
+			i = j;
+		} else i++;
+	}
+	for (let g = 0; g < 8; g++) {
+		if (g == bestStart) {
+			bufByte(w, 58);
+			bufByte(w, 58);
+			g += bestLen - 1;
+			continue;
+		}
+		if (g > 0 && g != bestStart + bestLen) bufByte(w, 58);
+		const v = ((<u32>load<u8>(a + (g << 1))) << 8) | <u32>load<u8>(a + (g << 1) + 1);
+		let started = false;
+		for (let s = 12; s >= 0; s -= 4) {
+			const d = (v >> <u32>s) & 15;
+			if (d != 0 || started || s == 0) {
+				bufByte(w, HEXD.charCodeAt(<i32>d));
+				started = true;
+			}
+		}
+	}
 }

@@ -258,3 +258,21 @@ export function b_numbers__range_step(a: usize, b: usize, step: usize): usize {
 	else for (let i = x; i >= y; i -= s) arrPush(r, makeInt(i));
 	return r;
 }
+
+/** `:=` as a builtin (the planner lowers it; kept for completeness): equality. */
+export function b_assign(a: usize, b: usize): usize {
+	return makeBool(equal(a, b));
+}
+
+/** Deprecated set difference. */
+export function b_set_diff(a: usize, b: usize): usize {
+	if (kind(a) != K_SET) return operandError("set_diff", 1, "set", a);
+	if (kind(b) != K_SET) return operandError("set_diff", 2, "set", b);
+	return setDiff(a, b);
+}
+
+/** trace(note): notes go to OPA's tracer; a Wasm module has none, so it is just true. */
+export function b_trace(s: usize): usize {
+	if (kind(s) != 4) return operandError("trace", 1, "string", s);
+	return makeBool(true);
+}

@@ -109,3 +109,11 @@ export function b_cast_string(v: usize): usize {
 export function b_cast_object(v: usize): usize {
 	return kind(v) == K_OBJ ? v : operandError("cast_object", 1, "object", v);
 }
+
+export function b_to_array(v: usize): usize {
+	return b_cast_array(v);
+}
+
+export function b_to_set(v: usize): usize {
+	return b_cast_set(v);
+}
