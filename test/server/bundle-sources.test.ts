@@ -145,3 +145,22 @@ describe("Rego sources compiled on activation", () => {
 		expect(engine.current()?.evaluate("cfg/allow", {})).toBe(true);
 	});
 });
+
+describe("a precompiled WebAssembly.Module (how Workers import policy.wasm)", () => {
+	it("activates and evaluates like bytes do", async () => {
+		const { policyBundleFromArchive } = await import("../../src/engine/index.ts");
+		const bytes = buildBundle({
+			sources: { "app.rego": policy(true) },
+			entrypoints: ["app/allow"],
+			revision: "mod-1",
+		});
+		const fromBytes = await policyBundleFromArchive(bytes);
+		const engine = new Engine();
+		const module = new WebAssembly.Module(fromBytes.wasm as Uint8Array);
+		expect(await engine.activate({ ...fromBytes, wasm: module })).toMatchObject({
+			outcome: "success",
+			revision: "mod-1",
+		});
+		expect(engine.current()?.evaluate("app/allow", {})).toBe(true);
+	});
+});
