@@ -193,4 +193,12 @@ unmocked := [q, t, f(1)]`;
 		const src = 'package p\nq[k].r := {"s": 1} if k := "x"\nq.x.r.t := 2';
 		await expect(run([src], { entrypoint: "p/q" })).rejects.toThrow(/eval_conflict_error/);
 	});
+
+	it("negation over iteration holds only when no element matches", async () => {
+		const src = "package p\nnone_is_5 if {\n\tnot input.xs[_] == 5\n}";
+		expect(await run([src], { entrypoint: "p/none_is_5" }, { input: { xs: [1, 2] } })).toEqual([
+			true,
+		]);
+		expect(await run([src], { entrypoint: "p/none_is_5" }, { input: { xs: [1, 5] } })).toEqual([]);
+	});
 });

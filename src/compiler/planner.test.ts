@@ -52,13 +52,13 @@ func g0.data.example.deny() memo -> %2
     %2 = set()
   block
     not
-      %3 = call g0.data.example.allow(%0, %1)
-      not false %3
-    %4 = %0["action"]
-    %5 = []
-    append %5 %4
-    %6 = call sprintf("no: %s", %5)
-    add %2 %6
+      %4 = call g0.data.example.allow(%0, %1)
+      not false %4
+    %5 = %0["action"]
+    %6 = []
+    append %6 %5
+    %7 = call sprintf("no: %s", %6)
+    add %2 %7
 builtins sprintf/2
 `;
 

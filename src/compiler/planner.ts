@@ -611,19 +611,23 @@ class FuncPlanner {
 	}
 
 	private planNot(e: Expr, k: () => void): void {
-		const inner = this.scoped(() => this.block(() => this.planPositive(e, () => {})));
-		if (!containsScan(inner.stmts)) {
+		// Each solution of the negated expression sets a flag (inside the innermost loop, where
+		// a solution is known); the negation holds when the flag stayed false. Without loops
+		// the plain `not` statement says the same more cheaply.
+		const found = this.newLocal();
+		const f = this.pb.constOp({ type: "boolean", value: false });
+		const mark: Stmt = {
+			op: "assign",
+			target: found,
+			source: this.pb.constOp({ type: "boolean", value: true }),
+		};
+		const inner = this.scoped(() => this.block(() => this.planPositive(e, () => this.emit(mark))));
+		const last = inner.stmts.length - 1;
+		if (!containsScan(inner.stmts) && inner.stmts[last] === mark) {
+			inner.stmts.pop();
 			this.emit({ op: "not", block: inner });
 		} else {
-			// A block that iterates always runs to its end; record a solution in a flag instead.
-			const found = this.newLocal();
-			const f = this.pb.constOp({ type: "boolean", value: false });
 			this.emit({ op: "assign", target: found, source: f });
-			inner.stmts.push({
-				op: "assign",
-				target: found,
-				source: this.pb.constOp({ type: "boolean", value: true }),
-			});
 			this.emit({ op: "blocks", blocks: [inner] });
 			this.emit({ op: "equal", a: { local: found }, b: f });
 		}
