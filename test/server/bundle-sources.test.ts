@@ -156,7 +156,13 @@ describe("a precompiled WebAssembly.Module (how Workers import policy.wasm)", ()
 		});
 		const fromBytes = await policyBundleFromArchive(bytes);
 		const engine = new Engine();
-		const module = new WebAssembly.Module(fromBytes.wasm as Uint8Array);
+		// The tsconfig's lib has WebAssembly's types but not its globals.
+		const wasmApi = (
+			globalThis as unknown as {
+				WebAssembly: { Module: new (b: Uint8Array) => WebAssembly.Module };
+			}
+		).WebAssembly;
+		const module = new wasmApi.Module(fromBytes.wasm as Uint8Array);
 		expect(await engine.activate({ ...fromBytes, wasm: module })).toMatchObject({
 			outcome: "success",
 			revision: "mod-1",
