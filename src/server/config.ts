@@ -144,7 +144,9 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		bypassHeader: "x-gavel-no-cache",
 	},
 	decisionLog: { enabled: true, mask: [], batchSize: 100, flushIntervalMs: 1000 },
-	input: { headers: ["user-agent", "x-request-id"] },
+	// Empty by default: every header the policy sees is part of the decision cache key, so a
+	// per-request header such as x-request-id would make every decision a miss.
+	input: { headers: [] },
 	dev: false,
 	stateDir: ".gavel",
 };

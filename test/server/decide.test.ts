@@ -53,6 +53,7 @@ beforeAll(async () => {
 	t = await startTestServer({
 		bundle: { path: dir },
 		decisionLog: { mask: ["/input/subject/email"] },
+		input: { headers: ["user-agent"] },
 	});
 });
 afterAll(async () => {
