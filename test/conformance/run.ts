@@ -13,7 +13,7 @@ import { type Baseline, buildReport, formatReport, ratchetFailure } from "./repo
 import type { WorkerInput, WorkerMessage } from "./worker.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const baselinePath = resolve(here, "..", "conformance-baseline.json");
+const defaultBaseline = resolve(here, "..", "conformance-baseline.json");
 
 const help = `Usage: npm run conformance -- [options]
 
@@ -28,6 +28,7 @@ Options:
   --parse-only        stage 1 only: check that every case parses
   --ratchet           exit 1 when fewer cases pass than ${"test/conformance-baseline.json"} records
   --update-baseline   record this run's pass count as the new baseline
+  --baseline FILE     the baseline file (default test/conformance-baseline.json)
   -h, --help          show this help`;
 
 interface Options {
@@ -38,6 +39,7 @@ interface Options {
 	ratchet: boolean;
 	updateBaseline: boolean;
 	stage: 1 | 2;
+	baselinePath: string;
 }
 
 function options(argv: string[]): Options | undefined {
@@ -51,6 +53,7 @@ function options(argv: string[]): Options | undefined {
 			ratchet: { type: "boolean" },
 			"update-baseline": { type: "boolean" },
 			"parse-only": { type: "boolean" },
+			baseline: { type: "string" },
 			help: { type: "boolean", short: "h" },
 		},
 	});
@@ -66,6 +69,7 @@ function options(argv: string[]): Options | undefined {
 		ratchet: values.ratchet === true,
 		updateBaseline: values["update-baseline"] === true,
 		stage: values["parse-only"] ? 1 : 2,
+		baselinePath: values.baseline ?? defaultBaseline,
 	};
 }
 
@@ -131,7 +135,7 @@ async function runAll(
 	return outcomes.map((o) => o ?? { status: "failed", reason: "not run (worker exited early)" });
 }
 
-function readBaseline(): Baseline | undefined {
+function readBaseline(baselinePath: string): Baseline | undefined {
 	try {
 		return JSON.parse(readFileSync(baselinePath, "utf8")) as Baseline;
 	} catch {
@@ -180,13 +184,13 @@ async function main(argv: string[]): Promise<number> {
 			return 2;
 		}
 		const baseline: Baseline = { stage: report.stage, passed: report.passed };
-		writeFileSync(baselinePath, `${JSON.stringify(baseline, null, "\t")}\n`);
+		writeFileSync(opts.baselinePath, `${JSON.stringify(baseline, null, "\t")}\n`);
 		console.log(`conformance: baseline set to ${report.passed} passed (stage ${report.stage})`);
 	}
 	if (opts.ratchet) {
-		const baseline = readBaseline();
+		const baseline = readBaseline(opts.baselinePath);
 		if (!baseline) {
-			console.error(`conformance: no baseline at ${baselinePath}`);
+			console.error(`conformance: no baseline at ${opts.baselinePath}`);
 			return 1;
 		}
 		if (filter) {
