@@ -38,7 +38,7 @@ export async function loadActivePolicy(
 	let sdk: SdkPolicy;
 	try {
 		sdk = (await loadPolicy(
-			bundle.wasm,
+			bundle.module ?? bundle.wasm,
 			{ initial: options.memoryPages ?? 16 },
 			host.builtins as Record<string, (...a: unknown[]) => unknown>,
 		)) as unknown as SdkPolicy;

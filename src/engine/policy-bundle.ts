@@ -20,12 +20,13 @@ export interface BundleManifest {
 
 export interface PolicyBundle {
 	manifest: BundleManifest;
+	/** The compiled policy (the module named in manifest.wasm, normally /policy.wasm). */
+	wasm: Uint8Array;
 	/**
-	 * The compiled policy (the module named in manifest.wasm, normally /policy.wasm), as bytes,
-	 * or already compiled: Workers forbid compiling Wasm from bytes at run time and import
-	 * the module instead.
+	 * The same module already compiled, used instead of `wasm` when present: Workers forbid
+	 * compiling Wasm from bytes at run time and import the module instead.
 	 */
-	wasm: Uint8Array | WebAssembly.Module;
+	module?: WebAssembly.Module;
 	/** The merged base document (data.json files at their paths). */
 	data: unknown;
 }

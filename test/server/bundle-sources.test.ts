@@ -162,8 +162,10 @@ describe("a precompiled WebAssembly.Module (how Workers import policy.wasm)", ()
 				WebAssembly: { Module: new (b: Uint8Array) => WebAssembly.Module };
 			}
 		).WebAssembly;
-		const module = new wasmApi.Module(fromBytes.wasm as Uint8Array);
-		expect(await engine.activate({ ...fromBytes, wasm: module })).toMatchObject({
+		const module = new wasmApi.Module(fromBytes.wasm);
+		// Bytes that are not Wasm prove the module, not the bytes, is what gets loaded.
+		const bundle = { ...fromBytes, wasm: new Uint8Array([1, 2, 3]), module };
+		expect(await engine.activate(bundle)).toMatchObject({
 			outcome: "success",
 			revision: "mod-1",
 		});

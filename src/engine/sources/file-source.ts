@@ -101,7 +101,7 @@ export class FileBundleSource {
 			} else if (target.kind === "dir") {
 				bundle = await readBundleDirectory(target.file);
 				hash = createHash("sha256")
-					.update(bundle.wasm as Uint8Array)
+					.update(bundle.wasm)
 					.update(JSON.stringify(bundle.data))
 					.update(JSON.stringify(bundle.manifest))
 					.digest("hex");
