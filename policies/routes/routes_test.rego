@@ -12,6 +12,12 @@ test_viewer_reads_an_order if {
 	routes.allow with input as {"subject": viewer, "request": req("GET", "/orders/42")}
 }
 
+test_allow_names_the_route if {
+	d := routes.decision with input as {"subject": viewer, "request": req("GET", "/orders/42")}
+	d.allow
+	d.reasons == {"GET /orders/42: allowed by GET /orders/{id}"}
+}
+
 test_a_single_role_may_be_a_string if {
 	routes.allow with input as {"subject": {"sub": "vera", "roles": "viewer"}, "request": req("GET", "/orders")}
 }
