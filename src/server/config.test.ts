@@ -63,4 +63,23 @@ describe("configuration", () => {
 			validateConfig({ bundle: { signing: { keys: [{ id: "k", algorithm: "HS256" }] } } }),
 		).toThrow(/HS256 needs secret/);
 	});
+
+	it("loads a YAML file, then environment overrides, naming the file on errors", async () => {
+		const { mkdtempSync, writeFileSync } = await import("node:fs");
+		const { join } = await import("node:path");
+		const { tmpdir } = await import("node:os");
+		const dir = mkdtempSync(join(tmpdir(), "gavel-config-"));
+		const file = join(dir, "gavel.yaml");
+		writeFileSync(
+			file,
+			"server:\n  port: 9100\nauth:\n  issuer: https://idp\npolicy:\n  default: shop/allow\n",
+		);
+		const c = loadConfig(file, { GAVEL_PORT: "9200" });
+		expect(c.server.port).toBe(9200);
+		expect(c.auth.issuer).toEqual(["https://idp"]);
+		expect(c.policy.default).toBe("shop/allow");
+		writeFileSync(file, "server: [unclosed\n");
+		expect(() => loadConfig(file, {})).toThrow(/gavel.yaml: not valid YAML/);
+		expect(() => loadConfig(join(dir, "missing.yaml"), {})).toThrow(/missing.yaml: cannot read/);
+	});
 });
