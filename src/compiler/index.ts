@@ -4,7 +4,8 @@ import type { Annotation, Body, Module, RefTerm, Term } from "../rego/ast.ts";
 import { type RegoError, sortErrors } from "../rego/errors.ts";
 import { builtinArity } from "./builtins.ts";
 import type { Policy } from "./ir.ts";
-import { PlanError, PolicyBuilder } from "./planner.ts";
+import { PlanError } from "./plan-context.ts";
+import { PolicyBuilder } from "./policy-builder.ts";
 import { checkRecursion } from "./recursion.ts";
 import { type FunctionArities, fnTarget, moduleEnv, Resolver } from "./resolve.ts";
 import {

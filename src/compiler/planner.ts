@@ -10,260 +10,34 @@
 // argument (local 1) like base data does.
 
 import type { Body, Expr, Loc, RefTerm, Term } from "../rego/ast.ts";
-import type { RegoError } from "../rego/errors.ts";
 import { builtinArity, isRelation, isVariadic } from "./builtins.ts";
-import type {
-	Block,
-	BuiltinRef,
-	Const,
-	Func,
-	IrLoc,
-	Local,
-	Operand,
-	Plan,
-	Policy,
-	Stmt,
-} from "./ir.ts";
-import { BUILTIN_HEAD, type FnTarget, fnTarget, isRoot, isWildcard } from "./resolve.ts";
+import type { Block, Func, Local, Operand, Stmt } from "./ir.ts";
+import {
+	COMPLETE_CONFLICT,
+	type Ctx,
+	containsScan,
+	FUNCTION_CONFLICT,
+	fnKey,
+	guardScans,
+	irLoc,
+	isPrefix,
+	isScalar,
+	type Mock,
+	OBJECT_CONFLICT,
+	PlanError,
+	termKey,
+	withoutMocks,
+} from "./plan-context.ts";
+import type { PolicyBuilder } from "./policy-builder.ts";
+import { BUILTIN_HEAD, fnTarget, isRoot } from "./resolve.ts";
 import { type CRule, getNode, hasRules, pathName, type RuleNode } from "./ruletree.ts";
 import { isPattern } from "./safety.ts";
-
-const COMPLETE_CONFLICT = "complete rules must not produce multiple outputs";
-const FUNCTION_CONFLICT = "functions must not produce multiple outputs for same inputs";
-const _OBJECT_CONFLICT = "object keys must be unique";
-
-type Mock = { kind: "fn"; target: FnTarget } | { kind: "value"; term: Term };
-
-/** What `with` replaced: functions planned under a context are specialised copies. */
-interface Ctx {
-	key: string;
-	overrides: string[][];
-	mocks: Map<string, Mock>;
-}
 
 /** Receives a rule head's value; for ref heads with dynamic keys, the keys as well. */
 type HeadCont = (v: Operand, keys?: Operand[]) => void;
 
-const EMPTY_CTX: Ctx = { key: "", overrides: [], mocks: new Map() };
-
-export class PlanError extends Error {
-	constructor(
-		readonly code: RegoError["code"],
-		message: string,
-		readonly loc?: Loc,
-	) {
-		super(message);
-	}
-}
-
-function irLoc(loc: Loc): IrLoc {
-	return { file: loc.file, row: loc.row, col: loc.col };
-}
-
-/** A term without its locations, for keys. */
-export function termKey(t: unknown): string {
-	return JSON.stringify(t, (k, v) => (k === "loc" ? undefined : v));
-}
-
-function fnKey(t: FnTarget): string {
-	return t.kind === "user" ? `data.${t.path.join(".")}` : t.name;
-}
-
-function isPrefix(p: string[], of: string[]): boolean {
-	return p.length <= of.length && p.every((s, i) => of[i] === s);
-}
-
-export class PolicyBuilder {
-	readonly consts: Const[] = [];
-	private readonly constIndex = new Map<string, number>();
-	readonly funcs: Func[] = [];
-	private readonly funcNames = new Map<string, string>();
-	readonly builtins = new Map<string, number>();
-	readonly plans: Plan[] = [];
-	private readonly ctxIds = new Map<string, number>();
-
-	constructor(readonly root: RuleNode) {}
-
-	constOp(c: Const): Operand {
-		const k = JSON.stringify(c);
-		let i = this.constIndex.get(k);
-		if (i === undefined) {
-			i = this.consts.length;
-			this.consts.push(c);
-			this.constIndex.set(k, i);
-		}
-		return { const: i };
-	}
-
-	useBuiltin(name: string, arity: number): void {
-		this.builtins.set(name, arity);
-	}
-
-	private suffix(ctx: Ctx): string {
-		if (ctx.key === "") return "";
-		let id = this.ctxIds.get(ctx.key);
-		if (id === undefined) {
-			id = this.ctxIds.size + 1;
-			this.ctxIds.set(ctx.key, id);
-		}
-		return `#${id}`;
-	}
-
-	/** base[n] for a number n: the "n" key of an object, else index/member n (see planPath). */
-	numberKeyFunc(): string {
-		const name = "g0.$number_key";
-		if (this.funcNames.has(name)) return name;
-		this.funcNames.set(name, name);
-		const src = { local: 2 };
-		this.funcs.push({
-			name,
-			arity: 3,
-			result: 5,
-			locals: 6,
-			memo: false,
-			blocks: [
-				{
-					stmts: [
-						{ op: "isType", source: src, typeName: "object" },
-						{ op: "dot", source: src, key: { local: 4 }, target: 5 },
-					],
-				},
-				{
-					stmts: [
-						{ op: "not", block: { stmts: [{ op: "isType", source: src, typeName: "object" }] } },
-						{ op: "dot", source: src, key: { local: 3 }, target: 5 },
-					],
-				},
-			],
-		});
-		return name;
-	}
-
-	/** The Func computing the rules at `node` (planned on first use). */
-	nodeFunc(node: RuleNode, ctx: Ctx): string {
-		const name = `g0.${pathName(node.path)}${this.suffix(ctx)}`;
-		if (this.funcNames.has(name)) return name;
-		this.funcNames.set(name, name);
-		const fp = new FuncPlanner(this, ctx, 2 + (node.kind === "function" ? (node.arity ?? 0) : 0));
-		const func = fp.planNode(node, name);
-		this.funcs.push(func);
-		return name;
-	}
-
-	/** The Func computing the merged base + virtual document at a namespace node. */
-	extentFunc(node: RuleNode, ctx: Ctx): string {
-		const name = `extent.${pathName(node.path)}${this.suffix(ctx)}`;
-		if (this.funcNames.has(name)) return name;
-		this.funcNames.set(name, name);
-		const fp = new FuncPlanner(this, ctx, 2);
-		this.funcs.push(fp.planExtent(node, name));
-		return name;
-	}
-
-	/** An entrypoint plan: `{"result": <value of data.path>}`. */
-	planEntrypoint(name: string, path: string[], loc?: Loc): void {
-		const fp = new FuncPlanner(this, EMPTY_CTX, 2);
-		const l = loc ?? { file: "", row: 0, col: 0, endRow: 0, endCol: 0 };
-		const ref: RefTerm = {
-			type: "ref",
-			head: { type: "var", name: "data", loc: l },
-			path: path.map((value) => ({ type: "string", value, loc: l })),
-			loc: l,
-		};
-		const block = fp.block(() => {
-			fp.planTerm(ref, (v) => {
-				const o = fp.newLocal();
-				fp.emit({ op: "makeObject", target: o });
-				fp.emit({
-					op: "objectInsert",
-					object: o,
-					key: this.constOp({ type: "string", value: "result" }),
-					value: v,
-				});
-				fp.emit({ op: "resultSetAdd", value: o });
-			});
-		});
-		this.plans.push({ name, locals: fp.locals, blocks: [block] });
-	}
-
-	/** A query plan: `{"result": {var: value, …}}` per solution. */
-	planQuery(name: string, body: Body, vars: Map<string, string>): void {
-		const fp = new FuncPlanner(this, EMPTY_CTX, 2);
-		const block = fp.block(() => {
-			fp.planBody(body, 0, () => {
-				const o = fp.newLocal();
-				fp.emit({ op: "makeObject", target: o });
-				for (const [orig, unique] of [...vars].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-					if (isWildcard(unique)) continue;
-					const l = fp.varLocal(unique);
-					if (l === undefined) continue;
-					fp.emit({
-						op: "objectInsert",
-						object: o,
-						key: this.constOp({ type: "string", value: orig }),
-						value: { local: l },
-					});
-				}
-				const r = fp.newLocal();
-				fp.emit({ op: "makeObject", target: r });
-				fp.emit({
-					op: "objectInsert",
-					object: r,
-					key: this.constOp({ type: "string", value: "result" }),
-					value: { local: o },
-				});
-				fp.emit({ op: "resultSetAdd", value: r });
-			});
-		});
-		this.plans.push({ name, locals: fp.locals, blocks: [block] });
-	}
-
-	policy(): Policy {
-		const builtins: BuiltinRef[] = [...this.builtins]
-			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-			.map(([name, arity]) => ({ name, arity }));
-		return { consts: this.consts, plans: this.plans, funcs: this.funcs, builtins };
-	}
-}
-
-/** Start every loop body with "only while `done` is undefined". */
-function guardScans(stmts: Stmt[], done: Local): void {
-	for (const s of stmts) {
-		if (s.op === "scan") {
-			guardScans(s.block.stmts, done);
-			s.block.stmts.unshift({ op: "isUndefined", source: done });
-		} else if (s.op === "not" || s.op === "memoScope") guardScans(s.block.stmts, done);
-		else if (s.op === "blocks") for (const b of s.blocks) guardScans(b.stmts, done);
-	}
-}
-
-function isScalar(t: Term): boolean {
-	return t.type === "boolean" || t.type === "string" || t.type === "number" || t.type === "null";
-}
-
-function withoutMocks(ctx: Ctx): Ctx {
-	if (ctx.mocks.size === 0) return ctx;
-	return {
-		key: ctx.overrides
-			.map((o) => o.join("."))
-			.sort()
-			.join("|"),
-		overrides: ctx.overrides,
-		mocks: new Map(),
-	};
-}
-
-function containsScan(stmts: Stmt[]): boolean {
-	for (const s of stmts) {
-		if (s.op === "scan") return true;
-		if ((s.op === "not" || s.op === "memoScope") && containsScan(s.block.stmts)) return true;
-		if (s.op === "blocks" && s.blocks.some((b) => containsScan(b.stmts))) return true;
-	}
-	return false;
-}
-
 /** Plans one Func or Plan: owns its locals, variable bindings and current statement list. */
-class FuncPlanner {
+export class FuncPlanner {
 	locals: number;
 	private cur: Stmt[] = [];
 	private vars = new Map<string, Local>();
@@ -509,7 +283,7 @@ class FuncPlanner {
 						this.emit({
 							op: "abort",
 							code: "eval_conflict_error",
-							message: "object keys must be unique",
+							message: OBJECT_CONFLICT,
 							loc,
 						});
 					}),

@@ -1,0 +1,86 @@
+// What the planner's parts share: the `with` context a function is specialised for, the
+// error type, and small helpers over terms and IR statements.
+
+import type { Loc, Term } from "../rego/ast.ts";
+import type { RegoError } from "../rego/errors.ts";
+import type { IrLoc, Local, Stmt } from "./ir.ts";
+import type { FnTarget } from "./resolve.ts";
+
+export const COMPLETE_CONFLICT = "complete rules must not produce multiple outputs";
+export const FUNCTION_CONFLICT = "functions must not produce multiple outputs for same inputs";
+export const OBJECT_CONFLICT = "object keys must be unique";
+
+/** A `with` replacement of a function: another function, or a value. */
+export type Mock = { kind: "fn"; target: FnTarget } | { kind: "value"; term: Term };
+
+/** What `with` replaced: functions planned under a context are specialised copies. */
+export interface Ctx {
+	key: string;
+	overrides: string[][];
+	mocks: Map<string, Mock>;
+}
+
+export const EMPTY_CTX: Ctx = { key: "", overrides: [], mocks: new Map() };
+
+export class PlanError extends Error {
+	constructor(
+		readonly code: RegoError["code"],
+		message: string,
+		readonly loc?: Loc,
+	) {
+		super(message);
+	}
+}
+
+export function irLoc(loc: Loc): IrLoc {
+	return { file: loc.file, row: loc.row, col: loc.col };
+}
+
+/** A term without its locations, for keys. */
+export function termKey(t: unknown): string {
+	return JSON.stringify(t, (k, v) => (k === "loc" ? undefined : v));
+}
+
+export function fnKey(t: FnTarget): string {
+	return t.kind === "user" ? `data.${t.path.join(".")}` : t.name;
+}
+
+export function isPrefix(p: string[], of: string[]): boolean {
+	return p.length <= of.length && p.every((s, i) => of[i] === s);
+}
+
+/** Start every loop body with "only while `done` is undefined". */
+export function guardScans(stmts: Stmt[], done: Local): void {
+	for (const s of stmts) {
+		if (s.op === "scan") {
+			guardScans(s.block.stmts, done);
+			s.block.stmts.unshift({ op: "isUndefined", source: done });
+		} else if (s.op === "not" || s.op === "memoScope") guardScans(s.block.stmts, done);
+		else if (s.op === "blocks") for (const b of s.blocks) guardScans(b.stmts, done);
+	}
+}
+
+export function isScalar(t: Term): boolean {
+	return t.type === "boolean" || t.type === "string" || t.type === "number" || t.type === "null";
+}
+
+export function withoutMocks(ctx: Ctx): Ctx {
+	if (ctx.mocks.size === 0) return ctx;
+	return {
+		key: ctx.overrides
+			.map((o) => o.join("."))
+			.sort()
+			.join("|"),
+		overrides: ctx.overrides,
+		mocks: new Map(),
+	};
+}
+
+export function containsScan(stmts: Stmt[]): boolean {
+	for (const s of stmts) {
+		if (s.op === "scan") return true;
+		if ((s.op === "not" || s.op === "memoScope") && containsScan(s.block.stmts)) return true;
+		if (s.op === "blocks" && s.blocks.some((b) => containsScan(b.stmts))) return true;
+	}
+	return false;
+}
