@@ -1,4 +1,11 @@
 // The compiler's public face: modules (+ entrypoints, queries) → checked, planned IR.
+//
+// Passes, in order: ruletree.ts places every rule at its data path (kind conflicts, duplicate
+// defaults, rules overlapping rules/packages); resolve.ts resolves names (package rules,
+// imports, roots, user functions vs builtins, arity and literal argument types) and renames
+// every local to a name unique in its rule; safety.ts reorders bodies so vars are bound
+// before use (unsafe vars); recursion.ts rejects rules that depend on themselves. Then
+// policy-builder.ts / planner.ts lower what entrypoints and queries reach into the IR.
 
 import type { Annotation, Body, Module, RefTerm, Term } from "../rego/ast.ts";
 import { type RegoError, sortErrors } from "../rego/errors.ts";
