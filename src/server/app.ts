@@ -201,6 +201,22 @@ export function createApp(deps: AppDeps): GavelApp {
 		}
 		return c.json(response, 200);
 	};
+	// OPA's default decision: POST / with the raw input as the body, the bare result back
+	// (what OPA clients' evaluateDefault call). Undefined is a 404, as in OPA.
+	app.post("/", async (c) => {
+		const denied = await callerCheck(c);
+		if (denied) return denied;
+		const input = await readJsonObject(c, limits);
+		const out = decisions.query(config.policy.default, input, deps.remoteAddrOf?.(c));
+		if ("error" in out) throw new HttpError(503, "no_bundle", "no policy bundle is active");
+		if (out.result === undefined) {
+			return c.json(
+				{ code: "undefined_document", message: `${config.policy.default} is undefined` },
+				404,
+			);
+		}
+		return c.json(out.result as object, 200);
+	});
 	app.on(["GET", "POST"], "/v1/data", dataHandler);
 	app.on(["GET", "POST"], "/v1/data/*", dataHandler);
 

@@ -66,6 +66,19 @@ describe("Data API through the OPA TypeScript client", () => {
 	});
 });
 
+describe("OPA's default decision (POST /)", () => {
+	it("evaluates policy.default with the body as input, through the OPA client's evaluateDefault", async () => {
+		const opa = new OPAClient(t.url);
+		expect(await opa.evaluateDefault({ subject: { roles: ["admin"] }, action: "delete" })).toBe(
+			true,
+		);
+		// The client treats any falsy body as "no result", so a deny is checked over raw HTTP.
+		const deny = await t.post("/", { subject: { sub: "x" }, action: "write" });
+		expect(deny.status).toBe(200);
+		expect(await deny.json()).toBe(false);
+	});
+});
+
 describe("Data API over raw HTTP", () => {
 	it("POST with input → result and decision_id; undefined → 200 without result", async () => {
 		const ok = await t.post("/v1/data/example/allow", { input: { subject: { roles: "admin" } } });
