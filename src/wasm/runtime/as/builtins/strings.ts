@@ -2,7 +2,7 @@
 
 import { bufAscii, bufByte, bufBytes, bufI64, bufLen, bufNew, bufTruncate } from "../buffer";
 import { builtinError, operandError, typeError, typeErrorGot, typeName } from "../errors";
-import { writeJsonString, writeValue } from "../json";
+import { utf8SeqLen, writeJsonString, writeUtf8, writeValue } from "../json";
 import {
 	arrGet,
 	arrPush,
@@ -79,25 +79,58 @@ export function b_endswith(a: usize, b: usize): usize {
 	return makeBool(n <= m && memory.compare(strPtr(a) + m - n, strPtr(b), n) == 0);
 }
 
-/** ASCII and Latin-1 letters change case; other scripts pass through unchanged. */
+/** Simple case mapping for Latin (incl. Latin-1 and Extended-A), Greek and Cyrillic. */
+function mapCase(cp: u32, upper: bool): u32 {
+	if (cp < 0x80) {
+		if (upper && cp >= 97 && cp <= 122) return cp - 32;
+		if (!upper && cp >= 65 && cp <= 90) return cp + 32;
+		return cp;
+	}
+	if (cp >= 0xc0 && cp <= 0xfe && cp != 0xd7 && cp != 0xf7) {
+		if (upper && cp >= 0xe0) return cp - 0x20;
+		if (!upper && cp <= 0xde) return cp + 0x20;
+		return cp;
+	}
+	if (cp == 0xff && upper) return 0x178;
+	if (cp == 0x178 && !upper) return 0xff;
+	// Latin Extended-A: upper case at even code points (except the dotless/dotted i pair).
+	if (cp >= 0x100 && cp <= 0x137 && cp != 0x130 && cp != 0x131) return upper ? cp & ~1 : cp | 1;
+	if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17e)) {
+		// Here upper case sits at odd code points.
+		return upper ? ((cp & 1) == 0 ? cp - 1 : cp) : (cp & 1) == 1 ? cp + 1 : cp;
+	}
+	if (cp >= 0x14a && cp <= 0x177) return upper ? cp & ~1 : cp | 1;
+	// Greek
+	if (cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2 && !upper) return cp + 0x20;
+	if (cp >= 0x3b1 && cp <= 0x3c9 && upper) return cp == 0x3c2 ? 0x3a3 : cp - 0x20;
+	if (cp == 0x3c2 && upper) return 0x3a3;
+	// Cyrillic
+	if (cp >= 0x410 && cp <= 0x42f && !upper) return cp + 0x20;
+	if (cp >= 0x430 && cp <= 0x44f && upper) return cp - 0x20;
+	if (cp >= 0x400 && cp <= 0x40f && !upper) return cp + 0x50;
+	if (cp >= 0x450 && cp <= 0x45f && upper) return cp - 0x50;
+	return cp;
+}
+
 function changeCase(s: usize, upper: bool): usize {
 	const n = strLen(s);
 	const p = strPtr(s);
 	const w = bufNew(n);
-	for (let i: u32 = 0; i < n; i++) {
-		let c = <u32>load<u8>(p + i);
-		if (upper && c >= 97 && c <= 122) c -= 32;
-		else if (!upper && c >= 65 && c <= 90) c += 32;
-		else if (c == 0xc3 && i + 1 < n) {
-			let d = <u32>load<u8>(p + i + 1);
-			if (upper && d >= 0xa0 && d <= 0xbe && d != 0xb7) d -= 0x20;
-			else if (!upper && d >= 0x80 && d <= 0x9e && d != 0x97) d += 0x20;
-			bufByte(w, c);
-			bufByte(w, d);
+	let i: u32 = 0;
+	while (i < n) {
+		const l = utf8SeqLen(p + i, p + n);
+		if (l == 0) {
+			bufByte(w, load<u8>(p + i));
 			i++;
 			continue;
 		}
-		bufByte(w, c);
+		let cp = <u32>load<u8>(p + i);
+		if (l > 1) {
+			cp &= l == 2 ? 0x1f : l == 3 ? 0x0f : 0x07;
+			for (let k: u32 = 1; k < l; k++) cp = (cp << 6) | (<u32>load<u8>(p + i + k) & 0x3f);
+		}
+		writeUtf8(w, mapCase(cp, upper));
+		i += l;
 	}
 	return bufString(w);
 }
