@@ -98,6 +98,16 @@ interface SdkPolicy {
 	evaluate(input: unknown, entrypoint: string | number): unknown;
 }
 
+/**
+ * The SDK skips any falsy input (`if (input)`), so `false`, `0`, `""` and `null` would
+ * silently become "no input"; it takes an ArrayBuffer as ready JSON text, which is never falsy.
+ */
+function sdkInput(input: unknown): ArrayBuffer | undefined {
+	if (input === undefined) return undefined;
+	const bytes = new TextEncoder().encode(JSON.stringify(input));
+	return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
 /** Load the module with the official SDK and Gavel's host builtins, evaluate once. */
 export async function evaluateWasm(
 	wasm: Uint8Array,
@@ -120,7 +130,7 @@ export async function evaluateWasm(
 	host.beginEvaluation();
 	let rs: unknown;
 	try {
-		rs = sdk.evaluate(input, opts.entrypoint ?? QUERY_PLAN);
+		rs = sdk.evaluate(sdkInput(input), opts.entrypoint ?? QUERY_PLAN);
 	} catch (e) {
 		throw toQueryEvalError(e);
 	}

@@ -165,6 +165,15 @@ describe("gavel eval", () => {
 		expect(clash.stderr).toContain("eval_conflict_error");
 	});
 
+	it("passes a falsy input (false) as input, not as 'no input'", async () => {
+		const r = await gavel(["eval", "--input-stdin", "input == false"], {
+			cwd: dir,
+			stdin: "false",
+		});
+		expect(r.code).toBe(0);
+		expect(JSON.parse(r.stdout)).toEqual([{}]);
+	});
+
 	it("unreadable input is an input error (2)", async () => {
 		const r = await gavel(["eval", "--input-stdin", "input.x"], { cwd: dir, stdin: "{not json" });
 		expect(r.code).toBe(2);
