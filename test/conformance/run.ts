@@ -125,9 +125,10 @@ async function runAll(
 					return;
 				}
 				// The worker died mid-case (e.g. out of memory): fail that case and go on after it.
-				const at = outcomes[current] === undefined ? current : current + 1;
-				outcomes[at] = { status: "failed", reason: `worker error: ${e.message}` };
-				finish(at + 1);
+				if (outcomes[current] === undefined) {
+					outcomes[current] = { status: "failed", reason: `worker error: ${e.message}` };
+				}
+				finish(current + 1);
 			});
 			worker.on("exit", () => finish(cases.length));
 		});
