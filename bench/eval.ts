@@ -186,26 +186,34 @@ function timeEmit(p: Policy, optimize: boolean, n: number): { ms: number; bytes:
 	return { ms: median(times), bytes };
 }
 
-/** Median µs per evaluate() over alternating rounds of the two policies. */
+/**
+ * Median µs per evaluate() over alternating rounds of the two policies, and the median of the
+ * per-round ratios (paired rounds cancel out load that drifts during the run).
+ */
 function sideBySide(a: () => void, b: () => void, rounds: number, perRound: number) {
 	const ta: number[] = [];
 	const tb: number[] = [];
+	const ratios: number[] = [];
+	const time = (f: () => void) => {
+		const t = performance.now();
+		for (let i = 0; i < perRound; i++) f();
+		return ((performance.now() - t) * 1000) / perRound;
+	};
 	for (let r = 0; r < rounds; r++) {
-		for (const [f, out] of r % 2 === 0
-			? ([
-					[a, ta],
-					[b, tb],
-				] as const)
-			: ([
-					[b, tb],
-					[a, ta],
-				] as const)) {
-			const t = performance.now();
-			for (let i = 0; i < perRound; i++) f();
-			out.push(((performance.now() - t) * 1000) / perRound);
+		let x: number;
+		let y: number;
+		if (r % 2 === 0) {
+			x = time(a);
+			y = time(b);
+		} else {
+			y = time(b);
+			x = time(a);
 		}
+		ta.push(x);
+		tb.push(y);
+		ratios.push(x / y);
 	}
-	return { a: median(ta), b: median(tb) };
+	return { a: median(ta), b: median(tb), ratio: median(ratios) };
 }
 
 async function main() {
