@@ -100,6 +100,12 @@ describe("semantic checks report OPA's codes at the right place", () => {
 		expect(checkSource('package p\nq[k].r := 1 if some k in ["a"]\nq.b.r := 2')).toEqual([]);
 	});
 
+	it("with targets must be input, data or a function", () => {
+		expect(checkSource("package p\nx if {\n\ttrue with foo.bar as 1\n}")).toEqual([
+			"policy.rego:3:12: rego_compile_error: with keyword target must reference existing input, data, or a function",
+		]);
+	});
+
 	it("functions are not values", () => {
 		expect(checkSource("package p\nf(x) := x\ny := f")).toEqual([
 			"policy.rego:3:6: rego_type_error: function data.p.f used as a value",

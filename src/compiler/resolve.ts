@@ -409,6 +409,14 @@ export class Resolver {
 			}
 		}
 		// A builtin being mocked.
+		if (!namesBuiltin(t)) {
+			this.errors.push({
+				code: "rego_compile_error",
+				message: "with keyword target must reference existing input, data, or a function",
+				loc: at(t.loc),
+			});
+			return t;
+		}
 		return this.fn(t, -1, scope);
 	}
 
