@@ -2,6 +2,7 @@
 // Workers: nothing here touches the file system or Node-only APIs.
 
 import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { Engine } from "../engine/index.ts";
 import { registerAuthzen } from "./authzen.ts";
 import type { GavelConfig } from "./config.ts";
@@ -85,8 +86,27 @@ export function createApp(deps: AppDeps): GavelApp {
 	const app = new Hono();
 	const limits = config.server;
 
+	// A chunked body has no length to check up front; Hono's bodyLimit counts it as it streams
+	// in, so an endless body is cut off at the limit instead of being buffered whole.
+	const limitStreamed = bodyLimit({
+		maxSize: limits.bodyLimitBytes,
+		onError: (c) =>
+			c.json(
+				{ code: "request_too_large", message: `body exceeds ${limits.bodyLimitBytes} bytes` },
+				413,
+			),
+	});
 	app.use(async (c, next) => {
-		await next();
+		const streamed =
+			c.req.method !== "GET" &&
+			c.req.method !== "HEAD" &&
+			c.req.header("content-length") === undefined &&
+			c.req.header("transfer-encoding") !== undefined;
+		if (streamed) {
+			// bodyLimit answers an overflow itself, without calling next().
+			const refused = await limitStreamed(c, next);
+			if (refused instanceof Response) c.res = refused;
+		} else await next();
 		metrics.httpRequest(c.req.routePath || "unmatched", c.req.method, c.res.status);
 	});
 

@@ -85,6 +85,44 @@ describe("request limits and errors (JSON bodies)", () => {
 		expect(((await tooDeep.json()) as { message: string }).message).toMatch(/deeper than 8/);
 	});
 
+	it("413 for a chunked body (no Content-Length) over the limit; a small one is read", async () => {
+		const { request } = await import("node:http");
+		const send = (chunks: string[]) =>
+			new Promise<number>((resolve, reject) => {
+				const req = request(`${t.url}/v1/decide`, {
+					method: "POST",
+					headers: {
+						...auth(),
+						"content-type": "application/json",
+						"transfer-encoding": "chunked",
+					},
+				});
+				req.on("response", (res) => {
+					res.resume();
+					resolve(res.statusCode ?? 0);
+				});
+				req.on("error", reject);
+				for (const c of chunks) req.write(c);
+				req.end();
+			});
+		expect(await send(['{"action":', '"read"}'])).toBe(503); // read and decided: no bundle
+		const status = await new Promise<number>((resolve, reject) => {
+			const req = request(`${t.url}/v1/decide`, {
+				method: "POST",
+				headers: { ...auth(), "content-type": "application/json", "transfer-encoding": "chunked" },
+			});
+			req.on("response", (res) => {
+				res.resume();
+				resolve(res.statusCode ?? 0);
+			});
+			req.on("error", reject);
+			req.write('{"context":{"pad":"');
+			for (let i = 0; i < 10; i++) req.write("x".repeat(1000));
+			req.end('"}}');
+		});
+		expect(status).toBe(413);
+	});
+
 	it("unknown routes are JSON 404s", async () => {
 		const res = await fetch(`${t.url}/v2/nothing`);
 		expect(res.status).toBe(404);
