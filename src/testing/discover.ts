@@ -36,32 +36,46 @@ function dataRef(path: string[]): string {
 }
 
 /**
- * Every test, in file order. A name defined by several rules (incremental definitions of one
- * test) is one test, reported at its first definition.
+ * Every test, in file order, and the modules to compile for them. As in `opa test`, a test
+ * name defined by several rules in one package is one test per definition: the second and
+ * later are renamed (reported as test_x#01, test_x#02, …) so each is planned on its own.
  */
-export function discoverTests(modules: Module[]): TestCase[] {
-	const seen = new Set<string>();
-	const out: TestCase[] = [];
-	for (const m of modules) {
+export function prepareTests(modules: Module[]): { modules: Module[]; tests: TestCase[] } {
+	const seen = new Map<string, number>();
+	const tests: TestCase[] = [];
+	const out = modules.map((m) => {
 		const pkg = packageSegments(m);
-		for (const r of m.rules) {
+		const rules = m.rules.map((r) => {
 			const rule = testName(r);
-			if (!rule) continue;
-			const path = [...pkg, rule];
-			const entrypoint = path.join("/");
-			if (seen.has(entrypoint)) continue;
-			seen.add(entrypoint);
-			out.push({
-				name: dataRef(path).replace(/\.\[/g, "["),
-				entrypoint,
+			if (!rule) return r;
+			const key = [...pkg, rule].join("/");
+			const n = seen.get(key) ?? 0;
+			seen.set(key, n + 1);
+			const suffix = n === 0 ? "" : `#${String(n).padStart(2, "0")}`;
+			const planned = n === 0 ? rule : `${rule}__gavel_dup_${n}`;
+			const path = [...pkg, planned];
+			tests.push({
+				name: dataRef([...pkg, rule]).replace(/\.\[/g, "[") + suffix,
+				entrypoint: path.join("/"),
 				packagePath: pkg,
-				rule,
+				rule: rule + suffix,
 				file: r.loc.file,
 				row: r.loc.row,
 				col: r.loc.col,
 				skip: rule.startsWith("todo_"),
 			});
-		}
-	}
-	return out;
+			if (n === 0) return r;
+			const head = r.head.ref.head;
+			return {
+				...r,
+				head: { ...r.head, ref: { ...r.head.ref, head: { ...head, name: planned } } },
+			};
+		});
+		return { ...m, rules };
+	});
+	return { modules: out, tests };
+}
+
+export function discoverTests(modules: Module[]): TestCase[] {
+	return prepareTests(modules).tests;
 }

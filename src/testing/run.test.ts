@@ -115,6 +115,23 @@ test_conflict if p with input.x as true
 		);
 	});
 
+	it("runs each definition of a repeated test name on its own, as opa test does", async () => {
+		const tests = mod(`package dup
+
+test_x if true
+
+test_x if false
+
+test_x := 3
+`);
+		const r = await runTests([tests], {});
+		expect(r.results.map((x) => [x.test.name, x.outcome, x.test.row])).toEqual([
+			["data.dup.test_x", "pass", 3],
+			["data.dup.test_x#01", "fail", 5],
+			["data.dup.test_x#02", "pass", 7],
+		]);
+	});
+
 	it("selects tests by --run regex over the full name", async () => {
 		const tests = mod(`package sel
 

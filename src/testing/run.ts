@@ -9,7 +9,7 @@ import { createHostBuiltins } from "../engine/host-builtins.ts";
 import type { Module } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
 import { type CoverageReport, coverageReport, instrumentModules, isCoverMark } from "./coverage.ts";
-import { discoverTests, type TestCase } from "./discover.ts";
+import { prepareTests, type TestCase } from "./discover.ts";
 
 export type Outcome = "pass" | "fail" | "error" | "skip";
 
@@ -83,7 +83,8 @@ export async function runTests(
 	data: unknown,
 	opts: RunOptions = {},
 ): Promise<RunReport> {
-	const all = discoverTests(modules);
+	const prepared = prepareTests(modules);
+	const all = prepared.tests;
 	const selected = all.filter((t) => !opts.filter || opts.filter.test(t.name));
 	const runnable = selected.filter((t) => !t.skip);
 	const skipped: TestResult[] = selected
@@ -91,9 +92,9 @@ export async function runTests(
 		.map((test) => ({ test, outcome: "skip", defined: false, output: [], durationNs: 0 }));
 	if (runnable.length === 0) return { results: order(skipped), errors: [] };
 
-	const instrumented = opts.coverage ? instrumentModules(modules) : undefined;
+	const instrumented = opts.coverage ? instrumentModules(prepared.modules) : undefined;
 	const { policy, errors } = compile({
-		modules: instrumented?.modules ?? modules,
+		modules: instrumented?.modules ?? prepared.modules,
 		entrypoints: runnable.map((t) => t.entrypoint),
 		strictBuiltinErrors: opts.strictBuiltinErrors,
 	});
