@@ -120,8 +120,12 @@ export function numberFromText(p: usize, n: u32): usize {
 	return makeNumText(copy, n, parseF64(copy, n));
 }
 
-/** A float result: integral values that fit int64 become ints, as OPA prints them. */
+/**
+ * A float result: integral values that fit int64 become ints, as OPA prints them. Results
+ * beyond float range are undefined (0): JSON has no infinities.
+ */
 export function numberFromF64(f: f64): usize {
+	if (!isFinite(f)) return 0;
 	if (f == Math.trunc(f) && f > -9223372036854775808.0 && f < 9223372036854775808.0) {
 		return makeInt(<i64>f);
 	}
