@@ -6,6 +6,9 @@ package authzen
 
 import rego.v1
 
+# METADATA
+# title: AuthZEN access evaluation
+# entrypoint: true
 default allow := false
 
 # Rules 1 and 3: every user may read.

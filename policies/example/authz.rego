@@ -4,6 +4,10 @@ package example
 
 import rego.v1
 
+# METADATA
+# title: May the subject do this?
+# description: The decision /v1/decide asks for by default.
+# entrypoint: true
 default allow := false
 
 # Admins may do anything. `roles` may be a list of roles or a single role.

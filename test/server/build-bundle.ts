@@ -37,14 +37,17 @@ export function buildBundle(spec: BundleSpec): Uint8Array {
 	});
 }
 
-/** The repository's policies/: every .rego file, and each folder's data.json at data.<folder>. */
-export function repoPolicies(root = "policies"): {
-	sources: Record<string, string>;
-	data: Record<string, unknown>;
-} {
+/**
+ * The service's policies from the repository (policies/example, policies/authzen): every
+ * .rego file, and each folder's data.json at data.<folder>.
+ */
+export function repoPolicies(
+	root = "policies",
+	dirs = ["example", "authzen"],
+): { sources: Record<string, string>; data: Record<string, unknown> } {
 	const sources: Record<string, string> = {};
 	const data: Record<string, unknown> = {};
-	for (const dir of readdirSync(root)) {
+	for (const dir of dirs) {
 		for (const f of readdirSync(join(root, dir))) {
 			const path = join(root, dir, f);
 			if (f.endsWith(".rego")) sources[path] = readFileSync(path, "utf8");
