@@ -1,6 +1,7 @@
 // Arithmetic, comparison and set operators: the builtins every planned policy calls.
 // Naming: `b_` + the Rego name with "." written "__" (the back end maps names this way).
 
+import { bigAdd, bigMul, bigSub } from "../bigint";
 import { objFind, setAdd, setHas } from "../collections";
 import { compare, equal } from "../compare";
 import { builtinError, operandError } from "../errors";
@@ -25,10 +26,18 @@ import {
 	numRepr,
 	objValAt,
 	R_INT,
+	R_TEXT,
 } from "../values";
 
 export function isNum(v: usize): bool {
 	return kind(v) == K_NUM;
+}
+
+/** Both integers (int64 or exact integer text): big-integer arithmetic applies. */
+function exactInts(a: usize, b: usize): bool {
+	return (
+		(numRepr(a) == R_INT || numRepr(a) == R_TEXT) && (numRepr(b) == R_INT || numRepr(b) == R_TEXT)
+	);
 }
 
 function bothInt(a: usize, b: usize): bool {
@@ -74,6 +83,11 @@ export function b_plus(a: usize, b: usize): usize {
 		// Overflow when both operands share a sign the sum does not.
 		if (((x ^ s) & (y ^ s)) >= 0) return makeInt(s);
 	}
+	// Integers beyond int64 stay exact, as in OPA.
+	if (exactInts(a, b)) {
+		const r = bigAdd(a, b);
+		if (r != 0) return r;
+	}
 	return numberFromF64(numF64(a) + numF64(b));
 }
 
@@ -87,6 +101,10 @@ export function b_minus(a: usize, b: usize): usize {
 		const s = x - y;
 		if (((x ^ y) & (x ^ s)) >= 0) return makeInt(s);
 	}
+	if (exactInts(a, b)) {
+		const r = bigSub(a, b);
+		if (r != 0) return r;
+	}
 	return numberFromF64(numF64(a) - numF64(b));
 }
 
@@ -99,6 +117,10 @@ export function b_mul(a: usize, b: usize): usize {
 		const ax = x < 0 ? -x : x;
 		const ay = y < 0 ? -y : y;
 		if (ax < 3037000499 && ay < 3037000499) return makeInt(x * y);
+	}
+	if (exactInts(a, b)) {
+		const r = bigMul(a, b);
+		if (r != 0) return r;
 	}
 	return numberFromF64(numF64(a) * numF64(b));
 }
