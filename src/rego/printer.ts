@@ -245,10 +245,13 @@ function block(body: Body, indent: string | undefined, endRow?: number): string 
 	const outer = layoutIndent;
 	for (const e of body) {
 		lines.push(...h.leading(e.loc, inner));
-		const trailing = h.trailing(e.loc);
 		layoutIndent = inner;
-		lines.push(inner + literal(e, inner) + (trailing ?? ""));
+		const text = literal(e, inner);
 		layoutIndent = outer;
+		// Comments inside a multi-line literal that no nested block took cannot stay where they
+		// were: they go on their own lines just before it, keeping their order.
+		lines.push(...h.closing(e.loc.endRow, inner));
+		lines.push(inner + text + (h.trailing(e.loc) ?? ""));
 	}
 	if (endRow !== undefined) lines.push(...h.closing(endRow, inner));
 	return `{\n${lines.join("\n")}\n${indent}}`;
