@@ -201,4 +201,38 @@ x := {
 		}
 		expect(checked).toBeGreaterThan(500);
 	});
+
+	it.skipIf(!dir)("keeps every comment, in order, when comments are added to every line", () => {
+		let checked = 0;
+		for (const c of loadCases(dir as string)) {
+			for (const source of c.modules) {
+				const original = parseModule(source, "case.rego", { regoVersion: 1 });
+				if (!original.module) continue;
+				// A comment after every line and a comment line before each: where that changes
+				// the module (inside a multi-line string) or breaks it, the module is skipped.
+				const lines = source.split("\n");
+				const withComments = lines
+					.map((l, i) => (l.trim() === "" ? l : `# above ${i}\n${l} # after ${i}`))
+					.join("\n");
+				const commented = parseModule(withComments, "case.rego", { regoVersion: 1 });
+				if (!commented.module) continue;
+				if (
+					JSON.stringify(comparable(commented.module)) !==
+					JSON.stringify(comparable(original.module))
+				)
+					continue;
+				const once = formatModule(commented.module);
+				const again = parseModule(once, "case.rego", { regoVersion: 1 });
+				if (!again.module) throw new Error(`${c.file} ${c.note}: does not parse\n${once}`);
+				expect(comparable(again.module), `${c.file} ${c.note}`).toEqual(
+					comparable(original.module),
+				);
+				const texts = (m: Module) => m.comments.map((x) => x.text);
+				expect(texts(again.module), `${c.file} ${c.note}`).toEqual(texts(commented.module));
+				expect(formatModule(again.module), `${c.file} ${c.note}`).toBe(once);
+				checked++;
+			}
+		}
+		expect(checked).toBeGreaterThan(300);
+	});
 });

@@ -133,6 +133,9 @@ export function formatModule(m: Module, opts: FormatOptions = {}): string {
 	for (const r of m.rules) {
 		const lines = leading(r.loc.row);
 		const rule = printRuleWithComments({ ...r, annotations: undefined }, hooks);
+		// Comments inside the head (a multi-line value or key) have no line of their own in
+		// the output: they go just before the rule.
+		lines.push(...leading(r.loc.endRow));
 		out.push([...lines, rule + trailing(r.loc.endRow)].join("\n"));
 	}
 	const rest = pending.comments.map(text);
