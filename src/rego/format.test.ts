@@ -128,6 +128,29 @@ f(a, b) := [a, b]
 		expect(fmt(out)).toBe(out);
 	});
 
+	it("keeps blank lines between comment groups (two METADATA blocks stay two)", () => {
+		const text = `# file note
+
+# about the package
+package g
+
+# METADATA
+# title: one
+
+# METADATA
+# scope: document
+# title: two
+p := 1
+
+# a separate note
+
+# p's note
+q := 2
+`;
+		expect(fmt(text)).toBe(text);
+		expect(parse(fmt(text)).rules[0].annotations).toHaveLength(2);
+	});
+
 	it("keeps METADATA blocks exactly as written", () => {
 		const out = fmt(`package m
 

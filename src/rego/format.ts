@@ -96,13 +96,26 @@ export function formatModule(m: Module, opts: FormatOptions = {}): string {
 	const hooks = hooksFor(pending);
 	const out: string[] = [];
 	const leading = (row: number) => take(pending, (c) => c.loc.row < row).map(text);
+	// Comments before a statement keep the blank lines that separated them from each other and
+	// from the statement: two METADATA blocks, or a note that is not the rule's own, stay apart.
+	const leadingGroups = (row: number) => {
+		const cs = take(pending, (c) => c.loc.row < row);
+		const out: string[] = [];
+		cs.forEach((c, i) => {
+			if (i > 0 && c.loc.row > cs[i - 1].loc.row + 1) out.push("");
+			out.push(text(c));
+		});
+		const last = cs.at(-1);
+		if (last && last.loc.row < row - 1) out.push("");
+		return out;
+	};
 	const trailing = (row: number) => {
 		const t = hooks.trailing({ ...m.loc, endRow: row });
 		return t ?? "";
 	};
 
 	// Package: its leading comments, annotations, the clause.
-	const pkgComments = leading(m.package.loc.row);
+	const pkgComments = leadingGroups(m.package.loc.row);
 	const pkgText = printModule({ ...m, imports: [], rules: [], annotations: [] }).trimEnd();
 	out.push([...pkgComments, pkgText + trailing(m.package.loc.endRow)].join("\n"));
 
@@ -131,7 +144,7 @@ export function formatModule(m: Module, opts: FormatOptions = {}): string {
 		out.push(group.map((i) => importText.get(i)).join("\n"));
 
 	for (const r of m.rules) {
-		const lines = leading(r.loc.row);
+		const lines = leadingGroups(r.loc.row);
 		const rule = printRuleWithComments({ ...r, annotations: undefined }, hooks);
 		// Comments inside the head (a multi-line value or key) have no line of their own in
 		// the output: they go just before the rule.
