@@ -4,29 +4,8 @@
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { describe, expect, it } from "vitest";
 import { emitWasm } from "../wasm/index.ts";
-import { entrypointPath } from "./index.ts";
 import type { Policy } from "./ir.ts";
-import { compileSource } from "./test-helpers.ts";
-
-async function run(
-	sources: string[],
-	entrypointOrQuery: { entrypoint: string } | { query: string },
-	opts: { input?: unknown; data?: unknown } = {},
-): Promise<unknown[]> {
-	const r =
-		"entrypoint" in entrypointOrQuery
-			? compileSource(sources, { entrypoints: [entrypointOrQuery.entrypoint] })
-			: compileSource(sources, { query: entrypointOrQuery.query });
-	expect(r.errors).toEqual([]);
-	const policy = await loadPolicy(emitWasm(r.policy as Policy));
-	if (opts.data !== undefined) policy.setData(opts.data as object);
-	const name =
-		"entrypoint" in entrypointOrQuery
-			? entrypointPath(entrypointOrQuery.entrypoint).join("/")
-			: "q";
-	const rs = policy.evaluate(opts.input, name) as { result: unknown }[];
-	return rs.map((x) => x.result);
-}
+import { compileSource, evalSource as run } from "./test-helpers.ts";
 
 const RBAC = `package rbac
 

@@ -11,7 +11,7 @@ import type { Annotation, Body, Module, RefTerm, Term } from "../rego/ast.ts";
 import { type RegoError, sortErrors } from "../rego/errors.ts";
 import { builtinArity } from "./builtins.ts";
 import type { Policy } from "./ir.ts";
-import { PlanError } from "./plan-context.ts";
+import { EMPTY_CTX, PlanError } from "./plan-context.ts";
 import { PolicyBuilder } from "./policy-builder.ts";
 import { checkRecursion } from "./recursion.ts";
 import { type FunctionArities, fnTarget, moduleEnv, Resolver } from "./resolve.ts";
@@ -179,7 +179,7 @@ export function checkModules(modules: Module[]): RegoError[] {
 	// Planning every rule surfaces what only the planner can see (functions used as values…).
 	const pb = new PolicyBuilder(root);
 	try {
-		for (const n of ruleNodes(root)) pb.nodeFunc(n, { key: "", overrides: [], mocks: new Map() });
+		for (const n of ruleNodes(root)) pb.nodeFunc(n, EMPTY_CTX);
 	} catch (e) {
 		if (e instanceof PlanError) {
 			const loc = e.loc ? { file: e.loc.file, row: e.loc.row, col: e.loc.col } : undefined;

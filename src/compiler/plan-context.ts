@@ -10,17 +10,39 @@ export const COMPLETE_CONFLICT = "complete rules must not produce multiple outpu
 export const FUNCTION_CONFLICT = "functions must not produce multiple outputs for same inputs";
 export const OBJECT_CONFLICT = "object keys must be unique";
 
-/** A `with` replacement of a function: another function, or a value. */
-export type Mock = { kind: "fn"; target: FnTarget } | { kind: "value"; term: Term };
+/**
+ * A `with` replacement of a function: another function, or a value. A value is evaluated
+ * where the `with` is written (it may name that body's local variables), and reaches the
+ * specialised copies as an extra parameter, one per slot of the context.
+ */
+export type Mock = { kind: "fn"; target: FnTarget } | { kind: "value" };
 
 /** What `with` replaced: functions planned under a context are specialised copies. */
 export interface Ctx {
 	key: string;
 	overrides: string[][];
 	mocks: Map<string, Mock>;
+	/**
+	 * The keys of the value mocks, in order: a Func planned under this context takes their
+	 * values as parameters after its declared ones.
+	 */
+	slots: string[];
 }
 
-export const EMPTY_CTX: Ctx = { key: "", overrides: [], mocks: new Map() };
+export const EMPTY_CTX: Ctx = { key: "", overrides: [], mocks: new Map(), slots: [] };
+
+/** The context for these replacements (its key names the specialised copies). */
+export function makeCtx(overrides: string[][], mocks: Map<string, Mock>): Ctx {
+	const keyParts = [
+		...overrides.map((o) => o.join(".")).sort(),
+		...[...mocks].map(([n, m]) => `${n}=${m.kind === "fn" ? fnKey(m.target) : "value"}`).sort(),
+	];
+	const slots = [...mocks]
+		.filter(([, m]) => m.kind === "value")
+		.map(([n]) => n)
+		.sort();
+	return { key: keyParts.join("|"), overrides, mocks, slots };
+}
 
 export class PlanError extends Error {
 	constructor(
@@ -66,14 +88,7 @@ export function isScalar(t: Term): boolean {
 
 export function withoutMocks(ctx: Ctx): Ctx {
 	if (ctx.mocks.size === 0) return ctx;
-	return {
-		key: ctx.overrides
-			.map((o) => o.join("."))
-			.sort()
-			.join("|"),
-		overrides: ctx.overrides,
-		mocks: new Map(),
-	};
+	return makeCtx(ctx.overrides, new Map());
 }
 
 export function containsScan(stmts: Stmt[]): boolean {

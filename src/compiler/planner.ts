@@ -22,14 +22,14 @@ import {
 	irLoc,
 	isPrefix,
 	isScalar,
-	type Mock,
+	makeCtx,
 	OBJECT_CONFLICT,
 	PlanError,
 	termKey,
 	withoutMocks,
 } from "./plan-context.ts";
 import type { PolicyBuilder } from "./policy-builder.ts";
-import { BUILTIN_HEAD, fnTarget, isRoot } from "./resolve.ts";
+import { BUILTIN_HEAD, type FnTarget, fnTarget, isRoot } from "./resolve.ts";
 import { type CRule, getNode, hasRules, pathName, type RuleNode } from "./ruletree.ts";
 import { isPattern } from "./safety.ts";
 
@@ -43,6 +43,8 @@ export class FuncPlanner {
 	private vars = new Map<string, Local>();
 	private input: Local = 0;
 	private data: Local = 1;
+	/** Where the value of each value mock in the context lives (see Ctx.slots). */
+	private mockVals = new Map<string, Local>();
 
 	constructor(
 		private readonly pb: PolicyBuilder,
@@ -50,6 +52,16 @@ export class FuncPlanner {
 		firstFree: number,
 	) {
 		this.locals = firstFree;
+		for (const slot of ctx.slots) this.mockVals.set(slot, this.locals++);
+	}
+
+	/** The arguments after input and data that a Func planned under `ctx` takes last. */
+	private ctxArgs(ctx: Ctx): Operand[] {
+		return ctx.slots.map((s) => {
+			const l = this.mockVals.get(s);
+			if (l === undefined) throw new Error(`planner: no value for mock ${s}`);
+			return { local: l };
+		});
 	}
 
 	newLocal(): Local {
@@ -160,7 +172,7 @@ export class FuncPlanner {
 		}
 		return {
 			name,
-			arity,
+			arity: arity + this.ctx.slots.length,
 			result,
 			locals: this.locals,
 			blocks,
@@ -332,7 +344,14 @@ export class FuncPlanner {
 			}),
 		);
 		this.mergeChildren(node, result, blocks);
-		return { name, arity: 0, result, locals: this.locals, blocks, memo: true };
+		return {
+			name,
+			arity: this.ctx.slots.length,
+			result,
+			locals: this.locals,
+			blocks,
+			memo: true,
+		};
 	}
 
 	/** Base data at a path: a chain of dots from the data local. */
@@ -354,14 +373,14 @@ export class FuncPlanner {
 			this.emit({
 				op: "call",
 				func: this.pb.nodeFunc(node, this.ctx),
-				args: [{ local: this.input }, { local: this.data }],
+				args: [{ local: this.input }, { local: this.data }, ...this.ctxArgs(this.ctx)],
 				target: t,
 			});
 		} else {
 			this.emit({
 				op: "call",
 				func: this.pb.extentFunc(node, this.ctx),
-				args: [{ local: this.input }, { local: this.data }],
+				args: [{ local: this.input }, { local: this.data }, ...this.ctxArgs(this.ctx)],
 				target: t,
 			});
 		}
@@ -491,19 +510,21 @@ export class FuncPlanner {
 	}
 
 	private planWith(e: Expr, k: () => void): void {
-		const outer = { input: this.input, data: this.data, ctx: this.ctx };
+		const outer = {
+			input: this.input,
+			data: this.data,
+			ctx: this.ctx,
+			mockVals: this.mockVals,
+		};
 		const overrides = [...this.ctx.overrides];
 		const mocks = new Map(this.ctx.mocks);
+		const mockVals = new Map(this.mockVals);
 		let input = this.input;
 		let data = this.data;
 		const steps = [...e.with];
 		const next = (i: number): void => {
 			if (i === steps.length) {
-				const keyParts = [
-					...overrides.map((o) => o.join(".")).sort(),
-					...[...mocks].map(([n, m]) => `${n}=${termKey(m)}`).sort(),
-				];
-				const ctx: Ctx = { key: keyParts.join("|"), overrides, mocks };
+				const ctx = makeCtx(overrides, mocks);
 				// The rest of the body must not run inside the memo scope (it would see results
 				// cached under the replaced input/data), so solutions are collected inside and
 				// resumed outside: a flag when the expression binds nothing, else the tuples of
@@ -524,6 +545,7 @@ export class FuncPlanner {
 						this.input = input;
 						this.data = data;
 						this.ctx = ctx;
+						this.mockVals = mockVals;
 						try {
 							const collect = () => {
 								newVars = [...this.vars.keys()].filter((v) => !before.has(v));
@@ -576,17 +598,37 @@ export class FuncPlanner {
 			const target = w.target;
 			const root =
 				target.head.type === "var" && isRoot(target.head.name) ? target.head.name : undefined;
+			// A function replaced by a value: the value is computed here, in the body that wrote
+			// the `with` (it may use this body's variables), and handed to the copies.
+			const mockFn = (key: string) => {
+				const fn = this.mockFnOf(w.value);
+				if (fn) {
+					mocks.set(key, { kind: "fn", target: fn });
+					mockVals.delete(key);
+					next(i + 1);
+					return;
+				}
+				mocks.set(key, { kind: "value" });
+				this.planTerm(w.value, (v) => {
+					let l: Local;
+					if ("local" in v) l = v.local;
+					else {
+						l = this.newLocal();
+						this.emit({ op: "assign", target: l, source: v });
+					}
+					mockVals.set(key, l);
+					next(i + 1);
+				});
+			};
 			if (!root) {
-				mocks.set(fnKey(fnTarget(target)), this.mockOf(w.value));
-				next(i + 1);
+				mockFn(fnKey(fnTarget(target)));
 				return;
 			}
 			if (root === "data") {
 				const path = target.path.map((p) => (p.type === "string" ? p.value : ""));
 				const node = getNode(this.pb.root, path, false);
 				if (node?.kind === "function") {
-					mocks.set(`data.${path.join(".")}`, this.mockOf(w.value));
-					next(i + 1);
+					mockFn(`data.${path.join(".")}`);
 					return;
 				}
 				if (node && hasRules(node)) overrides.push(path);
@@ -621,18 +663,17 @@ export class FuncPlanner {
 		next(0);
 	}
 
-	private mockOf(v: Term): Mock {
+	/** The function a `with` value names, when it names one (else it is a value). */
+	private mockFnOf(v: Term): FnTarget | undefined {
 		if (v.type === "ref" && v.head.type === "var") {
 			const t = fnTarget(v);
-			if (t.kind === "builtin" && v.head.name === BUILTIN_HEAD) {
-				return { kind: "fn", target: t };
-			}
+			if (t.kind === "builtin" && v.head.name === BUILTIN_HEAD) return t;
 			if (t.kind === "user") {
 				const node = getNode(this.pb.root, t.path, false);
-				if (node?.kind === "function") return { kind: "fn", target: t };
+				if (node?.kind === "function") return t;
 			}
 		}
-		return { kind: "value", term: v };
+		return undefined;
 	}
 
 	// ---- unification ----------------------------------------------------------------------
@@ -903,12 +944,11 @@ export class FuncPlanner {
 					? getNode(this.pb.root, orig.path, false)?.arity
 					: builtinArity(orig.name);
 			const out = asExpr && n !== undefined && t.args.length === n + 1 ? t.args[n] : undefined;
-			this.planTerms(out ? t.args.slice(0, -1) : t.args, () =>
-				this.planTerm(mock.term, (v) => {
-					if (out) this.match(out, v, () => k(undefined));
-					else k(v);
-				}),
-			);
+			const v: Operand = { local: this.mockVals.get(fnKey(target)) as Local };
+			this.planTerms(out ? t.args.slice(0, -1) : t.args, () => {
+				if (out) this.match(out, v, () => k(undefined));
+				else k(v);
+			});
 			return;
 		}
 		if (mock?.kind === "fn") target = mock.target;
@@ -944,7 +984,12 @@ export class FuncPlanner {
 				this.emit({
 					op: "call",
 					func,
-					args: [{ local: this.input }, { local: this.data }, ...ops.slice(0, arity)],
+					args: [
+						{ local: this.input },
+						{ local: this.data },
+						...ops.slice(0, arity),
+						...this.ctxArgs(ctx),
+					],
 					target: res,
 					loc: irLoc(t.loc),
 				});

@@ -1,7 +1,9 @@
 // Shared by the compiler's tests: Rego source in, compile result out.
 
+import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { formatError, type Module, parseModule, parseQuery } from "../rego/index.ts";
-import { checkModules, compile } from "./index.ts";
+import { emitWasm } from "../wasm/index.ts";
+import { checkModules, compile, entrypointPath } from "./index.ts";
 import type { Policy } from "./ir.ts";
 
 export function parse(source: string, file = "policy.rego"): Module {
@@ -33,4 +35,28 @@ export function checkSource(...sources: string[]): string[] {
 		parse(s, sources.length === 1 ? "policy.rego" : `m${i}.rego`),
 	);
 	return checkModules(modules).map(formatError);
+}
+
+/**
+ * End to end: compile, emit Wasm, load it with the official SDK, evaluate. Returns the
+ * `result` of each entry of the result set; compile errors throw.
+ */
+export async function evalSource(
+	sources: string[],
+	entrypointOrQuery: { entrypoint: string } | { query: string },
+	opts: { input?: unknown; data?: unknown } = {},
+): Promise<unknown[]> {
+	const r =
+		"entrypoint" in entrypointOrQuery
+			? compileSource(sources, { entrypoints: [entrypointOrQuery.entrypoint] })
+			: compileSource(sources, { query: entrypointOrQuery.query });
+	if (!r.policy) throw new Error(r.errors.join("\n"));
+	const policy = await loadPolicy(emitWasm(r.policy));
+	if (opts.data !== undefined) policy.setData(opts.data as object);
+	const name =
+		"entrypoint" in entrypointOrQuery
+			? entrypointPath(entrypointOrQuery.entrypoint).join("/")
+			: "q";
+	const rs = policy.evaluate(opts.input, name) as { result: unknown }[];
+	return rs.map((x) => x.result);
 }
