@@ -10,6 +10,7 @@ import type { DecisionCache } from "./decision-cache.ts";
 import type { DecisionLogger } from "./decision-log.ts";
 import { DecisionService } from "./decision-service.ts";
 import { registerForwardAuth } from "./forward-auth.ts";
+import { headerOf } from "./headers.ts";
 import { errorResponse, HttpError, readJsonObject } from "./http-errors.ts";
 import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
 import type { Metrics } from "./metrics.ts";
@@ -51,7 +52,7 @@ const TOKEN_STATUS_TEXT: Record<TokenFailure, string> = {
 };
 
 export function bearerToken(c: Context): string | undefined {
-	const h = c.req.header("authorization");
+	const h = headerOf(c, "authorization");
 	if (!h) return undefined;
 	const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
 	return m ? m[1] : "";
@@ -71,8 +72,8 @@ export function requestInfo(c: Context, headers: readonly string[]): RequestInfo
 	return {
 		method: c.req.method,
 		path: c.req.path,
-		host: c.req.header("host") ?? new URL(c.req.url).host,
-		headers: pickHeaders((n) => c.req.header(n), headers),
+		host: headerOf(c, "host") ?? new URL(c.req.url).host,
+		headers: pickHeaders((n) => headerOf(c, n), headers),
 	};
 }
 
@@ -100,8 +101,8 @@ export function createApp(deps: AppDeps): GavelApp {
 		const streamed =
 			c.req.method !== "GET" &&
 			c.req.method !== "HEAD" &&
-			c.req.header("content-length") === undefined &&
-			c.req.header("transfer-encoding") !== undefined;
+			headerOf(c, "content-length") === undefined &&
+			headerOf(c, "transfer-encoding") !== undefined;
 		if (streamed) {
 			// bodyLimit answers an overflow itself, without calling next().
 			const refused = await limitStreamed(c, next);
@@ -116,8 +117,8 @@ export function createApp(deps: AppDeps): GavelApp {
 	});
 
 	const bypass = (c: Context) =>
-		c.req.header(config.cache.bypassHeader) !== undefined ||
-		/no-cache/i.test(c.req.header("cache-control") ?? "");
+		headerOf(c, config.cache.bypassHeader) !== undefined ||
+		/no-cache/i.test(headerOf(c, "cache-control") ?? "");
 
 	app.post("/v1/decide", async (c) => {
 		const token = bearerToken(c);

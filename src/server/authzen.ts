@@ -6,6 +6,7 @@ import type { Context, Hono } from "hono";
 import type { Engine } from "../engine/index.ts";
 import type { GavelConfig } from "./config.ts";
 import type { Decision, DecisionService } from "./decision-service.ts";
+import { headerOf } from "./headers.ts";
 import { HttpError, readJsonObject } from "./http-errors.ts";
 import { buildInput, type PeerIdentity, pickHeaders } from "./input.ts";
 
@@ -87,8 +88,8 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 				request: {
 					method: c.req.method,
 					path: c.req.path,
-					host: c.req.header("host") ?? "",
-					headers: pickHeaders((n) => c.req.header(n), config.input.headers),
+					host: headerOf(c, "host") ?? "",
+					headers: pickHeaders((n) => headerOf(c, n), config.input.headers),
 				},
 				peer: deps.peerOf?.(c),
 			}),
@@ -106,7 +107,7 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 	};
 
 	const guard = (handler: (c: Context) => Promise<Response>) => async (c: Context) => {
-		const requestId = c.req.header("x-request-id");
+		const requestId = headerOf(c, "x-request-id");
 		if (requestId !== undefined) c.header("X-Request-ID", requestId);
 		const denied = await deps.callerCheck(c);
 		if (denied) return denied;

@@ -8,6 +8,7 @@
 import type { Context, Hono } from "hono";
 import type { GavelConfig } from "./config.ts";
 import type { DecisionService } from "./decision-service.ts";
+import { headerOf } from "./headers.ts";
 import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
 import { isTrusted } from "./ip-match.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
@@ -31,7 +32,7 @@ export function originalRequest(
 	allowHeaders: readonly string[],
 ): RequestInfo & { query: string } {
 	const url = new URL(c.req.url);
-	const h = (n: string) => (trusted ? c.req.header(n) : undefined);
+	const h = (n: string) => (trusted ? headerOf(c, n) : undefined);
 	// Envoy sends the original path after the configured prefix; so do direct callers.
 	const own = url.pathname.slice(PREFIX.length) || "/";
 	const uri = h("x-original-uri") ?? h("x-forwarded-uri") ?? `${own}${url.search}`;
@@ -40,8 +41,8 @@ export function originalRequest(
 		method: (h("x-original-method") ?? h("x-forwarded-method") ?? c.req.method).toUpperCase(),
 		path: q < 0 ? uri : uri.slice(0, q),
 		query: q < 0 ? "" : uri.slice(q + 1),
-		host: h("x-forwarded-host") ?? c.req.header("host") ?? url.host,
-		headers: pickHeaders((n) => c.req.header(n), allowHeaders),
+		host: h("x-forwarded-host") ?? headerOf(c, "host") ?? url.host,
+		headers: pickHeaders((n) => headerOf(c, n), allowHeaders),
 	};
 }
 

@@ -4,6 +4,7 @@
 
 import type { Context } from "hono";
 import { jsonDepth } from "./canonical-json.ts";
+import { headerOf } from "./headers.ts";
 
 export class HttpError extends Error {
 	constructor(
@@ -30,7 +31,7 @@ export async function readJsonObject(
 	c: Context,
 	limits: BodyLimits,
 ): Promise<Record<string, unknown>> {
-	const declared = Number(c.req.header("content-length") ?? "0");
+	const declared = Number(headerOf(c, "content-length") ?? "0");
 	if (declared > limits.bodyLimitBytes) {
 		throw new HttpError(413, "request_too_large", `body exceeds ${limits.bodyLimitBytes} bytes`);
 	}
@@ -45,7 +46,7 @@ export async function readJsonObject(
 		throw new HttpError(413, "request_too_large", `body exceeds ${limits.bodyLimitBytes} bytes`);
 	}
 	if (text.length === 0) return {};
-	const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
+	const type = (headerOf(c, "content-type") ?? "").split(";")[0].trim().toLowerCase();
 	if (type !== "application/json" && !type.endsWith("+json")) {
 		throw new HttpError(415, "unsupported_media_type", "content type must be application/json");
 	}

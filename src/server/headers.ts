@@ -1,0 +1,17 @@
+// Reading a request header. On Node the parsed headers are already a plain object on the
+// IncomingMessage; going through the Fetch API's Headers makes @hono/node-server build a
+// Headers object for every request, a visible share of a cached decision's cost. Elsewhere
+// (Workers) the standard accessor is used. Names must be lower-case.
+
+import type { Context } from "hono";
+
+type NodeHeaders = Record<string, string | string[] | undefined>;
+
+export function headerOf(c: Context, name: string): string | undefined {
+	const incoming = (c.env as { incoming?: { headers?: NodeHeaders } } | undefined)?.incoming;
+	if (incoming?.headers) {
+		const v = incoming.headers[name];
+		return Array.isArray(v) ? v.join(", ") : v;
+	}
+	return c.req.header(name);
+}
