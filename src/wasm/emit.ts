@@ -11,7 +11,7 @@ import { type DataSegmentApi, FEATURES, loadRuntime, type RuntimeInfo } from "./
 export { EmitError };
 
 export interface EmitOptions {
-	/** Run binaryen's optimiser (slower to build, faster and smaller module). */
+	/** Optimise the policy's own functions with binaryen (the runtime is prebuilt with -O3). */
 	optimize?: boolean;
 }
 

@@ -1,4 +1,17 @@
-// The back end's public face: IR Policy → a Wasm module that follows OPA's Wasm ABI 1.3.
+// The back end's public face: IR Policy → a Wasm module that follows OPA's Wasm ABI 1.3 and
+// loads unmodified in the official SDK.
+//
+// How it is built: the runtime (values, JSON, Rego's order, allocator, ABI exports, native
+// builtins) is AssemblyScript under runtime/as, compiled once by scripts/build-runtime.mjs to
+// runtime/build/runtime.wasm. emitWasm reads that module with binaryen, adds one function per
+// IR Func and Plan (function-emitter.ts), lays constants out in a data segment (layout.ts),
+// fills the runtime's `policy.*` placeholders and `cfg_*` globals, removes the helper exports
+// and unused runtime code, and writes the binary (emit.ts).
+//
+// Adding a native builtin: export `b_<name>` (dots written "__") from a family file in
+// runtime/as/builtins/ that runtime/as/index.ts re-exports; rebuild the runtime. The emitter
+// finds it by that export name; anything else a policy calls goes to the host through
+// opa_builtin<arity> and is listed in builtins().
 
 import type { Policy } from "../compiler/ir.ts";
 import { type EmitOptions, emitModule } from "./emit.ts";
