@@ -102,8 +102,30 @@ describe("semantic checks report OPA's codes at the right place", () => {
 
 	it("with targets must be input, data or a function", () => {
 		expect(checkSource("package p\nx if {\n\ttrue with foo.bar as 1\n}")).toEqual([
-			"policy.rego:3:12: rego_compile_error: with keyword target must reference existing input, data, or a function",
+			"policy.rego:3:12: rego_type_error: with keyword target must reference existing input, data, or a function",
 		]);
+	});
+
+	it("with may not replace part of a rule's value", () => {
+		// OPA's compiler: a with target strictly below a rule is an error, whichever way the
+		// target is written; replacing the whole rule, or below a package, is fine.
+		const src = `package p
+q := {"a": 1}
+r if {
+	q.a == 2 with data.p.q.a as 2
+}
+s if {
+	q.a == 2 with q.a as 2
+}
+t if q == 2 with data.p.q as 2
+u if q == 2 with data.p.x.y as 2`;
+		expect(checkSource(src)).toEqual([
+			"policy.rego:4:16: rego_compile_error: with keyword cannot partially replace virtual document(s)",
+			"policy.rego:7:16: rego_compile_error: with keyword cannot partially replace virtual document(s)",
+		]);
+		expect(
+			checkSource("package p\nr if data.p.s.x == 1 with data.p.s.x as 1", "package p.s\nx := 2"),
+		).toEqual([]);
 	});
 
 	it("functions are not values", () => {

@@ -18,6 +18,7 @@ import { type FunctionArities, fnTarget, moduleEnv, Resolver } from "./resolve.t
 import {
 	buildRuleTree,
 	type CRule,
+	getNode,
 	headPlacement,
 	packagePath,
 	type RuleNode,
@@ -45,6 +46,7 @@ export interface CompileOptions {
 
 interface Analysed {
 	root: RuleNode;
+	rulesAt: (path: string[]) => boolean;
 	functions: FunctionArities;
 	arityOf: ArityOf;
 	errors: RegoError[];
@@ -62,6 +64,7 @@ function analyse(modules: Module[]): Analysed {
 		const t = fnTarget(fn);
 		return t.kind === "user" ? functions.get(t.path.join(".")) : builtinArity(t.name);
 	};
+	const rulesAt = (path: string[]) => (getNode(root, path, false)?.raw.length ?? 0) > 0;
 	const ruleNames = new Map<string, Set<string>>();
 	for (const m of modules) {
 		const key = packagePath(m).join(".");
@@ -78,13 +81,13 @@ function analyse(modules: Module[]): Analysed {
 				raw.module,
 				ruleNames.get(packagePath(raw.module).join(".")) ?? new Set(),
 			);
-			const resolver = new Resolver(env, functions, errors);
+			const resolver = new Resolver(env, functions, errors, rulesAt);
 			const rule = resolver.rule(raw.rule, raw.kind, raw.dynKeys, raw.module);
 			n.rules.push(reorderRule(rule, arityOf, errors));
 		}
 	}
 	if (errors.length === 0) checkRecursion(root, errors);
-	return { root, functions, arityOf, errors };
+	return { root, rulesAt, functions, arityOf, errors };
 }
 
 function reorderRule(rule: CRule, arityOf: ArityOf, errors: RegoError[]): CRule {
@@ -133,7 +136,7 @@ function annotatedEntrypoints(modules: Module[]): string[] {
 
 /** Compile modules to IR: one plan per entrypoint and per query. */
 export function compile(opts: CompileOptions): { policy?: Policy; errors: RegoError[] } {
-	const { root, functions, arityOf, errors } = analyse(opts.modules);
+	const { root, rulesAt, functions, arityOf, errors } = analyse(opts.modules);
 	const queries: { name: string; body: Body; vars: Map<string, string> }[] = [];
 	for (const q of opts.queries ?? []) {
 		const env = {
@@ -143,7 +146,7 @@ export function compile(opts: CompileOptions): { policy?: Policy; errors: RegoEr
 			regoVersion: 1 as const,
 			file: "",
 		};
-		const resolver = new Resolver(env, functions, errors);
+		const resolver = new Resolver(env, functions, errors, rulesAt);
 		const { body, vars } = resolver.query(q.body);
 		const r = reorderBody(body, new Set(), new Set(), arityOf, resolver.names, errors);
 		queries.push({ name: q.name, body: r.body, vars });

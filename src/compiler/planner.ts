@@ -631,17 +631,8 @@ export class FuncPlanner {
 					mockFn(`data.${path.join(".")}`);
 					return;
 				}
+				// (A target below a rule was rejected by the resolver, as OPA does.)
 				if (node && hasRules(node)) overrides.push(path);
-				else {
-					// Replacing a document under a rule also hides that rule.
-					for (let j = path.length - 1; j > 0; j--) {
-						const anc = getNode(this.pb.root, path.slice(0, j), false);
-						if (anc && anc.raw.length > 0) {
-							overrides.push(path.slice(0, j));
-							break;
-						}
-					}
-				}
 			}
 			this.planTerm(w.value, (v) =>
 				this.planTerms(target.path, (keys) => {

@@ -188,6 +188,8 @@ export class Resolver {
 		private readonly env: ModuleEnv,
 		private readonly functions: FunctionArities,
 		private readonly errors: RegoError[],
+		/** Whether rules are defined exactly at this path below data (for `with` targets). */
+		private readonly rulesAt: (path: string[]) => boolean = () => false,
 	) {}
 
 	private fresh(name: string): string {
@@ -399,25 +401,51 @@ export class Resolver {
 	private withTarget(w: With, scope: Scope): RefTerm {
 		const t = w.target;
 		if (t.head.type === "var" && isRoot(t.head.name)) {
-			return { ...t, path: t.path.map((p) => this.term(p, scope)) };
+			return this.checkPartialReplace({ ...t, path: t.path.map((p) => this.term(p, scope)) });
 		}
 		if (t.head.type === "var") {
 			// A rule or import of this module: a document (or a user function) under data.
 			const g = this.global(t.head.name, t.loc);
 			if (g && g.type === "ref") {
-				return { ...g, path: [...g.path, ...t.path.map((p) => this.term(p, scope))], loc: t.loc };
+				return this.checkPartialReplace({
+					...g,
+					path: [...g.path, ...t.path.map((p) => this.term(p, scope))],
+					loc: t.loc,
+				});
 			}
 		}
 		// A builtin being mocked.
 		if (!namesBuiltin(t)) {
 			this.errors.push({
-				code: "rego_compile_error",
+				code: "rego_type_error",
 				message: "with keyword target must reference existing input, data, or a function",
 				loc: at(t.loc),
 			});
 			return t;
 		}
 		return this.fn(t, -1, scope);
+	}
+
+	/**
+	 * OPA replaces whole documents only: a `with data…` target strictly below a rule (a key
+	 * inside a rule's value) is a compile error, not a patch of the rule's value.
+	 */
+	private checkPartialReplace(t: RefTerm): RefTerm {
+		if (t.head.type !== "var" || t.head.name !== "data") return t;
+		const path: string[] = [];
+		for (const p of t.path.slice(0, -1)) {
+			if (p.type !== "string") break;
+			path.push(p.value);
+			if (this.rulesAt(path)) {
+				this.errors.push({
+					code: "rego_compile_error",
+					message: "with keyword cannot partially replace virtual document(s)",
+					loc: at(t.loc),
+				});
+				break;
+			}
+		}
+		return t;
 	}
 
 	private expr(e: Expr, scope: Scope): Expr {
