@@ -148,7 +148,7 @@ export async function startGavel(
 
 	const tls = config.server.tls;
 	const server = serve({
-		fetch: gavel.app.fetch,
+		fetch: gavel.fetch,
 		port: config.server.port,
 		hostname: config.server.host,
 		...(tls

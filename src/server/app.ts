@@ -2,7 +2,6 @@
 // Workers: nothing here touches the file system or Node-only APIs.
 
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Engine } from "../engine/index.ts";
 import { registerAuthzen } from "./authzen.ts";
 import type { GavelConfig } from "./config.ts";
@@ -31,7 +30,32 @@ export interface AppDeps {
 
 export interface GavelApp {
 	app: Hono;
+	/** app.fetch, counting every response in gavel_http_requests_total. */
+	fetch: (request: Request, env?: unknown, ctx?: unknown) => Promise<Response>;
 	decisions: DecisionService;
+}
+
+const FIXED_ROUTES = new Set([
+	"/",
+	"/v1/decide",
+	"/access/v1/evaluation",
+	"/access/v1/evaluations",
+	"/.well-known/authzen-configuration",
+	"/health",
+	"/ready",
+	"/metrics",
+]);
+
+/** The route label for metrics, from a request URL, without parsing the URL. */
+export function routeLabel(url: string): string {
+	const start = url.indexOf("/", url.indexOf("//") + 2);
+	if (start < 0) return "/";
+	const q = url.indexOf("?", start);
+	const path = q < 0 ? url.slice(start) : url.slice(start, q);
+	if (FIXED_ROUTES.has(path)) return path;
+	if (path === "/v1/data" || path.startsWith("/v1/data/")) return "/v1/data/*";
+	if (path === "/v1/authz" || path.startsWith("/v1/authz/")) return "/v1/authz/*";
+	return "unmatched";
 }
 
 const TOKEN_STATUS_TEXT: Record<TokenFailure, string> = {
@@ -86,30 +110,6 @@ export function createApp(deps: AppDeps): GavelApp {
 	});
 	const app = new Hono();
 	const limits = config.server;
-
-	// A chunked body has no length to check up front; Hono's bodyLimit counts it as it streams
-	// in, so an endless body is cut off at the limit instead of being buffered whole.
-	const limitStreamed = bodyLimit({
-		maxSize: limits.bodyLimitBytes,
-		onError: (c) =>
-			c.json(
-				{ code: "request_too_large", message: `body exceeds ${limits.bodyLimitBytes} bytes` },
-				413,
-			),
-	});
-	app.use(async (c, next) => {
-		const streamed =
-			c.req.method !== "GET" &&
-			c.req.method !== "HEAD" &&
-			headerOf(c, "content-length") === undefined &&
-			headerOf(c, "transfer-encoding") !== undefined;
-		if (streamed) {
-			// bodyLimit answers an overflow itself, without calling next().
-			const refused = await limitStreamed(c, next);
-			if (refused instanceof Response) c.res = refused;
-		} else await next();
-		metrics.httpRequest(c.req.routePath || "unmatched", c.req.method, c.res.status);
-	});
 
 	app.onError((err, c) => {
 		if (err instanceof HttpError) return errorResponse(c, err);
@@ -281,5 +281,12 @@ export function createApp(deps: AppDeps): GavelApp {
 		c.json({ code: "not_found", message: `no route ${c.req.method} ${c.req.path}` }, 404),
 	);
 
-	return { app, decisions };
+	// Counting outside the router keeps every route a single handler, which Hono dispatches
+	// without composing middleware.
+	const fetch = async (request: Request, env?: unknown, ctx?: unknown): Promise<Response> => {
+		const res = await app.fetch(request, env, ctx as never);
+		metrics.httpRequest(routeLabel(request.url), request.method, res.status);
+		return res;
+	};
+	return { app, fetch, decisions };
 }

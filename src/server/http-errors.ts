@@ -35,7 +35,9 @@ export async function readJsonObject(
 	if (declared > limits.bodyLimitBytes) {
 		throw new HttpError(413, "request_too_large", `body exceeds ${limits.bodyLimitBytes} bytes`);
 	}
-	const text = await c.req.text();
+	const streamed =
+		headerOf(c, "content-length") === undefined && headerOf(c, "transfer-encoding") !== undefined;
+	const text = streamed ? await readStreamed(c, limits.bodyLimitBytes) : await c.req.text();
 	// UTF-16 length is a lower bound on the UTF-8 size and a third of an upper bound, so the
 	// exact byte count is only computed for bodies near the limit.
 	const tooLarge =
@@ -63,4 +65,33 @@ export async function readJsonObject(
 		throw new HttpError(400, "invalid_parameter", `JSON nested deeper than ${limits.maxJsonDepth}`);
 	}
 	return value as Record<string, unknown>;
+}
+
+/**
+ * A chunked body has no length to check up front: count it as it streams in and stop at the
+ * limit, so an endless body is cut off instead of buffered whole.
+ */
+async function readStreamed(c: Context, max: number): Promise<string> {
+	const body = c.req.raw.body;
+	if (!body) return "";
+	const reader = body.getReader();
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		size += value.byteLength;
+		if (size > max) {
+			await reader.cancel();
+			throw new HttpError(413, "request_too_large", `body exceeds ${max} bytes`);
+		}
+		chunks.push(value);
+	}
+	const all = new Uint8Array(size);
+	let at = 0;
+	for (const chunk of chunks) {
+		all.set(chunk, at);
+		at += chunk.byteLength;
+	}
+	return new TextDecoder().decode(all);
 }
