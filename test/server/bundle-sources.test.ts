@@ -172,3 +172,46 @@ describe("a precompiled WebAssembly.Module (how Workers import policy.wasm)", ()
 		expect(engine.current()?.evaluate("app/allow", {})).toBe(true);
 	});
 });
+
+describe("a bundle file replaced by rename", () => {
+	it("is picked up (the watch follows the folder, not the old inode)", async () => {
+		const { renameSync, writeFileSync } = await import("node:fs");
+		const { FileBundleSource } = await import("../../src/engine/index.ts");
+		const root = mkdtempSync(join(tmpdir(), "gavel-rename-"));
+		const file = join(root, "app.tar.gz");
+		writeFileSync(
+			file,
+			buildBundle({
+				sources: { "app.rego": policy(true) },
+				entrypoints: ["app/allow"],
+				revision: "v1",
+			}),
+		);
+		const engine = new Engine();
+		const source = new FileBundleSource(engine, { path: file, debounceMs: 20 });
+		await source.start();
+		expect(engine.current()?.revision).toBe("v1");
+		// Twice: a watch on the first file's inode would see at most the first replacement.
+		for (const [revision, answer] of [
+			["v2", false],
+			["v3", true],
+		] as const) {
+			const next = join(root, ".app.tar.gz.tmp");
+			writeFileSync(
+				next,
+				buildBundle({
+					sources: { "app.rego": policy(answer) },
+					entrypoints: ["app/allow"],
+					revision,
+				}),
+			);
+			renameSync(next, file);
+			for (let i = 0; i < 200 && engine.current()?.revision !== revision; i++) {
+				await new Promise((r) => setTimeout(r, 25));
+			}
+			expect(engine.current()?.revision).toBe(revision);
+			expect(engine.current()?.evaluate("app/allow", {})).toBe(answer);
+		}
+		source.stop();
+	});
+});

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { type FSWatcher, watch } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { policyBundleFromArchive } from "../bundle-loading.ts";
 import type { SigningConfig } from "../bundle-signature.ts";
 import type { ActivationEvent, Engine } from "../engine.ts";
@@ -61,7 +61,12 @@ export class FileBundleSource {
 		const first = await this.reload();
 		if (this.options.watch !== false) {
 			try {
-				this.watcher = watch(this.options.path, { recursive: true }, () => this.schedule());
+				// A bundle file is watched through its folder: deployments replace files by rename
+				// (editors, Kubernetes ConfigMap symlink swaps), which a watch on the old inode misses.
+				// Any event just triggers a re-read; the content hash decides whether to activate.
+				const isDir = (await stat(this.options.path)).isDirectory();
+				const target = isDir ? this.options.path : dirname(this.options.path);
+				this.watcher = watch(target, { recursive: isDir }, () => this.schedule());
 			} catch {
 				// The path may not exist yet; nothing to watch then.
 			}
