@@ -136,6 +136,7 @@ export async function startGavel(
 			maxDelaySeconds: config.bundle.maxDelaySeconds,
 			persistPath: config.bundle.persistPath ?? join(config.stateDir, "last-good-bundle.tar.gz"),
 			signing: config.bundle.signing,
+			headers: config.bundle.headers,
 		});
 	} else if (config.bundle.path) {
 		source = new FileBundleSource(engine, {

@@ -55,6 +55,8 @@ export interface GavelConfig {
 		minDelaySeconds: number;
 		maxDelaySeconds: number;
 		persistPath?: string;
+		/** Extra headers for the bundle server, e.g. Authorization. */
+		headers?: Record<string, string>;
 		/** Verify OPA bundle signatures; when set, unsigned bundles are refused. */
 		signing?: {
 			keys: { id: string; algorithm: string; keyFile?: string; secret?: string }[];
@@ -244,6 +246,13 @@ export function validateConfig(raw: unknown): GavelConfig {
 	str("bundle.path", true);
 	str("bundle.url", true);
 	str("bundle.persistPath", true);
+	const bundleHeaders = get("bundle.headers");
+	if (
+		bundleHeaders !== undefined &&
+		!(isObject(bundleHeaders) && Object.values(bundleHeaders).every((v) => typeof v === "string"))
+	) {
+		problems.push("bundle.headers: must map header names to strings");
+	}
 	const signing = get("bundle.signing");
 	if (signing !== undefined) {
 		const keys = isObject(signing) ? signing.keys : undefined;
@@ -346,6 +355,7 @@ const OPTIONAL_KEYS = new Set([
 	"bundle.url",
 	"bundle.persistPath",
 	"bundle.signing",
+	"bundle.headers",
 	"auth.jwksUrl",
 	"auth.jwksFile",
 	"auth.issuer",

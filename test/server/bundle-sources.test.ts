@@ -22,7 +22,7 @@ interface BundleServer {
 	url: string;
 	body: Uint8Array;
 	etag: string;
-	requests: { ifNoneMatch?: string; status: number }[];
+	requests: { ifNoneMatch?: string; status: number; authorization?: string }[];
 	server: Server;
 }
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
 		server: createServer((req, res) => {
 			const inm = req.headers["if-none-match"];
 			const status = inm === bs.etag ? 304 : 200;
-			bs.requests.push({ ifNoneMatch: inm, status });
+			bs.requests.push({ ifNoneMatch: inm, status, authorization: req.headers.authorization });
 			if (status === 304) return void res.writeHead(304).end();
 			res.writeHead(200, { etag: bs.etag, "content-type": "application/gzip" });
 			res.end(bs.body);
@@ -69,7 +69,7 @@ describe("HTTP bundle source", () => {
 		expect(engine.current()?.evaluate("app/allow", {})).toBe(true);
 
 		expect(await source.poll()).toBeUndefined();
-		expect(bs.requests.at(-1)).toEqual({ ifNoneMatch: '"r1"', status: 304 });
+		expect(bs.requests.at(-1)).toMatchObject({ ifNoneMatch: '"r1"', status: 304 });
 
 		bs.body = buildBundle({
 			sources: { "app.rego": policy(false) },
@@ -98,6 +98,18 @@ describe("HTTP bundle source", () => {
 		dead.stop();
 		expect(offline.current()?.revision).toBe("r2");
 		expect(events).toEqual(["failure:http", "success:persisted"]);
+	});
+});
+
+describe("HTTP bundle source credentials", () => {
+	it("sends the configured headers to the bundle server", async () => {
+		const engine = new Engine();
+		const source = new HttpBundleSource(engine, {
+			url: bs.url,
+			headers: { authorization: "Bearer bundle-reader" },
+		});
+		await source.poll();
+		expect(bs.requests.at(-1)?.authorization).toBe("Bearer bundle-reader");
 	});
 });
 
