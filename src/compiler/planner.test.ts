@@ -35,13 +35,13 @@ plan example/deny
 func g0.data.example.allow() memo -> %2
   block
     %3 = %0["roles"]
+    %6 = %1["perms"]
+    %10 = %0["action"]
     scan %3 as %4, %5
       undefined %2
-      %6 = %1["perms"]
       %7 = %6[%5]
       scan %7 as %8, %9
         undefined %2
-        %10 = %0["action"]
         %9 == %10
         %2 = once true
   block

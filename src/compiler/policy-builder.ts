@@ -2,6 +2,7 @@
 // node once per `with` context), builtins used, and the plans for entrypoints and queries.
 
 import type { Body, Loc, RefTerm } from "../rego/ast.ts";
+import { hoistInvariants } from "./hoist.ts";
 import type { BuiltinRef, Const, Func, Operand, Plan, Policy } from "./ir.ts";
 import { type Ctx, EMPTY_CTX } from "./plan-context.ts";
 import { FuncPlanner } from "./planner.ts";
@@ -157,6 +158,8 @@ export class PolicyBuilder {
 		const builtins: BuiltinRef[] = [...this.builtins]
 			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 			.map(([name, arity]) => ({ name, arity }));
-		return { consts: this.consts, plans: this.plans, funcs: this.funcs, builtins };
+		const policy: Policy = { consts: this.consts, plans: this.plans, funcs: this.funcs, builtins };
+		hoistInvariants(policy);
+		return policy;
 	}
 }
