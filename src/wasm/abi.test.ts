@@ -55,6 +55,22 @@ describe("ABI", () => {
 		expect(ex.opa_value_add_path(rt.parse("[]"), rt.parse('["a"]'), rt.parse("1"))).not.toBe(0);
 	});
 
+	it("opa_eval writes the result set as JSON (format 0) or Rego values (format 1)", async () => {
+		const { loaded, ex } = await echoPolicy();
+		const input = new TextEncoder().encode('{"s": []}');
+		const run = (format: number) => {
+			const at = loaded.dataHeapPtr as number;
+			new Uint8Array(loaded.mem.buffer).set(input, at);
+			const out = ex.opa_eval(0, 0, loaded.dataAddr, at, input.length, at + input.length, format);
+			const mem = new Uint8Array(loaded.mem.buffer);
+			let end = out;
+			while (mem[end] !== 0) end++;
+			return new TextDecoder().decode(mem.slice(out, end));
+		};
+		expect(run(0)).toBe('[{"result":{"s":[]}}]');
+		expect(run(1)).toBe('{{"result":{"s":[]}}}');
+	});
+
 	it("aborts on input that is not JSON", async () => {
 		const { loaded } = await echoPolicy();
 		expect(() => loaded.evaluate(new TextEncoder().encode("{nope").buffer)).toThrow(

@@ -88,7 +88,7 @@ const invalidInput = memory.data<u8>([
 	105, 110, 118, 97, 108, 105, 100, 32, 105, 110, 112, 117, 116, 0,
 ]); // "invalid input"
 
-/** One-shot evaluation (ABI 1.2): input text at inputAddr, heap from heapPtr. */
+/** One-shot evaluation (ABI 1.2): input JSON at inputAddr, heap from heapPtr. */
 export function opa_eval(
 	_reserved: usize,
 	entrypoint: i32,
@@ -96,7 +96,7 @@ export function opa_eval(
 	inputAddr: usize,
 	inputLen: usize,
 	heapPtr: usize,
-	_format: i32,
+	format: i32,
 ): usize {
 	heapSet(heapPtr);
 	let input: usize = 0;
@@ -104,7 +104,9 @@ export function opa_eval(
 		input = parseJson(inputAddr, inputLen);
 		if (input == 0) opa_abort(invalidInput);
 	}
-	return dumpJson(runPlan(entrypoint, input, data));
+	const rs = runPlan(entrypoint, input, data);
+	// Format 0 is JSON; 1 is Rego value syntax (sets stay sets).
+	return format == 1 ? dumpRego(rs) : dumpJson(rs);
 }
 
 /** Set base[path…] = value in place, creating objects along the path. 0 on success. */
