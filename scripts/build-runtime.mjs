@@ -29,8 +29,8 @@ const args = [
 	"--use",
 	"abort=",
 	"--noAssert",
-	// No names section: the back end finds everything by export name, and reading a module
-	// without names is about twice as fast (it is read once per compiled policy).
+	// Optimised once, here. No --debug: the back end finds everything by export name, and a
+	// module without a names section is about twice as fast to read (once per policy).
 	"-O3",
 ];
 
