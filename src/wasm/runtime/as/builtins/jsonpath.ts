@@ -49,7 +49,7 @@ function unescapeSegment(p: usize, n: u32): usize {
 	let esc = false;
 	for (let i: u32 = 0; i < n; i++) if (load<u8>(p + i) == 126) esc = true;
 	if (!esc) return makeString(p, n);
-	const b = __heap_copy(p, n);
+	const b = copyBytes(p, n);
 	let o: u32 = 0;
 	for (let i: u32 = 0; i < n; i++) {
 		const c = load<u8>(p + i);
@@ -61,7 +61,7 @@ function unescapeSegment(p: usize, n: u32): usize {
 	return makeString(b, o);
 }
 
-function __heap_copy(p: usize, n: u32): usize {
+function copyBytes(p: usize, n: u32): usize {
 	const b = alloc(n);
 	memory.copy(b, p, n);
 	return b;

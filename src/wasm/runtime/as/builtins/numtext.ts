@@ -1,7 +1,6 @@
 // Numbers from strings (to_number, units.*): Go's ParseFloat syntax for decimals.
 
 import { alloc } from "../memory";
-
 import { numberFromText } from "../numbers";
 
 function digitAt(p: usize, i: u32, n: u32): bool {
@@ -12,17 +11,9 @@ function digitAt(p: usize, i: u32, n: u32): bool {
 
 /** A number value when p[0..n) is a decimal number (leading "+", ".5" and "5." allowed). */
 export function parseJsonNumberText(p: usize, n: u32): usize {
-	let i: u32 = 0;
-	let start = p;
-	let len = n;
-	if (i < n && load<u8>(p) == 43) {
-		// "+5": drop the sign, the number text must stay valid JSON-like.
-		start = p + 1;
-		len = n - 1;
-		i = 0;
-		return parseCanonical(start, len);
-	}
-	return parseCanonical(start, len);
+	// "+5": drop the sign; the rest must be a number.
+	if (n > 0 && load<u8>(p) == 43) return parseCanonical(p + 1, n - 1);
+	return parseCanonical(p, n);
 }
 
 function parseCanonical(p: usize, n: u32): usize {
@@ -53,13 +44,13 @@ function parseCanonical(p: usize, n: u32): usize {
 	if (i != n) return 0;
 	if (dot && (intDigits == 0 || fracDigits == 0)) {
 		// Normalise ".5" / "5." to a valid JSON text so the value prints as JSON.
-		const q = __alloc_text(p, n, intDigits == 0, fracDigits == 0);
+		const q = withZeros(p, n, intDigits == 0, fracDigits == 0);
 		return numberFromText(q, n + 1);
 	}
 	return numberFromText(p, n);
 }
 
-function __alloc_text(p: usize, n: u32, addZeroBefore: bool, addZeroAfter: bool): usize {
+function withZeros(p: usize, n: u32, addZeroBefore: bool, addZeroAfter: bool): usize {
 	const q = alloc(n + 1);
 	let o: u32 = 0;
 	for (let i: u32 = 0; i < n; i++) {
