@@ -77,6 +77,35 @@ describe("loop-invariant lookups", () => {
 		expect(text.indexOf("%6 = %7")).toBeGreaterThan(text.indexOf("scan %3"));
 	});
 
+	it("take collections built from invariant values with them", () => {
+		const build: Stmt[] = [
+			{ op: "makeObject", target: 8 },
+			{ op: "objectInsert", object: 8, key: { const: 0 }, value: { local: 6 } },
+		];
+		const eq: Stmt = { op: "equal", a: { local: 5 }, b: { local: 8 } };
+		const text = hoisted([scan([dotInput, ...build, eq, add])]);
+		expect(text).toContain(`    %6 = %0["a"]
+    %8 = {}
+    %8["a"] = %6
+    scan %3 as %4, %5
+      %5 == %8`);
+		// Built from the element: stays, and does not stop a later invariant lookup.
+		const fromElem: Stmt[] = [
+			{ op: "makeArray", target: 8, capacity: 1 },
+			{ op: "arrayAppend", array: 8, value: { local: 5 } },
+		];
+		const text2 = hoisted([scan([...fromElem, dotInput, test, add])]);
+		expect(text2.indexOf("%8 = []")).toBeGreaterThan(text2.indexOf("scan %3"));
+		expect(text2.indexOf("%6 = %0")).toBeLessThan(text2.indexOf("scan %3"));
+		// Filled later by a nested block (a comprehension): stays.
+		const compr: Stmt[] = [
+			{ op: "makeSet", target: 8 },
+			{ op: "blocks", blocks: [{ stmts: [{ op: "setAdd", set: 8, value: { local: 5 } }] }] },
+		];
+		const text3 = hoisted([scan([...compr, eq])]);
+		expect(text3.indexOf("%8 = set()")).toBeGreaterThan(text3.indexOf("scan %3"));
+	});
+
 	it("stay inside a scan whose block end is observed (not, memoScope)", () => {
 		for (const op of ["not", "memoScope"] as const) {
 			const block: Block = { stmts: [scan([dotInput, test])] };
@@ -99,7 +128,16 @@ some_x contains x if {
 }
 neg if not input.missing in [1, 2]
 counts := [count(none), count([y | some y in [1, 2]; input.missing == y])]
-after := [a | some a in input.xs; some b in input.xs; b == input.n; a < b]`;
+after := [a | some a in input.xs; some b in input.xs; b == input.n; a < b]
+pairs contains [a, b] if {
+	some a in input.xs
+	some b in input.xs
+	[a, b] == [input.n, input.n + 1]
+}
+literal contains a if {
+	some a in input.xs
+	{"k": a} != {"k": input.n}
+}`;
 		const input = { n: 2, xs: [1, 2, 3] };
 		for (const [e, want] of [
 			["t/none", []],
@@ -107,6 +145,8 @@ after := [a | some a in input.xs; some b in input.xs; b == input.n; a < b]`;
 			["t/neg", true],
 			["t/counts", [0, 0]],
 			["t/after", [1]],
+			["t/pairs", [[2, 3]]],
+			["t/literal", [1, 3]],
 		] as const) {
 			expect(await evalSource([src], { entrypoint: e }, { input })).toEqual([want]);
 		}

@@ -1,6 +1,7 @@
 // Loop-invariant lookups move out of loops. The planner plans "the rest of the body" inside each
 // scan, so a lookup that does not depend on the element (`input.action`, `data.roles`) would
-// run once per element; after this pass it runs once, before the scan.
+// run once per element; after this pass it runs once, before the scan. Collections built
+// from invariant values (`{"action": input.action}`) move the same way.
 //
 // A lookup (`dot`) may be undefined, which ends its block. Moving it before a scan is sound
 // when:
@@ -44,22 +45,80 @@ function hoistBlock(b: Block, endUnobserved: boolean): void {
 	bump(written, last.value);
 	const moved: Stmt[] = [];
 	const kept: Stmt[] = [];
+	// Collections built in the loop body: filling them is not an effect outside it.
+	const made = new Set<Local>();
+	const unwrite = (l: Local, times: number) => {
+		const n = (written.get(l) ?? times) - times;
+		if (n <= 0) written.delete(l);
+		else written.set(l, n);
+	};
 	let pure = true;
-	for (const s of last.block.stmts) {
+	const stmts = last.block.stmts;
+	for (let i = 0; i < stmts.length; i++) {
+		const s = stmts[i];
 		if (pure && s.op === "dot" && !reads(s.source, written) && !reads(s.key, written)) {
 			moved.push(s);
 			// Its target is now defined before the loop; the loop no longer writes it.
-			const n = (written.get(s.target) ?? 1) - 1;
-			if (n === 0) written.delete(s.target);
-			else written.set(s.target, n);
+			unwrite(s.target, 1);
 			continue;
 		}
-		if (!isPure(s)) pure = false;
+		const made1 = madeLocal(s);
+		if (made1 !== undefined) {
+			// A collection and the statements that fill it, right after it (a literal such as
+			// `{"action": input.action}`): invariant when every value filled in is.
+			let j = i + 1;
+			while (j < stmts.length && fills(stmts[j], made1)) j++;
+			const group = stmts.slice(i, j);
+			const invariant =
+				written.get(made1) === group.length &&
+				group.every((g) => operands(g).every((o) => !reads(o, written)));
+			if (pure && invariant) {
+				moved.push(...group);
+				unwrite(made1, group.length);
+			} else {
+				made.add(made1);
+				kept.push(...group);
+			}
+			i = j - 1;
+			continue;
+		}
+		if (!isPure(s) && !fillsAny(s, made)) pure = false;
 		kept.push(s);
 	}
 	if (moved.length === 0) return;
 	last.block.stmts = kept;
 	b.stmts.splice(b.stmts.length - 1, 0, ...moved);
+}
+
+function madeLocal(s: Stmt): Local | undefined {
+	return s.op === "makeObject" || s.op === "makeArray" || s.op === "makeSet" ? s.target : undefined;
+}
+
+/** A plain insert into collection `l` (never undefined, never an error). */
+function fills(s: Stmt, l: Local): boolean {
+	return (
+		(s.op === "objectInsert" && s.object === l) ||
+		(s.op === "arrayAppend" && s.array === l) ||
+		(s.op === "setAdd" && s.set === l)
+	);
+}
+
+function fillsAny(s: Stmt, ls: Set<Local>): boolean {
+	for (const l of ls) if (fills(s, l)) return true;
+	return false;
+}
+
+/** The values a fill statement reads. */
+function operands(s: Stmt): Operand[] {
+	switch (s.op) {
+		case "objectInsert":
+			return [s.key, s.value];
+		case "arrayAppend":
+		case "setAdd":
+			return [s.value];
+		default:
+			return [];
+	}
 }
 
 function bump(m: Map<Local, number>, l: Local): void {
