@@ -147,6 +147,12 @@ describe("native builtins", () => {
 			["sprintf", ["%s", []], "%!s(MISSING)"],
 			["sprintf", ["x", [1]], "x%!(EXTRA int=1)"],
 			["sprintf", ["%v %v", [null, 1.5]], "null 1.5"],
+			[
+				"sprintf",
+				["%v|%v|%v|%v", [0.00001, 1e21, 123456.789, 0.0001]],
+				"1e-05|1e+21|123456.789|0.0001",
+			],
+			["sprintf", ["%v|%v|%v", [-2.5e-7, 1.5e300, 100]], "-2.5e-07|1.5e+300|100"],
 		]));
 
 	it("types and conversions", () =>

@@ -88,6 +88,90 @@ export function bufF64(w: usize, f: f64): void {
 	store<u32>(w, bufLen(w) + n, 4);
 }
 
+/**
+ * Go's %v for a float64 (strconv 'g', shortest): exponent form when the exponent is below -4
+ * or at least 21, written with a sign and at least two digits ("1e-05", "1.5e+21").
+ */
+export function bufF64Go(w: usize, f: f64): void {
+	const n = dtoa_buffered<f64>(scratch, f);
+	// Collect sign, significant digits and the decimal exponent from the JS-style text.
+	const digits = memory.data(32, 8);
+	let nd: i32 = 0;
+	let neg = false;
+	let pointAt: i32 = -1;
+	let exp: i32 = 0;
+	let i: u32 = 0;
+	if (load<u16>(scratch) == 45) {
+		neg = true;
+		i = 1;
+	}
+	let seenDigit = false;
+	let lead: i32 = 0;
+	for (; i < n; i++) {
+		const c = <i32>load<u16>(scratch + (i << 1));
+		if (c == 46) {
+			pointAt = nd + lead;
+			continue;
+		}
+		if (c == 101) {
+			// e±NN
+			i++;
+			let esign = 1;
+			const sc = <i32>load<u16>(scratch + (i << 1));
+			if (sc == 45 || sc == 43) {
+				if (sc == 45) esign = -1;
+				i++;
+			}
+			let e = 0;
+			for (; i < n; i++) e = e * 10 + (<i32>load<u16>(scratch + (i << 1)) - 48);
+			exp = e * esign;
+			break;
+		}
+		if (!seenDigit && c == 48) {
+			lead++;
+			continue;
+		}
+		seenDigit = true;
+		if (nd < 32) store<u8>(digits + nd, <u8>c);
+		nd++;
+	}
+	if (nd == 0) {
+		bufByte(w, 48);
+		return;
+	}
+	if (pointAt < 0) pointAt = nd + lead;
+	// Value = 0.DIGITS × 10^(pointAt - lead + exp); Go's exponent is one less.
+	let trail = nd;
+	while (trail > 1 && load<u8>(digits + trail - 1) == 48) trail--;
+	nd = trail;
+	const x = pointAt - lead + exp - 1;
+	if (neg) bufByte(w, 45);
+	if (x < -4 || x >= 21) {
+		bufByte(w, load<u8>(digits));
+		if (nd > 1) {
+			bufByte(w, 46);
+			for (let k = 1; k < nd; k++) bufByte(w, load<u8>(digits + k));
+		}
+		bufByte(w, 101);
+		bufByte(w, x < 0 ? 45 : 43);
+		const ax = x < 0 ? -x : x;
+		if (ax < 10) bufByte(w, 48);
+		bufI64(w, ax);
+		return;
+	}
+	if (x < 0) {
+		bufByte(w, 48);
+		bufByte(w, 46);
+		for (let k = 0; k < -x - 1; k++) bufByte(w, 48);
+		for (let k = 0; k < nd; k++) bufByte(w, load<u8>(digits + k));
+		return;
+	}
+	for (let k = 0; k <= x || k < nd; k++) {
+		if (k == x + 1) bufByte(w, 46);
+		bufByte(w, k < nd ? load<u8>(digits + k) : 48);
+	}
+}
+
 /** NUL-terminate and return the data address. */
 export function bufFinish(w: usize): usize {
 	bufByte(w, 0);

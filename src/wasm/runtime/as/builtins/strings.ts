@@ -1,6 +1,15 @@
 // String builtins. Indexes and lengths count code points, as OPA's do.
 
-import { bufAscii, bufByte, bufBytes, bufI64, bufLen, bufNew, bufTruncate } from "../buffer";
+import {
+	bufAscii,
+	bufByte,
+	bufBytes,
+	bufF64Go,
+	bufI64,
+	bufLen,
+	bufNew,
+	bufTruncate,
+} from "../buffer";
 import { builtinError, operandError, typeError, typeErrorGot, typeName } from "../errors";
 import { utf8SeqLen, writeJsonString, writeUtf8, writeValue } from "../json";
 import {
@@ -18,8 +27,13 @@ import {
 	numAsInt,
 	numF64,
 	numIsInt,
+	numRepr,
+	numTextLen,
+	numTextPtr,
 	objKeyAt,
 	objValAt,
+	R_INT,
+	R_TEXT,
 	strLen,
 	strPtr,
 } from "../values";
@@ -575,8 +589,21 @@ export function writeRego(w: usize, v: usize, top: bool): void {
 	writeValueJson(w, v);
 }
 
+function isIntegerText(v: usize): bool {
+	if (numRepr(v) != R_TEXT) return false;
+	const p = numTextPtr(v);
+	for (let i: u32 = 0; i < numTextLen(v); i++) {
+		const c = load<u8>(p + i);
+		if (!(c == 45 || (c >= 48 && c <= 57))) return false;
+	}
+	return true;
+}
+
 function writeValueJson(w: usize, v: usize): void {
-	writeValue(w, v, false);
+	// Non-integers print as Go's %v prints a float64 (OPA converts them so); integers and
+	// everything else as JSON.
+	if (kind(v) == 3 && numRepr(v) != R_INT && !isIntegerText(v)) bufF64Go(w, numF64(v));
+	else writeValue(w, v, false);
 }
 
 function pad(w: usize, start: u32, width: i32, left: bool, zero: bool): void {
