@@ -4,7 +4,25 @@ import { bufByte, bufI64, bufNew } from "../buffer";
 import { setAdd } from "../collections";
 import { builtinError, operandError } from "../errors";
 import { alloc } from "../memory";
-import { makeBool, makeSet, makeString, strLen, strPtr } from "../values";
+import {
+	arrGet,
+	arrPush,
+	collLen,
+	K_ARR,
+	K_OBJ,
+	K_SET,
+	K_STR,
+	kind,
+	makeArray,
+	makeBool,
+	makeInt,
+	makeSet,
+	makeString,
+	objKeyAt,
+	objValAt,
+	strLen,
+	strPtr,
+} from "../values";
 import { isStr } from "./util";
 
 // A parsed address or network: [bytes:16, prefix:i32, v4:u32] (IPv4 mapped into ::ffff:a.b.c.d).
@@ -260,4 +278,150 @@ function writeAddr(w: usize, a: usize, v4: bool): void {
 			}
 		}
 	}
+}
+
+/** Entries of a cidr_contains_matches operand as [key, network] pairs; 0 when invalid. */
+function matchEntries(v: usize): usize {
+	const out = makeArray(4);
+	const k = kind(v);
+	if (k == K_STR) {
+		pushPair(out, v, v);
+		return out;
+	}
+	if (k != K_ARR && k != K_SET && k != K_OBJ) return 0;
+	for (let i: u32 = 0; i < collLen(v); i++) {
+		const key = k == K_ARR ? makeInt(i) : k == K_SET ? arrGet(v, i) : objKeyAt(v, i);
+		let x = k == K_OBJ ? objValAt(v, i) : arrGet(v, i);
+		// An element may be a tuple whose first item is the network.
+		if (kind(x) == K_ARR && collLen(x) > 0) x = arrGet(x, 0);
+		if (!isStr(x)) return 0;
+		pushPair(out, key, x);
+	}
+	return out;
+}
+
+function pushPair(out: usize, a: usize, b: usize): void {
+	const pair = makeArray(2);
+	arrPush(pair, a);
+	arrPush(pair, b);
+	arrPush(out, pair);
+}
+
+/** {[key1, key2]} for every network of operand 1 that contains an entry of operand 2. */
+export function b_net__cidr_contains_matches(a: usize, b: usize): usize {
+	const xs = matchEntries(a);
+	if (xs == 0)
+		return operandError("net.cidr_contains_matches", 1, "any of {string, array, set, object}", a);
+	const ys = matchEntries(b);
+	if (ys == 0)
+		return operandError("net.cidr_contains_matches", 2, "any of {string, array, set, object}", b);
+	const out = makeSet(0);
+	for (let i: u32 = 0; i < collLen(xs); i++) {
+		const x = arrGet(xs, i);
+		const net = parseNet(arrGet(x, 1), false);
+		if (net == 0) return builtinError("net.cidr_contains_matches", "invalid CIDR");
+		for (let j: u32 = 0; j < collLen(ys); j++) {
+			const y = arrGet(ys, j);
+			const other = parseNet(arrGet(y, 1), true);
+			if (other == 0) return builtinError("net.cidr_contains_matches", "invalid CIDR or IP");
+			if (load<u32>(net, 20) != load<u32>(other, 20)) continue;
+			const pn = load<i32>(net, 16);
+			if (load<i32>(other, 16) >= pn && samePrefix(net, other, pn)) {
+				const pair = makeArray(2);
+				arrPush(pair, arrGet(x, 0));
+				arrPush(pair, arrGet(y, 0));
+				setAdd(out, pair);
+			}
+		}
+	}
+	return out;
+}
+
+// net.cidr_merge: the smallest list of networks covering the given addresses and networks.
+
+function clearHostBits(net: usize): void {
+	const prefix = load<i32>(net, 16);
+	for (let i = prefix; i < 128; i++) {
+		const byte = i >> 3;
+		store<u8>(net + byte, load<u8>(net + byte) & ~(<u8>(<u32>0x80 >> <u32>(i & 7))));
+	}
+}
+
+/** Order: IPv6 before IPv4 (v4 flag), then address bytes, then shorter prefix first. */
+function netCompare(a: usize, b: usize): i32 {
+	const va = load<u32>(a, 20);
+	const vb = load<u32>(b, 20);
+	if (va != vb) return va < vb ? -1 : 1;
+	const c = memory.compare(a, b, 16);
+	if (c != 0) return c;
+	const pa = load<i32>(a, 16);
+	const pb = load<i32>(b, 16);
+	return pa < pb ? -1 : pa > pb ? 1 : 0;
+}
+
+function contains(outer: usize, inner: usize): bool {
+	if (load<u32>(outer, 20) != load<u32>(inner, 20)) return false;
+	const p = load<i32>(outer, 16);
+	return load<i32>(inner, 16) >= p && samePrefix(outer, inner, p);
+}
+
+/** Two halves of one network: same prefix, identical except the last prefix bit. */
+function siblings(a: usize, b: usize): bool {
+	if (load<u32>(a, 20) != load<u32>(b, 20)) return false;
+	const p = load<i32>(a, 16);
+	const minPrefix: i32 = load<u32>(a, 20) != 0 ? 96 : 0;
+	if (p != load<i32>(b, 16) || p <= minPrefix) return false;
+	return samePrefix(a, b, p - 1);
+}
+
+export function b_net__cidr_merge(v: usize): usize {
+	const k = kind(v);
+	if (k != K_ARR && k != K_SET) return operandError("net.cidr_merge", 1, "any of {array, set}", v);
+	const n = collLen(v);
+	const nets = alloc((<usize>n) << 2);
+	for (let i: u32 = 0; i < n; i++) {
+		const x = arrGet(v, i);
+		if (!isStr(x)) return operandError("net.cidr_merge", 1, "array or set of strings", v);
+		const net = parseNet(x, true);
+		if (net == 0) return builtinError("net.cidr_merge", "invalid CIDR or IP");
+		clearHostBits(net);
+		store<u32>(nets + (i << 2), net);
+	}
+	// Insertion sort: merge inputs are small.
+	for (let i: u32 = 1; i < n; i++) {
+		const x = load<u32>(nets + (i << 2));
+		let j = i;
+		while (j > 0 && netCompare(load<u32>(nets + ((j - 1) << 2)), x) > 0) {
+			store<u32>(nets + (j << 2), load<u32>(nets + ((j - 1) << 2)));
+			j--;
+		}
+		store<u32>(nets + (j << 2), x);
+	}
+	const stack = alloc((<usize>(n + 1)) << 2);
+	let top: u32 = 0;
+	for (let i: u32 = 0; i < n; i++) {
+		const x = load<u32>(nets + (i << 2));
+		if (top > 0 && contains(load<u32>(stack + ((top - 1) << 2)), x)) continue;
+		store<u32>(stack + (top << 2), x);
+		top++;
+		while (
+			top >= 2 &&
+			siblings(load<u32>(stack + ((top - 2) << 2)), load<u32>(stack + ((top - 1) << 2)))
+		) {
+			const parent = load<u32>(stack + ((top - 2) << 2));
+			store<i32>(parent, load<i32>(parent, 16) - 1, 16);
+			top--;
+		}
+	}
+	const out = makeSet(top);
+	for (let i: u32 = 0; i < top; i++) {
+		const net = load<u32>(stack + (i << 2));
+		const v4 = load<u32>(net, 20) != 0;
+		const w = bufNew(48);
+		writeAddr(w, net, v4);
+		bufByte(w, 47);
+		bufI64(w, load<i32>(net, 16) - (v4 ? 96 : 0));
+		setAdd(out, makeString(load<u32>(w), load<u32>(w, 4)));
+	}
+	return out;
 }
