@@ -32,6 +32,7 @@ import {
 	reorderBody,
 	reorderTermClosures,
 } from "./safety.ts";
+import { TypeChecker } from "./typecheck.ts";
 
 export type * from "./ir.ts";
 export { printIr } from "./print.ts";
@@ -86,6 +87,7 @@ function analyse(modules: Module[]): Analysed {
 			n.rules.push(reorderRule(rule, arityOf, errors));
 		}
 	}
+	if (errors.length === 0) new TypeChecker(root, errors).checkRules();
 	if (errors.length === 0) checkRecursion(root, errors);
 	return { root, rulesAt, functions, arityOf, errors };
 }
@@ -149,6 +151,7 @@ export function compile(opts: CompileOptions): { policy?: Policy; errors: RegoEr
 		const resolver = new Resolver(env, functions, errors, rulesAt);
 		const { body, vars } = resolver.query(q.body);
 		const r = reorderBody(body, new Set(), new Set(), arityOf, resolver.names, errors);
+		if (errors.length === 0) new TypeChecker(root, errors).checkQuery(r.body);
 		queries.push({ name: q.name, body: r.body, vars });
 	}
 	if (errors.length > 0) return { errors: sortErrors(errors) };

@@ -16,7 +16,7 @@ import type {
 	With,
 } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import { arityMessage, type BuiltinType, lookupBuiltin } from "./builtins.ts";
+import { arityMessage, lookupBuiltin } from "./builtins.ts";
 import type { CRule, NodeKind } from "./ruletree.ts";
 import { packagePath } from "./ruletree.ts";
 
@@ -296,7 +296,6 @@ export class Resolver {
 				};
 			case "call": {
 				const fn = this.fn(t.fn, t.args.length, scope);
-				this.checkLiteralArgs(fn, t.args, t.loc);
 				return { ...t, fn, args: t.args.map((a) => this.term(a, scope)) };
 			}
 			case "arrayCompr":
@@ -373,29 +372,6 @@ export class Resolver {
 			});
 		}
 		return fn;
-	}
-
-	/**
-	 * Literal arguments whose type cannot be what a builtin takes (`count(1)`) are type errors
-	 * at compile time, as OPA's checker reports them. Only literals: what a var or ref holds
-	 * is known at run time.
-	 */
-	private checkLiteralArgs(fn: RefTerm, args: Term[], loc: Loc): void {
-		const target = fnTarget(fn);
-		if (target.kind !== "builtin") return;
-		const b = lookupBuiltin(target.name, 0);
-		if (!b || b.variadic) return;
-		const bad = b.args.some((want, i) => {
-			const have = literalType(args[i]);
-			return have !== undefined && !typeAccepts(want, have);
-		});
-		if (!bad) return;
-		const have = args.slice(0, b.args.length).map((a) => literalType(a) ?? "any");
-		this.errors.push({
-			code: "rego_type_error",
-			message: `${target.name}: invalid argument(s)\n\thave: (${have.join(", ")})\n\twant: (${b.args.join(", ")})`,
-			loc: at(loc),
-		});
 	}
 
 	private withTarget(w: With, scope: Scope): RefTerm {
@@ -582,33 +558,4 @@ export class Resolver {
 /** Every var in a term, closures included (function argument patterns). */
 export function collectAllVars(t: Term, out: VarTerm[]): void {
 	directVars(t, out);
-}
-
-/** The type of a literal term; undefined for anything known only at run time. */
-function literalType(t: Term | undefined): BuiltinType | undefined {
-	switch (t?.type) {
-		case "null":
-		case "boolean":
-		case "number":
-		case "string":
-		case "array":
-		case "set":
-		case "object":
-			return t.type;
-		case "arrayCompr":
-			return "array";
-		case "setCompr":
-			return "set";
-		case "objectCompr":
-			return "object";
-		default:
-			return undefined;
-	}
-}
-
-function typeAccepts(want: BuiltinType, have: BuiltinType): boolean {
-	if (want === "any" || want === have) return true;
-	if (want === "collection")
-		return have === "array" || have === "set" || have === "object" || have === "string";
-	return false;
 }

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { checkSource, compileSource } from "./test-helpers.ts";
+
+const COLLECTION = "any<array[any], object[any: any], set[any], string>";
+
+describe("type errors in builtin calls", () => {
+	it("types known from literals, locals, builtin results and output arguments", () => {
+		const src = `package p
+a := count(1)
+b if {
+	x := count(input.xs)
+	startswith(x, "a")
+}
+c if {
+	lower(input.s, y)
+	y + 1 > 0
+}
+d if {
+	s := {v | some v in input.xs}
+	array.reverse(s)
+}
+e := count(n) if count(input.xs, n)`;
+		expect(checkSource(src)).toEqual([
+			`policy.rego:2:6: rego_type_error: count: invalid argument(s)\n\thave: (number)\n\twant: (${COLLECTION})`,
+			"policy.rego:5:2: rego_type_error: startswith: invalid argument(s)\n\thave: (number, string)\n\twant: (string, string)",
+			"policy.rego:9:2: rego_type_error: plus: invalid argument(s)\n\thave: (string, number)\n\twant: (number, number)",
+			"policy.rego:13:2: rego_type_error: array.reverse: invalid argument(s)\n\thave: (set[any])\n\twant: (array[any])",
+			`policy.rego:15:6: rego_type_error: count: invalid argument(s)\n\thave: (number)\n\twant: (${COLLECTION})`,
+		]);
+	});
+
+	it("types of rules and functions: the union over their definitions", () => {
+		const src = `package p
+default level := 0
+level := 1 if input.admin
+name := "n"
+names contains "a"
+f(x) := x + 1
+g(_) := "s"
+g(1) := 2
+a := upper(level)
+b := upper(name)
+c := upper(names)
+d := upper(f(1))
+e := upper(g(0))
+nested := upper(data.p.level)`;
+		expect(checkSource(src)).toEqual([
+			"policy.rego:9:6: rego_type_error: upper: invalid argument(s)\n\thave: (number)\n\twant: (string)",
+			"policy.rego:11:6: rego_type_error: upper: invalid argument(s)\n\thave: (set[any])\n\twant: (string)",
+			"policy.rego:12:6: rego_type_error: upper: invalid argument(s)\n\thave: (number)\n\twant: (string)",
+			"policy.rego:14:11: rego_type_error: upper: invalid argument(s)\n\thave: (number)\n\twant: (string)",
+		]);
+	});
+
+	it("comprehension bodies and queries are checked", () => {
+		expect(
+			checkSource("package p\nxs := [y | some x in input.xs; y := x; z := 1; endswith(z, y)]"),
+		).toEqual([
+			"policy.rego:2:48: rego_type_error: endswith: invalid argument(s)\n\thave: (number, any)\n\twant: (string, string)",
+		]);
+		const r = compileSource(["package p\nq := 1"], { query: "x := data.p.q; upper(x)" });
+		expect(r.errors).toEqual([
+			"query:1:16: rego_type_error: upper: invalid argument(s)\n\thave: (number)\n\twant: (string)",
+		]);
+	});
+
+	it("values known only at run time are never errors", () => {
+		const src = `package p
+a := count(input.x)
+b := upper(data.base.x)
+c if {
+	some v in [1, "a"]
+	upper(v)
+}
+d if {
+	some v
+	[1, 2][v]
+	upper(input.x[v])
+}
+e := upper(x) if x := input.s
+f(x) := upper(x)
+g := upper(h)
+h := count(input.xs) if input.n
+h := "s" if not input.n
+mocked := n if n := count(1) with count as input.f`;
+		expect(checkSource(src)).toEqual([]);
+		// Rules whose types depend on themselves: the recursion is what gets reported.
+		expect(checkSource("package p\nrec := r\nr := upper(rec)")).toEqual([
+			"policy.rego:2:1: rego_recursion_error: rule data.p.rec is recursive: data.p.rec -> data.p.r -> data.p.rec",
+		]);
+	});
+});

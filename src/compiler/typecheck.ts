@@ -1,0 +1,305 @@
+// Type checking of builtin calls, as OPA's checker does it for the common mistakes: an
+// argument whose type is known at compile time and can never be what the builtin takes
+// (`count(1)`, `x := count(xs); startswith(x, "a")`, `p := 1; upper(p)`) is a rego_type_error.
+//
+// Types are coarse (a set of the seven kinds of values) and come only from what OPA's checker
+// also knows: literals, comprehensions, builtin results, locals first bound by `=`/`:=` to
+// such terms, and the values of rules (the union over their definitions). Input, base data,
+// iteration and function arguments are unknown, so they are never an error: this checker may
+// miss what OPA finds, but never reports what OPA would accept.
+
+import type { Body, Expr, Loc, Term } from "../rego/ast.ts";
+import type { RegoError } from "../rego/errors.ts";
+import { type BuiltinType, lookupBuiltin } from "./builtins.ts";
+import { fnTarget } from "./resolve.ts";
+import { type CRule, getNode, type RuleNode, ruleNodes } from "./ruletree.ts";
+
+const NULL = 1;
+const BOOLEAN = 2;
+const NUMBER = 4;
+const STRING = 8;
+const ARRAY = 16;
+const OBJECT = 32;
+const SET = 64;
+const ANY = 127;
+
+type Mask = number;
+
+const MASKS: Record<BuiltinType, Mask> = {
+	any: ANY,
+	null: NULL,
+	boolean: BOOLEAN,
+	number: NUMBER,
+	string: STRING,
+	array: ARRAY,
+	object: OBJECT,
+	set: SET,
+	collection: ARRAY | OBJECT | SET | STRING,
+};
+
+/** How OPA prints these types in "invalid argument(s)" messages. */
+const NAMES: [Mask, string][] = [
+	[NULL, "null"],
+	[BOOLEAN, "boolean"],
+	[NUMBER, "number"],
+	[STRING, "string"],
+	[ARRAY, "array[any]"],
+	[OBJECT, "object[any: any]"],
+	[SET, "set[any]"],
+];
+
+function typeText(m: Mask): string {
+	if (m === ANY) return "any";
+	const parts = NAMES.filter(([bit]) => (m & bit) !== 0).map(([, n]) => n);
+	if (parts.length === 1) return parts[0];
+	return `any<${parts.sort().join(", ")}>`;
+}
+
+type Env = Map<string, Mask>;
+
+export class TypeChecker {
+	/** Rule node → the type of its value; in progress while being computed (recursion). */
+	private readonly nodeTypes = new Map<RuleNode, Mask | "pending">();
+
+	constructor(
+		private readonly root: RuleNode,
+		private readonly errors: RegoError[],
+	) {}
+
+	/** Check every rule's body and head. */
+	checkRules(): void {
+		for (const n of ruleNodes(this.root)) {
+			for (const r of n.rules) {
+				for (let link: CRule | undefined = r; link; link = link.else) this.checkRule(link);
+			}
+		}
+	}
+
+	checkQuery(body: Body): void {
+		this.body(body, new Map(), new Set(), true);
+	}
+
+	private checkRule(rule: CRule): void {
+		const seen = new Set<string>();
+		for (const a of rule.args ?? []) vars(a, seen);
+		const env: Env = new Map();
+		this.body(rule.body, env, seen, true);
+		for (const t of [...rule.dynKeys, rule.key, rule.value]) {
+			if (t) this.term(t, env, seen, true);
+		}
+	}
+
+	// ---- inference -------------------------------------------------------------------------
+
+	private nodeType(node: RuleNode): Mask {
+		const known = this.nodeTypes.get(node);
+		if (known === "pending") return ANY;
+		if (known !== undefined) return known;
+		this.nodeTypes.set(node, "pending");
+		let m: Mask;
+		if (node.kind === "set") m = SET;
+		else if (node.kind === "object") m = OBJECT;
+		else {
+			m = 0;
+			for (const r of node.rules) {
+				for (let link: CRule | undefined = r; link; link = link.else) {
+					m |= this.ruleValueType(link);
+					if (m === ANY) break;
+				}
+			}
+			if (m === 0) m = ANY;
+		}
+		this.nodeTypes.set(node, m);
+		return m;
+	}
+
+	private ruleValueType(rule: CRule): Mask {
+		const seen = new Set<string>();
+		for (const a of rule.args ?? []) vars(a, seen);
+		const env: Env = new Map();
+		this.body(rule.body, env, seen, false);
+		return this.typeOf(rule.value, env);
+	}
+
+	private typeOf(t: Term, env: Env): Mask {
+		switch (t.type) {
+			case "null":
+				return NULL;
+			case "boolean":
+				return BOOLEAN;
+			case "number":
+				return NUMBER;
+			case "string":
+				return STRING;
+			case "array":
+			case "arrayCompr":
+				return ARRAY;
+			case "set":
+			case "setCompr":
+				return SET;
+			case "object":
+			case "objectCompr":
+				return OBJECT;
+			case "var":
+				return env.get(t.name) ?? ANY;
+			case "ref": {
+				if (t.head.type !== "var" || t.head.name !== "data") return ANY;
+				const path: string[] = [];
+				for (const p of t.path) {
+					if (p.type !== "string") return ANY;
+					path.push(p.value);
+				}
+				const node = getNode(this.root, path, false);
+				if (!node || node.raw.length === 0 || node.kind === "function") return ANY;
+				return this.nodeType(node);
+			}
+			case "call": {
+				const target = fnTarget(t.fn);
+				if (target.kind === "user") {
+					const node = getNode(this.root, target.path, false);
+					return node && node.kind === "function" ? this.nodeType(node) : ANY;
+				}
+				const b = lookupBuiltin(target.name, 0);
+				if (!b || b.relation || b.variadic) return ANY;
+				return MASKS[b.result];
+			}
+		}
+	}
+
+	// ---- walking bodies --------------------------------------------------------------------
+
+	/**
+	 * Walk a body in order, typing locals at their first binding; `report` says whether calls
+	 * are checked (false while only inferring a rule's type).
+	 */
+	private body(body: Body, env: Env, seen: Set<string>, report: boolean): void {
+		for (const e of body) this.expr(e, env, seen, report);
+	}
+
+	private expr(e: Expr, env: Env, seen: Set<string>, report: boolean): void {
+		// Under `with` a mocked builtin is not what the catalog describes: leave those alone.
+		const check = report && e.with.length === 0;
+		for (const w of e.with) this.term(w.value, env, seen, check);
+		const t = e.terms;
+		switch (t.type) {
+			case "some":
+				return;
+			case "someIn":
+				this.term(t.collection, env, seen, check);
+				if (t.key) vars(t.key, seen);
+				vars(t.value, seen);
+				return;
+			case "every": {
+				this.term(t.domain, env, seen, check);
+				const inner = new Set(seen);
+				if (t.key) vars(t.key, inner);
+				vars(t.value, inner);
+				this.body(t.body, new Map(env), inner, check);
+				return;
+			}
+		}
+		if (t.type === "call" && t.fn.head.type === "var" && t.fn.path.length === 0) {
+			const op = t.fn.head.name;
+			if ((op === "eq" || op === "assign") && t.args.length === 2) {
+				const [a, b] = t.args;
+				this.term(a, env, seen, check);
+				this.term(b, env, seen, check);
+				// The first binding of a local gives it the other side's type.
+				if (a.type === "var" && !seen.has(a.name)) env.set(a.name, this.typeOf(b, env));
+				else if (b.type === "var" && !seen.has(b.name)) env.set(b.name, this.typeOf(a, env));
+				vars(a, seen);
+				vars(b, seen);
+				return;
+			}
+		}
+		this.term(t, env, seen, check, true);
+		vars(t, seen);
+	}
+
+	/** Check the calls in a term (closures get their own scope). */
+	private term(t: Term, env: Env, seen: Set<string>, check: boolean, asExpr = false): void {
+		switch (t.type) {
+			case "ref":
+				this.term(t.head, env, seen, check);
+				for (const p of t.path) this.term(p, env, seen, check);
+				return;
+			case "array":
+			case "set":
+				for (const i of t.items) this.term(i, env, seen, check);
+				return;
+			case "object":
+				for (const [k, v] of t.entries) {
+					this.term(k, env, seen, check);
+					this.term(v, env, seen, check);
+				}
+				return;
+			case "arrayCompr":
+			case "setCompr":
+			case "objectCompr": {
+				const innerEnv = new Map(env);
+				const innerSeen = new Set(seen);
+				this.body(t.body, innerEnv, innerSeen, check);
+				if (t.type === "objectCompr") {
+					this.term(t.key, innerEnv, innerSeen, check);
+					this.term(t.value, innerEnv, innerSeen, check);
+				} else this.term(t.term, innerEnv, innerSeen, check);
+				return;
+			}
+			case "call": {
+				for (const a of t.args) this.term(a, env, seen, check);
+				const target = fnTarget(t.fn);
+				if (target.kind !== "builtin") return;
+				const b = lookupBuiltin(target.name, 0);
+				if (!b || b.variadic) return;
+				if (check) this.checkArgs(target.name, b.args, t.args, env, t.loc);
+				// `count(xs, n)`: an output argument seen for the first time takes the result type.
+				const out = t.args[b.args.length];
+				if (asExpr && out?.type === "var" && !seen.has(out.name) && !b.relation) {
+					env.set(out.name, MASKS[b.result]);
+				}
+				return;
+			}
+			default:
+				return;
+		}
+	}
+
+	private checkArgs(name: string, want: BuiltinType[], args: Term[], env: Env, loc: Loc): void {
+		const have = want.map((_, i) => (args[i] ? this.typeOf(args[i], env) : ANY));
+		const bad = want.some((w, i) => (have[i] & MASKS[w]) === 0);
+		if (!bad) return;
+		this.errors.push({
+			code: "rego_type_error",
+			message: `${name}: invalid argument(s)\n\thave: (${have.map(typeText).join(", ")})\n\twant: (${want.map((w) => typeText(MASKS[w])).join(", ")})`,
+			loc: { file: loc.file, row: loc.row, col: loc.col },
+		});
+	}
+}
+
+/** Add every var a term mentions (outside closures) to `out`. */
+function vars(t: Term, out: Set<string>): void {
+	switch (t.type) {
+		case "var":
+			out.add(t.name);
+			return;
+		case "ref":
+			vars(t.head, out);
+			for (const p of t.path) vars(p, out);
+			return;
+		case "array":
+		case "set":
+			for (const i of t.items) vars(i, out);
+			return;
+		case "object":
+			for (const [k, v] of t.entries) {
+				vars(k, out);
+				vars(v, out);
+			}
+			return;
+		case "call":
+			for (const a of t.args) vars(a, out);
+			return;
+		default:
+			return;
+	}
+}
