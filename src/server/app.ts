@@ -10,7 +10,13 @@ import type { DecisionLogger } from "./decision-log.ts";
 import { DecisionService } from "./decision-service.ts";
 import { registerForwardAuth } from "./forward-auth.ts";
 import { headerOf } from "./headers.ts";
-import { errorResponse, HttpError, readJsonObject } from "./http-errors.ts";
+import {
+	errorResponse,
+	HttpError,
+	parseJsonObject,
+	readJsonObject,
+	readJsonText,
+} from "./http-errors.ts";
 import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
 import type { Metrics } from "./metrics.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
@@ -101,6 +107,22 @@ export function requestInfo(c: Context, headers: readonly string[]): RequestInfo
 	};
 }
 
+function decideInput(
+	subject: unknown,
+	body: Record<string, unknown>,
+	request: RequestInfo,
+	peer: PeerIdentity | undefined,
+) {
+	return buildInput({
+		subject,
+		action: body.action,
+		resource: body.resource,
+		context: body.context,
+		request,
+		peer,
+	});
+}
+
 export function createApp(deps: AppDeps): GavelApp {
 	const { config, engine, verifier, metrics } = deps;
 	const decisions = new DecisionService(engine, metrics, deps.logger, deps.cache);
@@ -124,7 +146,27 @@ export function createApp(deps: AppDeps): GavelApp {
 		const token = bearerToken(c);
 		const verified = await verifier.verify(token);
 		if (!verified.ok) return unauthorized(c, verified.reason, verified.message);
-		const body = await readJsonObject(c, limits);
+		const text = await readJsonText(c, limits);
+		const request = requestInfo(c, config.input.headers);
+		const peer = deps.peerOf?.(c);
+		const options = {
+			bypassCache: bypass(c),
+			subjectKey: token,
+			expiresAt: verified.claims.exp,
+			requestedBy: deps.remoteAddrOf?.(c),
+			// The token (standing for its verified claims), the request fields the input
+			// carries and the exact body determine the whole input and the policy: a repeated
+			// request is answered from the cache before its body is parsed.
+			requestKey: `${token}\u0000${request.host}\u0000${config.input.headers.length === 0 ? "" : JSON.stringify(request.headers)}\u0000${peer === undefined ? "" : JSON.stringify(peer)}\u0000${text}`,
+		};
+		// (No named closures here: tsx's keepNames would decorate each one per request.)
+		const hit = decisions.cachedDecision(
+			options.requestKey,
+			() => decideInput(verified.claims, parseJsonObject(text, limits), request, peer),
+			options,
+		);
+		if (hit) return c.json(hit, 200);
+		const body = parseJsonObject(text, limits);
 		const policy = body.policy === undefined ? config.policy.default : body.policy;
 		if (typeof policy !== "string" || policy === "") {
 			throw new HttpError(400, "invalid_parameter", "policy must be a non-empty string");
@@ -142,21 +184,10 @@ export function createApp(deps: AppDeps): GavelApp {
 				`no policy ${policy} in bundle ${active.revision}`,
 			);
 		}
-		const input = buildInput({
-			subject: verified.claims,
-			action: body.action,
-			resource: body.resource,
-			context: body.context,
-			request: requestInfo(c, config.input.headers),
-			peer: deps.peerOf?.(c),
-		});
-		const d = decisions.decide(policy, input, {
-			bypassCache: bypass(c),
-			subjectKey: token,
-			expiresAt: verified.claims.exp,
-			requestedBy: deps.remoteAddrOf?.(c),
-		});
-		return c.json(d, 200);
+		return c.json(
+			decisions.decide(policy, decideInput(verified.claims, body, request, peer), options),
+			200,
+		);
 	});
 
 	const callerCheck = async (c: Context): Promise<Response | undefined> => {

@@ -8,6 +8,8 @@ import { canonicalJson } from "./canonical-json.ts";
 export interface CachedDecision {
 	result: unknown;
 	revision: string;
+	/** The entrypoint, kept for entries whose key does not name it (request keys). */
+	policy?: string;
 }
 
 export interface DecisionCacheOptions {

@@ -31,6 +31,12 @@ export interface DecideOptions {
 	/** The subject token's exp (seconds): cache entries never outlive it. */
 	expiresAt?: number;
 	requestedBy?: string;
+	/**
+	 * A key that alone determines the policy and the input (e.g. the exact body text with the
+	 * token and request fields), used instead of the input's canonical JSON. Entries stored
+	 * under it are found by cachedDecision before the body is even parsed.
+	 */
+	requestKey?: string;
 }
 
 export interface RawResult {
@@ -155,6 +161,17 @@ export class DecisionService {
 		if (!hit && key !== undefined) {
 			this.cache?.set(key, { result, revision: active.revision }, options.expiresAt);
 		}
+		// The same result under the request key too, so the identical request is answered
+		// before its body is parsed (a reordered body still meets the canonical entry above).
+		// A request key names the policy itself: its entries live under the empty entrypoint
+		// (no real entrypoint is empty) and keep the policy in the value.
+		if (key !== undefined && options.requestKey !== undefined) {
+			this.cache?.set(
+				this.cache.keyOf(active.revision, "", options.requestKey),
+				{ result, revision: active.revision, policy },
+				options.expiresAt,
+			);
+		}
 		const d: Decision = {
 			decision_id: id,
 			allow: meaning.allow,
@@ -165,6 +182,38 @@ export class DecisionService {
 		if (meaning.reasons !== undefined) d.reasons = meaning.reasons;
 		if (meaning.obligations !== undefined) d.obligations = meaning.obligations;
 		return this.finish(d, meaning.allow ? "allow" : "deny", input, options, started, result);
+	}
+
+	/**
+	 * The decision for a request key (see DecideOptions.requestKey) when it is cached, else
+	 * undefined and nothing is counted: the caller then builds the input and calls decide.
+	 * The input is only built (inputOf) when the decision log needs it.
+	 */
+	cachedDecision(
+		requestKey: string,
+		inputOf: () => unknown,
+		options: DecideOptions = {},
+	): Decision | undefined {
+		if (this.cache === undefined || options.bypassCache) return undefined;
+		const active = this.engine.current();
+		if (!active) return undefined;
+		const started = this.now();
+		const hit = this.cache.get(this.cache.keyOf(active.revision, "", requestKey));
+		if (hit?.policy === undefined) return undefined;
+		const meaning = interpret(hit.result);
+		if ("error" in meaning) return undefined;
+		this.metrics.cache(true);
+		const d: Decision = {
+			decision_id: newId(),
+			allow: meaning.allow,
+			policy: hit.policy,
+			revision: active.revision,
+			cached: true,
+		};
+		if (meaning.reasons !== undefined) d.reasons = meaning.reasons;
+		if (meaning.obligations !== undefined) d.obligations = meaning.obligations;
+		const input = this.logger === nullLogger ? undefined : inputOf();
+		return this.finish(d, meaning.allow ? "allow" : "deny", input, options, started, hit.result);
 	}
 
 	private deny(

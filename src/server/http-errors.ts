@@ -31,12 +31,19 @@ export async function readJsonObject(
 	c: Context,
 	limits: BodyLimits,
 ): Promise<Record<string, unknown>> {
-	const declared = Number(headerOf(c, "content-length") ?? "0");
-	if (declared > limits.bodyLimitBytes) {
+	return parseJsonObject(await readJsonText(c, limits), limits);
+}
+
+/**
+ * The body's text, checked for size and (when not empty) JSON content type but not parsed:
+ * a cached decision is keyed by this text, so a hit needs no parse at all.
+ */
+export async function readJsonText(c: Context, limits: BodyLimits): Promise<string> {
+	const length = headerOf(c, "content-length");
+	if (length !== undefined && Number(length) > limits.bodyLimitBytes) {
 		throw new HttpError(413, "request_too_large", `body exceeds ${limits.bodyLimitBytes} bytes`);
 	}
-	const streamed =
-		headerOf(c, "content-length") === undefined && headerOf(c, "transfer-encoding") !== undefined;
+	const streamed = length === undefined && headerOf(c, "transfer-encoding") !== undefined;
 	const text = streamed ? await readStreamed(c, limits.bodyLimitBytes) : await c.req.text();
 	// UTF-16 length is a lower bound on the UTF-8 size and a third of an upper bound, so the
 	// exact byte count is only computed for bodies near the limit.
@@ -47,11 +54,17 @@ export async function readJsonObject(
 	if (tooLarge) {
 		throw new HttpError(413, "request_too_large", `body exceeds ${limits.bodyLimitBytes} bytes`);
 	}
-	if (text.length === 0) return {};
+	if (text.length === 0) return text;
 	const type = (headerOf(c, "content-type") ?? "").split(";")[0].trim().toLowerCase();
 	if (type !== "application/json" && !type.endsWith("+json")) {
 		throw new HttpError(415, "unsupported_media_type", "content type must be application/json");
 	}
+	return text;
+}
+
+/** Parse a body read by readJsonText: an object within the depth limit, or a 400. */
+export function parseJsonObject(text: string, limits: BodyLimits): Record<string, unknown> {
+	if (text.length === 0) return {};
 	let value: unknown;
 	try {
 		value = JSON.parse(text);

@@ -10,17 +10,30 @@ export const LATENCY_BUCKETS = [
 	5e-2, 0.1, 0.25, 0.5, 1,
 ];
 
+interface Pending {
+	kind: string;
+	labels: Record<string, string>;
+	n: number;
+}
+
 export function createPromMetrics(options: { processMetrics?: boolean } = {}): Metrics & {
 	registry: Registry;
 } {
 	const registry = new Registry();
 	if (options.processMetrics !== false)
 		collectDefaultMetrics({ register: registry, prefix: "gavel_" });
+	// Counters are counted in plain numbers on the request path and handed to prom-client
+	// when scraped (collect): prom-client hashes the label set on every increment, a
+	// visible share of a cached decision's cost.
+	const pending = new Map<string, Pending>();
 	const decisions = new Counter({
 		name: "gavel_decisions_total",
 		help: "Decisions by policy (entrypoint) and outcome.",
 		labelNames: ["policy", "outcome"],
 		registers: [registry],
+		collect() {
+			flush(this, "d");
+		},
 	});
 	const latency = new Histogram({
 		name: "gavel_decision_duration_seconds",
@@ -33,17 +46,26 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 		name: "gavel_decision_cache_hits_total",
 		help: "Decisions served from the decision cache.",
 		registers: [registry],
+		collect() {
+			flush(this, "c+");
+		},
 	});
 	const cacheMisses = new Counter({
 		name: "gavel_decision_cache_misses_total",
 		help: "Decisions that had to evaluate the policy.",
 		registers: [registry],
+		collect() {
+			flush(this, "c-");
+		},
 	});
 	const tokens = new Counter({
 		name: "gavel_token_verifications_total",
 		help: "Bearer token verifications by outcome (valid or the failure reason).",
 		labelNames: ["outcome"],
 		registers: [registry],
+		collect() {
+			flush(this, "t");
+		},
 	});
 	const activations = new Counter({
 		name: "gavel_bundle_activations_total",
@@ -67,29 +89,49 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 		help: "HTTP requests by route, method and status.",
 		labelNames: ["route", "method", "status"],
 		registers: [registry],
+		collect() {
+			flush(this, "h");
+		},
 	});
-	// Label children are looked up once per label combination: hashing labels on every
-	// observation is a visible share of a cached decision's cost.
-	const children = new Map<string, { inc(): void } | { observe(v: number): void }>();
-	function child<T>(key: string, make: () => T): T {
-		let c = children.get(key) as T | undefined;
-		if (c === undefined) {
-			c = make();
-			children.set(key, c as { inc(): void });
+	/** The pending count for one label set of one counter (kind), made on first use. */
+	function count(kind: string, key: string, labels: Record<string, string>): Pending {
+		const k = `${kind}\0${key}`;
+		let p = pending.get(k);
+		if (p === undefined) {
+			p = { kind, labels, n: 0 };
+			pending.set(k, p);
 		}
-		return c;
+		return p;
 	}
+	function flush(counter: Counter, kind: string): void {
+		for (const p of pending.values()) {
+			if (p.kind !== kind || p.n === 0) continue;
+			if (Object.keys(p.labels).length === 0) counter.inc(p.n);
+			else counter.inc(p.labels, p.n);
+			p.n = 0;
+		}
+	}
+	// Histogram children are looked up once per policy; an observation is not deferred (it
+	// would have to be kept until the next scrape).
+	const latencyOf = new Map<string, { observe(v: number): void }>();
+	const hits = count("c+", "", {});
+	const misses = count("c-", "", {});
 	return {
 		registry,
 		decision(policy: string, outcome: DecisionOutcome, seconds: number) {
-			child(`d\0${policy}\0${outcome}`, () => decisions.labels({ policy, outcome })).inc();
-			child(`l\0${policy}`, () => latency.labels({ policy })).observe(seconds);
+			count("d", `${policy}\0${outcome}`, { policy, outcome }).n++;
+			let l = latencyOf.get(policy);
+			if (l === undefined) {
+				l = latency.labels({ policy });
+				latencyOf.set(policy, l);
+			}
+			l.observe(seconds);
 		},
 		cache(hit: boolean) {
-			(hit ? cacheHits : cacheMisses).inc();
+			(hit ? hits : misses).n++;
 		},
 		tokenVerification(outcome: string) {
-			tokens.inc({ outcome });
+			count("t", outcome, { outcome }).n++;
 		},
 		bundleActivation(outcome, revision) {
 			activations.inc({ outcome });
@@ -100,9 +142,7 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 			}
 		},
 		httpRequest(route: string, method: string, status: number) {
-			child(`h\0${route}\0${method}\0${status}`, () =>
-				http.labels({ route, method, status: String(status) }),
-			).inc();
+			count("h", `${route}\0${method}\0${status}`, { route, method, status: String(status) }).n++;
 		},
 		async render() {
 			return { contentType: registry.contentType, body: await registry.metrics() };

@@ -120,6 +120,40 @@ describe("POST /v1/decide with the example policy", () => {
 		).toBeGreaterThan(0);
 	});
 
+	it("answers a repeated request from the cache, per token, header and policy, logging its input", async () => {
+		const token = await sign(t.rsa, { sub: "dave", email: "dave@example.com" });
+		const other = await sign(t.rsa, { sub: "erin" });
+		const body = { action: "read", resource: { owner: "dave", id: "d1" } };
+		const ua = { "user-agent": "tests/1" };
+		expect((await decide(token, body, ua)).body.cached).toBe(false);
+		const before = t.logs.length;
+		const hit = await decide(token, body, ua);
+		expect(hit.body).toMatchObject({ cached: true, allow: true, policy: "example/allow" });
+		// The hit's log line still carries the input the policy saw, with masking applied.
+		const line = t.logs.slice(before).find((l) => l.decision_id === hit.body.decision_id);
+		const input = line?.input as Record<string, Record<string, unknown>>;
+		expect(input.resource).toEqual(body.resource);
+		expect(input.request.headers).toEqual(ua);
+		expect(input.subject.sub).toBe("dave");
+		expect(input.subject.email).toBeUndefined();
+		// Anything else the input carries is a different entry.
+		expect((await decide(other, { ...body, resource: { owner: "erin" } }, ua)).body.cached).toBe(
+			false,
+		);
+		expect((await decide(token, body, { "user-agent": "tests/2" })).body.cached).toBe(false);
+		const alice = await sign(t.ec, { sub: "alice" });
+		const named = { ...body, policy: "tests/decision" };
+		expect((await decide(alice, named, ua)).body).toMatchObject({
+			cached: false,
+			policy: "tests/decision",
+		});
+		expect((await decide(alice, named, ua)).body).toMatchObject({
+			cached: true,
+			policy: "tests/decision",
+			reasons: ["welcome"],
+		});
+	});
+
 	it("returns reasons and obligations from an object result", async () => {
 		const r = await decide(await sign(t.rsa), { policy: "tests/decision" });
 		expect(r.body).toMatchObject({
