@@ -7,7 +7,7 @@ const JWKS = '{"keys":[]}';
 
 describe("edge adapter", () => {
 	it("answers a configuration error with 500 naming the field, and retries on the next request", async () => {
-		const worker = edgeWorker({ policy: {}, manifest: {}, data: {} });
+		const worker = edgeWorker({ policy: {} as WebAssembly.Module, manifest: {}, data: {} });
 		const res = await worker.fetch(new Request("http://edge.test/health"), {}, {});
 		expect(res.status).toBe(500);
 		const body = (await res.json()) as { code: string; message: string };
@@ -29,7 +29,7 @@ describe("edge adapter", () => {
 		try {
 			// Not a WebAssembly.Module: instantiation fails, the isolate keeps no policy.
 			const worker = edgeWorker({
-				policy: { not: "a module" },
+				policy: { not: "a module" } as unknown as WebAssembly.Module,
 				manifest: { revision: "x" },
 				data: {},
 			});

@@ -144,7 +144,7 @@ export function createApp(deps: AppDeps): GavelApp {
 
 	app.post("/v1/decide", async (c) => {
 		const token = bearerToken(c);
-		const verified = await verifier.verify(token);
+		const verified = verifier.cached?.(token) ?? (await verifier.verify(token));
 		if (!verified.ok) return unauthorized(c, verified.reason, verified.message);
 		const text = await readJsonText(c, limits);
 		const request = requestInfo(c, config.input.headers);

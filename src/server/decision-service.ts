@@ -64,8 +64,19 @@ export function inputKey(input: unknown, subjectKey: string | undefined): string
 	return `${subjectKey}\u0000${JSON.stringify(i.request)}\u0000${JSON.stringify(i.peer ?? null)}\u0000${canonicalJson(i.action)}\u0000${canonicalJson(i.resource)}\u0000${canonicalJson(i.context)}`;
 }
 
-function newId(): string {
-	return crypto.randomUUID();
+// Decision ids are UUIDs (version 4 layout, as OPA's): a random prefix drawn per process
+// and a counter in the last group. Unique across replicas by the 74 random bits, and much
+// cheaper than drawing fresh randomness for every decision.
+let idPrefix = "";
+let idCounter = 0;
+const ID_COUNTER_LIMIT = 2 ** 48;
+
+export function newId(): string {
+	if (idPrefix === "" || idCounter >= ID_COUNTER_LIMIT) {
+		idPrefix = crypto.randomUUID().slice(0, 24);
+		idCounter = 0;
+	}
+	return idPrefix + (idCounter++).toString(16).padStart(12, "0");
 }
 
 /** A boolean, or an object with a boolean `allow` (and optional reasons / obligations). */

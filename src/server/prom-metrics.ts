@@ -111,21 +111,28 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 			p.n = 0;
 		}
 	}
-	// Histogram children are looked up once per policy; an observation is not deferred (it
-	// would have to be kept until the next scrape).
-	const latencyOf = new Map<string, { observe(v: number): void }>();
+	// Per policy: its three outcome counts and its latency histogram child (looked up once; an
+	// observation is not deferred, it would have to be kept until the next scrape).
+	const perPolicy = new Map<
+		string,
+		{ outcomes: Record<DecisionOutcome, Pending>; latency: { observe(v: number): void } }
+	>();
 	const hits = count("c+", "", {});
 	const misses = count("c-", "", {});
 	return {
 		registry,
 		decision(policy: string, outcome: DecisionOutcome, seconds: number) {
-			count("d", `${policy}\0${outcome}`, { policy, outcome }).n++;
-			let l = latencyOf.get(policy);
-			if (l === undefined) {
-				l = latency.labels({ policy });
-				latencyOf.set(policy, l);
+			let p = perPolicy.get(policy);
+			if (p === undefined) {
+				const of = (o: DecisionOutcome) => count("d", `${policy}\0${o}`, { policy, outcome: o });
+				p = {
+					outcomes: { allow: of("allow"), deny: of("deny"), error: of("error") },
+					latency: latency.labels({ policy }),
+				};
+				perPolicy.set(policy, p);
 			}
-			l.observe(seconds);
+			p.outcomes[outcome].n++;
+			p.latency.observe(seconds);
 		},
 		cache(hit: boolean) {
 			(hit ? hits : misses).n++;

@@ -37,6 +37,11 @@ export type TokenResult =
 
 export interface TokenVerifier {
 	verify(token: string | undefined): Promise<TokenResult>;
+	/**
+	 * The result for a token already verified and still valid, synchronously (no promise on
+	 * the hot path); undefined when it has to go through verify.
+	 */
+	cached?(token: string | undefined): TokenResult | undefined;
 }
 
 /** Where the verification keys come from; built from AuthConfig by the runtime's wiring. */
@@ -94,7 +99,20 @@ export function createTokenVerifier(
 		return r;
 	};
 
+	const cachedValid = (token: string | undefined): TokenResult | undefined => {
+		if (!token) return undefined;
+		const hit = cache.get(token);
+		// A cached token is still re-checked against the clock: the cache TTL is a bound, not
+		// the authority on expiry.
+		const exp = hit?.claims.exp;
+		if (hit && (exp === undefined || exp + auth.clockToleranceSeconds > now() / 1000)) {
+			return finish({ ok: true, claims: hit.claims, cached: true });
+		}
+		return undefined;
+	};
+
 	return {
+		cached: cachedValid,
 		async verify(token) {
 			if (!token) return finish({ ok: false, reason: "missing", message: "no bearer token" });
 			if (token.length > auth.maxTokenBytes) {

@@ -187,5 +187,12 @@ describe("Gavel on workerd", () => {
 		expect(text).toMatch(/^gavel_decisions_total\{policy="edge\/allow",outcome="allow"\} [1-9]/m);
 		expect(text).toMatch(/^gavel_token_verifications_total\{outcome="bad_signature"\} [1-9]/m);
 		expect(text).toMatch(/^gavel_bundle_info\{revision="edge-test-1"\} 1$/m);
+		// The Worker serves gavel.fetch, which counts every HTTP request by route and status.
+		expect(text).toMatch(
+			/^gavel_http_requests_total\{route="\/v1\/decide",method="POST",status="200"\} [1-9]/m,
+		);
+		expect(text).toMatch(
+			/^gavel_http_requests_total\{route="unmatched",method="GET",status="404"\} [1-9]/m,
+		);
 	});
 });
