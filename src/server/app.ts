@@ -19,6 +19,7 @@ import {
 } from "./http-errors.ts";
 import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
 import type { Metrics } from "./metrics.ts";
+import { OPENAPI_DOCUMENT } from "./openapi.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
 
 export interface AppDeps {
@@ -50,6 +51,7 @@ const FIXED_ROUTES = new Set([
 	"/health",
 	"/ready",
 	"/metrics",
+	"/openapi.json",
 ]);
 
 /** The route label for metrics, from a request URL, without parsing the URL. */
@@ -122,6 +124,8 @@ function decideInput(
 		peer,
 	});
 }
+
+let openapiText: string | undefined;
 
 export function createApp(deps: AppDeps): GavelApp {
 	const { config, engine, verifier, metrics } = deps;
@@ -307,6 +311,11 @@ export function createApp(deps: AppDeps): GavelApp {
 		const { contentType, body } = await metrics.render();
 		c.header("content-type", contentType);
 		return c.body(body, 200);
+	});
+	app.get("/openapi.json", (c) => {
+		openapiText ??= JSON.stringify(OPENAPI_DOCUMENT);
+		c.header("content-type", "application/json");
+		return c.body(openapiText, 200);
 	});
 	app.notFound((c) =>
 		c.json({ code: "not_found", message: `no route ${c.req.method} ${c.req.path}` }, 404),
