@@ -3,6 +3,7 @@
 
 import { compileQuery, evaluateWasm, QueryEvalError } from "../../src/cli/query.ts";
 import { NotConstantError, termToJson } from "../../src/cli/term-json.ts";
+import type { Body, RefTerm, Term } from "../../src/rego/ast.ts";
 import { formatError, formatErrors } from "../../src/rego/errors.ts";
 import { parseTerm } from "../../src/rego/index.ts";
 import type { ConformanceCase } from "./cases.ts";
@@ -13,23 +14,61 @@ import { errorMatches, type ParsedCase, parseOutcome } from "./parse-stage.ts";
 const expectsError = (c: ConformanceCase) =>
 	c.wantErrorCode !== undefined || c.wantError !== undefined;
 
-function caseInput(c: ConformanceCase): unknown {
-	if (c.inputTerm === undefined) return c.input;
+/**
+ * A case's input: JSON for the SDK's evaluate(), or, when `input_term` holds what JSON cannot
+ * carry (a set), a term that the query itself installs. Giving the query `with input as
+ * <term>` on every expression is the same as evaluating it against that input: every
+ * expression of the query, and every rule it reaches, sees that input.
+ */
+function caseInput(c: ConformanceCase): { json: unknown } | { term: Term } {
+	if (c.inputTerm === undefined) return { json: c.input };
 	const { term, errors } = parseTerm(c.inputTerm);
 	if (!term) throw new Error(`input_term does not parse: ${formatErrors(errors)}`);
+	if (!jsonCarries(term)) return { term };
 	try {
-		return termToJson(term);
+		return { json: termToJson(term) };
 	} catch (e) {
-		if (e instanceof NotConstantError) throw new Error(`input_term: ${e.message}`);
+		if (e instanceof NotConstantError) return { term };
 		throw e;
 	}
+}
+
+/** Whether the term survives the trip through JSON unchanged (no sets, only string keys). */
+function jsonCarries(t: Term): boolean {
+	switch (t.type) {
+		case "set":
+		case "setCompr":
+			return false;
+		case "call":
+			return !(t.fn.head.type === "var" && t.fn.head.name === "set");
+		case "array":
+			return t.items.every(jsonCarries);
+		case "object":
+			return t.entries.every(([k, v]) => k.type === "string" && jsonCarries(v));
+		default:
+			return true;
+	}
+}
+
+function withInput(query: Body, term: Term): Body {
+	return query.map((e) => {
+		const target: RefTerm = {
+			type: "ref",
+			head: { type: "var", name: "input", loc: e.loc },
+			path: [],
+			loc: e.loc,
+		};
+		return { ...e, with: [...e.with, { target, value: term, loc: e.loc }] };
+	});
 }
 
 export async function evalOutcome(c: ConformanceCase, parsed: ParsedCase): Promise<Outcome> {
 	const v0Fallback = parsed.v0Fallback || undefined;
 	if (parsed.errors.length > 0 || !parsed.query) return parseOutcome(c, parsed);
 
-	const compiled = await compileQuery(parsed.modules, parsed.query, {
+	const input = caseInput(c);
+	const query = "term" in input ? withInput(parsed.query, input.term) : parsed.query;
+	const compiled = await compileQuery(parsed.modules, query, {
 		strictBuiltinErrors: c.strictError,
 	});
 	if (!compiled.wasm) {
@@ -44,9 +83,14 @@ export async function evalOutcome(c: ConformanceCase, parsed: ParsedCase): Promi
 
 	let results: unknown[];
 	try {
-		results = await evaluateWasm(compiled.wasm, c.data ?? {}, caseInput(c), {
-			strictBuiltinErrors: c.strictError,
-		});
+		results = await evaluateWasm(
+			compiled.wasm,
+			c.data ?? {},
+			"json" in input ? input.json : undefined,
+			{
+				strictBuiltinErrors: c.strictError,
+			},
+		);
 	} catch (e) {
 		if (e instanceof QueryEvalError) {
 			if (errorMatches(c, e.code, e.message)) return { status: "passed", v0Fallback };

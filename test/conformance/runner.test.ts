@@ -70,6 +70,16 @@ writeFileSync(
           c := 2 if input.on
       input_term: '{"on": true}'
       want_error_code: eval_conflict_error
+    - note: fixture/set input
+      query: data.t.member = x
+      modules:
+        - |
+          package t
+
+          member := [input.s[2], input.s[{3}]]
+      input_term: '{"s": {1, 2, {3}}}'
+      want_result:
+        - x: [2, [3]]
 `,
 );
 writeFileSync(
@@ -122,21 +132,21 @@ const env = { OPA_TEST_CASES: suite };
 describe("conformance runner", () => {
 	it("compiles, evaluates and judges each case; writes the JSON report; holds the ratchet", async () => {
 		const report = join(suite, "report.json");
-		const r = await run(["--json", report, "--ratchet", "--baseline", baseline(4)], env);
+		const r = await run(["--json", report, "--ratchet", "--baseline", baseline(5)], env);
 		expect(r.err).toBe("");
 		expect(r.code).toBe(0);
 		expect(r.out).toContain(
-			"total 5: 4 passed (80.0%), 1 failed, 0 skipped [stage 2: compile + evaluate]",
+			"total 6: 5 passed (83.3%), 1 failed, 0 skipped [stage 2: compile + evaluate]",
 		);
-		expect(r.out).toContain("conformance ratchet ok: 4 passed");
+		expect(r.out).toContain("conformance ratchet ok: 5 passed");
 		const json = JSON.parse(readFileSync(report, "utf8"));
 		expect(json).toMatchObject({
-			total: 5,
-			passed: 4,
+			total: 6,
+			passed: 5,
 			failed: 1,
 			skipped: 0,
 			categories: {
-				fixture: { passed: 3, failed: 0, skipped: 0 },
+				fixture: { passed: 4, failed: 0, skipped: 0 },
 				other: { passed: 1, failed: 1, skipped: 0 },
 			},
 			failures: [
@@ -152,7 +162,7 @@ describe("conformance runner", () => {
 	it("fails the ratchet when the run cannot reach the baseline's stage", async () => {
 		const r = await run(["--parse-only", "--ratchet", "--baseline", baseline(0)], env);
 		expect(r.code).toBe(1);
-		expect(r.out).toContain("total 5: 5 passed (100.0%), 0 failed, 0 skipped [stage 1: parse]");
+		expect(r.out).toContain("total 6: 6 passed (100.0%), 0 failed, 0 skipped [stage 1: parse]");
 		expect(r.err).toContain("recorded at stage 2 but this run could only do stage 1");
 	});
 
