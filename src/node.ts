@@ -14,7 +14,7 @@ import { createApp, type GavelApp } from "./server/app.ts";
 import type { GavelConfig } from "./server/config.ts";
 import { loadConfig } from "./server/config-file.ts";
 import { DecisionCache } from "./server/decision-cache.ts";
-import { createHttpLogger, createJsonLineLogger, nullLogger } from "./server/decision-log.ts";
+import { createHttpLogger, nullLogger } from "./server/decision-log.ts";
 import {
 	DEV_AUDIENCE,
 	DEV_ISSUER,
@@ -23,6 +23,7 @@ import {
 	loadOrCreateDevKey,
 	serveJwks,
 } from "./server/dev-identity.ts";
+import { createPinoDecisionLogger } from "./server/pino-log.ts";
 import { createPromMetrics } from "./server/prom-metrics.ts";
 import { nodePeerOf, nodeRemoteAddr } from "./server/tls-peer.ts";
 import {
@@ -96,7 +97,6 @@ export async function startGavel(
 				ttlSeconds: config.cache.ttlSeconds,
 			})
 		: undefined;
-	const write = options.writeLog ?? ((line: string) => process.stdout.write(line));
 	const httpLog =
 		config.decisionLog.enabled && config.decisionLog.url
 			? createHttpLogger({
@@ -107,9 +107,12 @@ export async function startGavel(
 					onError: info,
 				})
 			: undefined;
-	const logger = !config.decisionLog.enabled
-		? nullLogger
-		: (httpLog ?? createJsonLineLogger(write, config.decisionLog.mask));
+	// stdout (pino's asynchronous destination) unless a sink URL or a writer is given.
+	const lineLog =
+		config.decisionLog.enabled && !httpLog
+			? createPinoDecisionLogger({ mask: config.decisionLog.mask, write: options.writeLog })
+			: undefined;
+	const logger = !config.decisionLog.enabled ? nullLogger : (httpLog ?? lineLog ?? nullLogger);
 	const gavel = createApp({
 		config,
 		engine,
@@ -197,6 +200,7 @@ export async function startGavel(
 				await jwks?.close();
 				// Whatever decisions are still buffered go out before we stop.
 				await httpLog?.flush();
+				lineLog?.flush();
 			})();
 			return closing;
 		},

@@ -1,0 +1,69 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import type { DecisionLogEntry } from "./decision-log.ts";
+import { createPinoDecisionLogger } from "./pino-log.ts";
+
+const entry = (id: string): DecisionLogEntry => ({
+	decision_id: id,
+	timestamp: "2026-01-01T00:00:00.000Z",
+	path: "example/allow",
+	input: { subject: { sub: "alice", email: "a@example.com" }, action: "read" },
+	result: true,
+	bundles: { gavel: { revision: "r1" } },
+	requested_by: "127.0.0.1",
+	cached: false,
+	metrics: { timer_server_handler_ns: 1234 },
+});
+
+describe("decision log through pino", () => {
+	it("writes one JSON line per decision: the entry's fields, masked, with OPA's console tags", () => {
+		const lines: string[] = [];
+		const log = createPinoDecisionLogger({
+			write: (l) => lines.push(l),
+			mask: ["/input/subject/email"],
+		});
+		log.log(entry("d1"));
+		log.log(entry("d2"));
+		expect(lines).toHaveLength(2);
+		expect(lines[0].endsWith("\n")).toBe(true);
+		const first = JSON.parse(lines[0]);
+		const expected = {
+			...entry("d1"),
+			erased: ["/input/subject/email"],
+			level: "info",
+			msg: "Decision Log",
+			type: "openpolicyagent.org/decision_logs",
+		};
+		delete (expected.input as { subject: { email?: string } }).subject.email;
+		// No time, pid or hostname of pino's own.
+		expect(first).toEqual(expected);
+		expect(JSON.parse(lines[1]).decision_id).toBe("d2");
+	});
+
+	it("goes to stdout by default and is all written out by flush before exit", () => {
+		// A child process, so the real fd-1 destination is used and read back.
+		const script = `
+			import { createPinoDecisionLogger } from ${JSON.stringify(new URL("./pino-log.ts", import.meta.url).pathname)};
+			const log = createPinoDecisionLogger();
+			for (let i = 0; i < 500; i++) log.log({ decision_id: "d" + i, timestamp: "t", path: "p", metrics: { timer_server_handler_ns: i } });
+			log.flush();
+			process.exit(0);
+		`;
+		const out = spawnSync(
+			process.execPath,
+			["--import", "tsx", "--input-type=module", "-e", script],
+			{
+				encoding: "utf8",
+			},
+		);
+		expect(out.stderr).toBe("");
+		const lines = out.stdout.trimEnd().split("\n");
+		expect(lines).toHaveLength(500);
+		expect(JSON.parse(lines[499])).toMatchObject({
+			decision_id: "d499",
+			timestamp: "t",
+			path: "p",
+			metrics: { timer_server_handler_ns: 499 },
+		});
+	});
+});

@@ -1,0 +1,50 @@
+// The decision log on Node, through pino: one JSON line per decision with the entry's fields
+// (OPA's decision-log shape), masked as decision-log.ts defines, tagged the way OPA's console
+// decision logger tags its lines ("level":"info", "msg":"Decision Log", "type"); no pino
+// time/pid/hostname (the entry has its own timestamp). By default lines go to stdout through pino's asynchronous
+// destination, which buffers and writes off the request path; flush() drains it on shutdown.
+// (The edge keeps createJsonLineLogger: pino's destinations need Node's file descriptors.)
+
+import pino from "pino";
+import { type DecisionLogger, maskEntry } from "./decision-log.ts";
+
+export interface PinoDecisionLogger extends DecisionLogger {
+	/** Write out whatever is buffered (synchronously where the destination can). */
+	flush(): void;
+}
+
+export interface PinoLogOptions {
+	mask?: readonly string[];
+	/** Where lines go instead of stdout; each call receives one line ending in "\n". */
+	write?: (line: string) => void;
+}
+
+export function createPinoDecisionLogger(options: PinoLogOptions = {}): PinoDecisionLogger {
+	const mask = options.mask ?? [];
+	const write = options.write;
+	const destination = write
+		? { write }
+		: pino.destination({ dest: 1, sync: false, minLength: 4096 });
+	const logger = pino(
+		{
+			base: { type: "openpolicyagent.org/decision_logs" },
+			timestamp: false,
+			formatters: { level: (label) => ({ level: label }) },
+		},
+		destination,
+	);
+	return {
+		log(entry) {
+			logger.info(maskEntry(entry, mask), "Decision Log");
+		},
+		flush() {
+			const d = destination as { flushSync?: () => void };
+			// flushSync throws while the destination is still opening (nothing is buffered then).
+			try {
+				d.flushSync?.();
+			} catch {
+				logger.flush();
+			}
+		},
+	};
+}
