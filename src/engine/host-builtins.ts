@@ -14,7 +14,9 @@
 import { BuiltinError } from "./builtins/builtin-error.ts";
 import { cryptoBuiltins } from "./builtins/crypto.ts";
 import { jwtBuiltins } from "./builtins/jwt.ts";
+import { jwtEncodeBuiltins } from "./builtins/jwt-encode.ts";
 import { regexBuiltins } from "./builtins/regex.ts";
+import { runtimeBuiltins } from "./builtins/runtime.ts";
 import { timeBuiltins } from "./builtins/time.ts";
 
 export { BuiltinError } from "./builtins/builtin-error.ts";
@@ -61,6 +63,8 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 		...(timeBuiltins(clock) as Record<string, HostBuiltin>),
 		...(cryptoBuiltins(uuidScope) as Record<string, HostBuiltin>),
 		...jwtBuiltins(() => clock.nowNs()),
+		...jwtEncodeBuiltins(),
+		...runtimeBuiltins(),
 	};
 	const builtins: Record<string, HostBuiltin> = {};
 	for (const [name, fn] of Object.entries(raw)) {
