@@ -2,7 +2,7 @@
 
 import { bufByte, bufData, bufI64, bufLen, bufNew } from "./buffer";
 import { alloc } from "./memory";
-import { numberFromText } from "./numbers";
+import { normalise, numberFromText } from "./numbers";
 import { numInt, numRepr, numTextLen, numTextPtr, R_INT, R_TEXT } from "./values";
 
 // A magnitude: [digits ptr, length] with most significant digit first, no leading zeros.
@@ -18,11 +18,14 @@ function digitsOf(v: usize, second: bool): usize {
 	} else if (r == R_TEXT) {
 		const p = numTextPtr(v);
 		const n = numTextLen(v);
+		let plain = true;
 		for (let i: u32 = 0; i < n; i++) {
 			const c = load<u8>(p + i);
-			if (!(c == 45 || (c >= 48 && c <= 57))) return 0;
+			if (!(c == 45 || (c >= 48 && c <= 57))) plain = false;
 		}
-		for (let i: u32 = 0; i < n; i++) bufByte(w, load<u8>(p + i));
+		if (plain) {
+			for (let i: u32 = 0; i < n; i++) bufByte(w, load<u8>(p + i));
+		} else if (!integralText(w, p, n)) return 0;
 	} else return 0;
 	let p = bufData(w);
 	let n = bufLen(w);
@@ -41,6 +44,28 @@ function digitsOf(v: usize, second: bool): usize {
 	store<u32>(m, p);
 	store<u32>(m, n, 4);
 	return m;
+}
+
+// Integral literals written with a fraction or exponent (1e30, 10.00) are integers to OPA,
+// which does exact big-number arithmetic on them. Exponents are capped so a literal like
+// 1e999999 cannot ask for a megabyte of digits; beyond the cap, float arithmetic applies.
+const MAX_EXPANDED_DIGITS: i32 = 4096;
+
+/** Append the integer digits of decimal text `p[0..n)`, or false when it is not integral. */
+function integralText(w: usize, p: usize, n: u32): bool {
+	const d = normalise(p, n);
+	const nd = <i32>load<u32>(d, 4);
+	const e = load<i32>(d, 8);
+	if (nd == 0) {
+		bufByte(w, 48);
+		return true;
+	}
+	if (e < nd || e > MAX_EXPANDED_DIGITS) return false;
+	if (load<u32>(d) != 0) bufByte(w, 45);
+	const digits = load<u32>(d, 12);
+	for (let i: i32 = 0; i < nd; i++) bufByte(w, load<u8>(digits + i));
+	for (let i: i32 = nd; i < e; i++) bufByte(w, 48);
+	return true;
 }
 
 function cmpMag(a: usize, b: usize): i32 {
@@ -145,4 +170,79 @@ export function bigMul(x: usize, y: usize): usize {
 		carry = s / 10;
 	}
 	return finish(out, n, negA != negB);
+}
+
+/** |r| -= |b| in place on ASCII digits (|r| >= |b|), leading zeros stripped. */
+function subInPlace(r: usize, b: usize): void {
+	const pr = load<u32>(r);
+	const lr = load<u32>(r, 4);
+	const pb = load<u32>(b);
+	const lb = load<u32>(b, 4);
+	let borrow: i32 = 0;
+	for (let i: u32 = 0; i < lr; i++) {
+		const y: i32 = i < lb ? <i32>load<u8>(pb + lb - 1 - i) - 48 : 0;
+		let d = <i32>load<u8>(pr + lr - 1 - i) - 48 - y - borrow;
+		borrow = d < 0 ? 1 : 0;
+		if (d < 0) d += 10;
+		store<u8>(pr + lr - 1 - i, <u8>(d + 48));
+	}
+	let skip: u32 = 0;
+	while (skip + 1 < lr && load<u8>(pr + skip) == 48) skip++;
+	store<u32>(r, pr + skip);
+	store<u32>(r, lr - skip, 4);
+}
+
+/**
+ * a % b exactly (sign of the dividend, as Go's big.Int Rem), or 0 when an operand is not an
+ * integer. The caller rules out b == 0. Schoolbook long division, one decimal digit at a time.
+ */
+export function bigRem(x: usize, y: usize): usize {
+	const a = digitsOf(x, false);
+	const b = digitsOf(y, true);
+	if (a == 0 || b == 0) return 0;
+	const la = load<u32>(a, 4);
+	const lb = load<u32>(b, 4);
+	const pa = load<u32>(a);
+	// The running remainder never exceeds lb + 1 digits; it is written at the buffer's start.
+	const buf = alloc(la + lb + 2);
+	const r = alloc(8);
+	store<u32>(r, buf);
+	store<u32>(r, 0, 4);
+	for (let i: u32 = 0; i < la; i++) {
+		let p = load<u32>(r);
+		let n = load<u32>(r, 4);
+		if (p != buf) {
+			memory.copy(buf, p, n);
+			p = buf;
+		}
+		if (n == 1 && load<u8>(p) == 48) n = 0;
+		store<u8>(p + n, load<u8>(pa + i));
+		store<u32>(r, p);
+		store<u32>(r, n + 1, 4);
+		while (cmpMag(r, b) >= 0) subInPlace(r, b);
+	}
+	const n = load<u32>(r, 4);
+	const p = load<u32>(r);
+	const zero = n == 1 && load<u8>(p) == 48;
+	const t = alloc(n + 1);
+	let o: u32 = 0;
+	if (negA && !zero) store<u8>(t + o++, 45);
+	memory.copy(t + o, p, n);
+	return numberFromText(t, o + n);
+}
+
+/** -v exactly for an integer, or 0 when it is not one. */
+export function bigNeg(v: usize): usize {
+	const a = digitsOf(v, false);
+	if (a == 0) return 0;
+	const zero = load<u32>(a, 4);
+	const b = alloc(8);
+	store<u32>(b, load<u32>(a));
+	store<u32>(b, zero, 4);
+	// 0 - |v| or |v| by sign: reuse the signed adder with an empty (zero) left operand.
+	const z = alloc(9);
+	store<u8>(z + 8, 48);
+	store<u32>(z, z + 8);
+	store<u32>(z, 1, 4);
+	return signedAdd(z, b, false, !negA);
 }

@@ -153,7 +153,7 @@ export function writeNumber(w: usize, v: usize): void {
 
 // Exact comparison through normalised decimals: value = 0.DIGITS × 10^exp.
 // Layout of a normalised decimal: [neg:u32, ndigits:u32, exp:i32, digits:u32].
-function normalise(p: usize, n: u32): usize {
+export function normalise(p: usize, n: u32): usize {
 	const d = alloc(16);
 	const digits = alloc(n + 1);
 	let nd: u32 = 0;

@@ -2,7 +2,6 @@
 
 import { compare } from "../compare";
 import { operandError } from "../errors";
-import { numberFromF64 } from "../numbers";
 import {
 	arrGet,
 	arrPush,
@@ -15,13 +14,13 @@ import {
 	makeArray,
 	makeBool,
 	makeInt,
-	numF64,
 	numInt,
 	numRepr,
 	R_INT,
 	strLen,
 	strPtr,
 } from "../values";
+import { b_mul, b_plus } from "./operators";
 import { isArrOrSet, isColl, isNumber, isStr, runeCount } from "./util";
 
 export function b_count(v: usize): usize {
@@ -35,13 +34,16 @@ function fold(name: string, v: usize, mul: bool): usize {
 	const n = collLen(v);
 	let exact = true;
 	let ai: i64 = mul ? 1 : 0;
-	let af: f64 = mul ? 1 : 0;
+	let acc: usize = 0;
 	for (let i: u32 = 0; i < n; i++) {
 		const x = arrGet(v, i);
 		if (!isNumber(x)) return operandError(name, 1, "array or set of numbers", v);
-		const f = numF64(x);
-		af = mul ? af * f : af + f;
-		if (exact && numRepr(x) == R_INT) {
+		if (!exact) {
+			// Past int64 or into floats: the plus/mul builtins keep big integers exact.
+			acc = acc == 0 ? 0 : mul ? b_mul(acc, x) : b_plus(acc, x);
+			continue;
+		}
+		if (numRepr(x) == R_INT) {
 			const y = numInt(x);
 			if (mul) {
 				const r = ai * y;
@@ -55,8 +57,9 @@ function fold(name: string, v: usize, mul: bool): usize {
 		} else {
 			exact = false;
 		}
+		if (!exact) acc = mul ? b_mul(makeInt(ai), x) : b_plus(makeInt(ai), x);
 	}
-	return exact ? makeInt(ai) : numberFromF64(af);
+	return exact ? makeInt(ai) : acc;
 }
 
 export function b_sum(v: usize): usize {

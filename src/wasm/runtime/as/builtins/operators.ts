@@ -1,7 +1,7 @@
 // Arithmetic, comparison and set operators: the builtins every planned policy calls.
 // Naming: `b_` + the Rego name with "." written "__" (the back end maps names this way).
 
-import { bigAdd, bigMul, bigSub } from "../bigint";
+import { bigAdd, bigMul, bigNeg, bigRem, bigSub } from "../bigint";
 import { objFind, setAdd, setHas } from "../collections";
 import { compare, equal } from "../compare";
 import { builtinError, operandError } from "../errors";
@@ -25,6 +25,7 @@ import {
 	numIsInt,
 	numRepr,
 	objValAt,
+	R_FLOAT,
 	R_INT,
 	R_TEXT,
 } from "../values";
@@ -93,8 +94,10 @@ export function b_plus(a: usize, b: usize): usize {
 
 export function b_minus(a: usize, b: usize): usize {
 	if (kind(a) == K_SET && kind(b) == K_SET) return setDiff(a, b);
+	// OPA names the second operand's expected type after the first operand's.
+	if (kind(a) == K_SET) return operandError("minus", 2, "set", b);
 	if (!isNum(a)) return operandError("minus", 1, "number or set", a);
-	if (!isNum(b)) return operandError("minus", 2, "number or set", b);
+	if (!isNum(b)) return operandError("minus", 2, "number", b);
 	if (bothInt(a, b)) {
 		const x = numInt(a);
 		const y = numInt(b);
@@ -141,6 +144,12 @@ export function b_div(a: usize, b: usize): usize {
 export function b_rem(a: usize, b: usize): usize {
 	if (!isNum(a)) return operandError("rem", 1, "number", a);
 	if (!isNum(b)) return operandError("rem", 2, "number", b);
+	if (exactInts(a, b) && !bothInt(a, b)) {
+		// An operand beyond int64: exact remainder on its digits.
+		if (numF64(b) == 0) return builtinError("rem", "modulo by zero");
+		const r = bigRem(a, b);
+		if (r != 0) return r;
+	}
 	if (!numIsInt(a) || !numIsInt(b)) {
 		return builtinError("rem", "modulo on floating-point number");
 	}
@@ -228,6 +237,11 @@ export function b_abs(a: usize): usize {
 	if (numRepr(a) == R_INT) {
 		const x = numInt(a);
 		if (x != i64.MIN_VALUE) return makeInt(x < 0 ? -x : x);
+	}
+	// int64's minimum and integers beyond int64 negate exactly.
+	if (numRepr(a) != R_FLOAT && numF64(a) < 0) {
+		const r = bigNeg(a);
+		if (r != 0) return r;
 	}
 	return numberFromF64(Math.abs(numF64(a)));
 }
