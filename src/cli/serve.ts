@@ -110,7 +110,15 @@ export const serveCommand: Command = {
 		}
 		// Loaded lazily: the server's dependencies are not needed by other commands.
 		const { startGavel } = await import("../node.ts");
-		const running = await startGavel(config, { info: (m) => io.err(m) });
+		let running: Awaited<ReturnType<typeof startGavel>>;
+		try {
+			running = await startGavel(config, { info: (m) => io.err(m) });
+		} catch (e) {
+			// Missing keys, an unreadable certificate, a port in use: what the configuration
+			// asked for cannot be served. Said in one line, not a stack trace.
+			io.err(`gavel serve: ${(e as Error).message}`);
+			return EXIT_USAGE;
+		}
 		await new Promise<void>((resolve) => {
 			const stop = (signal: string) => {
 				io.err(`gavel: ${signal}, shutting down`);
