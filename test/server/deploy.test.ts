@@ -34,7 +34,7 @@ const PROMQL_WORDS = new Set([
  * matchers, strings, grouping clauses or ranges, are not functions (followed by "(") and are
  * not keywords. Grafana's $variables are not names.
  */
-export function metricNames(expr: string): string[] {
+function metricNames(expr: string): string[] {
 	const stripped = expr
 		.replace(/"(?:[^"\\]|\\.)*"/g, '""')
 		.replace(/\{[^}]*\}/g, " ")
