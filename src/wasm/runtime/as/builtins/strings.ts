@@ -44,6 +44,7 @@ import {
 	intOf,
 	isArrOrSet,
 	isInt,
+	isNumber,
 	isStr,
 	runeCount,
 	runeOffset,
@@ -192,6 +193,31 @@ export function b_split(s: usize, d: usize): usize {
 		start = <u32>at + dn;
 	}
 	arrPush(r, makeString(p + start, n - start));
+	return r;
+}
+
+/**
+ * strings.split_n(s, delimiter, n): the first n parts of split(s, delimiter) when n > 0, the
+ * last -n parts when n < 0, none when n = 0 (unlike Go's SplitN, the rest is dropped).
+ */
+export function b_strings__split_n(s: usize, d: usize, n: usize): usize {
+	if (!strPair("strings.split_n", s, d)) return 0;
+	if (!isNumber(n)) return operandError("strings.split_n", 3, "number", n);
+	if (!numIsInt(n)) {
+		return typeError(
+			"strings.split_n",
+			"operand 3 must be integer number but got floating-point number",
+		);
+	}
+	const parts = b_split(s, d);
+	const total = <i64>collLen(parts);
+	const want = numAsInt(n);
+	let from: i64 = 0;
+	let to: i64 = total;
+	if (want >= 0) to = want < total ? want : total;
+	else from = -want < total ? total + want : 0;
+	const r = makeArray(<u32>(to - from));
+	for (let i = from; i < to; i++) arrPush(r, arrGet(parts, <u32>i));
 	return r;
 }
 
