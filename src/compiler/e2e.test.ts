@@ -180,4 +180,12 @@ unmocked := [q, t, f(1)]`;
 		]);
 		expect(await run([src], { entrypoint: "p/none_is_5" }, { input: { xs: [1, 5] } })).toEqual([]);
 	});
+
+	it("yaml.is_valid is false for a non-string, as in OPA (the SDK's own answer is undefined)", async () => {
+		const src =
+			'package p\nr := [yaml.is_valid(input.n), yaml.is_valid("a: 1"), yaml.is_valid("a: [")]';
+		expect(await run([src], { entrypoint: "p/r" }, { input: { n: 1 } })).toEqual([
+			[false, true, false],
+		]);
+	});
 });

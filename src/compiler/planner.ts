@@ -984,6 +984,34 @@ export class FuncPlanner {
 					target: res,
 					loc: irLoc(t.loc),
 				});
+			} else if (target.name === "yaml.is_valid") {
+				// OPA answers false for a non-string. The SDK serves this builtin itself (its own
+				// implementation wins over the host's) and answers undefined, so the type test is
+				// planned here and only strings reach the call.
+				this.pb.useBuiltin(target.name, 1);
+				const isString: Stmt = { op: "isType", source: ops[0], typeName: "string" };
+				this.emit({
+					op: "blocks",
+					blocks: [
+						{
+							stmts: [
+								isString,
+								{ op: "call", func: target.name, args: ops, target: res, loc: irLoc(t.loc) },
+							],
+						},
+						{
+							stmts: [
+								{ op: "not", block: { stmts: [isString] } },
+								{
+									op: "assign",
+									target: res,
+									source: this.pb.constOp({ type: "boolean", value: false }),
+								},
+							],
+						},
+					],
+				});
+				this.emit({ op: "isDefined", source: res });
 			} else {
 				this.pb.useBuiltin(target.name, ops.length);
 				this.emit({ op: "call", func: target.name, args: ops, target: res, loc: irLoc(t.loc) });
