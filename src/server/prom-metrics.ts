@@ -1,7 +1,8 @@
 // Metrics on prom-client, in a registry of our own so several apps in one process (tests)
 // do not collide on the global one.
 
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { type HistogramSeries, LatencyHistogram } from "./latency-histogram.ts";
 import type { DecisionOutcome, Metrics } from "./metrics.ts";
 
 /** 1 µs to 1 s, roughly three buckets per decade. */
@@ -35,13 +36,13 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 			flush(this, "d");
 		},
 	});
-	const latency = new Histogram({
-		name: "gavel_decision_duration_seconds",
-		help: "Time to decide, from verified input to result (cache hits included).",
-		labelNames: ["policy"],
-		buckets: LATENCY_BUCKETS,
-		registers: [registry],
-	});
+	const latency = new LatencyHistogram(
+		"gavel_decision_duration_seconds",
+		"Time to decide, from verified input to result (cache hits included).",
+		"policy",
+		LATENCY_BUCKETS,
+	);
+	registry.registerMetric(latency as unknown as Parameters<Registry["registerMetric"]>[0]);
 	const cacheHits = new Counter({
 		name: "gavel_decision_cache_hits_total",
 		help: "Decisions served from the decision cache.",
@@ -111,11 +112,10 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 			p.n = 0;
 		}
 	}
-	// Per policy: its three outcome counts and its latency histogram child (looked up once; an
-	// observation is not deferred, it would have to be kept until the next scrape).
+	// Per policy: its three outcome counts and its latency series, looked up once.
 	const perPolicy = new Map<
 		string,
-		{ outcomes: Record<DecisionOutcome, Pending>; latency: { observe(v: number): void } }
+		{ outcomes: Record<DecisionOutcome, Pending>; latency: HistogramSeries }
 	>();
 	const hits = count("c+", "", {});
 	const misses = count("c-", "", {});
@@ -127,7 +127,7 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 				const of = (o: DecisionOutcome) => count("d", `${policy}\0${o}`, { policy, outcome: o });
 				p = {
 					outcomes: { allow: of("allow"), deny: of("deny"), error: of("error") },
-					latency: latency.labels({ policy }),
+					latency: latency.series(policy),
 				};
 				perPolicy.set(policy, p);
 			}
