@@ -164,7 +164,23 @@ export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
 	}
 }
 
-/** Keep the runtime's data segments, append the policy's, keep memory imported. */
+/**
+ * Pages of memory the official SDK gives a module by default (`loadPolicy(wasm)` creates
+ * `new WebAssembly.Memory({ initial: 5 })`). A module whose imported memory asks for more
+ * does not instantiate there, so no module may declare a larger minimum.
+ */
+export const SDK_DEFAULT_PAGES = 5;
+
+const PAGE = 65536;
+const CONSTS_SEGMENT = "gavel:consts";
+const INIT_FUNCTION = "gavel:init_consts";
+
+/**
+ * Keep the runtime's data segments, append the policy's, keep memory imported. Constants that
+ * fit the SDK's default memory are an active segment; bigger ones are a passive segment that
+ * the module's start function copies in after growing memory, so the module still declares a
+ * minimum the SDK's default memory satisfies and loads unmodified.
+ */
 function placeData(m: binaryen.Module, rt: RuntimeInfo, data: StaticData, heapStart: number): void {
 	const info = m.getMemoryInfo();
 	const segments: binaryen.MemorySegment[] = [];
@@ -177,11 +193,38 @@ function placeData(m: binaryen.Module, rt: RuntimeInfo, data: StaticData, heapSt
 			passive: s.passive,
 		});
 	}
-	segments.push({ data: data.data(), offset: m.i32.const(data.base), passive: false });
-	const pages = Math.max(info.initial, Math.ceil(heapStart / 65536));
 	// The runtime exports its (imported) memory, which tells us binaryen's name for it.
 	const memName = rt.exports.get("memory");
 	if (!memName) throw new EmitError("runtime does not export its memory");
+	const bytes = data.data();
+	const needPages = Math.ceil(heapStart / PAGE);
+	const passive = needPages > Math.max(info.initial, SDK_DEFAULT_PAGES);
+	const consts = { name: CONSTS_SEGMENT, data: bytes, offset: m.i32.const(data.base), passive };
+	segments.push(consts as binaryen.MemorySegment);
+	const pages = passive ? info.initial : Math.max(info.initial, needPages);
 	m.setMemory(pages, -1, null, segments, false, false, memName);
 	m.addMemoryImport(memName, "env", "memory", false);
+	if (passive) addConstsInit(m, memName, data.base, bytes.length, needPages);
+}
+
+/** Start function: grow memory to `pages`, copy the passive constants in, drop the segment. */
+function addConstsInit(
+	m: binaryen.Module,
+	memName: string,
+	base: number,
+	length: number,
+	pages: number,
+): void {
+	const missing = m.i32.sub(m.i32.const(pages), m.memory.size(memName));
+	const body = m.block(null, [
+		m.local.set(0, missing),
+		m.if(
+			m.i32.gt_s(m.local.get(0, i32), m.i32.const(0)),
+			m.if(m.i32.eq(m.memory.grow(m.local.get(0, i32), memName), m.i32.const(-1)), m.unreachable()),
+		),
+		m.memory.init(CONSTS_SEGMENT, m.i32.const(base), m.i32.const(0), m.i32.const(length), memName),
+		m.data.drop(CONSTS_SEGMENT),
+	]);
+	const f = m.addFunction(INIT_FUNCTION, binaryen.none, binaryen.none, [i32], body);
+	m.setStart(f);
 }
