@@ -2,7 +2,7 @@
 // src/wasm/runtime/build/runtime.wasm. The back end (src/wasm/emit.ts) merges per-policy code
 // into a copy of it. Run by `npm run build:runtime` and by `prepare` on `npm ci`.
 
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
@@ -11,6 +11,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entry = join(root, "src/wasm/runtime/as/index.ts");
 const out = join(root, "src/wasm/runtime/build/runtime.wasm");
 mkdirSync(dirname(out), { recursive: true });
+
+// `--case-tables` regenerates the committed Unicode case-mapping tables first.
+if (process.argv.includes("--case-tables")) {
+	const { caseTablesSource } = await import("../src/wasm/runtime/case-tables.mjs");
+	writeFileSync(join(root, "src/wasm/runtime/as/casemap-data.ts"), caseTablesSource());
+}
 
 const args = [
 	entry,

@@ -10,6 +10,7 @@ import {
 	bufNew,
 	bufTruncate,
 } from "../buffer";
+import { LOWER_RANGES, LOWER_RANGES_LEN, UPPER_RANGES, UPPER_RANGES_LEN } from "../casemap-data";
 import { builtinError, operandError, typeError, typeErrorGot, typeName } from "../errors";
 import { utf8SeqLen, writeJsonString, writeUtf8, writeValue } from "../json";
 import {
@@ -94,36 +95,29 @@ export function b_endswith(a: usize, b: usize): usize {
 	return makeBool(n <= m && memory.compare(strPtr(a) + m - n, strPtr(b), n) == 0);
 }
 
-/** Simple case mapping for Latin (incl. Latin-1 and Extended-A), Greek and Cyrillic. */
+/**
+ * Unicode simple case mapping, as Go's unicode.ToUpper/ToLower (what OPA's upper() and lower()
+ * apply rune by rune): a binary search over generated ranges (casemap-data.ts).
+ */
 function mapCase(cp: u32, upper: bool): u32 {
 	if (cp < 0x80) {
 		if (upper && cp >= 97 && cp <= 122) return cp - 32;
 		if (!upper && cp >= 65 && cp <= 90) return cp + 32;
 		return cp;
 	}
-	if (cp >= 0xc0 && cp <= 0xfe && cp != 0xd7 && cp != 0xf7) {
-		if (upper && cp >= 0xe0) return cp - 0x20;
-		if (!upper && cp <= 0xde) return cp + 0x20;
-		return cp;
+	const table = upper ? UPPER_RANGES : LOWER_RANGES;
+	let lo: i32 = 0;
+	let hi: i32 = <i32>(upper ? UPPER_RANGES_LEN : LOWER_RANGES_LEN) - 1;
+	while (lo <= hi) {
+		const mid = (lo + hi) >>> 1;
+		const row = table + ((<usize>mid) << 4);
+		if (cp < load<u32>(row)) hi = mid - 1;
+		else if (cp > load<u32>(row, 4)) lo = mid + 1;
+		else {
+			const step = load<u32>(row, 12);
+			return (cp - load<u32>(row)) % step == 0 ? <u32>(<i32>cp + load<i32>(row, 8)) : cp;
+		}
 	}
-	if (cp == 0xff && upper) return 0x178;
-	if (cp == 0x178 && !upper) return 0xff;
-	// Latin Extended-A: upper case at even code points (except the dotless/dotted i pair).
-	if (cp >= 0x100 && cp <= 0x137 && cp != 0x130 && cp != 0x131) return upper ? cp & ~1 : cp | 1;
-	if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17e)) {
-		// Here upper case sits at odd code points.
-		return upper ? ((cp & 1) == 0 ? cp - 1 : cp) : (cp & 1) == 1 ? cp + 1 : cp;
-	}
-	if (cp >= 0x14a && cp <= 0x177) return upper ? cp & ~1 : cp | 1;
-	// Greek
-	if (cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2 && !upper) return cp + 0x20;
-	if (cp >= 0x3b1 && cp <= 0x3c9 && upper) return cp == 0x3c2 ? 0x3a3 : cp - 0x20;
-	if (cp == 0x3c2 && upper) return 0x3a3;
-	// Cyrillic
-	if (cp >= 0x410 && cp <= 0x42f && !upper) return cp + 0x20;
-	if (cp >= 0x430 && cp <= 0x44f && upper) return cp - 0x20;
-	if (cp >= 0x400 && cp <= 0x40f && !upper) return cp + 0x50;
-	if (cp >= 0x450 && cp <= 0x45f && upper) return cp - 0x50;
 	return cp;
 }
 
