@@ -66,4 +66,19 @@ describe("decision log through pino", () => {
 			metrics: { timer_server_handler_ns: 499 },
 		});
 	});
+
+	it("does not hold a quiet service's line back for a fuller buffer", () => {
+		// One line, no flush, no exit: the process ends when the event loop is empty, which
+		// is once the asynchronous write is done.
+		const script = `
+			import { createPinoDecisionLogger } from ${JSON.stringify(new URL("./pino-log.ts", import.meta.url).pathname)};
+			createPinoDecisionLogger().log({ decision_id: "only", timestamp: "t", path: "p", metrics: { timer_server_handler_ns: 1 } });
+		`;
+		const out = spawnSync(
+			process.execPath,
+			["--import", "tsx", "--input-type=module", "-e", script],
+			{ encoding: "utf8" },
+		);
+		expect(JSON.parse(out.stdout)).toMatchObject({ decision_id: "only" });
+	});
 });

@@ -24,7 +24,9 @@ export function createPinoDecisionLogger(options: PinoLogOptions = {}): PinoDeci
 	const write = options.write;
 	const destination = write
 		? { write }
-		: pino.destination({ dest: 1, sync: false, minLength: 4096 });
+		: // Asynchronous, and no minLength: lines coalesce while a write is in flight, yet a
+			// quiet service's last decision is not held back waiting for a full buffer.
+			pino.destination({ dest: 1, sync: false });
 	const logger = pino(
 		{
 			base: { type: "openpolicyagent.org/decision_logs" },
