@@ -11,11 +11,17 @@ export const FUNCTION_CONFLICT = "functions must not produce multiple outputs fo
 export const OBJECT_CONFLICT = "object keys must be unique";
 
 /**
- * A `with` replacement of a function: another function, or a value. A value is evaluated
- * where the `with` is written (it may name that body's local variables), and reaches the
- * specialised copies as an extra parameter, one per slot of the context.
+ * A `with` replacement of a function: another function, or a value. A constant is planned
+ * where the mocked function is called. Any other value is evaluated where the `with` is
+ * written (it may name that body's local variables) and reaches the specialised copies as an
+ * extra parameter, one per slot of the context; constants are not passed that way because
+ * Funcs with parameters are not memoised (test suites mock `time.now_ns` with constants
+ * everywhere).
  */
-export type Mock = { kind: "fn"; target: FnTarget } | { kind: "value" };
+export type Mock =
+	| { kind: "fn"; target: FnTarget }
+	| { kind: "const"; term: Term }
+	| { kind: "value" };
 
 /** What `with` replaced: functions planned under a context are specialised copies. */
 export interface Ctx {
@@ -31,11 +37,16 @@ export interface Ctx {
 
 export const EMPTY_CTX: Ctx = { key: "", overrides: [], mocks: new Map(), slots: [] };
 
+function mockKey(m: Mock): string {
+	if (m.kind === "fn") return fnKey(m.target);
+	return m.kind === "const" ? termKey(m.term) : "value";
+}
+
 /** The context for these replacements (its key names the specialised copies). */
 export function makeCtx(overrides: string[][], mocks: Map<string, Mock>): Ctx {
 	const keyParts = [
 		...overrides.map((o) => o.join(".")).sort(),
-		...[...mocks].map(([n, m]) => `${n}=${m.kind === "fn" ? fnKey(m.target) : "value"}`).sort(),
+		...[...mocks].map(([n, m]) => `${n}=${mockKey(m)}`).sort(),
 	];
 	const slots = [...mocks]
 		.filter(([, m]) => m.kind === "value")
@@ -80,6 +91,14 @@ export function guardScans(stmts: Stmt[], done: Local): void {
 		} else if (s.op === "not" || s.op === "memoScope") guardScans(s.block.stmts, done);
 		else if (s.op === "blocks") for (const b of s.blocks) guardScans(b.stmts, done);
 	}
+}
+
+/** A value written out in full: scalars and collections of constants. */
+export function isConstant(t: Term): boolean {
+	if (isScalar(t)) return true;
+	if (t.type === "array" || t.type === "set") return t.items.every(isConstant);
+	if (t.type === "object") return t.entries.every(([k, v]) => isConstant(k) && isConstant(v));
+	return false;
 }
 
 export function isScalar(t: Term): boolean {

@@ -20,6 +20,7 @@ import {
 	fnKey,
 	guardScans,
 	irLoc,
+	isConstant,
 	isPrefix,
 	isScalar,
 	makeCtx,
@@ -608,6 +609,12 @@ export class FuncPlanner {
 					next(i + 1);
 					return;
 				}
+				if (isConstant(w.value)) {
+					mocks.set(key, { kind: "const", term: w.value });
+					mockVals.delete(key);
+					next(i + 1);
+					return;
+				}
 				mocks.set(key, { kind: "value" });
 				this.planTerm(w.value, (v) => {
 					let l: Local;
@@ -926,7 +933,7 @@ export class FuncPlanner {
 	): void {
 		let target = fnTarget(t.fn);
 		const mock = this.ctx.mocks.get(fnKey(target));
-		if (mock?.kind === "value") {
+		if (mock?.kind === "value" || mock?.kind === "const") {
 			// The mocked function is replaced by a value, whatever the arguments (which must
 			// still be defined); an output argument receives that value.
 			const orig = fnTarget(t.fn);
@@ -935,10 +942,14 @@ export class FuncPlanner {
 					? getNode(this.pb.root, orig.path, false)?.arity
 					: builtinArity(orig.name);
 			const out = asExpr && n !== undefined && t.args.length === n + 1 ? t.args[n] : undefined;
-			const v: Operand = { local: this.mockVals.get(fnKey(target)) as Local };
+			const m = mock;
 			this.planTerms(out ? t.args.slice(0, -1) : t.args, () => {
-				if (out) this.match(out, v, () => k(undefined));
-				else k(v);
+				const give = (v: Operand) => {
+					if (out) this.match(out, v, () => k(undefined));
+					else k(v);
+				};
+				if (m.kind === "const") this.planTerm(m.term, give);
+				else give({ local: this.mockVals.get(fnKey(target)) as Local });
 			});
 			return;
 		}

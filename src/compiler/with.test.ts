@@ -2,7 +2,7 @@
 // variables (loop, comprehension and `every` variables) reach every specialised copy.
 
 import { describe, expect, it } from "vitest";
-import { evalSource as run } from "./test-helpers.ts";
+import { compileSource, evalSource as run } from "./test-helpers.ts";
 
 describe("with values that reference local variables", () => {
 	it("input replaced by a loop variable", async () => {
@@ -104,5 +104,22 @@ p := f(0)`;
 		expect(
 			await run([src], { query: "xs := [x | some y in [3, 4]; x := data.t.p with data.t.f as y]" }),
 		).toEqual([{ xs: [3, 4] }]);
+	});
+
+	it("copies take a parameter for a computed value, none for a constant (so they stay memoised)", () => {
+		const src = `package t
+n := count(input.xs)
+m := n + 1
+constant := v if v := m with count as 5
+computed := v if {
+	some y in [1, 2]
+	v := m with count as y
+}`;
+		const r = compileSource([src], { entrypoints: ["t/constant", "t/computed"] });
+		const arities = new Map(r.policy?.funcs.map((f) => [f.name, f.arity]));
+		expect(arities.get("g0.data.t.m#1")).toBe(0);
+		expect(arities.get("g0.data.t.n#1")).toBe(0);
+		expect(arities.get("g0.data.t.m#2")).toBe(1);
+		expect(arities.get("g0.data.t.n#2")).toBe(1);
 	});
 });
