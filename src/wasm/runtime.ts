@@ -1,11 +1,18 @@
 // The compiled runtime (src/wasm/runtime/build/runtime.wasm) and what the back end needs to
 // know about it: its exports by name, its native builtins, where its static data ends.
 
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
 
 export const RUNTIME_WASM = fileURLToPath(new URL("./runtime/build/runtime.wasm", import.meta.url));
+/**
+ * What loadRuntime learns about runtime.wasm, cached beside it under the wasm's SHA-256: each
+ * process would otherwise have binaryen parse the whole runtime once just to learn names
+ * (about 0.1 s of a `gavel build`), before parsing it again to emit the policy.
+ */
+const RUNTIME_INFO = fileURLToPath(new URL("./runtime/build/runtime.info.json", import.meta.url));
 
 /** The features AssemblyScript's output uses; binaryen must not emit newer encodings. */
 export const FEATURES =
@@ -46,6 +53,14 @@ export function nativeExportName(builtin: string): string {
 	return `b_${builtin.replaceAll(".", "__")}`;
 }
 
+interface StoredInfo {
+	sha256: string;
+	exports: [string, string][];
+	natives: [string, string][];
+	placeholders: [string, string][];
+	staticEnd: number;
+}
+
 export function loadRuntime(): RuntimeInfo {
 	if (cached) return cached;
 	let bytes: Uint8Array;
@@ -54,6 +69,47 @@ export function loadRuntime(): RuntimeInfo {
 	} catch {
 		throw new Error(`${RUNTIME_WASM} is missing: run \`npm run build:runtime\``);
 	}
+	const sha256 = createHash("sha256").update(bytes).digest("hex");
+	const stored = readStoredInfo(sha256);
+	if (stored) {
+		cached = {
+			bytes,
+			exports: new Map(stored.exports),
+			natives: new Map(stored.natives),
+			placeholders: new Map(stored.placeholders),
+			staticEnd: stored.staticEnd,
+		};
+		return cached;
+	}
+	cached = inspect(bytes);
+	const info: StoredInfo = {
+		sha256,
+		exports: [...cached.exports],
+		natives: [...cached.natives],
+		placeholders: [...cached.placeholders],
+		staticEnd: cached.staticEnd,
+	};
+	try {
+		// Written beside and renamed: concurrent processes never read half a file.
+		const tmp = `${RUNTIME_INFO}.${process.pid}.tmp`;
+		writeFileSync(tmp, JSON.stringify(info));
+		renameSync(tmp, RUNTIME_INFO);
+	} catch {
+		// A read-only install recomputes it per process: slower, same result.
+	}
+	return cached;
+}
+
+function readStoredInfo(sha256: string): StoredInfo | undefined {
+	try {
+		const info = JSON.parse(readFileSync(RUNTIME_INFO, "utf8")) as StoredInfo;
+		return info.sha256 === sha256 ? info : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function inspect(bytes: Uint8Array): RuntimeInfo {
 	const m = binaryen.readBinary(bytes);
 	try {
 		const exports = new Map<string, string>();
@@ -75,8 +131,7 @@ export function loadRuntime(): RuntimeInfo {
 			const s = dm.getDataSegmentInfo(m.getDataSegmentByIndex(i));
 			staticEnd = Math.max(staticEnd, (s.offset ?? 0) + s.data.byteLength);
 		}
-		cached = { bytes, exports, natives, placeholders, staticEnd };
-		return cached;
+		return { bytes, exports, natives, placeholders, staticEnd };
 	} finally {
 		m.dispose();
 	}
