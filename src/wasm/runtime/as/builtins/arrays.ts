@@ -14,6 +14,22 @@ export function b_array__concat(a: usize, b: usize): usize {
 	return r;
 }
 
+/** array.flatten(a): elements that are arrays are spliced in, one level deep. */
+export function b_array__flatten(a: usize): usize {
+	if (kind(a) != K_ARR) return operandError("array.flatten", 1, "array", a);
+	const n = collLen(a);
+	const r = makeArray(n);
+	for (let i: u32 = 0; i < n; i++) {
+		const x = arrGet(a, i);
+		if (kind(x) != K_ARR) {
+			arrPush(r, x);
+			continue;
+		}
+		for (let j: u32 = 0; j < collLen(x); j++) arrPush(r, arrGet(x, j));
+	}
+	return r;
+}
+
 export function b_array__slice(a: usize, start: usize, stop: usize): usize {
 	if (kind(a) != K_ARR) return operandError("array.slice", 1, "array", a);
 	if (!isInt(start)) return operandError("array.slice", 2, "number", start);
