@@ -127,6 +127,23 @@ function decideInput(
 
 let openapiText: string | undefined;
 
+const JSON_CONTENT = { "Content-Type": "application/json" };
+
+// A short stand-in for a subject in request keys. The verifier hands out one claims object
+// per verified token for as long as it caches it, so the object's identity stands for the
+// token without hashing the token's text again; ids are never reused, so a key made for an
+// object that is gone can never match another subject.
+const subjectIds = new WeakMap<object, string>();
+let nextSubjectId = 0;
+function subjectId(claims: object): string {
+	let id = subjectIds.get(claims);
+	if (id === undefined) {
+		id = (nextSubjectId++).toString(36);
+		subjectIds.set(claims, id);
+	}
+	return id;
+}
+
 export function createApp(deps: AppDeps): GavelApp {
 	const { config, engine, verifier, metrics } = deps;
 	const decisions = new DecisionService(engine, metrics, deps.logger, deps.cache);
@@ -158,10 +175,10 @@ export function createApp(deps: AppDeps): GavelApp {
 			subjectKey: token,
 			expiresAt: verified.claims.exp,
 			requestedBy: deps.remoteAddrOf?.(c),
-			// The token (standing for its verified claims), the request fields the input
-			// carries and the exact body determine the whole input and the policy: a repeated
-			// request is answered from the cache before its body is parsed.
-			requestKey: `${token}\u0000${request.host}\u0000${config.input.headers.length === 0 ? "" : JSON.stringify(request.headers)}\u0000${peer === undefined ? "" : JSON.stringify(peer)}\u0000${text}`,
+			// The verified claims, the request fields the input carries and the exact body
+			// determine the whole input and the policy: a repeated request is answered from
+			// the cache before its body is parsed.
+			requestKey: `${subjectId(verified.claims)}\u0000${request.host}\u0000${config.input.headers.length === 0 ? "" : JSON.stringify(request.headers)}\u0000${peer === undefined ? "" : JSON.stringify(peer)}\u0000${text}`,
 		};
 		// (No named closures here: tsx's keepNames would decorate each one per request.)
 		const hit = decisions.cachedDecision(
@@ -169,7 +186,7 @@ export function createApp(deps: AppDeps): GavelApp {
 			() => decideInput(verified.claims, parseJsonObject(text, limits), request, peer),
 			options,
 		);
-		if (hit) return c.json(hit, 200);
+		if (hit) return c.body(hit.json, 200, JSON_CONTENT);
 		const body = parseJsonObject(text, limits);
 		const policy = body.policy === undefined ? config.policy.default : body.policy;
 		if (typeof policy !== "string" || policy === "") {

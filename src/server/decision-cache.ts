@@ -10,6 +10,8 @@ export interface CachedDecision {
 	revision: string;
 	/** The entrypoint, kept for entries whose key does not name it (request keys). */
 	policy?: string;
+	/** A hit's response JSON after its decision_id, made on the first hit (request keys). */
+	hitJsonTail?: string;
 }
 
 export interface DecisionCacheOptions {

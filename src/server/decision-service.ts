@@ -198,13 +198,14 @@ export class DecisionService {
 	/**
 	 * The decision for a request key (see DecideOptions.requestKey) when it is cached, else
 	 * undefined and nothing is counted: the caller then builds the input and calls decide.
-	 * The input is only built (inputOf) when the decision log needs it.
+	 * The input is only built (inputOf) when the decision log needs it. `json` is the
+	 * decision serialised, from a per-entry serialisation of everything but the id.
 	 */
 	cachedDecision(
 		requestKey: string,
 		inputOf: () => unknown,
 		options: DecideOptions = {},
-	): Decision | undefined {
+	): { decision: Decision; json: string } | undefined {
 		if (this.cache === undefined || options.bypassCache) return undefined;
 		const active = this.engine.current();
 		if (!active) return undefined;
@@ -223,8 +224,12 @@ export class DecisionService {
 		};
 		if (meaning.reasons !== undefined) d.reasons = meaning.reasons;
 		if (meaning.obligations !== undefined) d.obligations = meaning.obligations;
+		// Key order as JSON.stringify(d) gives it: decision_id first, then the rest.
+		hit.hitJsonTail ??= JSON.stringify({ ...d, decision_id: undefined }).slice(1);
+		const json = `{"decision_id":"${d.decision_id}",${hit.hitJsonTail}`;
 		const input = this.logger === nullLogger ? undefined : inputOf();
-		return this.finish(d, meaning.allow ? "allow" : "deny", input, options, started, hit.result);
+		this.finish(d, meaning.allow ? "allow" : "deny", input, options, started, hit.result);
+		return { decision: d, json };
 	}
 
 	private deny(

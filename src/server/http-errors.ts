@@ -55,7 +55,9 @@ export async function readJsonText(c: Context, limits: BodyLimits): Promise<stri
 		throw new HttpError(413, "request_too_large", `body exceeds ${limits.bodyLimitBytes} bytes`);
 	}
 	if (text.length === 0) return text;
-	const type = (headerOf(c, "content-type") ?? "").split(";")[0].trim().toLowerCase();
+	const header = headerOf(c, "content-type") ?? "";
+	// The common exact spelling needs no parsing.
+	const type = header === "application/json" ? header : header.split(";")[0].trim().toLowerCase();
 	if (type !== "application/json" && !type.endsWith("+json")) {
 		throw new HttpError(415, "unsupported_media_type", "content type must be application/json");
 	}

@@ -12,7 +12,6 @@ export const LATENCY_BUCKETS = [
 ];
 
 interface Pending {
-	kind: string;
 	labels: Record<string, string>;
 	n: number;
 }
@@ -26,7 +25,7 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 	// Counters are counted in plain numbers on the request path and handed to prom-client
 	// when scraped (collect): prom-client hashes the label set on every increment, a
 	// visible share of a cached decision's cost.
-	const pending = new Map<string, Pending>();
+	const pending = new Map<string, Map<string, Pending>>();
 	const decisions = new Counter({
 		name: "gavel_decisions_total",
 		help: "Decisions by policy (entrypoint) and outcome.",
@@ -96,22 +95,28 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 	});
 	/** The pending count for one label set of one counter (kind), made on first use. */
 	function count(kind: string, key: string, labels: Record<string, string>): Pending {
-		const k = `${kind}\0${key}`;
-		let p = pending.get(k);
+		let byKey = pending.get(kind);
+		if (byKey === undefined) {
+			byKey = new Map();
+			pending.set(kind, byKey);
+		}
+		let p = byKey.get(key);
 		if (p === undefined) {
-			p = { kind, labels, n: 0 };
-			pending.set(k, p);
+			p = { labels, n: 0 };
+			byKey.set(key, p);
 		}
 		return p;
 	}
 	function flush(counter: Counter, kind: string): void {
-		for (const p of pending.values()) {
-			if (p.kind !== kind || p.n === 0) continue;
+		for (const p of pending.get(kind)?.values() ?? []) {
+			if (p.n === 0) continue;
 			if (Object.keys(p.labels).length === 0) counter.inc(p.n);
 			else counter.inc(p.labels, p.n);
 			p.n = 0;
 		}
 	}
+	const httpPending = new Map<string, Pending>();
+	pending.set("h", httpPending);
 	// Per policy: its three outcome counts and its latency series, looked up once.
 	const perPolicy = new Map<
 		string,
@@ -149,7 +154,10 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 			}
 		},
 		httpRequest(route: string, method: string, status: number) {
-			count("h", `${route}\0${method}\0${status}`, { route, method, status: String(status) }).n++;
+			const key = `${route} ${method} ${status}`;
+			const p = httpPending.get(key);
+			if (p !== undefined) p.n++;
+			else count("h", key, { route, method, status: String(status) }).n++;
 		},
 		async render() {
 			return { contentType: registry.contentType, body: await registry.metrics() };

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OPENAPI_DOCUMENT } from "../../src/server/openapi.ts";
 import { buildBundle, repoPolicies } from "./build-bundle.ts";
 import { parseMetrics, sign, startTestServer, type TestServer } from "./helpers.ts";
 
@@ -129,6 +130,13 @@ describe("POST /v1/decide with the example policy", () => {
 		const before = t.logs.length;
 		const hit = await decide(token, body, ua);
 		expect(hit.body).toMatchObject({ cached: true, allow: true, policy: "example/allow" });
+		expect(hit.body.decision_id).toMatch(/^[0-9a-f-]{36}$/);
+		// A hit's body (serialised from the cache entry) has the documented fields only.
+		const documented = Object.keys(OPENAPI_DOCUMENT.components.schemas.Decision.properties);
+		expect(Object.keys(hit.body).filter((k) => !documented.includes(k))).toEqual([]);
+		const raw = await t.post("/v1/decide", body, { authorization: `Bearer ${token}`, ...ua });
+		expect(raw.headers.get("content-type")).toMatch(/^application\/json/);
+		expect(((await raw.json()) as { cached: boolean }).cached).toBe(true);
 		// The hit's log line still carries the input the policy saw, with masking applied.
 		const line = t.logs.slice(before).find((l) => l.decision_id === hit.body.decision_id);
 		const input = line?.input as Record<string, Record<string, unknown>>;
