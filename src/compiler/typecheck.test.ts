@@ -64,6 +64,31 @@ nested := upper(data.p.level)`;
 		]);
 	});
 
+	it("unifying disjoint types is a match error; refs below scalar rules are undefined", () => {
+		const src = `package p
+q := 1
+a if q.x == 1
+b if {
+	[x, y] := {"k": 1}
+	x == y
+}
+c if {
+	z := 1
+	z = "a"
+}
+e := {"a": 1}
+f if e.a == 1
+g if {
+	x := input.y
+	x = "a"
+}`;
+		expect(checkSource(src)).toEqual([
+			"policy.rego:3:6: rego_type_error: undefined ref: data.p.q.x\n\tdata.p.q.x\n\t^^^^^^^^\n\thave: number",
+			"policy.rego:5:2: rego_type_error: match error\n\tleft  : array[any]\n\tright : object[any: any]",
+			"policy.rego:10:2: rego_type_error: match error\n\tleft  : number\n\tright : string",
+		]);
+	});
+
 	it("values known only at run time are never errors", () => {
 		const src = `package p
 a := count(input.x)

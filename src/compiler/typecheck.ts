@@ -1,6 +1,8 @@
-// Type checking of builtin calls, as OPA's checker does it for the common mistakes: an
-// argument whose type is known at compile time and can never be what the builtin takes
-// (`count(1)`, `x := count(xs); startswith(x, "a")`, `p := 1; upper(p)`) is a rego_type_error.
+// Type checking as OPA's checker does it for the common mistakes, each a rego_type_error:
+// - an argument whose type is known at compile time and can never be what the builtin takes
+//   (`count(1)`, `x := count(xs); startswith(x, "a")`, `p := 1; upper(p)`);
+// - unifying values of disjoint types (`[a, b] := {"k": 1}`): "match error";
+// - a ref reaching into a rule whose value is a scalar (`p := 1` … `p.x`): "undefined ref".
 //
 // Types are coarse (a set of the seven kinds of values) and come only from what OPA's checker
 // also knows: literals, comprehensions, builtin results, locals first bound by `=`/`:=` to
@@ -12,7 +14,7 @@ import type { Body, Expr, Loc, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
 import { type BuiltinType, lookupBuiltin } from "./builtins.ts";
 import { fnTarget } from "./resolve.ts";
-import { type CRule, getNode, type RuleNode, ruleNodes } from "./ruletree.ts";
+import { type CRule, getNode, pathName, type RuleNode, ruleNodes } from "./ruletree.ts";
 
 const NULL = 1;
 const BOOLEAN = 2;
@@ -22,6 +24,7 @@ const ARRAY = 16;
 const OBJECT = 32;
 const SET = 64;
 const ANY = 127;
+const SCALAR = NULL | BOOLEAN | NUMBER | STRING;
 
 type Mask = number;
 
@@ -207,6 +210,17 @@ export class TypeChecker {
 				// The first binding of a local gives it the other side's type.
 				if (a.type === "var" && !seen.has(a.name)) env.set(a.name, this.typeOf(b, env));
 				else if (b.type === "var" && !seen.has(b.name)) env.set(b.name, this.typeOf(a, env));
+				else if (check) {
+					const ta = this.typeOf(a, env);
+					const tb = this.typeOf(b, env);
+					if ((ta & tb) === 0) {
+						this.errors.push({
+							code: "rego_type_error",
+							message: `match error\n\tleft  : ${typeText(ta)}\n\tright : ${typeText(tb)}`,
+							loc: { file: e.loc.file, row: e.loc.row, col: e.loc.col },
+						});
+					}
+				}
 				vars(a, seen);
 				vars(b, seen);
 				return;
@@ -222,6 +236,7 @@ export class TypeChecker {
 			case "ref":
 				this.term(t.head, env, seen, check);
 				for (const p of t.path) this.term(p, env, seen, check);
+				if (check) this.checkRef(t);
 				return;
 			case "array":
 			case "set":
@@ -261,6 +276,33 @@ export class TypeChecker {
 			}
 			default:
 				return;
+		}
+	}
+
+	/** `data.p.q.x` where rule `data.p.q` is a scalar: nothing can be below it. */
+	private checkRef(t: Term & { type: "ref" }): void {
+		if (t.head.type !== "var" || t.head.name !== "data") return;
+		const path: string[] = [];
+		for (const p of t.path) {
+			if (p.type !== "string") return;
+			path.push(p.value);
+		}
+		let node: RuleNode | undefined = this.root;
+		for (let i = 0; i < path.length - 1; i++) {
+			node = node.children.get(path[i]);
+			if (!node) return;
+			if (node.raw.length === 0) continue;
+			if (node.kind === "function") return;
+			const m = this.nodeType(node);
+			if ((m & ~SCALAR) !== 0) return;
+			const text = pathName(path);
+			const prefix = pathName(path.slice(0, i + 1));
+			this.errors.push({
+				code: "rego_type_error",
+				message: `undefined ref: ${text}\n\t${text}\n\t${"^".repeat(prefix.length)}\n\thave: ${typeText(m)}`,
+				loc: { file: t.loc.file, row: t.loc.row, col: t.loc.col },
+			});
+			return;
 		}
 	}
 
