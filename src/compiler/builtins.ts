@@ -87,6 +87,7 @@ const SPECS: Spec[] = [
 	["array.concat", "array array", "array"],
 	["array.slice", "array number number", "array"],
 	["array.reverse", "array", "array"],
+	["array.flatten", "array", "array"],
 	// Sets.
 	["intersection", "set", "set"],
 	["union", "set", "set"],
@@ -124,6 +125,7 @@ const SPECS: Spec[] = [
 	["sprintf", "string array", "string"],
 	["strings.reverse", "string", "string"],
 	["strings.count", "string string", "number"],
+	["strings.split_n", "string string number", "array"],
 	["strings.any_prefix_match", "any any", "boolean"],
 	["strings.any_suffix_match", "any any", "boolean"],
 	["strings.render_template", "string object", "string"],

@@ -188,4 +188,21 @@ unmocked := [q, t, f(1)]`;
 			[false, true, false],
 		]);
 	});
+
+	it("a literal with thousands of entries compiles (constants are not planned recursively)", async () => {
+		const entries = Array.from({ length: 5000 }, (_, i) => `"k${i}": {"v": [${i}]}`).join(", ");
+		const src = `package big\ntable := {${entries}}\nhit := table[input.k].v[0]`;
+		expect(await run([src], { entrypoint: "big/hit" }, { input: { k: "k4321" } })).toEqual([4321]);
+	});
+
+	it("array.flatten and strings.split_n are known builtins (native in the runtime)", async () => {
+		const src =
+			'package p\nr := [array.flatten([[1, 2], "s", [3]]), strings.split_n("a.b.c.d", ".", 2)]';
+		expect(await run([src], { entrypoint: "p/r" })).toEqual([
+			[
+				[1, 2, "s", 3],
+				["a", "b"],
+			],
+		]);
+	});
 });

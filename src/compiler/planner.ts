@@ -803,7 +803,14 @@ export class FuncPlanner {
 
 	planTerms(ts: Term[], k: (ops: Operand[]) => void): void {
 		const ops: Operand[] = [];
-		const step = (i: number): void => {
+		const step = (start: number): void => {
+			// Constants are planned in a loop, not through continuations: a literal with
+			// thousands of entries must not nest thousands of calls deep.
+			let i = start;
+			while (i < ts.length && isConstant(ts[i])) {
+				ops[i] = this.constTerm(ts[i]);
+				i++;
+			}
 			if (i === ts.length) {
 				k(ops);
 				return;
@@ -814,6 +821,43 @@ export class FuncPlanner {
 			});
 		};
 		step(0);
+	}
+
+	/** A constant term (see isConstant), built without continuations. */
+	private constTerm(t: Term): Operand {
+		switch (t.type) {
+			case "null":
+				return this.pb.constOp({ type: "null" });
+			case "boolean":
+				return this.pb.constOp({ type: "boolean", value: t.value });
+			case "number":
+				return this.pb.constOp({ type: "number", text: t.text });
+			case "string":
+				return this.str(t.value);
+			case "array": {
+				const ops = t.items.map((x) => this.constTerm(x));
+				const a = this.newLocal();
+				this.emit({ op: "makeArray", target: a, capacity: ops.length });
+				for (const o of ops) this.emit({ op: "arrayAppend", array: a, value: o });
+				return { local: a };
+			}
+			case "set": {
+				const ops = t.items.map((x) => this.constTerm(x));
+				const s = this.newLocal();
+				this.emit({ op: "makeSet", target: s });
+				for (const o of ops) this.emit({ op: "setAdd", set: s, value: o });
+				return { local: s };
+			}
+			case "object": {
+				const ops = t.entries.map(([key, v]) => [this.constTerm(key), this.constTerm(v)]);
+				const o = this.newLocal();
+				this.emit({ op: "makeObject", target: o });
+				for (const [key, v] of ops) this.emit({ op: "objectInsert", object: o, key, value: v });
+				return { local: o };
+			}
+			default:
+				throw new Error(`planner: not a constant: ${t.type}`);
+		}
 	}
 
 	planTerm(t: Term, k: (v: Operand) => void): void {
