@@ -468,12 +468,16 @@ describe("builtin errors", () => {
 			["count", [1], U],
 			["div", [1, 0], U],
 			["bits.lsh", [1, -1], U],
+			["net.cidr_contains_matches", [["10.0.0.0/8"], { $set: [1] }], U],
+			["minus", [{ $set: [1] }, 1], U],
 		];
-		expect((await runCases(cases)).map((r) => r.got ?? r.error)).toEqual([U, U, U]);
+		expect((await runCases(cases)).map((r) => r.got ?? r.error)).toEqual([U, U, U, U, U]);
 		expect((await runCases(cases, { strict: true })).map((r) => r.error)).toEqual([
 			"t.rego:1: eval_type_error: count: operand 1 must be one of {array, object, set, string} but got number",
 			"t.rego:1: eval_builtin_error: div: divide by zero",
 			"t.rego:1: eval_type_error: bits.lsh: operand 2 must be an unsigned integer number but got a negative integer",
+			"t.rego:1: eval_builtin_error: net.cidr_contains_matches: operand 2: element must be string or non-empty array",
+			"t.rego:1: eval_type_error: minus: operand 2 must be set but got number",
 		]);
 	});
 });

@@ -280,7 +280,13 @@ function writeAddr(w: usize, a: usize, v4: bool): void {
 	}
 }
 
-/** Entries of a cidr_contains_matches operand as [key, network] pairs; 0 when invalid. */
+/** matchEntries' answer for a collection holding something other than a network (or tuple). */
+const BAD_ELEMENT: usize = 1;
+
+/**
+ * Entries of a cidr_contains_matches operand as [key, network] pairs; 0 when the operand is
+ * not a string or collection, BAD_ELEMENT when one of its elements is unusable.
+ */
 function matchEntries(v: usize): usize {
 	const out = makeArray(4);
 	const k = kind(v);
@@ -294,7 +300,7 @@ function matchEntries(v: usize): usize {
 		let x = k == K_OBJ ? objValAt(v, i) : arrGet(v, i);
 		// An element may be a tuple whose first item is the network.
 		if (kind(x) == K_ARR && collLen(x) > 0) x = arrGet(x, 0);
-		if (!isStr(x)) return 0;
+		if (!isStr(x)) return BAD_ELEMENT;
 		pushPair(out, key, x);
 	}
 	return out;
@@ -312,9 +318,21 @@ export function b_net__cidr_contains_matches(a: usize, b: usize): usize {
 	const xs = matchEntries(a);
 	if (xs == 0)
 		return operandError("net.cidr_contains_matches", 1, "any of {string, array, set, object}", a);
+	if (xs == BAD_ELEMENT) {
+		return builtinError(
+			"net.cidr_contains_matches",
+			"operand 1: element must be string or non-empty array",
+		);
+	}
 	const ys = matchEntries(b);
 	if (ys == 0)
 		return operandError("net.cidr_contains_matches", 2, "any of {string, array, set, object}", b);
+	if (ys == BAD_ELEMENT) {
+		return builtinError(
+			"net.cidr_contains_matches",
+			"operand 2: element must be string or non-empty array",
+		);
+	}
 	const out = makeSet(0);
 	for (let i: u32 = 0; i < collLen(xs); i++) {
 		const x = arrGet(xs, i);
