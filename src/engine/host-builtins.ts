@@ -84,7 +84,8 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 		raw,
 		beginEvaluation() {
 			fixedNow = undefined;
-			uuidScope.uuids.clear();
+			// Clearing allocates a fresh table even when empty; most evaluations use no uuid.
+			if (uuidScope.uuids.size > 0) uuidScope.uuids.clear();
 		},
 	};
 }

@@ -19,8 +19,17 @@ export function jsonDepth(v: unknown, limit: number, depth = 0): number {
 	if (v === null || typeof v !== "object") return depth;
 	if (depth >= limit) return depth + 1;
 	let max = depth + 1;
-	for (const x of Array.isArray(v) ? v : Object.values(v)) {
-		max = Math.max(max, jsonDepth(x, limit, depth + 1));
+	// Indexed and for-in loops: no array of values is made for every object on the way.
+	if (Array.isArray(v)) {
+		for (let i = 0; i < v.length && max <= limit; i++) {
+			const d = jsonDepth(v[i], limit, depth + 1);
+			if (d > max) max = d;
+		}
+		return max;
+	}
+	for (const k in v) {
+		const d = jsonDepth((v as Record<string, unknown>)[k], limit, depth + 1);
+		if (d > max) max = d;
 		if (max > limit) break;
 	}
 	return max;

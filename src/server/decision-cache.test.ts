@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, jsonDepth } from "./canonical-json.ts";
 import { DecisionCache } from "./decision-cache.ts";
@@ -9,6 +10,22 @@ describe("canonical JSON", () => {
 		);
 		expect(jsonDepth({ a: [{ b: 1 }] }, 10)).toBe(3);
 		expect(jsonDepth(1, 10)).toBe(0);
+	});
+
+	it("measures depth as a plain recursive definition does, up to just past the limit", () => {
+		const depth = (v: unknown): number =>
+			v === null || typeof v !== "object"
+				? 0
+				: 1 + Math.max(0, ...Object.values(v as object).map(depth));
+		fc.assert(
+			fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 9 }), (v, limit) => {
+				const d = depth(v);
+				const got = jsonDepth(v, limit);
+				// Within the limit: exact. Beyond it: some value over the limit (the walk stops).
+				if (d <= limit) expect(got).toBe(d);
+				else expect(got).toBeGreaterThan(limit);
+			}),
+		);
 	});
 });
 
