@@ -54,48 +54,57 @@ function importedMinimum(b: Uint8Array): number {
 }
 
 describe("constants beyond the SDK's default memory", () => {
-	it("a policy holding > 1 MB of string constants loads with the SDK's defaults", async () => {
-		// 12,000 distinct 100-byte strings (1.2 MB of text, more with value headers). The plan
-		// looks input up among them (a scan of the whole table) and returns the match.
-		const n = 12_000;
-		const table = Array.from(
-			{ length: n },
-			(_, i) => `${String(i).padStart(6, "0")}:${"x".repeat(93)}`,
-		);
-		const consts = [str("result"), ...table.map(str)];
-		const stmts: Stmt[] = [{ op: "makeSet", target: 2 }];
-		for (let i = 0; i < n; i++) stmts.push({ op: "setAdd", set: 2, value: C(i + 1) });
-		stmts.push(
-			{ op: "makeArray", capacity: 0, target: 3 },
-			{
-				op: "scan",
-				source: L(2),
-				key: 4,
-				value: 5,
-				block: block(
-					{ op: "equal", a: L(5), b: L(INPUT) },
-					{ op: "arrayAppend", array: 3, value: L(5) },
-				),
-			},
-		);
-		const p = policy({ consts, plans: [plan("t/big", 8, block(...stmts, ...resultRow(0, 3, 7)))] });
-		const wasm = emitWasm(p);
-		expect(wasm.length).toBeGreaterThan(1_000_000);
-		expect(importedMinimum(wasm)).toBeLessThanOrEqual(SDK_DEFAULT_PAGES);
+	it.each([
+		["unoptimised", false],
+		["optimised", true],
+	])(
+		"a policy holding > 1 MB of string constants loads with the SDK's defaults (%s)",
+		async (_, optimize) => {
+			// 12,000 distinct 100-byte strings (1.2 MB of text, more with value headers). The plan
+			// looks input up among them (a scan of the whole table) and returns the match.
+			const n = 12_000;
+			const table = Array.from(
+				{ length: n },
+				(_, i) => `${String(i).padStart(6, "0")}:${"x".repeat(93)}`,
+			);
+			const consts = [str("result"), ...table.map(str)];
+			const stmts: Stmt[] = [{ op: "makeSet", target: 2 }];
+			for (let i = 0; i < n; i++) stmts.push({ op: "setAdd", set: 2, value: C(i + 1) });
+			stmts.push(
+				{ op: "makeArray", capacity: 0, target: 3 },
+				{
+					op: "scan",
+					source: L(2),
+					key: 4,
+					value: 5,
+					block: block(
+						{ op: "equal", a: L(5), b: L(INPUT) },
+						{ op: "arrayAppend", array: 3, value: L(5) },
+					),
+				},
+			);
+			const p = policy({
+				consts,
+				plans: [plan("t/big", 8, block(...stmts, ...resultRow(0, 3, 7)))],
+			});
+			const wasm = emitWasm(p, { optimize });
+			expect(wasm.length).toBeGreaterThan(1_000_000);
+			expect(importedMinimum(wasm)).toBeLessThanOrEqual(SDK_DEFAULT_PAGES);
 
-		const loaded = await loadPolicy(wasm);
-		expect(loaded.evaluate(table[0])).toEqual([{ result: [table[0]] }]);
-		expect(loaded.evaluate(table[n - 1])).toEqual([{ result: [table[n - 1]] }]);
-		expect(loaded.evaluate("absent")).toEqual([{ result: [] }]);
-		// Evaluations reset the heap past the constants: the last ones are intact afterwards.
-		for (let i = 0; i < 50; i++) loaded.evaluate(table[i * 200]);
-		expect(loaded.evaluate(table[n - 2])).toEqual([{ result: [table[n - 2]] }]);
-		expect(loaded.entrypoints).toEqual({ "t/big": 0 });
-		expect(
-			(loaded as unknown as { mem: { buffer: ArrayBuffer } }).mem.buffer.byteLength / PAGE >
-				SDK_DEFAULT_PAGES,
-		).toBe(true);
-	});
+			const loaded = await loadPolicy(wasm);
+			expect(loaded.evaluate(table[0])).toEqual([{ result: [table[0]] }]);
+			expect(loaded.evaluate(table[n - 1])).toEqual([{ result: [table[n - 1]] }]);
+			expect(loaded.evaluate("absent")).toEqual([{ result: [] }]);
+			// Evaluations reset the heap past the constants: the last ones are intact afterwards.
+			for (let i = 0; i < 50; i++) loaded.evaluate(table[i * 200]);
+			expect(loaded.evaluate(table[n - 2])).toEqual([{ result: [table[n - 2]] }]);
+			expect(loaded.entrypoints).toEqual({ "t/big": 0 });
+			expect(
+				(loaded as unknown as { mem: { buffer: ArrayBuffer } }).mem.buffer.byteLength / PAGE >
+					SDK_DEFAULT_PAGES,
+			).toBe(true);
+		},
+	);
 
 	it("small policies keep their constants in an active segment", () => {
 		const p = policy({
