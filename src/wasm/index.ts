@@ -6,7 +6,15 @@
 // runtime/build/runtime.wasm. emitWasm reads that module with binaryen, adds one function per
 // IR Func and Plan (function-emitter.ts), lays constants out in a data segment (layout.ts),
 // fills the runtime's `policy.*` placeholders and `cfg_*` globals, removes the helper exports
-// and unused runtime code, and writes the binary (emit.ts).
+// and unused runtime code, and writes the binary (emit.ts). What the runtime exports is cached
+// beside it (runtime.info.json, keyed by the wasm's SHA-256) so a process parses it once.
+//
+// Memory: the SDK gives a module 5 pages by default and a module's imported memory may not ask
+// for more. Constants that would end beyond that go in a passive segment that the module's
+// start function copies in after growing memory (emit.ts, placeData).
+//
+// Case mapping (upper/lower) uses range tables in runtime/as/casemap-data.ts, generated from
+// the JS engine's Unicode data by runtime/case-tables.mjs (`build-runtime.mjs --case-tables`).
 //
 // Adding a native builtin: export `b_<name>` (dots written "__") from a family file in
 // runtime/as/builtins/ that runtime/as/index.ts re-exports; rebuild the runtime. The emitter
