@@ -63,5 +63,42 @@ for (const g of ["cfg_heap_start", "cfg_memo_slots", "cfg_strict"]) {
 		process.exit(1);
 	}
 }
+
+// The `policy.*` imports are placeholders the back end fills per policy. Turn them into defined
+// functions (body: unreachable) exported as `gavel_placeholder:<name>`: a policy's code can then
+// be spliced in by replacing those bodies, without renumbering the runtime's functions (removing
+// an import would shift every function index after it). The back end removes these exports.
+{
+	const binaryen = (await import("binaryen")).default;
+	const m = binaryen.readBinary(readFileSync(out));
+	// The features AssemblyScript's output uses (as src/wasm/emit.ts): no newer encodings.
+	const F = binaryen.Features;
+	m.setFeatures(
+		F.MVP |
+			F.SignExt |
+			F.MutableGlobals |
+			F.NontrappingFPToInt |
+			F.BulkMemory |
+			F.BulkMemoryOpt |
+			F.Multivalue,
+	);
+	const placeholders = [];
+	for (let i = 0; i < m.getNumFunctions(); i++) {
+		const f = binaryen.getFunctionInfo(m.getFunctionByIndex(i));
+		if (f.module === "policy") placeholders.push(f);
+	}
+	for (const f of placeholders) {
+		m.removeFunction(f.name);
+		m.addFunction(f.name, f.params, f.results, [], m.unreachable());
+		m.addFunctionExport(f.name, `gavel_placeholder:${f.base}`);
+	}
+	if (!m.validate()) {
+		console.error("build-runtime: runtime does not validate after defining placeholders");
+		process.exit(1);
+	}
+	writeFileSync(out, m.emitBinary());
+	m.dispose();
+}
+
 const size = statSync(out).size;
 console.log(`build-runtime: ${out} (${size} bytes) in ${Date.now() - started} ms`);

@@ -30,7 +30,10 @@ export interface RuntimeInfo {
 	exports: Map<string, string>;
 	/** Rego builtin name → internal name of its native implementation. */
 	natives: Map<string, string>;
-	/** Import placeholders of module "policy": base name → internal name. */
+	/**
+	 * The runtime's `policy.*` placeholders, which build-runtime turns into defined functions
+	 * exported as `gavel_placeholder:<name>`: name → internal name.
+	 */
 	placeholders: Map<string, string>;
 	staticEnd: number;
 }
@@ -53,7 +56,13 @@ export function nativeExportName(builtin: string): string {
 	return `b_${builtin.replaceAll(".", "__")}`;
 }
 
+export const PLACEHOLDER_PREFIX = "gavel_placeholder:";
+
+/** Bump when what inspect() records changes: a cached file from older code is then ignored. */
+const INFO_VERSION = 2;
+
 interface StoredInfo {
+	version: number;
 	sha256: string;
 	exports: [string, string][];
 	natives: [string, string][];
@@ -83,6 +92,7 @@ export function loadRuntime(): RuntimeInfo {
 	}
 	cached = inspect(bytes);
 	const info: StoredInfo = {
+		version: INFO_VERSION,
 		sha256,
 		exports: [...cached.exports],
 		natives: [...cached.natives],
@@ -103,7 +113,7 @@ export function loadRuntime(): RuntimeInfo {
 function readStoredInfo(sha256: string): StoredInfo | undefined {
 	try {
 		const info = JSON.parse(readFileSync(RUNTIME_INFO, "utf8")) as StoredInfo;
-		return info.sha256 === sha256 ? info : undefined;
+		return info.version === INFO_VERSION && info.sha256 === sha256 ? info : undefined;
 	} catch {
 		return undefined;
 	}
@@ -114,15 +124,14 @@ function inspect(bytes: Uint8Array): RuntimeInfo {
 	try {
 		const exports = new Map<string, string>();
 		const natives = new Map<string, string>();
+		const placeholders = new Map<string, string>();
 		for (let i = 0; i < m.getNumExports(); i++) {
 			const e = binaryen.getExportInfo(m.getExportByIndex(i));
 			exports.set(e.name, e.value);
 			if (e.name.startsWith("b_")) natives.set(e.name.slice(2).replaceAll("__", "."), e.value);
-		}
-		const placeholders = new Map<string, string>();
-		for (let i = 0; i < m.getNumFunctions(); i++) {
-			const f = binaryen.getFunctionInfo(m.getFunctionByIndex(i));
-			if (f.module === "policy" && f.base) placeholders.set(f.base, f.name);
+			if (e.name.startsWith(PLACEHOLDER_PREFIX)) {
+				placeholders.set(e.name.slice(PLACEHOLDER_PREFIX.length), e.value);
+			}
 		}
 		// Policy constants go after the runtime's last data segment.
 		const dm = m as unknown as DataSegmentApi;
