@@ -14,14 +14,12 @@ import { builtinArity, isRelation, isVariadic } from "./builtins.ts";
 import type { Block, Func, Local, Operand, Stmt } from "./ir.ts";
 import {
 	COMPLETE_CONFLICT,
-	type Ctx,
 	containsScan,
 	FUNCTION_CONFLICT,
 	fnKey,
 	guardScans,
 	irLoc,
 	isConstant,
-	isPrefix,
 	isScalar,
 	makeCtx,
 	OBJECT_CONFLICT,
@@ -29,7 +27,7 @@ import {
 	termKey,
 	withoutMocks,
 } from "./plan-context.ts";
-import type { PolicyBuilder } from "./policy-builder.ts";
+import { PlanState } from "./plan-state.ts";
 import { BUILTIN_HEAD, type FnTarget, fnTarget, isRoot } from "./resolve.ts";
 import { type CRule, getNode, hasRules, pathName, type RuleNode } from "./ruletree.ts";
 import { isPattern } from "./safety.ts";
@@ -37,80 +35,8 @@ import { isPattern } from "./safety.ts";
 /** Receives a rule head's value; for ref heads with dynamic keys, the keys as well. */
 type HeadCont = (v: Operand, keys?: Operand[]) => void;
 
-/** Plans one Func or Plan: owns its locals, variable bindings and current statement list. */
-export class FuncPlanner {
-	locals: number;
-	private cur: Stmt[] = [];
-	private vars = new Map<string, Local>();
-	private input: Local = 0;
-	private data: Local = 1;
-	/** Where the value of each value mock in the context lives (see Ctx.slots). */
-	private mockVals = new Map<string, Local>();
-
-	constructor(
-		private readonly pb: PolicyBuilder,
-		private ctx: Ctx,
-		firstFree: number,
-	) {
-		this.locals = firstFree;
-		for (const slot of ctx.slots) this.mockVals.set(slot, this.locals++);
-	}
-
-	/** The arguments after input and data that a Func planned under `ctx` takes last. */
-	private ctxArgs(ctx: Ctx): Operand[] {
-		return ctx.slots.map((s) => {
-			const l = this.mockVals.get(s);
-			if (l === undefined) throw new Error(`planner: no value for mock ${s}`);
-			return { local: l };
-		});
-	}
-
-	newLocal(): Local {
-		return this.locals++;
-	}
-
-	emit(s: Stmt): void {
-		this.cur.push(s);
-	}
-
-	varLocal(name: string): Local | undefined {
-		return this.vars.get(name);
-	}
-
-	block(fn: () => void): Block {
-		const saved = this.cur;
-		const stmts: Stmt[] = [];
-		this.cur = stmts;
-		try {
-			fn();
-		} finally {
-			this.cur = saved;
-		}
-		return { stmts };
-	}
-
-	/** Run `fn` with variable bindings that are dropped afterwards. */
-	private scoped<T>(fn: () => T): T {
-		const saved = new Map(this.vars);
-		try {
-			return fn();
-		} finally {
-			this.vars = saved;
-		}
-	}
-
-	private str(value: string): Operand {
-		return this.pb.constOp({ type: "string", value });
-	}
-
-	private bound(): Set<string> {
-		return new Set(this.vars.keys());
-	}
-
-	private isOverridden(path: string[]): boolean {
-		return this.ctx.overrides.some((o) => isPrefix(o, path));
-	}
-
+/** Plans one Func or Plan: rules, bodies, terms (see plan-state.ts for what it works on). */
+export class FuncPlanner extends PlanState {
 	// ---- rules --------------------------------------------------------------------------
 
 	planNode(node: RuleNode, name: string): Func {
@@ -292,7 +218,7 @@ export class FuncPlanner {
 							this.emit({ op: "dot", source: { local: src }, key: this.str(key), target: t });
 							src = t;
 						}
-						this.valueOf(d);
+						this.documentOf(d);
 						this.emit({
 							op: "abort",
 							code: "eval_conflict_error",
@@ -311,7 +237,7 @@ export class FuncPlanner {
 			if (!hasRules(child) || child.kind === "function") continue;
 			blocks.push(
 				this.block(() => {
-					const v = this.valueOf(child);
+					const v = this.documentOf(child);
 					this.emit({
 						op: "objectMerge",
 						object: result,
@@ -367,7 +293,7 @@ export class FuncPlanner {
 	}
 
 	/** The value of a node's document (rules, or merged namespace), in a local. */
-	private valueOf(node: RuleNode): Local {
+	private documentOf(node: RuleNode): Local {
 		if (this.isOverridden(node.path) || !hasRules(node)) return this.basePath(node.path);
 		const t = this.newLocal();
 		if (node.raw.length > 0) {
@@ -1191,12 +1117,12 @@ export class FuncPlanner {
 					loc,
 				);
 			}
-			const v = this.valueOf(node);
+			const v = this.documentOf(node);
 			this.planPath({ local: v }, path, i, k);
 			return;
 		}
 		if (i === path.length) {
-			k({ local: this.valueOf(node) });
+			k({ local: this.documentOf(node) });
 			return;
 		}
 		const p = path[i];
@@ -1213,7 +1139,7 @@ export class FuncPlanner {
 			this.planBase(node, path, i, loc, k);
 			return;
 		}
-		this.planPath({ local: this.valueOf(node) }, path, i, k);
+		this.planPath({ local: this.documentOf(node) }, path, i, k);
 	}
 
 	/**

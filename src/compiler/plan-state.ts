@@ -1,0 +1,84 @@
+// The state one planning run (a Func or a Plan) works on, and its primitive steps: fresh
+// locals, emitting into the current block, nested blocks, variable scopes.
+
+import type { Block, Local, Operand, Stmt } from "./ir.ts";
+import { type Ctx, isPrefix } from "./plan-context.ts";
+import type { PolicyBuilder } from "./policy-builder.ts";
+
+/**
+ * What planning one Func or Plan works on: its locals, variable bindings, the current
+ * statement list and the `with` context. The planning steps (plan-*.ts) read and change it.
+ */
+export class PlanState {
+	locals: number;
+	private cur: Stmt[] = [];
+	vars = new Map<string, Local>();
+	input: Local = 0;
+	data: Local = 1;
+	/** Where the value of each value mock in the context lives (see Ctx.slots). */
+	mockVals = new Map<string, Local>();
+
+	constructor(
+		readonly pb: PolicyBuilder,
+		public ctx: Ctx,
+		firstFree: number,
+	) {
+		this.locals = firstFree;
+		for (const slot of ctx.slots) this.mockVals.set(slot, this.locals++);
+	}
+
+	/** The arguments after input and data that a Func planned under `ctx` takes last. */
+	ctxArgs(ctx: Ctx): Operand[] {
+		return ctx.slots.map((s) => {
+			const l = this.mockVals.get(s);
+			if (l === undefined) throw new Error(`planner: no value for mock ${s}`);
+			return { local: l };
+		});
+	}
+
+	newLocal(): Local {
+		return this.locals++;
+	}
+
+	emit(s: Stmt): void {
+		this.cur.push(s);
+	}
+
+	varLocal(name: string): Local | undefined {
+		return this.vars.get(name);
+	}
+
+	block(fn: () => void): Block {
+		const saved = this.cur;
+		const stmts: Stmt[] = [];
+		this.cur = stmts;
+		try {
+			fn();
+		} finally {
+			this.cur = saved;
+		}
+		return { stmts };
+	}
+
+	/** Run `fn` with variable bindings that are dropped afterwards. */
+	scoped<T>(fn: () => T): T {
+		const saved = new Map(this.vars);
+		try {
+			return fn();
+		} finally {
+			this.vars = saved;
+		}
+	}
+
+	str(value: string): Operand {
+		return this.pb.constOp({ type: "string", value });
+	}
+
+	bound(): Set<string> {
+		return new Set(this.vars.keys());
+	}
+
+	isOverridden(path: string[]): boolean {
+		return this.ctx.overrides.some((o) => isPrefix(o, path));
+	}
+}
