@@ -21,14 +21,14 @@ import {
 	irLoc,
 	isConstant,
 	isScalar,
-	makeCtx,
 	OBJECT_CONFLICT,
 	PlanError,
 	termKey,
 	withoutMocks,
 } from "./plan-context.ts";
 import { PlanState } from "./plan-state.ts";
-import { BUILTIN_HEAD, type FnTarget, fnTarget, isRoot } from "./resolve.ts";
+import { planWith } from "./plan-with.ts";
+import { fnTarget, isRoot } from "./resolve.ts";
 import { type CRule, getNode, hasRules, pathName, type RuleNode } from "./ruletree.ts";
 import { isPattern } from "./safety.ts";
 
@@ -108,7 +108,7 @@ export class FuncPlanner extends PlanState {
 		};
 	}
 
-	private assignOnce(target: Local, source: Operand, rule: CRule): Stmt {
+	assignOnce(target: Local, source: Operand, rule: CRule): Stmt {
 		return {
 			op: "assignOnce",
 			target,
@@ -119,7 +119,7 @@ export class FuncPlanner extends PlanState {
 	}
 
 	/** Plan a rule's head and body; `k` receives its value (complete/function rules). */
-	private planRule(rule: CRule, arity: number, k: HeadCont): void {
+	planRule(rule: CRule, arity: number, k: HeadCont): void {
 		this.scoped(() => {
 			const args = rule.args ?? [];
 			const matchArgs = (i: number): void => {
@@ -133,7 +133,7 @@ export class FuncPlanner extends PlanState {
 		});
 	}
 
-	private planHead(rule: CRule, k: HeadCont): void {
+	planHead(rule: CRule, k: HeadCont): void {
 		if (rule.kind === "set") {
 			this.planTerm(rule.key as Term, k);
 			return;
@@ -159,7 +159,7 @@ export class FuncPlanner extends PlanState {
 	}
 
 	/** For ref heads with several dynamic keys: the value nested under all keys but the first. */
-	private nest(keys: Operand[], v: Operand): Operand {
+	nest(keys: Operand[], v: Operand): Operand {
 		let value = v;
 		for (let i = keys.length - 1; i >= 1; i--) {
 			const o = this.newLocal();
@@ -170,7 +170,7 @@ export class FuncPlanner extends PlanState {
 		return value;
 	}
 
-	private output(rule: CRule, result: Local, v: Operand, keys: Operand[] = []): void {
+	output(rule: CRule, result: Local, v: Operand, keys: Operand[] = []): void {
 		const loc = irLoc(rule.loc);
 		switch (rule.kind) {
 			case "set":
@@ -194,7 +194,7 @@ export class FuncPlanner extends PlanState {
 	 * checked before the merge: when the dynamic rules produced a value at the rule's depth
 	 * and the deeper rule is defined, it is a conflict, as in OPA.
 	 */
-	private checkInjections(node: RuleNode, rules: CRule[], result: Local, blocks: Block[]): void {
+	checkInjections(node: RuleNode, rules: CRule[], result: Local, blocks: Block[]): void {
 		const depths = new Set(rules.filter((r) => !r.setLeaf).map((r) => r.dynKeys.length));
 		if (depths.size === 0) return;
 		const below: { rel: string[]; node: RuleNode }[] = [];
@@ -232,7 +232,7 @@ export class FuncPlanner extends PlanState {
 	}
 
 	/** Nodes below a ref-head node add their values into its object. */
-	private mergeChildren(node: RuleNode, result: Local, blocks: Block[]): void {
+	mergeChildren(node: RuleNode, result: Local, blocks: Block[]): void {
 		for (const [key, child] of node.children) {
 			if (!hasRules(child) || child.kind === "function") continue;
 			blocks.push(
@@ -282,7 +282,7 @@ export class FuncPlanner extends PlanState {
 	}
 
 	/** Base data at a path: a chain of dots from the data local. */
-	private basePath(path: string[]): Local {
+	basePath(path: string[]): Local {
 		let src: Local = this.data;
 		for (const p of path) {
 			const t = this.newLocal();
@@ -293,7 +293,7 @@ export class FuncPlanner extends PlanState {
 	}
 
 	/** The value of a node's document (rules, or merged namespace), in a local. */
-	private documentOf(node: RuleNode): Local {
+	documentOf(node: RuleNode): Local {
 		if (this.isOverridden(node.path) || !hasRules(node)) return this.basePath(node.path);
 		const t = this.newLocal();
 		if (node.raw.length > 0) {
@@ -324,13 +324,13 @@ export class FuncPlanner extends PlanState {
 		this.planExpr(body[i], () => this.planBody(body, i + 1, k));
 	}
 
-	private planExpr(e: Expr, k: () => void): void {
-		if (e.with.length > 0) this.planWith(e, k);
+	planExpr(e: Expr, k: () => void): void {
+		if (e.with.length > 0) planWith(this, e, k);
 		else if (e.negated) this.planNot(e, k);
 		else this.planPositive(e, k);
 	}
 
-	private planNot(e: Expr, k: () => void): void {
+	planNot(e: Expr, k: () => void): void {
 		// Each solution of the negated expression sets a flag (inside the innermost loop, where
 		// a solution is known); the negation holds when the flag stayed false. Without loops
 		// the plain `not` statement says the same more cheaply.
@@ -354,7 +354,7 @@ export class FuncPlanner extends PlanState {
 		k();
 	}
 
-	private planPositive(e: Expr, k: () => void): void {
+	planPositive(e: Expr, k: () => void): void {
 		const t = e.terms;
 		switch (t.type) {
 			case "some":
@@ -436,173 +436,9 @@ export class FuncPlanner extends PlanState {
 		}
 	}
 
-	private planWith(e: Expr, k: () => void): void {
-		const outer = {
-			input: this.input,
-			data: this.data,
-			ctx: this.ctx,
-			mockVals: this.mockVals,
-		};
-		const overrides = [...this.ctx.overrides];
-		const mocks = new Map(this.ctx.mocks);
-		const mockVals = new Map(this.mockVals);
-		let input = this.input;
-		let data = this.data;
-		const steps = [...e.with];
-		const next = (i: number): void => {
-			if (i === steps.length) {
-				const ctx = makeCtx(overrides, mocks);
-				// The rest of the body must not run inside the memo scope (it would see results
-				// cached under the replaced input/data), so solutions are collected inside and
-				// resumed outside: a flag when the expression binds nothing, else the tuples of
-				// the vars it binds.
-				const before = new Set(this.vars.keys());
-				let newVars: string[] = [];
-				const tr = this.pb.constOp({ type: "boolean", value: true });
-				const found = this.newLocal();
-				const sols = this.newLocal();
-				this.emit({
-					op: "assign",
-					target: found,
-					source: this.pb.constOp({ type: "boolean", value: false }),
-				});
-				this.emit({ op: "makeArray", target: sols, capacity: 0 });
-				const block = this.scoped(() =>
-					this.block(() => {
-						this.input = input;
-						this.data = data;
-						this.ctx = ctx;
-						this.mockVals = mockVals;
-						try {
-							const collect = () => {
-								newVars = [...this.vars.keys()].filter((v) => !before.has(v));
-								if (newVars.length > 0) {
-									const t = this.newLocal();
-									this.emit({ op: "makeArray", target: t, capacity: newVars.length });
-									for (const v of newVars) {
-										this.emit({
-											op: "arrayAppend",
-											array: t,
-											value: { local: this.vars.get(v) as Local },
-										});
-									}
-									this.emit({ op: "arrayAppend", array: sols, value: { local: t } });
-								}
-								this.emit({ op: "assign", target: found, source: tr });
-							};
-							if (e.negated) this.planNot(e, collect);
-							else this.planPositive(e, collect);
-						} finally {
-							Object.assign(this, outer);
-						}
-					}),
-				);
-				this.emit({ op: "memoScope", block });
-				this.emit({ op: "equal", a: { local: found }, b: tr });
-				if (newVars.length === 0) {
-					k();
-					return;
-				}
-				const kl = this.newLocal();
-				const tl = this.newLocal();
-				const resume = this.block(() => {
-					newVars.forEach((v, j) => {
-						const l = this.newLocal();
-						this.emit({
-							op: "dot",
-							source: { local: tl },
-							key: this.pb.constOp({ type: "number", text: String(j) }),
-							target: l,
-						});
-						this.vars.set(v, l);
-					});
-					k();
-				});
-				this.emit({ op: "scan", source: { local: sols }, key: kl, value: tl, block: resume });
-				return;
-			}
-			const w = steps[i];
-			const target = w.target;
-			const root =
-				target.head.type === "var" && isRoot(target.head.name) ? target.head.name : undefined;
-			// A function replaced by a value: the value is computed here, in the body that wrote
-			// the `with` (it may use this body's variables), and handed to the copies.
-			const mockFn = (key: string) => {
-				const fn = this.mockFnOf(w.value);
-				if (fn) {
-					mocks.set(key, { kind: "fn", target: fn });
-					mockVals.delete(key);
-					next(i + 1);
-					return;
-				}
-				if (isConstant(w.value)) {
-					mocks.set(key, { kind: "const", term: w.value });
-					mockVals.delete(key);
-					next(i + 1);
-					return;
-				}
-				mocks.set(key, { kind: "value" });
-				this.planTerm(w.value, (v) => {
-					let l: Local;
-					if ("local" in v) l = v.local;
-					else {
-						l = this.newLocal();
-						this.emit({ op: "assign", target: l, source: v });
-					}
-					mockVals.set(key, l);
-					next(i + 1);
-				});
-			};
-			if (!root) {
-				mockFn(fnKey(fnTarget(target)));
-				return;
-			}
-			if (root === "data") {
-				const path = target.path.map((p) => (p.type === "string" ? p.value : ""));
-				const node = getNode(this.pb.root, path, false);
-				if (node?.kind === "function") {
-					mockFn(`data.${path.join(".")}`);
-					return;
-				}
-				// (A target below a rule was rejected by the resolver, as OPA does.)
-				if (node && hasRules(node)) overrides.push(path);
-			}
-			this.planTerm(w.value, (v) =>
-				this.planTerms(target.path, (keys) => {
-					const src = root === "data" ? data : input;
-					let t: Local;
-					if (keys.length === 0) {
-						t = this.newLocal();
-						this.emit({ op: "assign", target: t, source: v });
-					} else {
-						t = this.newLocal();
-						this.emit({ op: "upsert", source: { local: src }, path: keys, value: v, target: t });
-					}
-					if (root === "data") data = t;
-					else input = t;
-					next(i + 1);
-				}),
-			);
-		};
-		next(0);
-	}
-
-	/** The function a `with` value names, when it names one (else it is a value). */
-	private mockFnOf(v: Term): FnTarget | undefined {
-		if (v.type === "ref" && v.head.type === "var") {
-			const t = fnTarget(v);
-			if (t.kind === "builtin" && v.head.name === BUILTIN_HEAD) return t;
-			if (t.kind === "user") {
-				const node = getNode(this.pb.root, t.path, false);
-				if (node?.kind === "function") return t;
-			}
-		}
-		return undefined;
-	}
-
 	// ---- unification ----------------------------------------------------------------------
 
-	private unify(a: Term, b: Term, k: () => void): void {
+	unify(a: Term, b: Term, k: () => void): void {
 		const B = this.bound();
 		const pa = isPattern(a, B);
 		const pb = isPattern(b, B);
@@ -655,7 +491,7 @@ export class FuncPlanner extends PlanState {
 	}
 
 	/** Match a value against a term: bind its unbound vars, compare the rest. */
-	private match(p: Term, v: Operand, k: () => void): void {
+	match(p: Term, v: Operand, k: () => void): void {
 		if (p.type === "var" && !isRoot(p.name)) {
 			const l = this.vars.get(p.name);
 			if (l === undefined) {
@@ -714,7 +550,7 @@ export class FuncPlanner extends PlanState {
 		});
 	}
 
-	private checkCount(v: Operand, n: number): void {
+	checkCount(v: Operand, n: number): void {
 		const c = this.newLocal();
 		this.pb.useBuiltin("count", 1);
 		this.emit({ op: "call", func: "count", args: [v], target: c });
@@ -750,7 +586,7 @@ export class FuncPlanner extends PlanState {
 	}
 
 	/** A constant term (see isConstant), built without continuations. */
-	private constTerm(t: Term): Operand {
+	constTerm(t: Term): Operand {
 		switch (t.type) {
 			case "null":
 				return this.pb.constOp({ type: "null" });
@@ -896,11 +732,7 @@ export class FuncPlanner extends PlanState {
 	 * A call as an expression (`asExpr`: the continuation gets the result to test, or nothing
 	 * when the last argument was an output) or as a value.
 	 */
-	private planCall(
-		t: Term & { type: "call" },
-		asExpr: boolean,
-		k: (v: Operand | undefined) => void,
-	): void {
+	planCall(t: Term & { type: "call" }, asExpr: boolean, k: (v: Operand | undefined) => void): void {
 		let target = fnTarget(t.fn);
 		const mock = this.ctx.mocks.get(fnKey(target));
 		if (mock?.kind === "value" || mock?.kind === "const") {
@@ -1010,7 +842,7 @@ export class FuncPlanner extends PlanState {
 	}
 
 	/** `print(a, b)`: one array of the arguments, each `<undefined>` when it has no value. */
-	private planVariadic(
+	planVariadic(
 		name: string,
 		t: Term & { type: "call" },
 		k: (v: Operand | undefined) => void,
@@ -1035,7 +867,7 @@ export class FuncPlanner extends PlanState {
 		k({ local: res });
 	}
 
-	private planRef(ref: RefTerm, k: (v: Operand) => void): void {
+	planRef(ref: RefTerm, k: (v: Operand) => void): void {
 		const head = ref.head;
 		if (head.type === "var" && head.name === "data") {
 			this.planData(ref.path, 0, this.pb.root, ref.loc, k);
@@ -1049,13 +881,7 @@ export class FuncPlanner extends PlanState {
 		this.planTerm(head, (h) => this.planPath(h, ref.path, 0, k));
 	}
 
-	private planPath(
-		src: Operand,
-		path: Term[],
-		i: number,
-		k: (v: Operand) => void,
-		base = false,
-	): void {
+	planPath(src: Operand, path: Term[], i: number, k: (v: Operand) => void, base = false): void {
 		if (i === path.length) {
 			k(src);
 			return;
@@ -1098,13 +924,7 @@ export class FuncPlanner extends PlanState {
 	}
 
 	/** A ref into `data`: walk the rule tree while the path is constant, then plain lookups. */
-	private planData(
-		path: Term[],
-		i: number,
-		node: RuleNode,
-		loc: Loc,
-		k: (v: Operand) => void,
-	): void {
+	planData(path: Term[], i: number, node: RuleNode, loc: Loc, k: (v: Operand) => void): void {
 		if (this.isOverridden(node.path) || !hasRules(node)) {
 			this.planBase(node, path, i, loc, k);
 			return;
@@ -1146,13 +966,7 @@ export class FuncPlanner extends PlanState {
 	 * Plain lookups in base data from `node` on. Base documents are JSON, whose keys are
 	 * strings: a number key written in the ref looks up its decimal text (as OPA's store does).
 	 */
-	private planBase(
-		node: RuleNode,
-		path: Term[],
-		i: number,
-		loc: Loc,
-		k: (v: Operand) => void,
-	): void {
+	planBase(node: RuleNode, path: Term[], i: number, loc: Loc, k: (v: Operand) => void): void {
 		const full: Term[] = [
 			...node.path.map((s): Term => ({ type: "string", value: s, loc })),
 			...path.slice(i),
