@@ -9,7 +9,7 @@
 // distinct set of replacements, named with a `#n` suffix); replaced data travels in the data
 // argument (local 1) like base data does.
 
-import type { Body, Expr, Loc, RefTerm, Term } from "../rego/ast.ts";
+import type { Body, Expr, Term } from "../rego/ast.ts";
 import { builtinArity, isRelation, isVariadic } from "./builtins.ts";
 import type { Block, Func, Local, Operand, Stmt } from "./ir.ts";
 import {
@@ -26,10 +26,11 @@ import {
 	termKey,
 	withoutMocks,
 } from "./plan-context.ts";
+import { basePath, documentOf, planData, planRef } from "./plan-refs.ts";
 import { PlanState } from "./plan-state.ts";
 import { planWith } from "./plan-with.ts";
 import { fnTarget, isRoot } from "./resolve.ts";
-import { type CRule, getNode, hasRules, pathName, type RuleNode } from "./ruletree.ts";
+import { type CRule, getNode, hasRules, type RuleNode } from "./ruletree.ts";
 import { isPattern } from "./safety.ts";
 
 /** Receives a rule head's value; for ref heads with dynamic keys, the keys as well. */
@@ -218,7 +219,7 @@ export class FuncPlanner extends PlanState {
 							this.emit({ op: "dot", source: { local: src }, key: this.str(key), target: t });
 							src = t;
 						}
-						this.documentOf(d);
+						documentOf(this, d);
 						this.emit({
 							op: "abort",
 							code: "eval_conflict_error",
@@ -237,7 +238,7 @@ export class FuncPlanner extends PlanState {
 			if (!hasRules(child) || child.kind === "function") continue;
 			blocks.push(
 				this.block(() => {
-					const v = this.documentOf(child);
+					const v = documentOf(this, child);
 					this.emit({
 						op: "objectMerge",
 						object: result,
@@ -255,7 +256,7 @@ export class FuncPlanner extends PlanState {
 		const blocks: Block[] = [{ stmts: [{ op: "makeObject", target: result }] }];
 		blocks.push(
 			this.block(() => {
-				const base = this.basePath(node.path);
+				const base = basePath(this, node.path);
 				const k = this.newLocal();
 				const v = this.newLocal();
 				this.emit({ op: "isType", source: { local: base }, typeName: "object" });
@@ -279,39 +280,6 @@ export class FuncPlanner extends PlanState {
 			blocks,
 			memo: true,
 		};
-	}
-
-	/** Base data at a path: a chain of dots from the data local. */
-	basePath(path: string[]): Local {
-		let src: Local = this.data;
-		for (const p of path) {
-			const t = this.newLocal();
-			this.emit({ op: "dot", source: { local: src }, key: this.str(p), target: t });
-			src = t;
-		}
-		return src;
-	}
-
-	/** The value of a node's document (rules, or merged namespace), in a local. */
-	documentOf(node: RuleNode): Local {
-		if (this.isOverridden(node.path) || !hasRules(node)) return this.basePath(node.path);
-		const t = this.newLocal();
-		if (node.raw.length > 0) {
-			this.emit({
-				op: "call",
-				func: this.pb.nodeFunc(node, this.ctx),
-				args: [{ local: this.input }, { local: this.data }, ...this.ctxArgs(this.ctx)],
-				target: t,
-			});
-		} else {
-			this.emit({
-				op: "call",
-				func: this.pb.extentFunc(node, this.ctx),
-				args: [{ local: this.input }, { local: this.data }, ...this.ctxArgs(this.ctx)],
-				target: t,
-			});
-		}
-		return t;
 	}
 
 	// ---- bodies and expressions -----------------------------------------------------------
@@ -644,7 +612,7 @@ export class FuncPlanner extends PlanState {
 					return;
 				}
 				if (t.name === "data") {
-					this.planData([], 0, this.pb.root, t.loc, k);
+					planData(this, [], 0, this.pb.root, t.loc, k);
 					return;
 				}
 				const l = this.vars.get(t.name);
@@ -654,7 +622,7 @@ export class FuncPlanner extends PlanState {
 				return;
 			}
 			case "ref":
-				this.planRef(t, k);
+				planRef(this, t, k);
 				return;
 			case "array":
 				this.planTerms(t.items, (ops) => {
@@ -865,112 +833,5 @@ export class FuncPlanner extends PlanState {
 		this.pb.useBuiltin(name, 1);
 		this.emit({ op: "call", func: name, args: [{ local: arr }], target: res, loc: irLoc(t.loc) });
 		k({ local: res });
-	}
-
-	planRef(ref: RefTerm, k: (v: Operand) => void): void {
-		const head = ref.head;
-		if (head.type === "var" && head.name === "data") {
-			this.planData(ref.path, 0, this.pb.root, ref.loc, k);
-			return;
-		}
-		if (head.type === "var" && head.name === "input" && ref.path.length > 0) {
-			// A lookup in undefined input is undefined anyway.
-			this.planPath({ local: this.input }, ref.path, 0, k);
-			return;
-		}
-		this.planTerm(head, (h) => this.planPath(h, ref.path, 0, k));
-	}
-
-	planPath(src: Operand, path: Term[], i: number, k: (v: Operand) => void, base = false): void {
-		if (i === path.length) {
-			k(src);
-			return;
-		}
-		const p = path[i];
-		if (base && p.type === "number") {
-			// Base documents are JSON, whose object keys are strings: OPA's store finds `data.x[2]`
-			// under "2" in an object, and at index 2 in an array. Which one is known at run time;
-			// a helper function decides, so the rest of the plan is not duplicated.
-			const t = this.newLocal();
-			this.emit({
-				op: "call",
-				func: this.pb.numberKeyFunc(),
-				args: [
-					{ local: this.input },
-					{ local: this.data },
-					src,
-					this.pb.constOp({ type: "number", text: p.text }),
-					this.str(p.text),
-				],
-				target: t,
-			});
-			this.planPath({ local: t }, path, i + 1, k, base);
-			return;
-		}
-		if (isPattern(p, this.bound())) {
-			const kl = this.newLocal();
-			const vl = this.newLocal();
-			const block = this.block(() =>
-				this.match(p, { local: kl }, () => this.planPath({ local: vl }, path, i + 1, k)),
-			);
-			this.emit({ op: "scan", source: src, key: kl, value: vl, block });
-			return;
-		}
-		this.planTerm(p, (key) => {
-			const t = this.newLocal();
-			this.emit({ op: "dot", source: src, key, target: t });
-			this.planPath({ local: t }, path, i + 1, k, base);
-		});
-	}
-
-	/** A ref into `data`: walk the rule tree while the path is constant, then plain lookups. */
-	planData(path: Term[], i: number, node: RuleNode, loc: Loc, k: (v: Operand) => void): void {
-		if (this.isOverridden(node.path) || !hasRules(node)) {
-			this.planBase(node, path, i, loc, k);
-			return;
-		}
-		if (node.raw.length > 0) {
-			if (node.kind === "function") {
-				throw new PlanError(
-					"rego_type_error",
-					`function ${pathName(node.path)} used as a value`,
-					loc,
-				);
-			}
-			const v = this.documentOf(node);
-			this.planPath({ local: v }, path, i, k);
-			return;
-		}
-		if (i === path.length) {
-			k({ local: this.documentOf(node) });
-			return;
-		}
-		const p = path[i];
-		if (p.type === "number" || p.type === "boolean" || p.type === "null") {
-			this.planBase(node, path, i, loc, k);
-			return;
-		}
-		if (p.type === "string") {
-			const child = node.children.get(p.value);
-			if (child) {
-				this.planData(path, i + 1, child, loc, k);
-				return;
-			}
-			this.planBase(node, path, i, loc, k);
-			return;
-		}
-		this.planPath({ local: this.documentOf(node) }, path, i, k);
-	}
-
-	/**
-	 * Plain lookups in base data from `node` on. Base documents are JSON, whose keys are
-	 * strings: a number key written in the ref looks up its decimal text (as OPA's store does).
-	 */
-	planBase(node: RuleNode, path: Term[], i: number, loc: Loc, k: (v: Operand) => void): void {
-		const full: Term[] = [
-			...node.path.map((s): Term => ({ type: "string", value: s, loc })),
-			...path.slice(i),
-		];
-		this.planPath({ local: this.data }, full, 0, k, true);
 	}
 }
