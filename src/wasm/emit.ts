@@ -3,9 +3,16 @@
 // `cfg_*` globals are replaced and whose non-ABI exports are removed.
 
 import binaryen from "binaryen";
-import type { Func, Plan, Policy } from "../compiler/ir.ts";
-import { EmitError, FunctionEmitter, PolicyEmitter } from "./function-emitter.ts";
+import type { Policy } from "../compiler/ir.ts";
+import {
+	type BuiltFunction,
+	buildFunc,
+	buildPlan,
+	EmitError,
+	PolicyEmitter,
+} from "./function-emitter.ts";
 import { StaticData } from "./layout.ts";
+import { ABI_EXPORTS, SDK_DEFAULT_PAGES } from "./module-shape.ts";
 import { type DataSegmentApi, FEATURES, loadRuntime, type RuntimeInfo } from "./runtime.ts";
 
 export { EmitError };
@@ -15,76 +22,13 @@ export interface EmitOptions {
 	optimize?: boolean;
 }
 
-/** The exports OPA's ABI defines; everything else the runtime exports is removed. */
-const ABI_EXPORTS = new Set([
-	"opa_wasm_abi_version",
-	"opa_wasm_abi_minor_version",
-	"builtins",
-	"entrypoints",
-	"opa_malloc",
-	"opa_free",
-	"opa_json_parse",
-	"opa_value_parse",
-	"opa_json_dump",
-	"opa_value_dump",
-	"opa_heap_ptr_get",
-	"opa_heap_ptr_set",
-	"opa_eval_ctx_new",
-	"opa_eval_ctx_set_input",
-	"opa_eval_ctx_set_data",
-	"opa_eval_ctx_set_entrypoint",
-	"opa_eval_ctx_get_result",
-	"eval",
-	"opa_eval",
-	"opa_value_add_path",
-	"opa_value_remove_path",
-]);
-
 const i32 = binaryen.i32;
 
-function emitFunc(p: PolicyEmitter, f: Func): void {
-	const m = p.m;
-	const nParams = 2 + f.arity;
-	const nLocals = Math.max(f.locals, nParams, f.result + 1);
-	const e = new FunctionEmitter(p, nParams, nLocals, f.blocks);
-	const body: binaryen.ExpressionRef[] = [];
-	const slot = p.memoSlots.get(f.name);
-	let memoLocal = -1;
-	if (slot !== undefined) {
-		memoLocal = e.scratch();
-		const cached = () => m.local.get(memoLocal, i32);
-		body.push(
-			m.local.set(memoLocal, e.call("rt_memo_get", [m.i32.const(slot)])),
-			m.if(
-				cached(),
-				m.return(m.select(m.i32.ne(cached(), m.i32.const(1)), cached(), m.i32.const(0))),
-			),
-		);
-	}
-	body.push(...e.topBlocks(f.blocks));
-	if (slot !== undefined) {
-		body.push(e.call("rt_memo_set", [m.i32.const(slot), e.get(f.result)], binaryen.none));
-	}
-	body.push(m.return(e.get(f.result)));
-	const params = binaryen.createType(new Array(nParams).fill(i32));
-	m.addFunction(p.funcWasmName(f.name), params, i32, e.varTypes(), m.block(null, body));
-	p.emittedFunctions.push(p.funcWasmName(f.name));
-}
-
-function emitPlan(p: PolicyEmitter, plan: Plan, index: number): string {
-	const m = p.m;
-	const e = new FunctionEmitter(p, 2, Math.max(plan.locals, 2), plan.blocks);
-	const body = e.topBlocks(plan.blocks);
-	const name = `gavel:plan:${index}`;
-	m.addFunction(
-		name,
-		binaryen.createType([i32, i32]),
-		binaryen.none,
-		e.varTypes(),
-		m.block(null, body),
-	);
-	p.emittedFunctions.push(name);
-	return name;
+/** Add a built function to the binaryen module. */
+function addBuilt(m: binaryen.Module, f: BuiltFunction): void {
+	const params = binaryen.createType(new Array(f.params).fill(i32));
+	const vars = new Array(f.vars).fill(i32);
+	m.addFunction(f.name, params, f.result ? i32 : binaryen.none, vars, f.body);
 }
 
 /** Replace a runtime global's initial value (globals the runtime exports as cfg_*). */
@@ -118,8 +62,12 @@ export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
 		const data = new StaticData((rt.staticEnd + 15) & ~15);
 		const p = new PolicyEmitter(m, rt, policy, data);
 
-		for (const f of policy.funcs) emitFunc(p, f);
-		const planNames = policy.plans.map((plan, i) => emitPlan(p, plan, i));
+		for (const f of policy.funcs) addBuilt(m, buildFunc(p, f));
+		const planNames = policy.plans.map((plan, i) => {
+			const built = buildPlan(p, plan, i);
+			addBuilt(m, built);
+			return built.name;
+		});
 
 		// eval_plan(plan, input, data): dispatch on the entrypoint id.
 		const arg = (i: number) => m.local.get(i, i32);
@@ -163,13 +111,6 @@ export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
 		m.dispose();
 	}
 }
-
-/**
- * Pages of memory the official SDK gives a module by default (`loadPolicy(wasm)` creates
- * `new WebAssembly.Memory({ initial: 5 })`). A module whose imported memory asks for more
- * does not instantiate there, so no module may declare a larger minimum.
- */
-export const SDK_DEFAULT_PAGES = 5;
 
 const PAGE = 65536;
 const CONSTS_SEGMENT = "gavel:consts";

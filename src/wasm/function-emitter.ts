@@ -1,9 +1,10 @@
-// Lowers one IR function or plan body to binaryen expressions: each IR block is a wasm
+// Lowers one IR function or plan body to Wasm expressions (through ExprBuilder: binaryen's
+// module, or the direct encoder in expr.ts): each IR block is a wasm
 // `block`, an undefined statement a `br` to its end, `scan` a loop; locals are wasm locals
 // holding value addresses (0 means undefined). Runtime helpers are called by internal name.
 
-import binaryen from "binaryen";
-import type { Block, Func, IrLoc, Operand, Policy, Stmt } from "../compiler/ir.ts";
+import type { Block, Func, IrLoc, Operand, Plan, Policy, Stmt } from "../compiler/ir.ts";
+import { type ExprBuilder, I32, NONE, type Ref } from "./expr.ts";
 import type { StaticData } from "./layout.ts";
 import type { RuntimeInfo } from "./runtime.ts";
 
@@ -11,7 +12,7 @@ const TYPE_CODES = { null: 1, boolean: 2, number: 3, string: 4, array: 5, object
 
 export const MAX_HOST_ARITY = 4;
 
-const i32 = binaryen.i32;
+const i32 = I32;
 
 export class EmitError extends Error {}
 
@@ -33,7 +34,7 @@ export class PolicyEmitter {
 	private labelCounter = 0;
 
 	constructor(
-		readonly m: binaryen.Module,
+		readonly m: ExprBuilder,
 		readonly rt: RuntimeInfo,
 		readonly policy: Policy,
 		readonly data: StaticData,
@@ -101,12 +102,12 @@ export class FunctionEmitter {
 		private readonly bodyBlocks: Block[],
 	) {}
 
-	get m(): binaryen.Module {
+	get m(): ExprBuilder {
 		return this.p.m;
 	}
 
 	/** Wasm var types beyond the params: the IR's own locals, then scratch locals. */
-	varTypes(): binaryen.Type[] {
+	varTypes(): number[] {
 		const n = this.nLocals - this.nParams + this.extra.length;
 		return new Array(n).fill(i32);
 	}
@@ -117,29 +118,29 @@ export class FunctionEmitter {
 		return idx;
 	}
 
-	get(local: number): binaryen.ExpressionRef {
+	get(local: number): Ref {
 		if (local < 0 || local >= this.nLocals) throw new EmitError(`local ${local} out of range`);
 		return this.m.local.get(local, i32);
 	}
 
-	set(local: number, v: binaryen.ExpressionRef): binaryen.ExpressionRef {
+	set(local: number, v: Ref): Ref {
 		if (local < 0 || local >= this.nLocals) throw new EmitError(`local ${local} out of range`);
 		return this.m.local.set(local, v);
 	}
 
-	operand(o: Operand): binaryen.ExpressionRef {
+	operand(o: Operand): Ref {
 		if ("local" in o) return this.get(o.local);
 		const addr = this.p.consts[o.const];
 		if (addr === undefined) throw new EmitError(`constant ${o.const} out of range`);
 		return this.m.i32.const(addr);
 	}
 
-	call(helper: string, args: binaryen.ExpressionRef[], result: binaryen.Type = i32) {
+	call(helper: string, args: Ref[], result: number = i32) {
 		return this.m.call(this.p.helper(helper), args, result);
 	}
 
 	/** Leave `levels` + 1 enclosing blocks, restoring memo tables of scopes left behind. */
-	breakOut(levels: number, cond?: binaryen.ExpressionRef): binaryen.ExpressionRef {
+	breakOut(levels: number, cond?: Ref): Ref {
 		const target = this.labels.length - 1 - levels;
 		if (target < 0) throw new EmitError(`break ${levels} leaves the function`);
 		let restore: number | undefined;
@@ -150,34 +151,34 @@ export class FunctionEmitter {
 		const name = this.labels[target].name;
 		if (restore === undefined) return this.m.br(name, cond);
 		const leave = this.m.block(null, [
-			this.call("rt_memo_pop", [this.m.local.get(restore, i32)], binaryen.none),
+			this.call("rt_memo_pop", [this.m.local.get(restore, i32)], NONE),
 			this.m.br(name),
 		]);
 		return cond === undefined ? leave : this.m.if(cond, leave);
 	}
 
 	/** End the current block when `cond` holds. */
-	undefinedIf(cond: binaryen.ExpressionRef): binaryen.ExpressionRef {
+	undefinedIf(cond: Ref): Ref {
 		return this.breakOut(0, cond);
 	}
 
-	abortWith(loc: IrLoc, code: string, message: string): binaryen.ExpressionRef {
+	abortWith(loc: IrLoc, code: string, message: string): Ref {
 		const addr = this.p.cString(`${locText(loc)}: ${code}: ${message}`);
-		return this.call("rt_abort", [this.m.i32.const(addr)], binaryen.none);
+		return this.call("rt_abort", [this.m.i32.const(addr)], NONE);
 	}
 
-	block(b: Block, name = this.p.label("b")): binaryen.ExpressionRef {
+	block(b: Block, name = this.p.label("b")): Ref {
 		this.labels.push({ name });
 		const body = b.stmts.map((s) => this.stmt(s));
 		this.labels.pop();
-		return this.m.block(name, body, binaryen.none);
+		return this.m.block(name, body, NONE);
 	}
 
-	blocks(bs: Block[]): binaryen.ExpressionRef[] {
+	blocks(bs: Block[]): Ref[] {
 		return bs.map((b) => this.block(b));
 	}
 
-	stmt(s: Stmt): binaryen.ExpressionRef {
+	stmt(s: Stmt): Ref {
 		const m = this.m;
 		switch (s.op) {
 			case "assign":
@@ -240,10 +241,10 @@ export class FunctionEmitter {
 				const body = s.block.stmts.map((x) => this.stmt(x));
 				body.push(this.breakOut(1));
 				this.labels.pop();
-				return m.block(name, body, binaryen.none);
+				return m.block(name, body, NONE);
 			}
 			case "blocks":
-				return m.block(null, this.blocks(s.blocks), binaryen.none);
+				return m.block(null, this.blocks(s.blocks), NONE);
 			case "break":
 				return this.breakOut(s.levels);
 			case "call":
@@ -257,16 +258,12 @@ export class FunctionEmitter {
 			case "makeSet":
 				return this.set(s.target, this.call("rt_make_set", []));
 			case "arrayAppend":
-				return this.call(
-					"rt_array_append",
-					[this.get(s.array), this.operand(s.value)],
-					binaryen.none,
-				);
+				return this.call("rt_array_append", [this.get(s.array), this.operand(s.value)], NONE);
 			case "objectInsert":
 				return this.call(
 					"rt_object_insert",
 					[this.get(s.object), this.operand(s.key), this.operand(s.value)],
-					binaryen.none,
+					NONE,
 				);
 			case "objectInsertOnce":
 				return m.if(
@@ -287,9 +284,9 @@ export class FunctionEmitter {
 					this.abortWith(s.loc, "eval_conflict_error", "object keys must be unique"),
 				);
 			case "setAdd":
-				return this.call("rt_set_add", [this.get(s.set), this.operand(s.value)], binaryen.none);
+				return this.call("rt_set_add", [this.get(s.set), this.operand(s.value)], NONE);
 			case "resultSetAdd":
-				return this.call("rt_result_add", [this.get(s.value)], binaryen.none);
+				return this.call("rt_result_add", [this.get(s.value)], NONE);
 			case "memoScope": {
 				const saved = this.scratch();
 				const ok = this.scratch();
@@ -301,20 +298,18 @@ export class FunctionEmitter {
 				return m.block(null, [
 					m.local.set(saved, this.call("rt_memo_push", [])),
 					m.local.set(ok, m.i32.const(0)),
-					m.block(name, body, binaryen.none),
-					this.call("rt_memo_pop", [m.local.get(saved, i32)], binaryen.none),
+					m.block(name, body, NONE),
+					this.call("rt_memo_pop", [m.local.get(saved, i32)], NONE),
 					this.undefinedIf(m.i32.eqz(m.local.get(ok, i32))),
 				]);
 			}
 			case "upsert": {
 				const path = this.scratch();
-				const parts: binaryen.ExpressionRef[] = [
+				const parts: Ref[] = [
 					m.local.set(path, this.call("rt_make_array", [m.i32.const(s.path.length)])),
 				];
 				for (const k of s.path) {
-					parts.push(
-						this.call("rt_array_append", [m.local.get(path, i32), this.operand(k)], binaryen.none),
-					);
+					parts.push(this.call("rt_array_append", [m.local.get(path, i32), this.operand(k)], NONE));
 				}
 				parts.push(
 					this.set(
@@ -333,7 +328,7 @@ export class FunctionEmitter {
 		}
 	}
 
-	private scan(s: Extract<Stmt, { op: "scan" }>): binaryen.ExpressionRef {
+	private scan(s: Extract<Stmt, { op: "scan" }>): Ref {
 		const m = this.m;
 		const src = this.scratch();
 		const n = this.scratch();
@@ -344,7 +339,7 @@ export class FunctionEmitter {
 		const srcGet = () => m.local.get(src, i32);
 		const iGet = () => m.local.get(i, i32);
 		this.labels.push({ name: body });
-		const stmts: binaryen.ExpressionRef[] = [];
+		const stmts: Ref[] = [];
 		// Array keys are numbers built per element: skip them when nothing reads the key.
 		if (this.bodyBlocks.some((b) => readsLocal(b, s.key))) {
 			stmts.push(this.set(s.key, this.call("rt_scan_key", [srcGet(), iGet()])));
@@ -360,7 +355,7 @@ export class FunctionEmitter {
 				loop,
 				m.block(null, [
 					m.br(exit, m.i32.ge_s(iGet(), m.local.get(n, i32))),
-					m.block(body, stmts, binaryen.none),
+					m.block(body, stmts, NONE),
 					m.local.set(i, m.i32.add(iGet(), m.i32.const(1))),
 					m.br(loop),
 				]),
@@ -368,11 +363,11 @@ export class FunctionEmitter {
 		]);
 	}
 
-	private callStmt(s: Extract<Stmt, { op: "call" }>): binaryen.ExpressionRef {
+	private callStmt(s: Extract<Stmt, { op: "call" }>): Ref {
 		const m = this.m;
 		const t = this.scratch();
-		const parts: binaryen.ExpressionRef[] = [];
-		let callExpr: binaryen.ExpressionRef;
+		const parts: Ref[] = [];
+		let callExpr: Ref;
 		const fn = this.p.funcNames.get(s.func);
 		let checked: Operand[];
 		if (fn) {
@@ -394,9 +389,7 @@ export class FunctionEmitter {
 			const hostId = this.p.hostIds.get(s.func);
 			if (native) {
 				if (this.p.policy.strictBuiltinErrors && s.loc) {
-					parts.push(
-						this.call("rt_set_loc", [m.i32.const(this.p.cString(locText(s.loc)))], binaryen.none),
-					);
+					parts.push(this.call("rt_set_loc", [m.i32.const(this.p.cString(locText(s.loc)))], NONE));
 				}
 				callExpr = m.call(
 					native,
@@ -426,7 +419,7 @@ export class FunctionEmitter {
 	}
 
 	/** Body of a top-level function or plan: its blocks in order. */
-	topBlocks(bs: Block[]): binaryen.ExpressionRef[] {
+	topBlocks(bs: Block[]): Ref[] {
 		return this.blocks(bs);
 	}
 }
@@ -476,4 +469,58 @@ function readsLocal(b: Block, local: number): boolean {
 		}
 	};
 	return b.stmts.some(stmt);
+}
+
+/** A function ready to add to a module: i32 params, optional i32 result, i32 vars. */
+export interface BuiltFunction {
+	name: string;
+	params: number;
+	result: boolean;
+	vars: number;
+	body: Ref;
+}
+
+/** An IR Func: (input, data, args…) → value address, memoised once per query when asked. */
+export function buildFunc(p: PolicyEmitter, f: Func): BuiltFunction {
+	const m = p.m;
+	const nParams = 2 + f.arity;
+	const nLocals = Math.max(f.locals, nParams, f.result + 1);
+	const e = new FunctionEmitter(p, nParams, nLocals, f.blocks);
+	const body: Ref[] = [];
+	const slot = p.memoSlots.get(f.name);
+	let memoLocal = -1;
+	if (slot !== undefined) {
+		memoLocal = e.scratch();
+		const cached = () => m.local.get(memoLocal, i32);
+		body.push(
+			m.local.set(memoLocal, e.call("rt_memo_get", [m.i32.const(slot)])),
+			m.if(
+				cached(),
+				m.return(m.select(m.i32.ne(cached(), m.i32.const(1)), cached(), m.i32.const(0))),
+			),
+		);
+	}
+	body.push(...e.topBlocks(f.blocks));
+	if (slot !== undefined) {
+		body.push(e.call("rt_memo_set", [m.i32.const(slot), e.get(f.result)], NONE));
+	}
+	body.push(m.return(e.get(f.result)));
+	const name = p.funcWasmName(f.name);
+	p.emittedFunctions.push(name);
+	return {
+		name,
+		params: nParams,
+		result: true,
+		vars: e.varTypes().length,
+		body: m.block(null, body),
+	};
+}
+
+/** An IR Plan: (input, data) → nothing; rows go to the result set. */
+export function buildPlan(p: PolicyEmitter, plan: Plan, index: number): BuiltFunction {
+	const e = new FunctionEmitter(p, 2, Math.max(plan.locals, 2), plan.blocks);
+	const body = e.topBlocks(plan.blocks);
+	const name = `gavel:plan:${index}`;
+	p.emittedFunctions.push(name);
+	return { name, params: 2, result: false, vars: e.varTypes().length, body: p.m.block(null, body) };
 }

@@ -24,11 +24,13 @@
 import type { Policy } from "../compiler/ir.ts";
 import { type EmitOptions, emitModule } from "./emit.ts";
 import { loadRuntime } from "./runtime.ts";
+import { spliceModule } from "./splice.ts";
 
 export { EmitError, type EmitOptions } from "./emit.ts";
 
 export function emitWasm(policy: Policy, opts?: EmitOptions): Uint8Array {
-	return emitModule(policy, opts);
+	if (opts?.optimize) return emitModule(policy, opts);
+	return spliceModule(policy, loadRuntime().bytes);
 }
 
 /** Names of the builtins implemented inside the module (the rest go to the host). */

@@ -4,8 +4,8 @@
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { describe, expect, it } from "vitest";
 import type { Stmt } from "../compiler/ir.ts";
-import { SDK_DEFAULT_PAGES } from "./emit.ts";
 import { emitWasm } from "./index.ts";
+import { SDK_DEFAULT_PAGES } from "./module-shape.ts";
 import { block, C, INPUT, L, plan, policy, resultRow, str } from "./test-helpers.ts";
 
 const PAGE = 65536;

@@ -1,0 +1,105 @@
+// The spliced build (the default) and the binaryen build (optimize) make modules of the same
+// shape that evaluate alike; the spliced one never loads binaryen's optimiser path.
+
+import { loadPolicy } from "@open-policy-agent/opa-wasm";
+import { describe, expect, it } from "vitest";
+import type { Policy } from "../compiler/ir.ts";
+import { KIND, parseModule } from "./binary.ts";
+import { emitWasm } from "./index.ts";
+import { ABI_EXPORTS } from "./module-shape.ts";
+import { block, C, func, INPUT, L, plan, policy, resultRow, str } from "./test-helpers.ts";
+
+/** A memoised rule, a scan, a native builtin and a host builtin. */
+function sample(): Policy {
+	return policy({
+		consts: [str("result"), str("roles"), str("admin"), { type: "boolean", value: true }],
+		builtins: [
+			{ name: "count", arity: 1 },
+			{ name: "crypto.sha256", arity: 1 },
+		],
+		funcs: [
+			func("data.t.admin", 0, 2, 6, [
+				block(
+					{ op: "dot", source: L(INPUT), key: C(1), target: 3 },
+					{
+						op: "scan",
+						source: L(3),
+						key: 4,
+						value: 5,
+						block: block(
+							{ op: "equal", a: L(5), b: C(2) },
+							{ op: "assign", target: 2, source: C(3) },
+						),
+					},
+				),
+			]),
+		],
+		plans: [
+			plan(
+				"t/admin",
+				4,
+				block(
+					{ op: "call", func: "data.t.admin", args: [L(0), L(1)], target: 2 },
+					...resultRow(0, 2, 3),
+				),
+			),
+			plan(
+				"t/count",
+				5,
+				block(
+					{ op: "dot", source: L(INPUT), key: C(1), target: 3 },
+					{ op: "call", func: "count", args: [L(3)], target: 2 },
+					...resultRow(0, 2, 4),
+				),
+			),
+			plan(
+				"t/hash",
+				5,
+				block(
+					{ op: "call", func: "crypto.sha256", args: [C(2)], target: 2 },
+					...resultRow(0, 2, 4),
+				),
+			),
+		],
+	});
+}
+
+describe("spliced modules", () => {
+	it("import, export and declare what the binaryen build does", () => {
+		const spliced = parseModule(emitWasm(sample()));
+		const optimised = parseModule(emitWasm(sample(), { optimize: true }));
+		const imports = (m: typeof spliced) => m.imports.map((i) => `${i.module}.${i.name}`).sort();
+		// Exactly the ABI's imports (binaryen's build drops the opa_builtinN it does not call).
+		expect(imports(spliced)).toEqual([
+			"env.memory",
+			"env.opa_abort",
+			"env.opa_builtin0",
+			"env.opa_builtin1",
+			"env.opa_builtin2",
+			"env.opa_builtin3",
+			"env.opa_builtin4",
+			"env.opa_println",
+		]);
+		expect(imports(optimised).every((i) => imports(spliced).includes(i))).toBe(true);
+		const exports = (m: typeof spliced) => m.exports.map((e) => e.name).sort();
+		expect(exports(spliced)).toEqual(exports(optimised));
+		expect(exports(spliced).every((e) => ABI_EXPORTS.has(e))).toBe(true);
+		expect(spliced.exports.filter((e) => e.kind === KIND.func).length).toBeGreaterThan(15);
+		expect(spliced.start).toBeUndefined();
+	});
+
+	it("evaluate like the binaryen build, host builtins included", async () => {
+		const host = { "crypto.sha256": (s: string) => `sha256:${s}` };
+		const a = await loadPolicy(emitWasm(sample()), undefined, host);
+		const b = await loadPolicy(emitWasm(sample(), { optimize: true }), undefined, host);
+		expect(a.entrypoints).toEqual(b.entrypoints);
+		for (const input of [{ roles: ["admin"] }, { roles: ["user"] }, {}, { roles: [] }]) {
+			for (const entrypoint of ["t/admin", "t/count", "t/hash"]) {
+				expect(a.evaluate(input, entrypoint)).toEqual(b.evaluate(input, entrypoint));
+			}
+		}
+		expect(a.evaluate({ roles: ["user", "admin"] }, "t/admin")).toEqual([{ result: true }]);
+		expect(a.evaluate({ roles: [1, 2, 3] }, "t/count")).toEqual([{ result: 3 }]);
+		expect(a.evaluate({}, "t/hash")).toEqual([{ result: "sha256:admin" }]);
+	});
+});
