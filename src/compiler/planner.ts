@@ -10,13 +10,12 @@
 // argument (local 1) like base data does.
 
 import type { Body, Expr, Term } from "../rego/ast.ts";
-import { builtinArity, isRelation, isVariadic } from "./builtins.ts";
 import type { Block, Func, Local, Operand, Stmt } from "./ir.ts";
+import { planCall } from "./plan-calls.ts";
 import {
 	COMPLETE_CONFLICT,
 	containsScan,
 	FUNCTION_CONFLICT,
-	fnKey,
 	guardScans,
 	irLoc,
 	isConstant,
@@ -24,13 +23,12 @@ import {
 	OBJECT_CONFLICT,
 	PlanError,
 	termKey,
-	withoutMocks,
 } from "./plan-context.ts";
 import { basePath, documentOf, planData, planRef } from "./plan-refs.ts";
 import { PlanState } from "./plan-state.ts";
 import { planWith } from "./plan-with.ts";
-import { fnTarget, isRoot } from "./resolve.ts";
-import { type CRule, getNode, hasRules, type RuleNode } from "./ruletree.ts";
+import { isRoot } from "./resolve.ts";
+import { type CRule, hasRules, type RuleNode } from "./ruletree.ts";
 import { isPattern } from "./safety.ts";
 
 /** Receives a rule head's value; for ref heads with dynamic keys, the keys as well. */
@@ -390,7 +388,7 @@ export class FuncPlanner extends PlanState {
 					);
 					return;
 				}
-				this.planCall(t, true, (v) => {
+				planCall(this, t, true, (v) => {
 					if (v) this.emit({ op: "notFalse", source: v });
 					k();
 				});
@@ -651,7 +649,7 @@ export class FuncPlanner extends PlanState {
 				});
 				return;
 			case "call":
-				this.planCall(t, false, (v) => k(v as Operand));
+				planCall(this, t, false, (v) => k(v as Operand));
 				return;
 			case "arrayCompr":
 			case "setCompr":
@@ -694,144 +692,5 @@ export class FuncPlanner extends PlanState {
 				return;
 			}
 		}
-	}
-
-	/**
-	 * A call as an expression (`asExpr`: the continuation gets the result to test, or nothing
-	 * when the last argument was an output) or as a value.
-	 */
-	planCall(t: Term & { type: "call" }, asExpr: boolean, k: (v: Operand | undefined) => void): void {
-		let target = fnTarget(t.fn);
-		const mock = this.ctx.mocks.get(fnKey(target));
-		if (mock?.kind === "value" || mock?.kind === "const") {
-			// The mocked function is replaced by a value, whatever the arguments (which must
-			// still be defined); an output argument receives that value.
-			const orig = fnTarget(t.fn);
-			const n =
-				orig.kind === "user"
-					? getNode(this.pb.root, orig.path, false)?.arity
-					: builtinArity(orig.name);
-			const out = asExpr && n !== undefined && t.args.length === n + 1 ? t.args[n] : undefined;
-			const m = mock;
-			this.planTerms(out ? t.args.slice(0, -1) : t.args, () => {
-				const give = (v: Operand) => {
-					if (out) this.match(out, v, () => k(undefined));
-					else k(v);
-				};
-				if (m.kind === "const") this.planTerm(m.term, give);
-				else give({ local: this.mockVals.get(fnKey(target)) as Local });
-			});
-			return;
-		}
-		if (mock?.kind === "fn") target = mock.target;
-		if (target.kind === "builtin" && isVariadic(target.name)) {
-			this.planVariadic(target.name, t, k);
-			return;
-		}
-		const original = fnTarget(t.fn);
-		let arity: number;
-		if (target.kind === "user") {
-			const node = getNode(this.pb.root, target.path, false);
-			if (node?.kind !== "function") {
-				throw new PlanError("rego_type_error", `undefined function ${fnKey(target)}`, t.loc);
-			}
-			arity = node.arity ?? 0;
-		} else {
-			arity = builtinArity(target.name) ?? t.args.length;
-		}
-		// The arity the author called with decides whether the last argument is an output.
-		const calledArity =
-			original.kind === "user"
-				? (getNode(this.pb.root, original.path, false)?.arity ?? arity)
-				: (builtinArity(original.name) ?? arity);
-		const hasOutput = asExpr && t.args.length === calledArity + 1;
-		const inArgs = hasOutput ? t.args.slice(0, calledArity) : t.args;
-		this.planTerms(inArgs, (ops) => {
-			const res = this.newLocal();
-			if (target.kind === "user") {
-				const node = getNode(this.pb.root, target.path, false) as RuleNode;
-				// A mock runs with no mocks of its own: it may call the function it replaces.
-				const ctx = mock ? withoutMocks(this.ctx) : this.ctx;
-				const func = this.pb.nodeFunc(node, ctx);
-				this.emit({
-					op: "call",
-					func,
-					args: [
-						{ local: this.input },
-						{ local: this.data },
-						...ops.slice(0, arity),
-						...this.ctxArgs(ctx),
-					],
-					target: res,
-					loc: irLoc(t.loc),
-				});
-			} else if (target.name === "yaml.is_valid") {
-				// OPA answers false for a non-string. The SDK serves this builtin itself (its own
-				// implementation wins over the host's) and answers undefined, so the type test is
-				// planned here and only strings reach the call.
-				this.pb.useBuiltin(target.name, 1);
-				const isString: Stmt = { op: "isType", source: ops[0], typeName: "string" };
-				this.emit({
-					op: "blocks",
-					blocks: [
-						{
-							stmts: [
-								isString,
-								{ op: "call", func: target.name, args: ops, target: res, loc: irLoc(t.loc) },
-							],
-						},
-						{
-							stmts: [
-								{ op: "not", block: { stmts: [isString] } },
-								{
-									op: "assign",
-									target: res,
-									source: this.pb.constOp({ type: "boolean", value: false }),
-								},
-							],
-						},
-					],
-				});
-				this.emit({ op: "isDefined", source: res });
-			} else {
-				this.pb.useBuiltin(target.name, ops.length);
-				this.emit({ op: "call", func: target.name, args: ops, target: res, loc: irLoc(t.loc) });
-			}
-			if (hasOutput && target.kind === "builtin" && isRelation(target.name)) {
-				const kl = this.newLocal();
-				const vl = this.newLocal();
-				const block = this.block(() =>
-					this.match(t.args[calledArity], { local: vl }, () => k(undefined)),
-				);
-				this.emit({ op: "scan", source: { local: res }, key: kl, value: vl, block });
-			} else if (hasOutput) this.match(t.args[calledArity], { local: res }, () => k(undefined));
-			else k({ local: res });
-		});
-	}
-
-	/** `print(a, b)`: one array of the arguments, each `<undefined>` when it has no value. */
-	planVariadic(
-		name: string,
-		t: Term & { type: "call" },
-		k: (v: Operand | undefined) => void,
-	): void {
-		const arr = this.newLocal();
-		const vals = t.args.map((a) => {
-			const l = this.newLocal();
-			this.emit({ op: "assign", target: l, source: this.str("<undefined>") });
-			const b = this.scoped(() =>
-				this.block(() =>
-					this.planTerm(a, (v) => this.emit({ op: "assign", target: l, source: v })),
-				),
-			);
-			this.emit({ op: "blocks", blocks: [b] });
-			return l;
-		});
-		this.emit({ op: "makeArray", target: arr, capacity: vals.length });
-		for (const l of vals) this.emit({ op: "arrayAppend", array: arr, value: { local: l } });
-		const res = this.newLocal();
-		this.pb.useBuiltin(name, 1);
-		this.emit({ op: "call", func: name, args: [{ local: arr }], target: res, loc: irLoc(t.loc) });
-		k({ local: res });
 	}
 }
