@@ -6,6 +6,7 @@ import type { Term } from "../rego/ast.ts";
 import { builtinArity, isRelation, isVariadic } from "./builtins.ts";
 import type { Local, Operand, Stmt } from "./ir.ts";
 import { fnKey, irLoc, PlanError, withoutMocks } from "./plan-context.ts";
+import { match } from "./plan-unify.ts";
 import type { FuncPlanner } from "./planner.ts";
 import { fnTarget } from "./resolve.ts";
 import { getNode, type RuleNode } from "./ruletree.ts";
@@ -32,7 +33,7 @@ export function planCall(
 		const m = mock;
 		fp.planTerms(out ? t.args.slice(0, -1) : t.args, () => {
 			const give = (v: Operand) => {
-				if (out) fp.match(out, v, () => k(undefined));
+				if (out) match(fp, out, v, () => k(undefined));
 				else k(v);
 			};
 			if (m.kind === "const") fp.planTerm(m.term, give);
@@ -113,10 +114,10 @@ export function planCall(
 			const kl = fp.newLocal();
 			const vl = fp.newLocal();
 			const block = fp.block(() =>
-				fp.match(t.args[calledArity], { local: vl }, () => k(undefined)),
+				match(fp, t.args[calledArity], { local: vl }, () => k(undefined)),
 			);
 			fp.emit({ op: "scan", source: { local: res }, key: kl, value: vl, block });
-		} else if (hasOutput) fp.match(t.args[calledArity], { local: res }, () => k(undefined));
+		} else if (hasOutput) match(fp, t.args[calledArity], { local: res }, () => k(undefined));
 		else k({ local: res });
 	});
 }

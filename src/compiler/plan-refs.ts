@@ -5,6 +5,7 @@
 import type { Loc, RefTerm, Term } from "../rego/ast.ts";
 import type { Local, Operand } from "./ir.ts";
 import { PlanError } from "./plan-context.ts";
+import { match } from "./plan-unify.ts";
 import type { FuncPlanner } from "./planner.ts";
 import { hasRules, pathName, type RuleNode } from "./ruletree.ts";
 import { isPattern } from "./safety.ts";
@@ -93,7 +94,7 @@ export function planPath(
 		const kl = fp.newLocal();
 		const vl = fp.newLocal();
 		const block = fp.block(() =>
-			fp.match(p, { local: kl }, () => planPath(fp, { local: vl }, path, i + 1, k)),
+			match(fp, p, { local: kl }, () => planPath(fp, { local: vl }, path, i + 1, k)),
 		);
 		fp.emit({ op: "scan", source: src, key: kl, value: vl, block });
 		return;

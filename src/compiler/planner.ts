@@ -26,10 +26,9 @@ import {
 } from "./plan-context.ts";
 import { basePath, documentOf, planData, planRef } from "./plan-refs.ts";
 import { PlanState } from "./plan-state.ts";
+import { match, unify } from "./plan-unify.ts";
 import { planWith } from "./plan-with.ts";
-import { isRoot } from "./resolve.ts";
 import { type CRule, hasRules, type RuleNode } from "./ruletree.ts";
-import { isPattern } from "./safety.ts";
 
 /** Receives a rule head's value; for ref heads with dynamic keys, the keys as well. */
 type HeadCont = (v: Operand, keys?: Operand[]) => void;
@@ -126,7 +125,7 @@ export class FuncPlanner extends PlanState {
 					this.planBody(rule.body, 0, () => this.planHead(rule, k));
 					return;
 				}
-				this.match(args[i], { local: 2 + i }, () => matchArgs(i + 1));
+				match(this, args[i], { local: 2 + i }, () => matchArgs(i + 1));
 			};
 			matchArgs(0);
 		});
@@ -331,8 +330,8 @@ export class FuncPlanner extends PlanState {
 					const kl = this.newLocal();
 					const vl = this.newLocal();
 					const block = this.block(() => {
-						const then = () => this.match(t.value, { local: vl }, k);
-						if (t.key) this.match(t.key, { local: kl }, then);
+						const then = () => match(this, t.value, { local: vl }, k);
+						if (t.key) match(this, t.key, { local: kl }, then);
 						else then();
 					});
 					this.emit({ op: "scan", source: c, key: kl, value: vl, block });
@@ -363,8 +362,8 @@ export class FuncPlanner extends PlanState {
 								this.emit({ op: "equal", a: { local: ok }, b: f });
 								this.emit({ op: "assign", target: found, source: tr });
 							};
-							const then = () => this.match(t.value, { local: vl }, check);
-							if (t.key) this.match(t.key, { local: kl }, then);
+							const then = () => match(this, t.value, { local: vl }, check);
+							if (t.key) match(this, t.key, { local: kl }, then);
 							else then();
 						}),
 					);
@@ -376,7 +375,7 @@ export class FuncPlanner extends PlanState {
 			case "call": {
 				const name = t.fn.head.type === "var" && t.fn.path.length === 0 ? t.fn.head.name : "";
 				if (name === "eq" || name === "assign") {
-					this.unify(t.args[0], t.args[1], k);
+					unify(this, t.args[0], t.args[1], k);
 					return;
 				}
 				if (name === "equal" || name === "neq") {
@@ -403,129 +402,6 @@ export class FuncPlanner extends PlanState {
 	}
 
 	// ---- unification ----------------------------------------------------------------------
-
-	unify(a: Term, b: Term, k: () => void): void {
-		const B = this.bound();
-		const pa = isPattern(a, B);
-		const pb = isPattern(b, B);
-		if (pa && pb) {
-			if (a.type === "array" && b.type === "array") {
-				if (a.items.length !== b.items.length) {
-					this.emit({ op: "break", levels: 0 });
-					return;
-				}
-				const step = (i: number): void => {
-					if (i === a.items.length) k();
-					else this.unify(a.items[i], b.items[i], () => step(i + 1));
-				};
-				step(0);
-				return;
-			}
-			if (a.type === "object" && b.type === "object") {
-				const pairs: [Term, Term][] = [];
-				for (const [ka, va] of a.entries) {
-					const other = b.entries.find(([kb]) => termKey(kb) === termKey(ka));
-					if (!other || a.entries.length !== b.entries.length) {
-						this.emit({ op: "break", levels: 0 });
-						return;
-					}
-					pairs.push([va, other[1]]);
-				}
-				const step = (i: number): void => {
-					if (i === pairs.length) k();
-					else this.unify(pairs[i][0], pairs[i][1], () => step(i + 1));
-				};
-				step(0);
-				return;
-			}
-			throw new PlanError("rego_unsafe_var_error", "cannot unify two unbound patterns", a.loc);
-		}
-		if (pa) {
-			this.planTerm(b, (v) => this.match(a, v, k));
-			return;
-		}
-		if (pb) {
-			this.planTerm(a, (v) => this.match(b, v, k));
-			return;
-		}
-		this.planTerm(a, (va) =>
-			this.planTerm(b, (vb) => {
-				this.emit({ op: "equal", a: va, b: vb });
-				k();
-			}),
-		);
-	}
-
-	/** Match a value against a term: bind its unbound vars, compare the rest. */
-	match(p: Term, v: Operand, k: () => void): void {
-		if (p.type === "var" && !isRoot(p.name)) {
-			const l = this.vars.get(p.name);
-			if (l === undefined) {
-				if ("local" in v) this.vars.set(p.name, v.local);
-				else {
-					const t = this.newLocal();
-					this.emit({ op: "assign", target: t, source: v });
-					this.vars.set(p.name, t);
-				}
-			} else this.emit({ op: "equal", a: { local: l }, b: v });
-			k();
-			return;
-		}
-		const B = this.bound();
-		if (p.type === "array" && isPattern(p, B)) {
-			this.emit({ op: "isType", source: v, typeName: "array" });
-			this.checkCount(v, p.items.length);
-			const step = (i: number): void => {
-				if (i === p.items.length) {
-					k();
-					return;
-				}
-				const t = this.newLocal();
-				this.emit({
-					op: "dot",
-					source: v,
-					key: this.pb.constOp({ type: "number", text: String(i) }),
-					target: t,
-				});
-				this.match(p.items[i], { local: t }, () => step(i + 1));
-			};
-			step(0);
-			return;
-		}
-		if (p.type === "object" && isPattern(p, B)) {
-			this.emit({ op: "isType", source: v, typeName: "object" });
-			this.checkCount(v, p.entries.length);
-			const step = (i: number): void => {
-				if (i === p.entries.length) {
-					k();
-					return;
-				}
-				const [key, val] = p.entries[i];
-				this.planTerm(key, (ko) => {
-					const t = this.newLocal();
-					this.emit({ op: "dot", source: v, key: ko, target: t });
-					this.match(val, { local: t }, () => step(i + 1));
-				});
-			};
-			step(0);
-			return;
-		}
-		this.planTerm(p, (pv) => {
-			this.emit({ op: "equal", a: v, b: pv });
-			k();
-		});
-	}
-
-	checkCount(v: Operand, n: number): void {
-		const c = this.newLocal();
-		this.pb.useBuiltin("count", 1);
-		this.emit({ op: "call", func: "count", args: [v], target: c });
-		this.emit({
-			op: "equal",
-			a: { local: c },
-			b: this.pb.constOp({ type: "number", text: String(n) }),
-		});
-	}
 
 	// ---- terms ----------------------------------------------------------------------------
 

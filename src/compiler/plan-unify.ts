@@ -1,0 +1,132 @@
+// Unification: `a = b` and `a := b`, and matching a value against a term, which binds the
+// term's unbound vars and compares the rest (arrays and objects element by element).
+
+import type { Term } from "../rego/ast.ts";
+import type { Operand } from "./ir.ts";
+import { PlanError, termKey } from "./plan-context.ts";
+import type { FuncPlanner } from "./planner.ts";
+import { isRoot } from "./resolve.ts";
+import { isPattern } from "./safety.ts";
+
+export function unify(fp: FuncPlanner, a: Term, b: Term, k: () => void): void {
+	const B = fp.bound();
+	const pa = isPattern(a, B);
+	const pb = isPattern(b, B);
+	if (pa && pb) {
+		if (a.type === "array" && b.type === "array") {
+			if (a.items.length !== b.items.length) {
+				fp.emit({ op: "break", levels: 0 });
+				return;
+			}
+			const step = (i: number): void => {
+				if (i === a.items.length) k();
+				else unify(fp, a.items[i], b.items[i], () => step(i + 1));
+			};
+			step(0);
+			return;
+		}
+		if (a.type === "object" && b.type === "object") {
+			const pairs: [Term, Term][] = [];
+			for (const [ka, va] of a.entries) {
+				const other = b.entries.find(([kb]) => termKey(kb) === termKey(ka));
+				if (!other || a.entries.length !== b.entries.length) {
+					fp.emit({ op: "break", levels: 0 });
+					return;
+				}
+				pairs.push([va, other[1]]);
+			}
+			const step = (i: number): void => {
+				if (i === pairs.length) k();
+				else unify(fp, pairs[i][0], pairs[i][1], () => step(i + 1));
+			};
+			step(0);
+			return;
+		}
+		throw new PlanError("rego_unsafe_var_error", "cannot unify two unbound patterns", a.loc);
+	}
+	if (pa) {
+		fp.planTerm(b, (v) => match(fp, a, v, k));
+		return;
+	}
+	if (pb) {
+		fp.planTerm(a, (v) => match(fp, b, v, k));
+		return;
+	}
+	fp.planTerm(a, (va) =>
+		fp.planTerm(b, (vb) => {
+			fp.emit({ op: "equal", a: va, b: vb });
+			k();
+		}),
+	);
+}
+
+/** Match a value against a term: bind its unbound vars, compare the rest. */
+export function match(fp: FuncPlanner, p: Term, v: Operand, k: () => void): void {
+	if (p.type === "var" && !isRoot(p.name)) {
+		const l = fp.vars.get(p.name);
+		if (l === undefined) {
+			if ("local" in v) fp.vars.set(p.name, v.local);
+			else {
+				const t = fp.newLocal();
+				fp.emit({ op: "assign", target: t, source: v });
+				fp.vars.set(p.name, t);
+			}
+		} else fp.emit({ op: "equal", a: { local: l }, b: v });
+		k();
+		return;
+	}
+	const B = fp.bound();
+	if (p.type === "array" && isPattern(p, B)) {
+		fp.emit({ op: "isType", source: v, typeName: "array" });
+		checkCount(fp, v, p.items.length);
+		const step = (i: number): void => {
+			if (i === p.items.length) {
+				k();
+				return;
+			}
+			const t = fp.newLocal();
+			fp.emit({
+				op: "dot",
+				source: v,
+				key: fp.pb.constOp({ type: "number", text: String(i) }),
+				target: t,
+			});
+			match(fp, p.items[i], { local: t }, () => step(i + 1));
+		};
+		step(0);
+		return;
+	}
+	if (p.type === "object" && isPattern(p, B)) {
+		fp.emit({ op: "isType", source: v, typeName: "object" });
+		checkCount(fp, v, p.entries.length);
+		const step = (i: number): void => {
+			if (i === p.entries.length) {
+				k();
+				return;
+			}
+			const [key, val] = p.entries[i];
+			fp.planTerm(key, (ko) => {
+				const t = fp.newLocal();
+				fp.emit({ op: "dot", source: v, key: ko, target: t });
+				match(fp, val, { local: t }, () => step(i + 1));
+			});
+		};
+		step(0);
+		return;
+	}
+	fp.planTerm(p, (pv) => {
+		fp.emit({ op: "equal", a: v, b: pv });
+		k();
+	});
+}
+
+export function checkCount(fp: FuncPlanner, v: Operand, n: number): void {
+	const c = fp.newLocal();
+	fp.pb.useBuiltin("count", 1);
+	fp.emit({ op: "call", func: "count", args: [v], target: c });
+	fp.emit({
+		op: "equal",
+		a: { local: c },
+		b: fp.pb.constOp({ type: "number", text: String(n) }),
+	});
+}
