@@ -6,6 +6,7 @@ import type { Term } from "../rego/ast.ts";
 import { builtinArity, isRelation, isVariadic } from "./builtins.ts";
 import type { Local, Operand, Stmt } from "./ir.ts";
 import { fnKey, irLoc, PlanError, withoutMocks } from "./plan-context.ts";
+import { planTerm, planTerms } from "./plan-terms.ts";
 import { match } from "./plan-unify.ts";
 import type { FuncPlanner } from "./planner.ts";
 import { fnTarget } from "./resolve.ts";
@@ -31,12 +32,12 @@ export function planCall(
 			orig.kind === "user" ? getNode(fp.pb.root, orig.path, false)?.arity : builtinArity(orig.name);
 		const out = asExpr && n !== undefined && t.args.length === n + 1 ? t.args[n] : undefined;
 		const m = mock;
-		fp.planTerms(out ? t.args.slice(0, -1) : t.args, () => {
+		planTerms(fp, out ? t.args.slice(0, -1) : t.args, () => {
 			const give = (v: Operand) => {
 				if (out) match(fp, out, v, () => k(undefined));
 				else k(v);
 			};
-			if (m.kind === "const") fp.planTerm(m.term, give);
+			if (m.kind === "const") planTerm(fp, m.term, give);
 			else give({ local: fp.mockVals.get(fnKey(target)) as Local });
 		});
 		return;
@@ -64,7 +65,7 @@ export function planCall(
 			: (builtinArity(original.name) ?? arity);
 	const hasOutput = asExpr && t.args.length === calledArity + 1;
 	const inArgs = hasOutput ? t.args.slice(0, calledArity) : t.args;
-	fp.planTerms(inArgs, (ops) => {
+	planTerms(fp, inArgs, (ops) => {
 		const res = fp.newLocal();
 		if (target.kind === "user") {
 			const node = getNode(fp.pb.root, target.path, false) as RuleNode;
@@ -134,7 +135,7 @@ export function planVariadic(
 		const l = fp.newLocal();
 		fp.emit({ op: "assign", target: l, source: fp.str("<undefined>") });
 		const b = fp.scoped(() =>
-			fp.block(() => fp.planTerm(a, (v) => fp.emit({ op: "assign", target: l, source: v }))),
+			fp.block(() => planTerm(fp, a, (v) => fp.emit({ op: "assign", target: l, source: v }))),
 		);
 		fp.emit({ op: "blocks", blocks: [b] });
 		return l;

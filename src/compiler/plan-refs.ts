@@ -5,6 +5,7 @@
 import type { Loc, RefTerm, Term } from "../rego/ast.ts";
 import type { Local, Operand } from "./ir.ts";
 import { PlanError } from "./plan-context.ts";
+import { planTerm } from "./plan-terms.ts";
 import { match } from "./plan-unify.ts";
 import type { FuncPlanner } from "./planner.ts";
 import { hasRules, pathName, type RuleNode } from "./ruletree.ts";
@@ -54,7 +55,7 @@ export function planRef(fp: FuncPlanner, ref: RefTerm, k: (v: Operand) => void):
 		planPath(fp, { local: fp.input }, ref.path, 0, k);
 		return;
 	}
-	fp.planTerm(head, (h) => planPath(fp, h, ref.path, 0, k));
+	planTerm(fp, head, (h) => planPath(fp, h, ref.path, 0, k));
 }
 
 export function planPath(
@@ -99,7 +100,7 @@ export function planPath(
 		fp.emit({ op: "scan", source: src, key: kl, value: vl, block });
 		return;
 	}
-	fp.planTerm(p, (key) => {
+	planTerm(fp, p, (key) => {
 		const t = fp.newLocal();
 		fp.emit({ op: "dot", source: src, key, target: t });
 		planPath(fp, { local: t }, path, i + 1, k, base);

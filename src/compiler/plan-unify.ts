@@ -4,6 +4,7 @@
 import type { Term } from "../rego/ast.ts";
 import type { Operand } from "./ir.ts";
 import { PlanError, termKey } from "./plan-context.ts";
+import { planTerm } from "./plan-terms.ts";
 import type { FuncPlanner } from "./planner.ts";
 import { isRoot } from "./resolve.ts";
 import { isPattern } from "./safety.ts";
@@ -45,15 +46,15 @@ export function unify(fp: FuncPlanner, a: Term, b: Term, k: () => void): void {
 		throw new PlanError("rego_unsafe_var_error", "cannot unify two unbound patterns", a.loc);
 	}
 	if (pa) {
-		fp.planTerm(b, (v) => match(fp, a, v, k));
+		planTerm(fp, b, (v) => match(fp, a, v, k));
 		return;
 	}
 	if (pb) {
-		fp.planTerm(a, (v) => match(fp, b, v, k));
+		planTerm(fp, a, (v) => match(fp, b, v, k));
 		return;
 	}
-	fp.planTerm(a, (va) =>
-		fp.planTerm(b, (vb) => {
+	planTerm(fp, a, (va) =>
+		planTerm(fp, b, (vb) => {
 			fp.emit({ op: "equal", a: va, b: vb });
 			k();
 		}),
@@ -105,7 +106,7 @@ export function match(fp: FuncPlanner, p: Term, v: Operand, k: () => void): void
 				return;
 			}
 			const [key, val] = p.entries[i];
-			fp.planTerm(key, (ko) => {
+			planTerm(fp, key, (ko) => {
 				const t = fp.newLocal();
 				fp.emit({ op: "dot", source: v, key: ko, target: t });
 				match(fp, val, { local: t }, () => step(i + 1));
@@ -114,7 +115,7 @@ export function match(fp: FuncPlanner, p: Term, v: Operand, k: () => void): void
 		step(0);
 		return;
 	}
-	fp.planTerm(p, (pv) => {
+	planTerm(fp, p, (pv) => {
 		fp.emit({ op: "equal", a: v, b: pv });
 		k();
 	});

@@ -5,6 +5,7 @@
 import type { Expr, Term } from "../rego/ast.ts";
 import type { Local } from "./ir.ts";
 import { fnKey, isConstant, makeCtx } from "./plan-context.ts";
+import { planTerm, planTerms } from "./plan-terms.ts";
 import type { FuncPlanner } from "./planner.ts";
 import { BUILTIN_HEAD, type FnTarget, fnTarget, isRoot } from "./resolve.ts";
 import { getNode, hasRules } from "./ruletree.ts";
@@ -115,7 +116,7 @@ export function planWith(fp: FuncPlanner, e: Expr, k: () => void): void {
 				return;
 			}
 			mocks.set(key, { kind: "value" });
-			fp.planTerm(w.value, (v) => {
+			planTerm(fp, w.value, (v) => {
 				let l: Local;
 				if ("local" in v) l = v.local;
 				else {
@@ -140,8 +141,8 @@ export function planWith(fp: FuncPlanner, e: Expr, k: () => void): void {
 			// (A target below a rule was rejected by the resolver, as OPA does.)
 			if (node && hasRules(node)) overrides.push(path);
 		}
-		fp.planTerm(w.value, (v) =>
-			fp.planTerms(target.path, (keys) => {
+		planTerm(fp, w.value, (v) =>
+			planTerms(fp, target.path, (keys) => {
 				const src = root === "data" ? data : input;
 				let t: Local;
 				if (keys.length === 0) {

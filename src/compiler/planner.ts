@@ -18,14 +18,13 @@ import {
 	FUNCTION_CONFLICT,
 	guardScans,
 	irLoc,
-	isConstant,
 	isScalar,
 	OBJECT_CONFLICT,
-	PlanError,
 	termKey,
 } from "./plan-context.ts";
-import { basePath, documentOf, planData, planRef } from "./plan-refs.ts";
+import { basePath, documentOf } from "./plan-refs.ts";
 import { PlanState } from "./plan-state.ts";
+import { planTerm, planTerms } from "./plan-terms.ts";
 import { match, unify } from "./plan-unify.ts";
 import { planWith } from "./plan-with.ts";
 import { type CRule, hasRules, type RuleNode } from "./ruletree.ts";
@@ -133,12 +132,12 @@ export class FuncPlanner extends PlanState {
 
 	planHead(rule: CRule, k: HeadCont): void {
 		if (rule.kind === "set") {
-			this.planTerm(rule.key as Term, k);
+			planTerm(this, rule.key as Term, k);
 			return;
 		}
 		if (rule.kind === "object" && rule.setLeaf) {
-			this.planTerms(rule.dynKeys, (keys) =>
-				this.planTerm(rule.key as Term, (elem) => {
+			planTerms(this, rule.dynKeys, (keys) =>
+				planTerm(this, rule.key as Term, (elem) => {
 					const set = this.newLocal();
 					this.emit({ op: "makeSet", target: set });
 					this.emit({ op: "setAdd", set, value: elem });
@@ -148,12 +147,12 @@ export class FuncPlanner extends PlanState {
 			return;
 		}
 		if (rule.kind === "object") {
-			this.planTerms(rule.dynKeys, (keys) =>
-				this.planTerm(rule.value, (v) => k(this.nest(keys, v), keys)),
+			planTerms(this, rule.dynKeys, (keys) =>
+				planTerm(this, rule.value, (v) => k(this.nest(keys, v), keys)),
 			);
 			return;
 		}
-		this.planTerm(rule.value, k);
+		planTerm(this, rule.value, k);
 	}
 
 	/** For ref heads with several dynamic keys: the value nested under all keys but the first. */
@@ -326,7 +325,7 @@ export class FuncPlanner extends PlanState {
 				k();
 				return;
 			case "someIn":
-				this.planTerm(t.collection, (c) => {
+				planTerm(this, t.collection, (c) => {
 					const kl = this.newLocal();
 					const vl = this.newLocal();
 					const block = this.block(() => {
@@ -338,7 +337,7 @@ export class FuncPlanner extends PlanState {
 				});
 				return;
 			case "every":
-				this.planTerm(t.domain, (d) => {
+				planTerm(this, t.domain, (d) => {
 					const found = this.newLocal();
 					const f = this.pb.constOp({ type: "boolean", value: false });
 					const tr = this.pb.constOp({ type: "boolean", value: true });
@@ -379,8 +378,8 @@ export class FuncPlanner extends PlanState {
 					return;
 				}
 				if (name === "equal" || name === "neq") {
-					this.planTerm(t.args[0], (a) =>
-						this.planTerm(t.args[1], (b) => {
+					planTerm(this, t.args[0], (a) =>
+						planTerm(this, t.args[1], (b) => {
 							this.emit({ op: name === "equal" ? "equal" : "notEqual", a, b });
 							k();
 						}),
@@ -394,7 +393,7 @@ export class FuncPlanner extends PlanState {
 				return;
 			}
 			default:
-				this.planTerm(t, (v) => {
+				planTerm(this, t, (v) => {
 					this.emit({ op: "notFalse", source: v });
 					k();
 				});
@@ -404,169 +403,4 @@ export class FuncPlanner extends PlanState {
 	// ---- unification ----------------------------------------------------------------------
 
 	// ---- terms ----------------------------------------------------------------------------
-
-	planTerms(ts: Term[], k: (ops: Operand[]) => void): void {
-		const ops: Operand[] = [];
-		const step = (start: number): void => {
-			// Constants are planned in a loop, not through continuations: a literal with
-			// thousands of entries must not nest thousands of calls deep.
-			let i = start;
-			while (i < ts.length && isConstant(ts[i])) {
-				ops[i] = this.constTerm(ts[i]);
-				i++;
-			}
-			if (i === ts.length) {
-				k(ops);
-				return;
-			}
-			this.planTerm(ts[i], (o) => {
-				ops[i] = o;
-				step(i + 1);
-			});
-		};
-		step(0);
-	}
-
-	/** A constant term (see isConstant), built without continuations. */
-	constTerm(t: Term): Operand {
-		switch (t.type) {
-			case "null":
-				return this.pb.constOp({ type: "null" });
-			case "boolean":
-				return this.pb.constOp({ type: "boolean", value: t.value });
-			case "number":
-				return this.pb.constOp({ type: "number", text: t.text });
-			case "string":
-				return this.str(t.value);
-			case "array": {
-				const ops = t.items.map((x) => this.constTerm(x));
-				const a = this.newLocal();
-				this.emit({ op: "makeArray", target: a, capacity: ops.length });
-				for (const o of ops) this.emit({ op: "arrayAppend", array: a, value: o });
-				return { local: a };
-			}
-			case "set": {
-				const ops = t.items.map((x) => this.constTerm(x));
-				const s = this.newLocal();
-				this.emit({ op: "makeSet", target: s });
-				for (const o of ops) this.emit({ op: "setAdd", set: s, value: o });
-				return { local: s };
-			}
-			case "object": {
-				const ops = t.entries.map(([key, v]) => [this.constTerm(key), this.constTerm(v)]);
-				const o = this.newLocal();
-				this.emit({ op: "makeObject", target: o });
-				for (const [key, v] of ops) this.emit({ op: "objectInsert", object: o, key, value: v });
-				return { local: o };
-			}
-			default:
-				throw new Error(`planner: not a constant: ${t.type}`);
-		}
-	}
-
-	planTerm(t: Term, k: (v: Operand) => void): void {
-		switch (t.type) {
-			case "null":
-				k(this.pb.constOp({ type: "null" }));
-				return;
-			case "boolean":
-				k(this.pb.constOp({ type: "boolean", value: t.value }));
-				return;
-			case "number":
-				k(this.pb.constOp({ type: "number", text: t.text }));
-				return;
-			case "string":
-				k(this.str(t.value));
-				return;
-			case "var": {
-				if (t.name === "input") {
-					// No input at all is undefined, not a value.
-					this.emit({ op: "isDefined", source: this.input });
-					k({ local: this.input });
-					return;
-				}
-				if (t.name === "data") {
-					planData(this, [], 0, this.pb.root, t.loc, k);
-					return;
-				}
-				const l = this.vars.get(t.name);
-				if (l === undefined)
-					throw new PlanError("rego_unsafe_var_error", `var ${t.name} is unsafe`, t.loc);
-				k({ local: l });
-				return;
-			}
-			case "ref":
-				planRef(this, t, k);
-				return;
-			case "array":
-				this.planTerms(t.items, (ops) => {
-					const a = this.newLocal();
-					this.emit({ op: "makeArray", target: a, capacity: ops.length });
-					for (const o of ops) this.emit({ op: "arrayAppend", array: a, value: o });
-					k({ local: a });
-				});
-				return;
-			case "set":
-				this.planTerms(t.items, (ops) => {
-					const s = this.newLocal();
-					this.emit({ op: "makeSet", target: s });
-					for (const o of ops) this.emit({ op: "setAdd", set: s, value: o });
-					k({ local: s });
-				});
-				return;
-			case "object":
-				this.planTerms(t.entries.flat(), (ops) => {
-					const o = this.newLocal();
-					this.emit({ op: "makeObject", target: o });
-					for (let i = 0; i < ops.length; i += 2) {
-						this.emit({ op: "objectInsert", object: o, key: ops[i], value: ops[i + 1] });
-					}
-					k({ local: o });
-				});
-				return;
-			case "call":
-				planCall(this, t, false, (v) => k(v as Operand));
-				return;
-			case "arrayCompr":
-			case "setCompr":
-			case "objectCompr": {
-				const r = this.newLocal();
-				this.emit({
-					op:
-						t.type === "arrayCompr"
-							? "makeArray"
-							: t.type === "setCompr"
-								? "makeSet"
-								: "makeObject",
-					target: r,
-					...(t.type === "arrayCompr" ? { capacity: 0 } : {}),
-				} as Stmt);
-				const block = this.scoped(() =>
-					this.block(() =>
-						this.planBody(t.body, 0, () => {
-							if (t.type === "arrayCompr")
-								this.planTerm(t.term, (v) => this.emit({ op: "arrayAppend", array: r, value: v }));
-							else if (t.type === "setCompr")
-								this.planTerm(t.term, (v) => this.emit({ op: "setAdd", set: r, value: v }));
-							else
-								this.planTerm(t.key, (kk) =>
-									this.planTerm(t.value, (vv) =>
-										this.emit({
-											op: "objectInsertOnce",
-											object: r,
-											key: kk,
-											value: vv,
-											loc: irLoc(t.loc),
-										}),
-									),
-								);
-						}),
-					),
-				);
-				this.emit({ op: "blocks", blocks: [block] });
-				k({ local: r });
-				return;
-			}
-		}
-	}
 }

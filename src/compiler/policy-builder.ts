@@ -5,6 +5,7 @@ import type { Body, Loc, RefTerm } from "../rego/ast.ts";
 import { hoistInvariants } from "./hoist.ts";
 import type { BuiltinRef, Const, Func, Operand, Plan, Policy } from "./ir.ts";
 import { type Ctx, EMPTY_CTX } from "./plan-context.ts";
+import { planTerm } from "./plan-terms.ts";
 import { FuncPlanner } from "./planner.ts";
 import { isWildcard } from "./resolve.ts";
 import { pathName, type RuleNode } from "./ruletree.ts";
@@ -107,7 +108,7 @@ export class PolicyBuilder {
 			loc: l,
 		};
 		const block = fp.block(() => {
-			fp.planTerm(ref, (v) => {
+			planTerm(fp, ref, (v) => {
 				const o = fp.newLocal();
 				fp.emit({ op: "makeObject", target: o });
 				fp.emit({

@@ -1,0 +1,171 @@
+// Terms to operands: scalars become constants, collections are built (constant ones in a loop,
+// so a literal of thousands of entries does not nest thousands of continuations), vars are
+// their locals, and comprehensions collect their body's solutions.
+
+import type { Term } from "../rego/ast.ts";
+import type { Operand, Stmt } from "./ir.ts";
+import { planCall } from "./plan-calls.ts";
+import { irLoc, isConstant, PlanError } from "./plan-context.ts";
+import { planData, planRef } from "./plan-refs.ts";
+import type { FuncPlanner } from "./planner.ts";
+
+export function planTerms(fp: FuncPlanner, ts: Term[], k: (ops: Operand[]) => void): void {
+	const ops: Operand[] = [];
+	const step = (start: number): void => {
+		// Constants are planned in a loop, not through continuations: a literal with
+		// thousands of entries must not nest thousands of calls deep.
+		let i = start;
+		while (i < ts.length && isConstant(ts[i])) {
+			ops[i] = constTerm(fp, ts[i]);
+			i++;
+		}
+		if (i === ts.length) {
+			k(ops);
+			return;
+		}
+		planTerm(fp, ts[i], (o) => {
+			ops[i] = o;
+			step(i + 1);
+		});
+	};
+	step(0);
+}
+
+/** A constant term (see isConstant), built without continuations. */
+export function constTerm(fp: FuncPlanner, t: Term): Operand {
+	switch (t.type) {
+		case "null":
+			return fp.pb.constOp({ type: "null" });
+		case "boolean":
+			return fp.pb.constOp({ type: "boolean", value: t.value });
+		case "number":
+			return fp.pb.constOp({ type: "number", text: t.text });
+		case "string":
+			return fp.str(t.value);
+		case "array": {
+			const ops = t.items.map((x) => constTerm(fp, x));
+			const a = fp.newLocal();
+			fp.emit({ op: "makeArray", target: a, capacity: ops.length });
+			for (const o of ops) fp.emit({ op: "arrayAppend", array: a, value: o });
+			return { local: a };
+		}
+		case "set": {
+			const ops = t.items.map((x) => constTerm(fp, x));
+			const s = fp.newLocal();
+			fp.emit({ op: "makeSet", target: s });
+			for (const o of ops) fp.emit({ op: "setAdd", set: s, value: o });
+			return { local: s };
+		}
+		case "object": {
+			const ops = t.entries.map(([key, v]) => [constTerm(fp, key), constTerm(fp, v)]);
+			const o = fp.newLocal();
+			fp.emit({ op: "makeObject", target: o });
+			for (const [key, v] of ops) fp.emit({ op: "objectInsert", object: o, key, value: v });
+			return { local: o };
+		}
+		default:
+			throw new Error(`planner: not a constant: ${t.type}`);
+	}
+}
+
+export function planTerm(fp: FuncPlanner, t: Term, k: (v: Operand) => void): void {
+	switch (t.type) {
+		case "null":
+			k(fp.pb.constOp({ type: "null" }));
+			return;
+		case "boolean":
+			k(fp.pb.constOp({ type: "boolean", value: t.value }));
+			return;
+		case "number":
+			k(fp.pb.constOp({ type: "number", text: t.text }));
+			return;
+		case "string":
+			k(fp.str(t.value));
+			return;
+		case "var": {
+			if (t.name === "input") {
+				// No input at all is undefined, not a value.
+				fp.emit({ op: "isDefined", source: fp.input });
+				k({ local: fp.input });
+				return;
+			}
+			if (t.name === "data") {
+				planData(fp, [], 0, fp.pb.root, t.loc, k);
+				return;
+			}
+			const l = fp.vars.get(t.name);
+			if (l === undefined)
+				throw new PlanError("rego_unsafe_var_error", `var ${t.name} is unsafe`, t.loc);
+			k({ local: l });
+			return;
+		}
+		case "ref":
+			planRef(fp, t, k);
+			return;
+		case "array":
+			planTerms(fp, t.items, (ops) => {
+				const a = fp.newLocal();
+				fp.emit({ op: "makeArray", target: a, capacity: ops.length });
+				for (const o of ops) fp.emit({ op: "arrayAppend", array: a, value: o });
+				k({ local: a });
+			});
+			return;
+		case "set":
+			planTerms(fp, t.items, (ops) => {
+				const s = fp.newLocal();
+				fp.emit({ op: "makeSet", target: s });
+				for (const o of ops) fp.emit({ op: "setAdd", set: s, value: o });
+				k({ local: s });
+			});
+			return;
+		case "object":
+			planTerms(fp, t.entries.flat(), (ops) => {
+				const o = fp.newLocal();
+				fp.emit({ op: "makeObject", target: o });
+				for (let i = 0; i < ops.length; i += 2) {
+					fp.emit({ op: "objectInsert", object: o, key: ops[i], value: ops[i + 1] });
+				}
+				k({ local: o });
+			});
+			return;
+		case "call":
+			planCall(fp, t, false, (v) => k(v as Operand));
+			return;
+		case "arrayCompr":
+		case "setCompr":
+		case "objectCompr": {
+			const r = fp.newLocal();
+			fp.emit({
+				op:
+					t.type === "arrayCompr" ? "makeArray" : t.type === "setCompr" ? "makeSet" : "makeObject",
+				target: r,
+				...(t.type === "arrayCompr" ? { capacity: 0 } : {}),
+			} as Stmt);
+			const block = fp.scoped(() =>
+				fp.block(() =>
+					fp.planBody(t.body, 0, () => {
+						if (t.type === "arrayCompr")
+							planTerm(fp, t.term, (v) => fp.emit({ op: "arrayAppend", array: r, value: v }));
+						else if (t.type === "setCompr")
+							planTerm(fp, t.term, (v) => fp.emit({ op: "setAdd", set: r, value: v }));
+						else
+							planTerm(fp, t.key, (kk) =>
+								planTerm(fp, t.value, (vv) =>
+									fp.emit({
+										op: "objectInsertOnce",
+										object: r,
+										key: kk,
+										value: vv,
+										loc: irLoc(t.loc),
+									}),
+								),
+							);
+					}),
+				),
+			);
+			fp.emit({ op: "blocks", blocks: [block] });
+			k({ local: r });
+			return;
+		}
+	}
+}
