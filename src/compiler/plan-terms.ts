@@ -6,6 +6,7 @@ import type { Term } from "../rego/ast.ts";
 import type { Operand, Stmt } from "./ir.ts";
 import { planCall } from "./plan-calls.ts";
 import { irLoc, isConstant, PlanError } from "./plan-context.ts";
+import { planBody } from "./plan-exprs.ts";
 import { planData, planRef } from "./plan-refs.ts";
 import type { FuncPlanner } from "./planner.ts";
 
@@ -143,7 +144,7 @@ export function planTerm(fp: FuncPlanner, t: Term, k: (v: Operand) => void): voi
 			} as Stmt);
 			const block = fp.scoped(() =>
 				fp.block(() =>
-					fp.planBody(t.body, 0, () => {
+					planBody(fp, t.body, 0, () => {
 						if (t.type === "arrayCompr")
 							planTerm(fp, t.term, (v) => fp.emit({ op: "arrayAppend", array: r, value: v }));
 						else if (t.type === "setCompr")

@@ -5,6 +5,7 @@
 import type { Expr, Term } from "../rego/ast.ts";
 import type { Local } from "./ir.ts";
 import { fnKey, isConstant, makeCtx } from "./plan-context.ts";
+import { planNot, planPositive } from "./plan-exprs.ts";
 import { planTerm, planTerms } from "./plan-terms.ts";
 import type { FuncPlanner } from "./planner.ts";
 import { BUILTIN_HEAD, type FnTarget, fnTarget, isRoot } from "./resolve.ts";
@@ -64,8 +65,8 @@ export function planWith(fp: FuncPlanner, e: Expr, k: () => void): void {
 							}
 							fp.emit({ op: "assign", target: found, source: tr });
 						};
-						if (e.negated) fp.planNot(e, collect);
-						else fp.planPositive(e, collect);
+						if (e.negated) planNot(fp, e, collect);
+						else planPositive(fp, e, collect);
 					} finally {
 						Object.assign(fp, outer);
 					}

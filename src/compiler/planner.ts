@@ -9,12 +9,10 @@
 // distinct set of replacements, named with a `#n` suffix); replaced data travels in the data
 // argument (local 1) like base data does.
 
-import type { Body, Expr, Term } from "../rego/ast.ts";
+import type { Term } from "../rego/ast.ts";
 import type { Block, Func, Local, Operand, Stmt } from "./ir.ts";
-import { planCall } from "./plan-calls.ts";
 import {
 	COMPLETE_CONFLICT,
-	containsScan,
 	FUNCTION_CONFLICT,
 	guardScans,
 	irLoc,
@@ -22,11 +20,11 @@ import {
 	OBJECT_CONFLICT,
 	termKey,
 } from "./plan-context.ts";
+import { planBody } from "./plan-exprs.ts";
 import { basePath, documentOf } from "./plan-refs.ts";
 import { PlanState } from "./plan-state.ts";
 import { planTerm, planTerms } from "./plan-terms.ts";
-import { match, unify } from "./plan-unify.ts";
-import { planWith } from "./plan-with.ts";
+import { match } from "./plan-unify.ts";
 import { type CRule, hasRules, type RuleNode } from "./ruletree.ts";
 
 /** Receives a rule head's value; for ref heads with dynamic keys, the keys as well. */
@@ -121,7 +119,7 @@ export class FuncPlanner extends PlanState {
 			const args = rule.args ?? [];
 			const matchArgs = (i: number): void => {
 				if (i === Math.min(arity, args.length)) {
-					this.planBody(rule.body, 0, () => this.planHead(rule, k));
+					planBody(this, rule.body, 0, () => this.planHead(rule, k));
 					return;
 				}
 				match(this, args[i], { local: 2 + i }, () => matchArgs(i + 1));
@@ -279,126 +277,6 @@ export class FuncPlanner extends PlanState {
 	}
 
 	// ---- bodies and expressions -----------------------------------------------------------
-
-	planBody(body: Body, i: number, k: () => void): void {
-		if (i === body.length) {
-			k();
-			return;
-		}
-		this.planExpr(body[i], () => this.planBody(body, i + 1, k));
-	}
-
-	planExpr(e: Expr, k: () => void): void {
-		if (e.with.length > 0) planWith(this, e, k);
-		else if (e.negated) this.planNot(e, k);
-		else this.planPositive(e, k);
-	}
-
-	planNot(e: Expr, k: () => void): void {
-		// Each solution of the negated expression sets a flag (inside the innermost loop, where
-		// a solution is known); the negation holds when the flag stayed false. Without loops
-		// the plain `not` statement says the same more cheaply.
-		const found = this.newLocal();
-		const f = this.pb.constOp({ type: "boolean", value: false });
-		const mark: Stmt = {
-			op: "assign",
-			target: found,
-			source: this.pb.constOp({ type: "boolean", value: true }),
-		};
-		const inner = this.scoped(() => this.block(() => this.planPositive(e, () => this.emit(mark))));
-		const last = inner.stmts.length - 1;
-		if (!containsScan(inner.stmts) && inner.stmts[last] === mark) {
-			inner.stmts.pop();
-			this.emit({ op: "not", block: inner });
-		} else {
-			this.emit({ op: "assign", target: found, source: f });
-			this.emit({ op: "blocks", blocks: [inner] });
-			this.emit({ op: "equal", a: { local: found }, b: f });
-		}
-		k();
-	}
-
-	planPositive(e: Expr, k: () => void): void {
-		const t = e.terms;
-		switch (t.type) {
-			case "some":
-				k();
-				return;
-			case "someIn":
-				planTerm(this, t.collection, (c) => {
-					const kl = this.newLocal();
-					const vl = this.newLocal();
-					const block = this.block(() => {
-						const then = () => match(this, t.value, { local: vl }, k);
-						if (t.key) match(this, t.key, { local: kl }, then);
-						else then();
-					});
-					this.emit({ op: "scan", source: c, key: kl, value: vl, block });
-				});
-				return;
-			case "every":
-				planTerm(this, t.domain, (d) => {
-					const found = this.newLocal();
-					const f = this.pb.constOp({ type: "boolean", value: false });
-					const tr = this.pb.constOp({ type: "boolean", value: true });
-					this.emit({ op: "assign", target: found, source: f });
-					const kl = this.newLocal();
-					const vl = this.newLocal();
-					const block = this.scoped(() =>
-						this.block(() => {
-							const check = () => {
-								// A counterexample: the body does not hold for this element.
-								const ok = this.newLocal();
-								this.emit({ op: "assign", target: ok, source: f });
-								const bodyBlock = this.scoped(() =>
-									this.block(() =>
-										this.planBody(t.body, 0, () =>
-											this.emit({ op: "assign", target: ok, source: tr }),
-										),
-									),
-								);
-								this.emit({ op: "blocks", blocks: [bodyBlock] });
-								this.emit({ op: "equal", a: { local: ok }, b: f });
-								this.emit({ op: "assign", target: found, source: tr });
-							};
-							const then = () => match(this, t.value, { local: vl }, check);
-							if (t.key) match(this, t.key, { local: kl }, then);
-							else then();
-						}),
-					);
-					this.emit({ op: "scan", source: d, key: kl, value: vl, block });
-					this.emit({ op: "equal", a: { local: found }, b: f });
-					k();
-				});
-				return;
-			case "call": {
-				const name = t.fn.head.type === "var" && t.fn.path.length === 0 ? t.fn.head.name : "";
-				if (name === "eq" || name === "assign") {
-					unify(this, t.args[0], t.args[1], k);
-					return;
-				}
-				if (name === "equal" || name === "neq") {
-					planTerm(this, t.args[0], (a) =>
-						planTerm(this, t.args[1], (b) => {
-							this.emit({ op: name === "equal" ? "equal" : "notEqual", a, b });
-							k();
-						}),
-					);
-					return;
-				}
-				planCall(this, t, true, (v) => {
-					if (v) this.emit({ op: "notFalse", source: v });
-					k();
-				});
-				return;
-			}
-			default:
-				planTerm(this, t, (v) => {
-					this.emit({ op: "notFalse", source: v });
-					k();
-				});
-		}
-	}
 
 	// ---- unification ----------------------------------------------------------------------
 

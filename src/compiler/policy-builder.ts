@@ -5,6 +5,7 @@ import type { Body, Loc, RefTerm } from "../rego/ast.ts";
 import { hoistInvariants } from "./hoist.ts";
 import type { BuiltinRef, Const, Func, Operand, Plan, Policy } from "./ir.ts";
 import { type Ctx, EMPTY_CTX } from "./plan-context.ts";
+import { planBody } from "./plan-exprs.ts";
 import { planTerm } from "./plan-terms.ts";
 import { FuncPlanner } from "./planner.ts";
 import { isWildcard } from "./resolve.ts";
@@ -127,7 +128,7 @@ export class PolicyBuilder {
 	planQuery(name: string, body: Body, vars: Map<string, string>): void {
 		const fp = new FuncPlanner(this, EMPTY_CTX, 2);
 		const block = fp.block(() => {
-			fp.planBody(body, 0, () => {
+			planBody(fp, body, 0, () => {
 				const o = fp.newLocal();
 				fp.emit({ op: "makeObject", target: o });
 				for (const [orig, unique] of [...vars].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
