@@ -5,7 +5,8 @@
 // imports, roots, user functions vs builtins, arity and literal argument types) and renames
 // every local to a name unique in its rule; safety.ts reorders bodies so vars are bound
 // before use (unsafe vars); recursion.ts rejects rules that depend on themselves. Then
-// policy-builder.ts / planner.ts lower what entrypoints and queries reach into the IR.
+// policy-builder.ts and the plan-*.ts steps (see plan-state.ts) lower what entrypoints and
+// queries reach into the IR.
 
 import type { Annotation, Body, Module, RefTerm, Term } from "../rego/ast.ts";
 import { type RegoError, sortErrors } from "../rego/errors.ts";

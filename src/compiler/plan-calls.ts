@@ -6,9 +6,9 @@ import type { Term } from "../rego/ast.ts";
 import { builtinArity, isRelation, isVariadic } from "./builtins.ts";
 import type { Local, Operand, Stmt } from "./ir.ts";
 import { fnKey, irLoc, PlanError, withoutMocks } from "./plan-context.ts";
+import type { PlanState } from "./plan-state.ts";
 import { planTerm, planTerms } from "./plan-terms.ts";
 import { match } from "./plan-unify.ts";
-import type { FuncPlanner } from "./planner.ts";
 import { fnTarget } from "./resolve.ts";
 import { getNode, type RuleNode } from "./ruletree.ts";
 
@@ -17,7 +17,7 @@ import { getNode, type RuleNode } from "./ruletree.ts";
  * when the last argument was an output) or as a value.
  */
 export function planCall(
-	fp: FuncPlanner,
+	fp: PlanState,
 	t: Term & { type: "call" },
 	asExpr: boolean,
 	k: (v: Operand | undefined) => void,
@@ -124,8 +124,8 @@ export function planCall(
 }
 
 /** `print(a, b)`: one array of the arguments, each `<undefined>` when it has no value. */
-export function planVariadic(
-	fp: FuncPlanner,
+function planVariadic(
+	fp: PlanState,
 	name: string,
 	t: Term & { type: "call" },
 	k: (v: Operand | undefined) => void,

@@ -6,12 +6,12 @@ import type { Body, Expr } from "../rego/ast.ts";
 import type { Stmt } from "./ir.ts";
 import { planCall } from "./plan-calls.ts";
 import { containsScan } from "./plan-context.ts";
+import type { PlanState } from "./plan-state.ts";
 import { planTerm } from "./plan-terms.ts";
 import { match, unify } from "./plan-unify.ts";
 import { planWith } from "./plan-with.ts";
-import type { FuncPlanner } from "./planner.ts";
 
-export function planBody(fp: FuncPlanner, body: Body, i: number, k: () => void): void {
+export function planBody(fp: PlanState, body: Body, i: number, k: () => void): void {
 	if (i === body.length) {
 		k();
 		return;
@@ -19,13 +19,13 @@ export function planBody(fp: FuncPlanner, body: Body, i: number, k: () => void):
 	planExpr(fp, body[i], () => planBody(fp, body, i + 1, k));
 }
 
-export function planExpr(fp: FuncPlanner, e: Expr, k: () => void): void {
+function planExpr(fp: PlanState, e: Expr, k: () => void): void {
 	if (e.with.length > 0) planWith(fp, e, k);
 	else if (e.negated) planNot(fp, e, k);
 	else planPositive(fp, e, k);
 }
 
-export function planNot(fp: FuncPlanner, e: Expr, k: () => void): void {
+export function planNot(fp: PlanState, e: Expr, k: () => void): void {
 	// Each solution of the negated expression sets a flag (inside the innermost loop, where
 	// a solution is known); the negation holds when the flag stayed false. Without loops
 	// the plain `not` statement says the same more cheaply.
@@ -49,7 +49,7 @@ export function planNot(fp: FuncPlanner, e: Expr, k: () => void): void {
 	k();
 }
 
-export function planPositive(fp: FuncPlanner, e: Expr, k: () => void): void {
+export function planPositive(fp: PlanState, e: Expr, k: () => void): void {
 	const t = e.terms;
 	switch (t.type) {
 		case "some":

@@ -5,14 +5,14 @@
 import type { Loc, RefTerm, Term } from "../rego/ast.ts";
 import type { Local, Operand } from "./ir.ts";
 import { PlanError } from "./plan-context.ts";
+import type { PlanState } from "./plan-state.ts";
 import { planTerm } from "./plan-terms.ts";
 import { match } from "./plan-unify.ts";
-import type { FuncPlanner } from "./planner.ts";
 import { hasRules, pathName, type RuleNode } from "./ruletree.ts";
 import { isPattern } from "./safety.ts";
 
 /** Base data at a path: a chain of dots from the data local. */
-export function basePath(fp: FuncPlanner, path: string[]): Local {
+export function basePath(fp: PlanState, path: string[]): Local {
 	let src: Local = fp.data;
 	for (const p of path) {
 		const t = fp.newLocal();
@@ -23,7 +23,7 @@ export function basePath(fp: FuncPlanner, path: string[]): Local {
 }
 
 /** The value of a node's document (rules, or merged namespace), in a local. */
-export function documentOf(fp: FuncPlanner, node: RuleNode): Local {
+export function documentOf(fp: PlanState, node: RuleNode): Local {
 	if (fp.isOverridden(node.path) || !hasRules(node)) return basePath(fp, node.path);
 	const t = fp.newLocal();
 	if (node.raw.length > 0) {
@@ -44,7 +44,7 @@ export function documentOf(fp: FuncPlanner, node: RuleNode): Local {
 	return t;
 }
 
-export function planRef(fp: FuncPlanner, ref: RefTerm, k: (v: Operand) => void): void {
+export function planRef(fp: PlanState, ref: RefTerm, k: (v: Operand) => void): void {
 	const head = ref.head;
 	if (head.type === "var" && head.name === "data") {
 		planData(fp, ref.path, 0, fp.pb.root, ref.loc, k);
@@ -59,7 +59,7 @@ export function planRef(fp: FuncPlanner, ref: RefTerm, k: (v: Operand) => void):
 }
 
 export function planPath(
-	fp: FuncPlanner,
+	fp: PlanState,
 	src: Operand,
 	path: Term[],
 	i: number,
@@ -109,7 +109,7 @@ export function planPath(
 
 /** A ref into `data`: walk the rule tree while the path is constant, then plain lookups. */
 export function planData(
-	fp: FuncPlanner,
+	fp: PlanState,
 	path: Term[],
 	i: number,
 	node: RuleNode,
@@ -157,8 +157,8 @@ export function planData(
  * Plain lookups in base data from `node` on. Base documents are JSON, whose keys are
  * strings: a number key written in the ref looks up its decimal text (as OPA's store does).
  */
-export function planBase(
-	fp: FuncPlanner,
+function planBase(
+	fp: PlanState,
 	node: RuleNode,
 	path: Term[],
 	i: number,

@@ -1,5 +1,11 @@
-// The state one planning run (a Func or a Plan) works on, and its primitive steps: fresh
-// locals, emitting into the current block, nested blocks, variable scopes.
+// The planner lowers resolved, reordered rules to IR (ir.ts) in continuation-passing style, as
+// OPA's planner does: planning a term that iterates (a ref with an unbound var) opens a `scan`
+// and plans "the rest" inside it, so Rego's backtracking becomes nested loops and an undefined
+// statement simply ends the innermost block. Its steps live in plan-rules.ts (rule nodes →
+// Funcs), plan-exprs.ts (bodies, not, every), plan-terms.ts, plan-refs.ts (refs, data
+// extent), plan-calls.ts, plan-unify.ts and plan-with.ts; each is a set of functions over
+// the PlanState below, which holds what one planning run (a Func or a Plan) works on and its
+// primitive steps: fresh locals, emitting into the current block, nested blocks, scopes.
 
 import type { Block, Local, Operand, Stmt } from "./ir.ts";
 import { type Ctx, isPrefix } from "./plan-context.ts";

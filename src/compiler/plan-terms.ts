@@ -8,9 +8,9 @@ import { planCall } from "./plan-calls.ts";
 import { irLoc, isConstant, PlanError } from "./plan-context.ts";
 import { planBody } from "./plan-exprs.ts";
 import { planData, planRef } from "./plan-refs.ts";
-import type { FuncPlanner } from "./planner.ts";
+import type { PlanState } from "./plan-state.ts";
 
-export function planTerms(fp: FuncPlanner, ts: Term[], k: (ops: Operand[]) => void): void {
+export function planTerms(fp: PlanState, ts: Term[], k: (ops: Operand[]) => void): void {
 	const ops: Operand[] = [];
 	const step = (start: number): void => {
 		// Constants are planned in a loop, not through continuations: a literal with
@@ -33,7 +33,7 @@ export function planTerms(fp: FuncPlanner, ts: Term[], k: (ops: Operand[]) => vo
 }
 
 /** A constant term (see isConstant), built without continuations. */
-export function constTerm(fp: FuncPlanner, t: Term): Operand {
+function constTerm(fp: PlanState, t: Term): Operand {
 	switch (t.type) {
 		case "null":
 			return fp.pb.constOp({ type: "null" });
@@ -69,7 +69,7 @@ export function constTerm(fp: FuncPlanner, t: Term): Operand {
 	}
 }
 
-export function planTerm(fp: FuncPlanner, t: Term, k: (v: Operand) => void): void {
+export function planTerm(fp: PlanState, t: Term, k: (v: Operand) => void): void {
 	switch (t.type) {
 		case "null":
 			k(fp.pb.constOp({ type: "null" }));

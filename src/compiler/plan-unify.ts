@@ -4,12 +4,12 @@
 import type { Term } from "../rego/ast.ts";
 import type { Operand } from "./ir.ts";
 import { PlanError, termKey } from "./plan-context.ts";
+import type { PlanState } from "./plan-state.ts";
 import { planTerm } from "./plan-terms.ts";
-import type { FuncPlanner } from "./planner.ts";
 import { isRoot } from "./resolve.ts";
 import { isPattern } from "./safety.ts";
 
-export function unify(fp: FuncPlanner, a: Term, b: Term, k: () => void): void {
+export function unify(fp: PlanState, a: Term, b: Term, k: () => void): void {
 	const B = fp.bound();
 	const pa = isPattern(a, B);
 	const pb = isPattern(b, B);
@@ -62,7 +62,7 @@ export function unify(fp: FuncPlanner, a: Term, b: Term, k: () => void): void {
 }
 
 /** Match a value against a term: bind its unbound vars, compare the rest. */
-export function match(fp: FuncPlanner, p: Term, v: Operand, k: () => void): void {
+export function match(fp: PlanState, p: Term, v: Operand, k: () => void): void {
 	if (p.type === "var" && !isRoot(p.name)) {
 		const l = fp.vars.get(p.name);
 		if (l === undefined) {
@@ -121,7 +121,7 @@ export function match(fp: FuncPlanner, p: Term, v: Operand, k: () => void): void
 	});
 }
 
-export function checkCount(fp: FuncPlanner, v: Operand, n: number): void {
+function checkCount(fp: PlanState, v: Operand, n: number): void {
 	const c = fp.newLocal();
 	fp.pb.useBuiltin("count", 1);
 	fp.emit({ op: "call", func: "count", args: [v], target: c });

@@ -1,17 +1,20 @@
-// `with` on an expression: replacing input and data (an upsert and a fresh memo scope), and
-// mocking functions. Rules that a replacement changes are planned again as specialised copies
-// (see plan-context.ts: Ctx, Mock).
+// `with` on an expression. Input is passed to every function as local 0, so `with input…`
+// needs only an upsert and a fresh memo scope. Replacing a virtual document or mocking a
+// function changes what the called rules compute, so those rules are planned again as
+// specialised copies (one per distinct set of replacements, named with a `#n` suffix; see
+// plan-context.ts: Ctx, Mock); replaced data travels in the data argument (local 1) like base
+// data does.
 
 import type { Expr, Term } from "../rego/ast.ts";
 import type { Local } from "./ir.ts";
 import { fnKey, isConstant, makeCtx } from "./plan-context.ts";
 import { planNot, planPositive } from "./plan-exprs.ts";
+import type { PlanState } from "./plan-state.ts";
 import { planTerm, planTerms } from "./plan-terms.ts";
-import type { FuncPlanner } from "./planner.ts";
 import { BUILTIN_HEAD, type FnTarget, fnTarget, isRoot } from "./resolve.ts";
 import { getNode, hasRules } from "./ruletree.ts";
 
-export function planWith(fp: FuncPlanner, e: Expr, k: () => void): void {
+export function planWith(fp: PlanState, e: Expr, k: () => void): void {
 	const outer = {
 		input: fp.input,
 		data: fp.data,
@@ -163,7 +166,7 @@ export function planWith(fp: FuncPlanner, e: Expr, k: () => void): void {
 }
 
 /** The function a `with` value names, when it names one (else it is a value). */
-export function mockFnOf(fp: FuncPlanner, v: Term): FnTarget | undefined {
+function mockFnOf(fp: PlanState, v: Term): FnTarget | undefined {
 	if (v.type === "ref" && v.head.type === "var") {
 		const t = fnTarget(v);
 		if (t.kind === "builtin" && v.head.name === BUILTIN_HEAD) return t;

@@ -6,8 +6,9 @@ import { hoistInvariants } from "./hoist.ts";
 import type { BuiltinRef, Const, Func, Operand, Plan, Policy } from "./ir.ts";
 import { type Ctx, EMPTY_CTX } from "./plan-context.ts";
 import { planBody } from "./plan-exprs.ts";
+import { planExtent, planNode } from "./plan-rules.ts";
+import { PlanState } from "./plan-state.ts";
 import { planTerm } from "./plan-terms.ts";
-import { FuncPlanner } from "./planner.ts";
 import { isWildcard } from "./resolve.ts";
 import { pathName, type RuleNode } from "./ruletree.ts";
 
@@ -82,8 +83,8 @@ export class PolicyBuilder {
 		const name = `g0.${pathName(node.path)}${this.suffix(ctx)}`;
 		if (this.funcNames.has(name)) return name;
 		this.funcNames.set(name, name);
-		const fp = new FuncPlanner(this, ctx, 2 + (node.kind === "function" ? (node.arity ?? 0) : 0));
-		const func = fp.planNode(node, name);
+		const fp = new PlanState(this, ctx, 2 + (node.kind === "function" ? (node.arity ?? 0) : 0));
+		const func = planNode(fp, node, name);
 		this.funcs.push(func);
 		return name;
 	}
@@ -93,14 +94,14 @@ export class PolicyBuilder {
 		const name = `extent.${pathName(node.path)}${this.suffix(ctx)}`;
 		if (this.funcNames.has(name)) return name;
 		this.funcNames.set(name, name);
-		const fp = new FuncPlanner(this, ctx, 2);
-		this.funcs.push(fp.planExtent(node, name));
+		const fp = new PlanState(this, ctx, 2);
+		this.funcs.push(planExtent(fp, node, name));
 		return name;
 	}
 
 	/** An entrypoint plan: `{"result": <value of data.path>}`. */
 	planEntrypoint(name: string, path: string[], loc?: Loc): void {
-		const fp = new FuncPlanner(this, EMPTY_CTX, 2);
+		const fp = new PlanState(this, EMPTY_CTX, 2);
 		const l = loc ?? { file: "", row: 0, col: 0, endRow: 0, endCol: 0 };
 		const ref: RefTerm = {
 			type: "ref",
@@ -126,7 +127,7 @@ export class PolicyBuilder {
 
 	/** A query plan: `{"result": {var: value, …}}` per solution. */
 	planQuery(name: string, body: Body, vars: Map<string, string>): void {
-		const fp = new FuncPlanner(this, EMPTY_CTX, 2);
+		const fp = new PlanState(this, EMPTY_CTX, 2);
 		const block = fp.block(() => {
 			planBody(fp, body, 0, () => {
 				const o = fp.newLocal();

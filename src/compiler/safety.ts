@@ -2,10 +2,11 @@
 // first expression that is ready goes next, as OPA does) so the planner can lower them left
 // to right; what cannot be ordered is reported as `rego_unsafe_var_error`.
 //
-// The rules about which positions bind a variable are the planner's (planner.ts follows the
-// same ones): an unbound var on one side of `=`/`:=` (or inside an array/object pattern) takes
-// the other side's value; an unbound var in a ref's path iterates; the last argument of a
-// call with one argument too many is an output; everything else must already be bound.
+// The rules about which positions bind a variable are the planner's (plan-unify.ts,
+// plan-refs.ts and plan-calls.ts follow the same ones): an unbound var on one side of
+// `=`/`:=` (or inside an array/object pattern) takes the other side's value; an unbound var
+// in a ref's path iterates; the last argument of a call with one argument too many is an
+// output; everything else must already be bound.
 
 import type { Body, Expr, Loc, RefTerm, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
