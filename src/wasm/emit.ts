@@ -2,7 +2,7 @@
 // a copy of the prebuilt runtime (src/wasm/runtime), whose `policy.*` placeholders and
 // `cfg_*` globals are replaced and whose non-ABI exports are removed.
 
-import binaryen from "binaryen";
+import type Binaryen from "binaryen";
 import type { Policy } from "../compiler/ir.ts";
 import {
 	type BuiltFunction,
@@ -13,7 +13,53 @@ import {
 } from "./function-emitter.ts";
 import { StaticData } from "./layout.ts";
 import { ABI_EXPORTS, SDK_DEFAULT_PAGES } from "./module-shape.ts";
-import { type DataSegmentApi, FEATURES, loadRuntime, type RuntimeInfo } from "./runtime.ts";
+import { loadRuntime, type RuntimeInfo } from "./runtime.ts";
+
+// Loaded dynamically (top-level await) rather than imported: a bundler keeps a static import
+// of an external package at the top of its output, which would make every process that merely
+// bundles this file pay for binaryen.js (≈0.3–0.6 s); this way only importing it does.
+const binaryen: typeof Binaryen = (await import("binaryen")).default;
+
+/** The features AssemblyScript's output uses; binaryen must not emit newer encodings. */
+const FEATURES =
+	binaryen.Features.MVP |
+	binaryen.Features.SignExt |
+	binaryen.Features.MutableGlobals |
+	binaryen.Features.NontrappingFPToInt |
+	binaryen.Features.BulkMemory |
+	binaryen.Features.BulkMemoryOpt |
+	binaryen.Features.Multivalue;
+
+/** binaryen.js has these under names its typings do not list. */
+interface DataSegmentApi {
+	getNumDataSegments(): number;
+	getDataSegmentInfo(ref: number): {
+		name: string;
+		offset: number | null;
+		data: ArrayBuffer;
+		passive: boolean;
+	};
+}
+
+/** The runtime described with binaryen's internal names for its exported functions/globals. */
+function withInternalNames(m: Binaryen.Module, rt: RuntimeInfo): RuntimeInfo {
+	const internal = new Map<string, string>();
+	for (let i = 0; i < m.getNumExports(); i++) {
+		const e = binaryen.getExportInfo(m.getExportByIndex(i));
+		internal.set(e.name, e.value);
+	}
+	const map = (names: Map<string, string>) => {
+		const out = new Map<string, string>();
+		for (const [k, v] of names) out.set(k, internal.get(v) ?? v);
+		return out;
+	};
+	return {
+		...rt,
+		exports: map(rt.exports),
+		natives: map(rt.natives),
+		placeholders: map(rt.placeholders),
+	};
+}
 
 export { EmitError };
 
@@ -25,14 +71,14 @@ export interface EmitOptions {
 const i32 = binaryen.i32;
 
 /** Add a built function to the binaryen module. */
-function addBuilt(m: binaryen.Module, f: BuiltFunction): void {
+function addBuilt(m: Binaryen.Module, f: BuiltFunction): void {
 	const params = binaryen.createType(new Array(f.params).fill(i32));
 	const vars = new Array(f.vars).fill(i32);
 	m.addFunction(f.name, params, f.result ? i32 : binaryen.none, vars, f.body);
 }
 
 /** Replace a runtime global's initial value (globals the runtime exports as cfg_*). */
-function setGlobal(m: binaryen.Module, rt: RuntimeInfo, exportName: string, value: number): void {
+function setGlobal(m: Binaryen.Module, rt: RuntimeInfo, exportName: string, value: number): void {
 	const internal = rt.exports.get(exportName);
 	if (!internal) throw new EmitError(`runtime lacks global ${exportName}`);
 	m.removeGlobal(internal);
@@ -41,12 +87,12 @@ function setGlobal(m: binaryen.Module, rt: RuntimeInfo, exportName: string, valu
 
 /** Replace a `policy.*` import placeholder with a defined function. */
 function definePlaceholder(
-	m: binaryen.Module,
+	m: Binaryen.Module,
 	rt: RuntimeInfo,
 	base: string,
-	params: binaryen.Type,
-	results: binaryen.Type,
-	body: binaryen.ExpressionRef,
+	params: Binaryen.Type,
+	results: Binaryen.Type,
+	body: Binaryen.ExpressionRef,
 ): void {
 	const internal = rt.placeholders.get(base);
 	if (!internal) throw new EmitError(`runtime lacks placeholder policy.${base}`);
@@ -55,8 +101,8 @@ function definePlaceholder(
 }
 
 export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
-	const rt = loadRuntime();
-	const m = binaryen.readBinary(rt.bytes);
+	const m = binaryen.readBinary(loadRuntime().bytes);
+	const rt = withInternalNames(m, loadRuntime());
 	try {
 		m.setFeatures(FEATURES);
 		const data = new StaticData((rt.staticEnd + 15) & ~15);
@@ -122,9 +168,9 @@ const INIT_FUNCTION = "gavel:init_consts";
  * the module's start function copies in after growing memory, so the module still declares a
  * minimum the SDK's default memory satisfies and loads unmodified.
  */
-function placeData(m: binaryen.Module, rt: RuntimeInfo, data: StaticData, heapStart: number): void {
+function placeData(m: Binaryen.Module, rt: RuntimeInfo, data: StaticData, heapStart: number): void {
 	const info = m.getMemoryInfo();
-	const segments: binaryen.MemorySegment[] = [];
+	const segments: Binaryen.MemorySegment[] = [];
 	const dm = m as unknown as DataSegmentApi;
 	for (let i = 0; i < dm.getNumDataSegments(); i++) {
 		const s = dm.getDataSegmentInfo(m.getDataSegmentByIndex(i));
@@ -141,7 +187,7 @@ function placeData(m: binaryen.Module, rt: RuntimeInfo, data: StaticData, heapSt
 	const needPages = Math.ceil(heapStart / PAGE);
 	const passive = needPages > Math.max(info.initial, SDK_DEFAULT_PAGES);
 	const consts = { name: CONSTS_SEGMENT, data: bytes, offset: m.i32.const(data.base), passive };
-	segments.push(consts as binaryen.MemorySegment);
+	segments.push(consts as Binaryen.MemorySegment);
 	const pages = passive ? info.initial : Math.max(info.initial, needPages);
 	m.setMemory(pages, -1, null, segments, false, false, memName);
 	m.addMemoryImport(memName, "env", "memory", false);
@@ -150,7 +196,7 @@ function placeData(m: binaryen.Module, rt: RuntimeInfo, data: StaticData, heapSt
 
 /** Start function: grow memory to `pages`, copy the passive constants in, drop the segment. */
 function addConstsInit(
-	m: binaryen.Module,
+	m: Binaryen.Module,
 	memName: string,
 	base: number,
 	length: number,

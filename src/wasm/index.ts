@@ -3,15 +3,20 @@
 //
 // How it is built: the runtime (values, JSON, Rego's order, allocator, ABI exports, native
 // builtins) is AssemblyScript under runtime/as, compiled once by scripts/build-runtime.mjs to
-// runtime/build/runtime.wasm. emitWasm reads that module with binaryen, adds one function per
-// IR Func and Plan (function-emitter.ts), lays constants out in a data segment (layout.ts),
-// fills the runtime's `policy.*` placeholders and `cfg_*` globals, removes the helper exports
-// and unused runtime code, and writes the binary (emit.ts). What the runtime exports is cached
-// beside it (runtime.info.json, keyed by the wasm's SHA-256) so a process parses it once.
+// runtime/build/runtime.wasm (its `policy.*` placeholders made defined functions there).
+// Two assemblers share the IR lowering (function-emitter.ts) and the constants layout
+// (layout.ts):
+// - spliced (default, splice.ts): policy functions encoded directly (expr.ts) and spliced into
+//   the runtime's sections (binary.ts): placeholder bodies replaced, cfg_* globals set,
+//   non-ABI exports dropped. Milliseconds, no binaryen; the whole runtime stays (~104 KB).
+//   spliced.ts is this path alone, for callers that must not load binaryen.
+// - binaryen (`optimize`, emit.ts): reads the runtime with binaryen, optimises the policy's
+//   functions, drops runtime code the policy never reaches (smaller modules). Importing this
+//   file loads binaryen (top-level await in emit.ts).
 //
 // Memory: the SDK gives a module 5 pages by default and a module's imported memory may not ask
 // for more. Constants that would end beyond that go in a passive segment that the module's
-// start function copies in after growing memory (emit.ts, placeData).
+// start function copies in after growing memory.
 //
 // Case mapping (upper/lower) uses range tables in runtime/as/casemap-data.ts, generated from
 // the JS engine's Unicode data by runtime/case-tables.mjs (`build-runtime.mjs --case-tables`).

@@ -103,3 +103,35 @@ describe("spliced modules", () => {
 		expect(a.evaluate({}, "t/hash")).toEqual([{ result: "sha256:admin" }]);
 	});
 });
+
+describe("the spliced entry", () => {
+	it("never loads binaryen (its import graph, followed through value imports)", async () => {
+		const { readFileSync } = await import("node:fs");
+		const { dirname, resolve } = await import("node:path");
+		const { fileURLToPath } = await import("node:url");
+		const seen = new Set<string>();
+		const packages = new Set<string>();
+		const visit = (file: string) => {
+			if (seen.has(file)) return;
+			seen.add(file);
+			const text = readFileSync(file, "utf8");
+			// Value imports and re-exports, static or dynamic; `import type` is erased.
+			const specs = [
+				...text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+"([^"]+)"/gm),
+				...text.matchAll(/import\("([^"]+)"\)/g),
+			].map((m) => m[1]);
+			for (const spec of specs) {
+				if (spec.startsWith(".")) visit(resolve(dirname(file), spec));
+				else packages.add(spec);
+			}
+		};
+		visit(fileURLToPath(new URL("./spliced.ts", import.meta.url)));
+		expect(seen.size).toBeGreaterThan(5);
+		expect([...packages].filter((p) => p.includes("binaryen"))).toEqual([]);
+		// The check itself sees binaryen where it is imported.
+		seen.clear();
+		packages.clear();
+		visit(fileURLToPath(new URL("./index.ts", import.meta.url)));
+		expect([...packages]).toContain("binaryen");
+	});
+});
