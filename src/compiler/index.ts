@@ -15,7 +15,8 @@ import type { Policy } from "./ir.ts";
 import { EMPTY_CTX, PlanError } from "./plan-context.ts";
 import { PolicyBuilder } from "./policy-builder.ts";
 import { checkRecursion } from "./recursion.ts";
-import { type FunctionArities, fnTarget, moduleEnv, Resolver } from "./resolve.ts";
+import { type FunctionArities, moduleEnv, Resolver } from "./resolve.ts";
+import { fnTarget } from "./resolved-names.ts";
 import {
 	buildRuleTree,
 	type CRule,
@@ -25,14 +26,8 @@ import {
 	type RuleNode,
 	ruleNodes,
 } from "./ruletree.ts";
-import {
-	type ArityOf,
-	bodyShallowVars,
-	checkHeads,
-	deepVars,
-	reorderBody,
-	reorderTermClosures,
-} from "./safety.ts";
+import { type ArityOf, checkHeads, reorderBody, reorderTermClosures } from "./safety.ts";
+import { bodyShallowVars, deepVars } from "./term-vars.ts";
 import { TypeChecker } from "./typecheck.ts";
 
 export type * from "./ir.ts";

@@ -9,7 +9,7 @@ import { fnKey, irLoc, PlanError, withoutMocks } from "./plan-context.ts";
 import type { PlanState } from "./plan-state.ts";
 import { planTerm, planTerms } from "./plan-terms.ts";
 import { match } from "./plan-unify.ts";
-import { fnTarget } from "./resolve.ts";
+import { fnTarget } from "./resolved-names.ts";
 import { getNode, type RuleNode } from "./ruletree.ts";
 
 /**

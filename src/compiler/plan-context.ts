@@ -4,7 +4,7 @@
 import type { Loc, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
 import type { IrLoc, Local, Stmt } from "./ir.ts";
-import type { FnTarget } from "./resolve.ts";
+import type { FnTarget } from "./resolved-names.ts";
 
 export const COMPLETE_CONFLICT = "complete rules must not produce multiple outputs";
 export const FUNCTION_CONFLICT = "functions must not produce multiple outputs for same inputs";

@@ -6,7 +6,7 @@ import type { Operand } from "./ir.ts";
 import { PlanError, termKey } from "./plan-context.ts";
 import type { PlanState } from "./plan-state.ts";
 import { planTerm } from "./plan-terms.ts";
-import { isRoot } from "./resolve.ts";
+import { isRoot } from "./resolved-names.ts";
 import { isPattern } from "./safety.ts";
 
 export function unify(fp: PlanState, a: Term, b: Term, k: () => void): void {

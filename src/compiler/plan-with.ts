@@ -11,7 +11,7 @@ import { fnKey, isConstant, makeCtx } from "./plan-context.ts";
 import { planNot, planPositive } from "./plan-exprs.ts";
 import type { PlanState } from "./plan-state.ts";
 import { planTerm, planTerms } from "./plan-terms.ts";
-import { BUILTIN_HEAD, type FnTarget, fnTarget, isRoot } from "./resolve.ts";
+import { BUILTIN_HEAD, type FnTarget, fnTarget, isRoot } from "./resolved-names.ts";
 import { getNode, hasRules } from "./ruletree.ts";
 
 export function planWith(fp: PlanState, e: Expr, k: () => void): void {

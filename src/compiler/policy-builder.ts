@@ -9,7 +9,7 @@ import { planBody } from "./plan-exprs.ts";
 import { planExtent, planNode } from "./plan-rules.ts";
 import { PlanState } from "./plan-state.ts";
 import { planTerm } from "./plan-terms.ts";
-import { isWildcard } from "./resolve.ts";
+import { isWildcard } from "./resolved-names.ts";
 import { pathName, type RuleNode } from "./ruletree.ts";
 
 export class PolicyBuilder {

@@ -3,7 +3,7 @@
 
 import type { Body, Expr, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import { fnTarget } from "./resolve.ts";
+import { fnTarget } from "./resolved-names.ts";
 import { type CRule, getNode, pathName, type RuleNode, ruleNodes } from "./ruletree.ts";
 
 /** Calls `fn` on every term, nested ones included. */

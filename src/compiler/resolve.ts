@@ -17,25 +17,10 @@ import type {
 } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
 import { arityMessage, lookupBuiltin } from "./builtins.ts";
+import { BUILTIN_HEAD, fnTarget, isRoot, WILDCARD_PREFIX } from "./resolved-names.ts";
 import type { CRule, NodeKind } from "./ruletree.ts";
 import { packagePath } from "./ruletree.ts";
-
-/** Prefix of generated names: `$` cannot appear in a Rego identifier. */
-export const WILDCARD_PREFIX = "$_";
-
-export function isWildcard(name: string): boolean {
-	return name.startsWith(WILDCARD_PREFIX);
-}
-
-/**
- * Head of a ref that names a builtin as a value (`with f as count`); its path spells the
- * builtin's name. Like the roots, it is never a variable.
- */
-export const BUILTIN_HEAD = "$builtin";
-
-export function isRoot(name: string): boolean {
-	return name === "data" || name === "input" || name === BUILTIN_HEAD;
-}
+import { forEachVar } from "./term-vars.ts";
 
 /**
  * A body's names. Vars declared with `:=`/`some` exist from their declaration on: a closure
@@ -105,30 +90,7 @@ function patternVars(t: Term, out: VarTerm[]): void {
 
 /** Vars used directly in a term (not inside closures; call names are not uses). */
 function directVars(t: Term, out: VarTerm[]): void {
-	switch (t.type) {
-		case "var":
-			out.push(t);
-			return;
-		case "ref":
-			directVars(t.head, out);
-			for (const p of t.path) directVars(p, out);
-			return;
-		case "array":
-		case "set":
-			for (const i of t.items) directVars(i, out);
-			return;
-		case "object":
-			for (const [k, v] of t.entries) {
-				directVars(k, out);
-				directVars(v, out);
-			}
-			return;
-		case "call":
-			for (const a of t.args) directVars(a, out);
-			return;
-		default:
-			return;
-	}
+	forEachVar(t, (v) => out.push(v));
 }
 
 function exprDirectVars(e: Expr, out: VarTerm[]): void {
@@ -160,20 +122,6 @@ function dataRef(path: string[], loc: Loc): RefTerm {
 		path: path.map((value) => ({ type: "string", value, loc })),
 		loc,
 	};
-}
-
-/** A resolved function call target. */
-export type FnTarget = { kind: "user"; path: string[] } | { kind: "builtin"; name: string };
-
-/** Reads back what resolveFn decided (user function refs are rooted at data). */
-export function fnTarget(fn: RefTerm): FnTarget {
-	const parts: string[] = [];
-	for (const p of fn.path) if (p.type === "string") parts.push(p.value);
-	if (fn.head.type === "var" && fn.head.name === "data") return { kind: "user", path: parts };
-	if (fn.head.type === "var" && fn.head.name === BUILTIN_HEAD)
-		return { kind: "builtin", name: parts.join(".") };
-	const head = fn.head.type === "var" ? fn.head.name : "?";
-	return { kind: "builtin", name: [head, ...parts].join(".") };
 }
 
 /** Function arities of user functions, by data path joined with "." — for arity checks. */

@@ -10,7 +10,8 @@
 
 import type { Body, Expr, Loc, RefTerm, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import { isRoot, isWildcard } from "./resolve.ts";
+import { isRoot, isWildcard } from "./resolved-names.ts";
+import { bodyDeepVars, bodyShallowVars, deepVars } from "./term-vars.ts";
 
 export type ArityOf = (fn: RefTerm) => number | undefined;
 
@@ -19,105 +20,6 @@ export function isPattern(t: Term, bound: Set<string>): boolean {
 	if (t.type === "array") return t.items.some((i) => isPattern(i, bound));
 	if (t.type === "object") return t.entries.some(([, v]) => isPattern(v, bound));
 	return false;
-}
-
-/** Every var in a term, closures included. */
-export function deepVars(t: Term, out: Set<string>): void {
-	switch (t.type) {
-		case "var":
-			if (!isRoot(t.name)) out.add(t.name);
-			return;
-		case "ref":
-			deepVars(t.head, out);
-			for (const p of t.path) deepVars(p, out);
-			return;
-		case "array":
-		case "set":
-			for (const i of t.items) deepVars(i, out);
-			return;
-		case "object":
-			for (const [k, v] of t.entries) {
-				deepVars(k, out);
-				deepVars(v, out);
-			}
-			return;
-		case "call":
-			for (const a of t.args) deepVars(a, out);
-			return;
-		case "arrayCompr":
-		case "setCompr":
-			deepVars(t.term, out);
-			bodyDeepVars(t.body, out);
-			return;
-		case "objectCompr":
-			deepVars(t.key, out);
-			deepVars(t.value, out);
-			bodyDeepVars(t.body, out);
-			return;
-		default:
-			return;
-	}
-}
-
-export function exprDeepVars(e: Expr, out: Set<string>): void {
-	const t = e.terms;
-	if (t.type === "some") for (const v of t.vars) out.add(v.name);
-	else if (t.type === "someIn") {
-		if (t.key) deepVars(t.key, out);
-		deepVars(t.value, out);
-		deepVars(t.collection, out);
-	} else if (t.type === "every") {
-		if (t.key) deepVars(t.key, out);
-		deepVars(t.value, out);
-		deepVars(t.domain, out);
-		bodyDeepVars(t.body, out);
-	} else deepVars(t, out);
-	for (const w of e.with) deepVars(w.value, out);
-}
-
-export function bodyDeepVars(b: Body, out: Set<string>): void {
-	for (const e of b) exprDeepVars(e, out);
-}
-
-/** Vars of a body outside its closures: the ones closures inside it may capture. */
-export function bodyShallowVars(b: Body, out: Set<string>): void {
-	const shallow = (t: Term): void => {
-		switch (t.type) {
-			case "var":
-				if (!isRoot(t.name)) out.add(t.name);
-				return;
-			case "ref":
-				shallow(t.head);
-				for (const p of t.path) shallow(p);
-				return;
-			case "array":
-			case "set":
-				for (const i of t.items) shallow(i);
-				return;
-			case "object":
-				for (const [k, v] of t.entries) {
-					shallow(k);
-					shallow(v);
-				}
-				return;
-			case "call":
-				for (const a of t.args) shallow(a);
-				return;
-			default:
-				return;
-		}
-	};
-	for (const e of b) {
-		const t = e.terms;
-		if (t.type === "some") for (const v of t.vars) out.add(v.name);
-		else if (t.type === "someIn") {
-			if (t.key) shallow(t.key);
-			shallow(t.value);
-			shallow(t.collection);
-		} else if (t.type === "every") shallow(t.domain);
-		else shallow(t);
-		for (const w of e.with) shallow(w.value);
-	}
 }
 
 interface Acc {

@@ -13,8 +13,9 @@
 import type { Body, Expr, Loc, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
 import { type BuiltinType, lookupBuiltin } from "./builtins.ts";
-import { fnTarget } from "./resolve.ts";
+import { fnTarget } from "./resolved-names.ts";
 import { type CRule, getNode, pathName, type RuleNode, ruleNodes } from "./ruletree.ts";
+import { forEachVar } from "./term-vars.ts";
 
 const NULL = 1;
 const BOOLEAN = 2;
@@ -320,28 +321,5 @@ export class TypeChecker {
 
 /** Add every var a term mentions (outside closures) to `out`. */
 function vars(t: Term, out: Set<string>): void {
-	switch (t.type) {
-		case "var":
-			out.add(t.name);
-			return;
-		case "ref":
-			vars(t.head, out);
-			for (const p of t.path) vars(p, out);
-			return;
-		case "array":
-		case "set":
-			for (const i of t.items) vars(i, out);
-			return;
-		case "object":
-			for (const [k, v] of t.entries) {
-				vars(k, out);
-				vars(v, out);
-			}
-			return;
-		case "call":
-			for (const a of t.args) vars(a, out);
-			return;
-		default:
-			return;
-	}
+	forEachVar(t, (v) => out.add(v.name));
 }
