@@ -334,3 +334,78 @@ export function parseModule(b: Uint8Array): ParsedModule {
 	}
 	return m;
 }
+
+const BLOCK_VALTYPES = new Set([0x40, 0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f]);
+
+function skipLeb(r: Reader): void {
+	while (r.byte() & 0x80) {
+		// continuation bytes
+	}
+}
+
+/**
+ * The functions a body calls directly (and takes references to), read by walking its
+ * instructions; undefined when the body uses an instruction this walker does not know, or does
+ * not end exactly where its size says (callers then keep every function).
+ */
+export function calledFunctions(body: Uint8Array): number[] | undefined {
+	const r = new Reader(body);
+	const out: number[] = [];
+	try {
+		for (let n = r.u32(), i = 0; i < n; i++) {
+			r.u32();
+			r.byte();
+		}
+		let depth = 1;
+		while (depth > 0) {
+			const op = r.byte();
+			if (op === 0x02 || op === 0x03 || op === 0x04) {
+				const t = r.b[r.pos];
+				if (BLOCK_VALTYPES.has(t)) r.pos++;
+				else r.s64();
+				depth++;
+			} else if (op === 0x0b) depth--;
+			else if (
+				op <= 0x01 ||
+				op === 0x05 ||
+				op === 0x0f ||
+				op === 0x1a ||
+				op === 0x1b ||
+				op === 0xd1
+			) {
+				// no immediates
+			} else if (op === 0x0c || op === 0x0d || (op >= 0x20 && op <= 0x26)) skipLeb(r);
+			else if (op === 0x0e) {
+				for (let n = r.u32(), i = 0; i <= n; i++) skipLeb(r);
+			} else if (op === 0x10 || op === 0xd2) out.push(r.u32());
+			else if (op === 0x11) {
+				skipLeb(r);
+				skipLeb(r);
+			} else if (op === 0x1c) {
+				for (let n = r.u32(), i = 0; i < n; i++) r.byte();
+			} else if (op >= 0x28 && op <= 0x3e) {
+				skipLeb(r);
+				skipLeb(r);
+			} else if (op === 0x3f || op === 0x40) skipLeb(r);
+			else if (op === 0x41 || op === 0x42) r.s64();
+			else if (op === 0x43) r.pos += 4;
+			else if (op === 0x44) r.pos += 8;
+			else if (op >= 0x45 && op <= 0xc4) {
+				// numeric: no immediates
+			} else if (op === 0xd0) r.byte();
+			else if (op === 0xfc) {
+				const sub = r.u32();
+				if (sub <= 7) {
+					// saturating truncations
+				} else if (sub === 8 || sub === 10 || sub === 12 || sub === 14) {
+					skipLeb(r);
+					skipLeb(r);
+				} else if (sub <= 17) skipLeb(r);
+				else return undefined;
+			} else return undefined;
+		}
+		return r.pos === body.length ? out : undefined;
+	} catch {
+		return undefined;
+	}
+}

@@ -4,9 +4,10 @@
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { describe, expect, it } from "vitest";
 import type { Policy } from "../compiler/ir.ts";
-import { KIND, parseModule } from "./binary.ts";
+import { calledFunctions, KIND, parseModule } from "./binary.ts";
 import { emitWasm } from "./index.ts";
 import { ABI_EXPORTS } from "./module-shape.ts";
+import { loadRuntime } from "./runtime.ts";
 import { block, C, func, INPUT, L, plan, policy, resultRow, str } from "./test-helpers.ts";
 
 /** A memoised rule, a scan, a native builtin and a host builtin. */
@@ -133,5 +134,28 @@ describe("the spliced entry", () => {
 		packages.clear();
 		visit(fileURLToPath(new URL("./index.ts", import.meta.url)));
 		expect([...packages]).toContain("binaryen");
+	});
+});
+
+describe("runtime code a policy cannot reach", () => {
+	it("is left out (bodies become `unreachable`), keeping function indices", () => {
+		const runtime = parseModule(loadRuntime().bytes);
+		expect(runtime.code.every((b) => calledFunctions(b) !== undefined)).toBe(true);
+		const wasm = emitWasm(sample());
+		const spliced = parseModule(wasm);
+		expect(spliced.funcTypes.length).toBeGreaterThan(runtime.funcTypes.length);
+		const dead = spliced.code.filter((b) => b.length === 3 && b[1] === 0x00).length;
+		expect(dead).toBeGreaterThan(runtime.code.length / 3);
+		expect(wasm.length).toBeLessThan(loadRuntime().bytes.length * 0.7);
+	});
+
+	it("call-graph reading follows calls and rejects what it cannot walk", () => {
+		// (no locals) i32.const 1, call 7, drop, block (call 3) end, end
+		const body = new Uint8Array([
+			0x00, 0x41, 0x01, 0x10, 0x07, 0x1a, 0x02, 0x40, 0x10, 0x03, 0x0b, 0x0b,
+		]);
+		expect(calledFunctions(body)).toEqual([7, 3]);
+		expect(calledFunctions(body.subarray(0, body.length - 1))).toBeUndefined();
+		expect(calledFunctions(new Uint8Array([0x00, 0xfd, 0x0c, 0x0b]))).toBeUndefined();
 	});
 });

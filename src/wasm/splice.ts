@@ -1,13 +1,14 @@
 // IR → Wasm without binaryen: the policy's functions are encoded directly (expr.ts) and spliced
 // into the prebuilt runtime's sections (binary.ts). The runtime's functions keep their indices
-// (its `policy.*` placeholders are defined functions whose bodies are replaced here), so none
-// of its code is decoded or rewritten. This is the default build; binaryen (emit.ts) is used
-// only to optimise. Unlike that path it keeps runtime code the policy never calls: modules are
-// larger, and built in a few milliseconds without loading binaryen.
+// (its `policy.*` placeholders are defined functions whose bodies are replaced here), so no
+// runtime code is rewritten; runtime bodies are only read to learn the call graph, and those
+// the policy cannot reach are emptied. This is the default build, done in milliseconds;
+// binaryen (emit.ts) is used only to optimise.
 
 import { createHash } from "node:crypto";
 import type { Policy } from "../compiler/ir.ts";
 import {
+	calledFunctions,
 	type FuncType,
 	KIND,
 	type ParsedModule,
@@ -35,6 +36,8 @@ interface SpliceRuntime {
 	info: RuntimeInfo;
 	funcByExport: Map<string, number>;
 	globalByExport: Map<string, number>;
+	/** Direct callees of each defined runtime function, or undefined when not known. */
+	callees: (number[] | undefined)[] | undefined;
 	sha256: string;
 }
 
@@ -66,7 +69,10 @@ function spliceRuntime(bytes: Uint8Array): SpliceRuntime {
 		placeholders,
 		staticEnd: parsed.dataEnd,
 	};
-	cached = { parsed, info, funcByExport, globalByExport, sha256 };
+	// A table (indirect calls) would hide callees: then every runtime function is kept.
+	let callees: (number[] | undefined)[] | undefined = parsed.code.map(calledFunctions);
+	if (parsed.element || parsed.table || callees.some((c) => c === undefined)) callees = undefined;
+	cached = { parsed, info, funcByExport, globalByExport, callees, sha256 };
 	return cached;
 }
 
@@ -87,9 +93,11 @@ export function spliceModule(policy: Policy, runtimeBytes: Uint8Array): Uint8Arr
 
 	const firstPolicyFunc = parsed.funcImports + parsed.funcTypes.length;
 	const policyIndex = new Map(built.map((f, i) => [f.name, firstPolicyFunc + i]));
+	const usedRuntime = new Set<number>();
 	const index = (name: string): number => {
 		const i = policyIndex.get(name) ?? rt.funcByExport.get(name);
 		if (i === undefined) throw new EmitError(`no function ${name}`);
+		if (i < firstPolicyFunc) usedRuntime.add(i);
 		return i;
 	};
 
@@ -203,10 +211,11 @@ export function spliceModule(policy: Policy, runtimeBytes: Uint8Array): Uint8Arr
 	if (startFunc !== undefined) section(SEC.start, (w) => w.u32(startFunc as number));
 	if (parsed.element) section(SEC.element, (w) => w.bytes(parsed.element as Uint8Array));
 	if (passive) section(SEC.dataCount, (w) => w.u32(parsed.data.length + 1));
+	const live = liveRuntimeFunctions(rt, usedRuntime, replaced);
 	section(SEC.code, (w) => {
 		w.u32(parsed.code.length + bodies.length);
 		parsed.code.forEach((body, i) => {
-			const own = replaced.get(i) ?? body;
+			const own = replaced.get(i) ?? (live === undefined || live.has(i) ? body : DEAD_BODY);
 			w.u32(own.length).bytes(own);
 		});
 		for (const body of bodies) w.u32(body.length).bytes(body);
@@ -239,4 +248,43 @@ function constsInitBody(segment: number, base: number, length: number, pages: nu
 	w.byte(0xfc).u32(9).u32(segment); // data.drop
 	w.byte(0x0b);
 	return w.done().slice();
+}
+
+/** No locals, `unreachable`, `end`: the body of a runtime function no policy path can reach. */
+const DEAD_BODY = new Uint8Array([0x00, 0x00, 0x0b]);
+
+/**
+ * Defined runtime functions (by position in the code section) reachable from the ABI exports
+ * and from the policy's own calls; undefined when the call graph is not known. Unreachable
+ * ones get DEAD_BODY, which keeps every function index as it is (nothing is renumbered) while
+ * the module sheds the code, much as binaryen's remove-unused-module-elements would.
+ */
+function liveRuntimeFunctions(
+	rt: SpliceRuntime,
+	usedByPolicy: Set<number>,
+	replaced: Map<number, Uint8Array>,
+): Set<number> | undefined {
+	const { callees, parsed } = rt;
+	if (!callees) return undefined;
+	const imports = parsed.funcImports;
+	const live = new Set<number>();
+	const stack: number[] = [];
+	const reach = (f: number) => {
+		const d = f - imports;
+		if (d < 0 || d >= parsed.code.length || live.has(d)) return;
+		live.add(d);
+		stack.push(d);
+	};
+	for (const e of parsed.exports) {
+		if (e.kind === KIND.func && ABI_EXPORTS.has(e.name)) reach(e.index);
+	}
+	for (const f of usedByPolicy) reach(f);
+	for (const d of replaced.keys()) reach(d + imports);
+	while (stack.length > 0) {
+		const d = stack.pop() as number;
+		// A replaced placeholder calls only policy functions (whose runtime calls are in usedByPolicy).
+		if (replaced.has(d)) continue;
+		for (const f of callees[d] ?? []) reach(f);
+	}
+	return live;
 }
