@@ -195,6 +195,31 @@ unmocked := [q, t, f(1)]`;
 		expect(await run([src], { entrypoint: "big/hit" }, { input: { k: "k4321" } })).toEqual([4321]);
 	});
 
+	it("long bodies, computed literals and patterns compile (steps are not nested calls)", async () => {
+		const n = 3000;
+		const idx = Array.from({ length: n }, (_, i) => i);
+		const body = idx.map((i) => `\tinput.a[${i}] == ${i}`).join("\n");
+		const table = idx.map((i) => `"k${i}": [input.v, ${i}]`).join(", ");
+		const pattern = idx.map((i) => `x${i}`).join(", ");
+		const src = `package big
+all_match if {
+${body}
+}
+table := {${table}}
+hit := table[input.k]
+last := x if {
+	[${pattern}] := input.a
+	x := x${n - 1} + x0
+}`;
+		const a = idx;
+		expect(await run([src], { entrypoint: "big/all_match" }, { input: { a } })).toEqual([true]);
+		const wrong = idx.map((i) => (i === n - 2 ? -1 : i));
+		expect(await run([src], { entrypoint: "big/all_match" }, { input: { a: wrong } })).toEqual([]);
+		const input = { k: "k2999", v: "x", a };
+		expect(await run([src], { entrypoint: "big/hit" }, { input })).toEqual([["x", 2999]]);
+		expect(await run([src], { entrypoint: "big/last" }, { input: { a } })).toEqual([2999]);
+	});
+
 	it("array.flatten and strings.split_n are known builtins (native in the runtime)", async () => {
 		const src =
 			'package p\nr := [array.flatten([[1, 2], "s", [3]]), strings.split_n("a.b.c.d", ".", 2)]';

@@ -12,11 +12,7 @@ import { match, unify } from "./plan-unify.ts";
 import { planWith } from "./plan-with.ts";
 
 export function planBody(fp: PlanState, body: Body, i: number, k: () => void): void {
-	if (i === body.length) {
-		k();
-		return;
-	}
-	planExpr(fp, body[i], () => planBody(fp, body, i + 1, k));
+	fp.steps(body.length - i, (j, next) => planExpr(fp, body[i + j], next), k);
 }
 
 function planExpr(fp: PlanState, e: Expr, k: () => void): void {

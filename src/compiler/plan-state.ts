@@ -87,4 +87,42 @@ export class PlanState {
 	isOverridden(path: string[]): boolean {
 		return this.ctx.overrides.some((o) => isPrefix(o, path));
 	}
+
+	/**
+	 * Plans `n` steps in sequence, then `done`: step i gets a continuation that plans the
+	 * steps after it. Plain continuation passing would nest one call per step (a body of
+	 * thousands of expressions, a literal of thousands of computed entries overflow the
+	 * stack), yet a step that opens no loop calls its continuation as its last action, in the
+	 * block it started in; that call only records where planning stands, the step returns,
+	 * and this loop goes on from the record. A continuation called inside a nested block (a
+	 * scan's body) plans the rest there, as it must.
+	 */
+	steps(n: number, step: (i: number, next: () => void) => void, done: () => void): void {
+		const from = (start: number): void => {
+			for (let i = start; i < n; i++) {
+				const block = this.cur;
+				let resume: (() => void) | undefined;
+				step(i, () => {
+					if (resume === undefined && this.cur === block) resume = this.resumeHere();
+					else from(i + 1);
+				});
+				if (resume === undefined) return;
+				resume();
+			}
+			done();
+		};
+		from(0);
+	}
+
+	/** Where planning stands; the returned function comes back to it, checking nothing moved. */
+	private resumeHere(): () => void {
+		const { cur, locals, vars, input, data, ctx, mockVals } = this;
+		const length = cur.length;
+		return () => {
+			// A step that emitted more after its continuation would have that code reordered.
+			if (this.cur !== cur || cur.length !== length || this.locals !== locals)
+				throw new Error("planner: a step went on after its continuation");
+			Object.assign(this, { vars, input, data, ctx, mockVals });
+		};
+	}
 }

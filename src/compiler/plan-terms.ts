@@ -1,6 +1,6 @@
-// Terms to operands: scalars become constants, collections are built (constant ones in a loop,
-// so a literal of thousands of entries does not nest thousands of continuations), vars are
-// their locals, and comprehensions collect their body's solutions.
+// Terms to operands: scalars become constants, collections are built (their elements in
+// sequence, see PlanState.steps), vars are their locals, and comprehensions collect their
+// body's solutions.
 
 import type { Term } from "../rego/ast.ts";
 import type { Operand, Stmt } from "./ir.ts";
@@ -12,24 +12,22 @@ import type { PlanState } from "./plan-state.ts";
 
 export function planTerms(fp: PlanState, ts: Term[], k: (ops: Operand[]) => void): void {
 	const ops: Operand[] = [];
-	const step = (start: number): void => {
-		// Constants are planned in a loop, not through continuations: a literal with
-		// thousands of entries must not nest thousands of calls deep.
-		let i = start;
-		while (i < ts.length && isConstant(ts[i])) {
-			ops[i] = constTerm(fp, ts[i]);
-			i++;
-		}
-		if (i === ts.length) {
-			k(ops);
-			return;
-		}
-		planTerm(fp, ts[i], (o) => {
-			ops[i] = o;
-			step(i + 1);
-		});
-	};
-	step(0);
+	fp.steps(
+		ts.length,
+		(i, next) => {
+			// A constant is built without continuations: nested literals stay shallow too.
+			if (isConstant(ts[i])) {
+				ops[i] = constTerm(fp, ts[i]);
+				next();
+				return;
+			}
+			planTerm(fp, ts[i], (o) => {
+				ops[i] = o;
+				next();
+			});
+		},
+		() => k(ops),
+	);
 }
 
 /** A constant term (see isConstant), built without continuations. */

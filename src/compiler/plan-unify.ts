@@ -19,11 +19,7 @@ export function unify(fp: PlanState, a: Term, b: Term, k: () => void): void {
 				fp.emit({ op: "break", levels: 0 });
 				return;
 			}
-			const step = (i: number): void => {
-				if (i === a.items.length) k();
-				else unify(fp, a.items[i], b.items[i], () => step(i + 1));
-			};
-			step(0);
+			fp.steps(a.items.length, (i, next) => unify(fp, a.items[i], b.items[i], next), k);
 			return;
 		}
 		if (a.type === "object" && b.type === "object") {
@@ -36,11 +32,7 @@ export function unify(fp: PlanState, a: Term, b: Term, k: () => void): void {
 				}
 				pairs.push([va, other[1]]);
 			}
-			const step = (i: number): void => {
-				if (i === pairs.length) k();
-				else unify(fp, pairs[i][0], pairs[i][1], () => step(i + 1));
-			};
-			step(0);
+			fp.steps(pairs.length, (i, next) => unify(fp, pairs[i][0], pairs[i][1], next), k);
 			return;
 		}
 		throw new PlanError("rego_unsafe_var_error", "cannot unify two unbound patterns", a.loc);
@@ -80,39 +72,37 @@ export function match(fp: PlanState, p: Term, v: Operand, k: () => void): void {
 	if (p.type === "array" && isPattern(p, B)) {
 		fp.emit({ op: "isType", source: v, typeName: "array" });
 		checkCount(fp, v, p.items.length);
-		const step = (i: number): void => {
-			if (i === p.items.length) {
-				k();
-				return;
-			}
-			const t = fp.newLocal();
-			fp.emit({
-				op: "dot",
-				source: v,
-				key: fp.pb.constOp({ type: "number", text: String(i) }),
-				target: t,
-			});
-			match(fp, p.items[i], { local: t }, () => step(i + 1));
-		};
-		step(0);
+		fp.steps(
+			p.items.length,
+			(i, next) => {
+				const t = fp.newLocal();
+				fp.emit({
+					op: "dot",
+					source: v,
+					key: fp.pb.constOp({ type: "number", text: String(i) }),
+					target: t,
+				});
+				match(fp, p.items[i], { local: t }, next);
+			},
+			k,
+		);
 		return;
 	}
 	if (p.type === "object" && isPattern(p, B)) {
 		fp.emit({ op: "isType", source: v, typeName: "object" });
 		checkCount(fp, v, p.entries.length);
-		const step = (i: number): void => {
-			if (i === p.entries.length) {
-				k();
-				return;
-			}
-			const [key, val] = p.entries[i];
-			planTerm(fp, key, (ko) => {
-				const t = fp.newLocal();
-				fp.emit({ op: "dot", source: v, key: ko, target: t });
-				match(fp, val, { local: t }, () => step(i + 1));
-			});
-		};
-		step(0);
+		fp.steps(
+			p.entries.length,
+			(i, next) => {
+				const [key, val] = p.entries[i];
+				planTerm(fp, key, (ko) => {
+					const t = fp.newLocal();
+					fp.emit({ op: "dot", source: v, key: ko, target: t });
+					match(fp, val, { local: t }, next);
+				});
+			},
+			k,
+		);
 		return;
 	}
 	planTerm(fp, p, (pv) => {
