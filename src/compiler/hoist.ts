@@ -14,6 +14,7 @@
 // - the locals it reads are not written anywhere inside the loop.
 
 import type { Block, Local, Operand, Policy, Stmt } from "./ir.ts";
+import { nestedBlocks } from "./plan-context.ts";
 
 /** Hoist loop-invariant lookups in every function and plan of the policy (in place). */
 export function hoistInvariants(policy: Policy): void {
@@ -174,15 +175,8 @@ function writes(b: Block, out: Map<Local, number>): void {
 			case "scan":
 				bump(out, s.key);
 				bump(out, s.value);
-				writes(s.block, out);
-				break;
-			case "not":
-			case "memoScope":
-				writes(s.block, out);
-				break;
-			case "blocks":
-				for (const x of s.blocks) writes(x, out);
 				break;
 		}
+		for (const x of nestedBlocks(s)) writes(x, out);
 	}
 }

@@ -3,7 +3,7 @@
 
 import type { Loc, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import type { IrLoc, Local, Stmt } from "./ir.ts";
+import type { Block, IrLoc, Local, Stmt } from "./ir.ts";
 import type { FnTarget } from "./resolved-names.ts";
 
 export const COMPLETE_CONFLICT = "complete rules must not produce multiple outputs";
@@ -82,14 +82,25 @@ export function isPrefix(p: string[], of: string[]): boolean {
 	return p.length <= of.length && p.every((s, i) => of[i] === s);
 }
 
+/** The blocks a statement nests: a loop body, a negation, a memo scope, alternatives. */
+export function nestedBlocks(s: Stmt): Block[] {
+	switch (s.op) {
+		case "scan":
+		case "not":
+		case "memoScope":
+			return [s.block];
+		case "blocks":
+			return s.blocks;
+		default:
+			return [];
+	}
+}
+
 /** Start every loop body with "only while `done` is undefined". */
 export function guardScans(stmts: Stmt[], done: Local): void {
 	for (const s of stmts) {
-		if (s.op === "scan") {
-			guardScans(s.block.stmts, done);
-			s.block.stmts.unshift({ op: "isUndefined", source: done });
-		} else if (s.op === "not" || s.op === "memoScope") guardScans(s.block.stmts, done);
-		else if (s.op === "blocks") for (const b of s.blocks) guardScans(b.stmts, done);
+		for (const b of nestedBlocks(s)) guardScans(b.stmts, done);
+		if (s.op === "scan") s.block.stmts.unshift({ op: "isUndefined", source: done });
 	}
 }
 
@@ -111,10 +122,5 @@ export function withoutMocks(ctx: Ctx): Ctx {
 }
 
 export function containsScan(stmts: Stmt[]): boolean {
-	for (const s of stmts) {
-		if (s.op === "scan") return true;
-		if ((s.op === "not" || s.op === "memoScope") && containsScan(s.block.stmts)) return true;
-		if (s.op === "blocks" && s.blocks.some((b) => containsScan(b.stmts))) return true;
-	}
-	return false;
+	return stmts.some((s) => s.op === "scan" || nestedBlocks(s).some((b) => containsScan(b.stmts)));
 }

@@ -110,17 +110,7 @@ export class PolicyBuilder {
 			loc: l,
 		};
 		const block = fp.block(() => {
-			planTerm(fp, ref, (v) => {
-				const o = fp.newLocal();
-				fp.emit({ op: "makeObject", target: o });
-				fp.emit({
-					op: "objectInsert",
-					object: o,
-					key: this.constOp({ type: "string", value: "result" }),
-					value: v,
-				});
-				fp.emit({ op: "resultSetAdd", value: o });
-			});
+			planTerm(fp, ref, (v) => this.addResult(fp, v));
 		});
 		this.plans.push({ name, locals: fp.locals, blocks: [block] });
 	}
@@ -143,18 +133,23 @@ export class PolicyBuilder {
 						value: { local: l },
 					});
 				}
-				const r = fp.newLocal();
-				fp.emit({ op: "makeObject", target: r });
-				fp.emit({
-					op: "objectInsert",
-					object: r,
-					key: this.constOp({ type: "string", value: "result" }),
-					value: { local: o },
-				});
-				fp.emit({ op: "resultSetAdd", value: r });
+				this.addResult(fp, { local: o });
 			});
 		});
 		this.plans.push({ name, locals: fp.locals, blocks: [block] });
+	}
+
+	/** Adds `{"result": v}` to the plan's result set. */
+	private addResult(fp: PlanState, v: Operand): void {
+		const o = fp.newLocal();
+		fp.emit({ op: "makeObject", target: o });
+		fp.emit({
+			op: "objectInsert",
+			object: o,
+			key: this.constOp({ type: "string", value: "result" }),
+			value: v,
+		});
+		fp.emit({ op: "resultSetAdd", value: o });
 	}
 
 	policy(): Policy {
