@@ -10,6 +10,7 @@
 
 import type { Annotation, Body, Module, RefTerm, Term } from "../rego/ast.ts";
 import { type RegoError, sortErrors } from "../rego/errors.ts";
+import type { ArityOf } from "./bindings.ts";
 import { builtinArity } from "./builtins.ts";
 import type { Policy } from "./ir.ts";
 import { EMPTY_CTX, PlanError } from "./plan-context.ts";
@@ -26,7 +27,7 @@ import {
 	type RuleNode,
 	ruleNodes,
 } from "./ruletree.ts";
-import { type ArityOf, checkHeads, reorderBody, reorderTermClosures } from "./safety.ts";
+import { checkHeads, reorderBody, reorderTermClosures } from "./safety.ts";
 import { bodyShallowVars, deepVars } from "./term-vars.ts";
 import { TypeChecker } from "./typecheck.ts";
 

@@ -3,13 +3,13 @@
 // Funcs, namespaces to extent Funcs merging base and virtual documents) and end in base data.
 
 import type { Loc, RefTerm, Term } from "../rego/ast.ts";
+import { isPattern } from "./bindings.ts";
 import type { Local, Operand } from "./ir.ts";
 import { PlanError } from "./plan-context.ts";
 import type { PlanState } from "./plan-state.ts";
 import { planTerm } from "./plan-terms.ts";
 import { match } from "./plan-unify.ts";
 import { hasRules, pathName, type RuleNode } from "./ruletree.ts";
-import { isPattern } from "./safety.ts";
 
 /** Base data at a path: a chain of dots from the data local. */
 export function basePath(fp: PlanState, path: string[]): Local {

@@ -2,12 +2,12 @@
 // term's unbound vars and compares the rest (arrays and objects element by element).
 
 import type { Term } from "../rego/ast.ts";
+import { isPattern } from "./bindings.ts";
 import type { Operand } from "./ir.ts";
 import { PlanError, termKey } from "./plan-context.ts";
 import type { PlanState } from "./plan-state.ts";
 import { planTerm } from "./plan-terms.ts";
 import { isRoot } from "./resolved-names.ts";
-import { isPattern } from "./safety.ts";
 
 export function unify(fp: PlanState, a: Term, b: Term, k: () => void): void {
 	const B = fp.bound();

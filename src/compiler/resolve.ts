@@ -454,7 +454,7 @@ export class Resolver {
 		const scope = new Scope();
 		const args = rule.head.args ?? [];
 		const argVars: VarTerm[] = [];
-		for (const a of args) collectAllVars(a, argVars);
+		for (const a of args) directVars(a, argVars);
 		for (const v of argVars) {
 			if (v.name !== "_" && !scope.vars.has(v.name)) scope.vars.set(v.name, this.fresh(v.name));
 		}
@@ -501,9 +501,4 @@ export class Resolver {
 		const out = this.bodyIn(body, scope);
 		return { body: out, vars: new Map(scope.vars) };
 	}
-}
-
-/** Every var in a term, closures included (function argument patterns). */
-export function collectAllVars(t: Term, out: VarTerm[]): void {
-	directVars(t, out);
 }
