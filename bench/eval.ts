@@ -16,7 +16,7 @@
 
 import { type LoadedPolicy, loadPolicy } from "@open-policy-agent/opa-wasm";
 import type { Policy, Stmt } from "../src/compiler/ir.ts";
-import { emitWasm } from "../src/wasm/index.ts";
+import { emitOptimizedWasm, emitWasm } from "../src/wasm/index.ts";
 
 const ROLES = 1000;
 const PERMS_PER_ROLE = 10;
@@ -175,12 +175,16 @@ const median = (xs: number[]) => {
 	return s[Math.floor(s.length / 2)];
 };
 
-function timeEmit(p: Policy, optimize: boolean, n: number): { ms: number; bytes: number } {
+async function timeEmit(
+	p: Policy,
+	optimize: boolean,
+	n: number,
+): Promise<{ ms: number; bytes: number }> {
 	let bytes = 0;
 	const times: number[] = [];
 	for (let i = 0; i < n; i++) {
 		const t = performance.now();
-		bytes = emitWasm(p, { optimize }).length;
+		bytes = (optimize ? await emitOptimizedWasm(p) : emitWasm(p)).length;
 		times.push(performance.now() - t);
 	}
 	return { ms: median(times), bytes };
@@ -221,8 +225,8 @@ async function main() {
 	const floor = truePolicy();
 	const data = rbacData();
 
-	const fast = timeEmit(rbac, false, 15);
-	const opt = timeEmit(rbac, true, 5);
+	const fast = await timeEmit(rbac, false, 15);
+	const opt = await timeEmit(rbac, true, 5);
 	console.log(
 		`emitWasm (RBAC): fast ${fast.ms.toFixed(1)} ms, ${fast.bytes} bytes; -O ${opt.ms.toFixed(1)} ms, ${opt.bytes} bytes`,
 	);
@@ -233,8 +237,9 @@ async function main() {
 		resource: `doc${(((42 * 13) % ROLES) * PERMS_PER_ROLE + 9) % 5000}`,
 	};
 	for (const optimize of [false, true]) {
-		const p: LoadedPolicy = await loadPolicy(emitWasm(rbac, { optimize }));
-		const f: LoadedPolicy = await loadPolicy(emitWasm(floor, { optimize }));
+		const emit = optimize ? emitOptimizedWasm : async (q: Policy) => emitWasm(q);
+		const p: LoadedPolicy = await loadPolicy(await emit(rbac));
+		const f: LoadedPolicy = await loadPolicy(await emit(floor));
 		p.setData(data);
 		f.setData(data);
 		const allow = p.evaluate(input);

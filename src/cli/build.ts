@@ -35,7 +35,7 @@ Options:
   -r, --revision R     the bundle's revision in the manifest
   --v0-compatible      parse OPA 0.x syntax (rules without if/contains)
   --ir                 print the planner's IR; writes no bundle unless -o is given
-  -O, --optimize       run Binaryen's optimiser over the module (slower build, faster policy)
+  -O, --optimize       run Binaryen's optimiser over the module (smaller module; loads Binaryen)
   -h, --help           show this help
 
 Exit codes: 0 built, 1 parse or compile errors, 2 usage error or missing path.`;
@@ -101,12 +101,11 @@ export const buildCommand: Command = {
 		const output = stringOption(values.output);
 		if (values.ir && output === undefined) return EXIT_OK;
 
-		// Loaded only now: the back end (Binaryen) is by far the slowest module to load, and
-		// usage and compile errors should not wait for it.
-		const { EmitError, emitWasm } = await import("../wasm/index.ts");
+		// Loaded only now, so usage and compile errors return at once.
+		const { EmitError, emitOptimizedWasm, emitWasm } = await import("../wasm/index.ts");
 		let wasm: Uint8Array;
 		try {
-			wasm = emitWasm(policy, { optimize: values.optimize === true });
+			wasm = values.optimize === true ? await emitOptimizedWasm(policy) : emitWasm(policy);
 		} catch (e) {
 			if (e instanceof EmitError) {
 				io.err(`gavel build: ${e.message}`);

@@ -61,9 +61,10 @@ export async function compileQuery(
 		strictBuiltinErrors: opts.strictBuiltinErrors,
 	});
 	if (!policy || errors.length > 0) return { errors };
-	// Loaded on first use: the back end (Binaryen) is slow to load, and compile errors need not wait.
-	const { emitWasm } = await import("../wasm/index.ts");
-	return { policy, wasm: emitWasm(policy, { optimize: opts.optimize }), errors: [] };
+	// Loaded on first use, so compile errors need not wait for the back end.
+	const { emitOptimizedWasm, emitWasm } = await import("../wasm/index.ts");
+	const wasm = opts.optimize ? await emitOptimizedWasm(policy) : emitWasm(policy);
+	return { policy, wasm, errors: [] };
 }
 
 /** Evaluation stopped with an error (an abort from the module, or a strict host builtin). */

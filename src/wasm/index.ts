@@ -10,10 +10,9 @@
 //   the runtime's sections (binary.ts): placeholder bodies replaced, cfg_* globals set,
 //   non-ABI exports dropped, runtime functions the policy cannot reach emptied (call graph
 //   read from the bodies). Milliseconds, no binaryen; modules ~5% larger than binaryen's.
-//   spliced.ts is this path alone, for callers that must not load binaryen.
-// - binaryen (`optimize`, emit.ts): reads the runtime with binaryen, optimises the policy's
-//   functions, drops runtime code the policy never reaches (smaller modules). Importing this
-//   file loads binaryen (top-level await in emit.ts).
+// - binaryen (emitOptimizedWasm, emit.ts): reads the runtime with binaryen, optimises the
+//   policy's functions, drops runtime code the policy never reaches (smaller modules). emit.ts
+//   is imported only when asked for, since loading binaryen.js costs ~0.5 s per process.
 //
 // Memory: the SDK gives a module 5 pages by default and a module's imported memory may not ask
 // for more. Constants that would end beyond that go in a passive segment that the module's
@@ -28,15 +27,20 @@
 // opa_builtin<arity> and is listed in builtins().
 
 import type { Policy } from "../compiler/ir.ts";
-import { type EmitOptions, emitModule } from "./emit.ts";
 import { loadRuntime } from "./runtime.ts";
 import { spliceModule } from "./splice.ts";
 
-export { EmitError, type EmitOptions } from "./emit.ts";
+export { EmitError } from "./function-emitter.ts";
 
-export function emitWasm(policy: Policy, opts?: EmitOptions): Uint8Array {
-	if (opts?.optimize) return emitModule(policy, opts);
+/** The module for a policy, in milliseconds and without binaryen. */
+export function emitWasm(policy: Policy): Uint8Array {
 	return spliceModule(policy, loadRuntime().bytes);
+}
+
+/** The module with the policy's functions optimised by binaryen (`gavel build -O`). */
+export async function emitOptimizedWasm(policy: Policy): Promise<Uint8Array> {
+	const { emitModule } = await import("./emit.ts");
+	return emitModule(policy, { optimize: true });
 }
 
 /** Names of the builtins implemented inside the module (the rest go to the host). */

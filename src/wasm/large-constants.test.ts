@@ -4,7 +4,7 @@
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { describe, expect, it } from "vitest";
 import type { Stmt } from "../compiler/ir.ts";
-import { emitWasm } from "./index.ts";
+import { emitOptimizedWasm, emitWasm } from "./index.ts";
 import { SDK_DEFAULT_PAGES } from "./module-shape.ts";
 import { block, C, INPUT, L, plan, policy, resultRow, str } from "./test-helpers.ts";
 
@@ -87,7 +87,7 @@ describe("constants beyond the SDK's default memory", () => {
 				consts,
 				plans: [plan("t/big", 8, block(...stmts, ...resultRow(0, 3, 7)))],
 			});
-			const wasm = emitWasm(p, { optimize });
+			const wasm = optimize ? await emitOptimizedWasm(p) : emitWasm(p);
 			expect(wasm.length).toBeGreaterThan(1_000_000);
 			expect(importedMinimum(wasm)).toBeLessThanOrEqual(SDK_DEFAULT_PAGES);
 

@@ -3,7 +3,7 @@
 
 import { type LoadedPolicy, loadPolicy } from "@open-policy-agent/opa-wasm";
 import type { Block, Const, Func, Operand, Plan, Policy, Stmt } from "../compiler/ir.ts";
-import { emitWasm } from "./index.ts";
+import { emitOptimizedWasm, emitWasm } from "./index.ts";
 
 export const INPUT = 0;
 export const DATA = 1;
@@ -56,7 +56,7 @@ export async function load(
 	builtins: Record<string, (...args: unknown[]) => unknown> = {},
 	optimize = false,
 ): Promise<Loaded> {
-	const wasm = emitWasm(p, { optimize });
+	const wasm = optimize ? await emitOptimizedWasm(p) : emitWasm(p);
 	return loadPolicy(wasm, undefined, builtins);
 }
 
