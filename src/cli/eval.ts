@@ -20,14 +20,23 @@ import {
 import { readText } from "./files.ts";
 import { loadData, parseDataText } from "./load-data.ts";
 import { loadRegoModules } from "./load-modules.ts";
-import { compileQuery, evaluateWasm, QueryEvalError, VALUE_VAR, valueQuery } from "./query.ts";
+import {
+	compileQuery,
+	evaluateWasm,
+	QueryEvalError,
+	VALUE_VAR,
+	valueFails,
+	valueQuery,
+} from "./query.ts";
 
 const help = `Usage: gavel eval [-d PATH]… [-b BUNDLE] [-i FILE | --input-stdin] [--v0-compatible] 'QUERY'
 
 Compile QUERY (any Rego query) together with the policies, evaluate it with the official OPA
-Wasm SDK and print the result as JSON: for a query that is a plain reference
-(data.example.allow) its value; otherwise the bindings of the query's variables, one object
-per solution ([{"x": …}], [] when there is none; [{}] when a query without variables holds).
+Wasm SDK and print the result as JSON. A query that is one expression without variables
+(data.example.allow, count(data.users), 1 + 2, 1 < 2) prints its value, or "undefined" on
+stderr (an expression other than a reference that is false is undefined, as in opa eval).
+Any other query prints the bindings of its variables, one object per solution
+([{"x": …}], [] when there is none; [{}] when a query without variables holds).
 
 Options:
   -d, --data PATH          .rego files and data files (repeatable); data.json / data.yaml
@@ -90,7 +99,8 @@ function bundleModules(
 		}
 		return { modules, errors };
 	} catch (e) {
-		if (e instanceof BundleError) throw new InputError(`${file}: ${e.message}`);
+		if (e instanceof BundleError)
+			throw new InputError(e.message.startsWith(`${file}:`) ? e.message : `${file}: ${e.message}`);
 		throw e;
 	}
 }
@@ -167,8 +177,10 @@ export const evalCommand: Command = {
 			throw e;
 		}
 		if (asValue) {
-			if (results.length === 0) io.err("undefined");
-			else io.out(JSON.stringify((results[0] as Record<string, unknown>)[VALUE_VAR], null, 2));
+			const value =
+				results.length === 0 ? undefined : (results[0] as Record<string, unknown>)[VALUE_VAR];
+			if (value === undefined || valueFails(query.body, value)) io.err("undefined");
+			else io.out(JSON.stringify(value, null, 2));
 			return EXIT_OK;
 		}
 		io.out(JSON.stringify(results, null, 2));

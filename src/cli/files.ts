@@ -57,8 +57,13 @@ export function readText(path: string): string {
 	try {
 		return readFileSync(path, "utf8");
 	} catch (e) {
-		throw new InputError(
-			`${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
-		);
+		const code = (e as NodeJS.ErrnoException).code;
+		const why =
+			code === "ENOENT"
+				? "no such file"
+				: code === "EISDIR"
+					? "is a directory, not a file"
+					: (e as Error).message;
+		throw new InputError(`${path}: ${why}`);
 	}
 }

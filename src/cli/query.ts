@@ -12,19 +12,48 @@ export const QUERY_PLAN = "query";
 /** The variable a plain-reference query's value is bound to (see `valueQuery`). */
 export const VALUE_VAR = "__gavel_value__";
 
-const isScalar = (t: Term) =>
-	t.type === "string" || t.type === "number" || t.type === "boolean" || t.type === "null";
+/** Unification and assignment bind rather than compute: the query's bindings say it all. */
+const BINDERS = new Set(["eq", "assign"]);
+
+const fnName = (fn: RefTerm) =>
+	[
+		fn.head.type === "var" ? fn.head.name : "",
+		...fn.path.map((p) => (p.type === "string" ? p.value : "")),
+	].join(".");
+
+/** Whether a term mentions a variable the user would see bound (not data/input, not inside a comprehension, whose locals are its own). */
+function hasQueryVars(t: Term): boolean {
+	switch (t.type) {
+		case "var":
+			return t.name !== "data" && t.name !== "input";
+		case "ref":
+			return hasQueryVars(t.head) || t.path.some(hasQueryVars);
+		case "array":
+		case "set":
+			return t.items.some(hasQueryVars);
+		case "object":
+			return t.entries.some(([k, v]) => hasQueryVars(k) || hasQueryVars(v));
+		case "call":
+			return t.args.some(hasQueryVars);
+		default:
+			return false;
+	}
+}
 
 /**
- * A query that is one plain reference without variables (`data.authz.allow`) has no bindings
- * to show; like `opa eval`, the user wants its value. Rewrite it to `__gavel_value__ = ref`.
+ * A query that is one expression with a value and no variables (`data.authz.allow`,
+ * `count(data.users)`, `1 + 2`, `[x | some x in input]`, `1 < 2`) has no bindings to show; like `opa eval`, the user
+ * wants its value. Rewrite it to `__gavel_value__ = term`. Unifications and assignments are
+ * left alone: their bindings (or `[{}]`, "it holds") are the answer.
  */
 export function valueQuery(body: Body): Body | undefined {
 	if (body.length !== 1) return undefined;
 	const [e] = body;
-	if (e.negated || e.with.length > 0) return undefined;
+	if (e.negated) return undefined;
 	const t = e.terms;
-	if (t.type !== "ref" || t.head.type !== "var" || !t.path.every(isScalar)) return undefined;
+	if (t.type === "some" || t.type === "someIn" || t.type === "every") return undefined;
+	if (t.type === "call" && BINDERS.has(fnName(t.fn))) return undefined;
+	if (hasQueryVars(t)) return undefined;
 	const fn: RefTerm = {
 		type: "ref",
 		head: { type: "var", name: "eq", loc: t.loc },
@@ -42,6 +71,16 @@ export function valueQuery(body: Body): Body | undefined {
 		},
 	};
 	return [expr];
+}
+
+/**
+ * Whether a value query's result counts as undefined: as a statement, an expression that
+ * is `false` fails, so `opa eval 'is_string(1)'` is undefined; a reference's value, though,
+ * is shown as it is (`data.authz.allow` may well be false).
+ */
+export function valueFails(body: Body, value: unknown): boolean {
+	const t = body[0]?.terms;
+	return value === false && t !== undefined && t.type !== "ref";
 }
 
 export interface CompiledQuery {
