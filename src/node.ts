@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
 import { Engine, FileBundleSource, HttpBundleSource } from "./engine/index.ts";
 import { createApp, type GavelApp } from "./server/app.ts";
+import { answerClientError } from "./server/client-error.ts";
 import type { GavelConfig } from "./server/config.ts";
 import { loadConfig } from "./server/config-file.ts";
 import { DecisionCache } from "./server/decision-cache.ts";
@@ -173,6 +174,10 @@ export async function startGavel(
 		server.once("listening", () => resolve());
 		server.once("error", reject);
 	});
+	server.on(
+		"clientError",
+		answerClientError((status) => metrics.httpRequest("unparsed", "unknown", status)),
+	);
 	const port = (server.address() as AddressInfo).port;
 	const url = `${tls ? "https" : "http"}://${config.server.host}:${port}`;
 	info(`gavel: serving on ${url}`);

@@ -8,6 +8,7 @@
 import type { Context, Hono } from "hono";
 import type { GavelConfig } from "./config.ts";
 import type { DecisionService } from "./decision-service.ts";
+import { encodeHeaderValue } from "./header-value.ts";
 import { headerOf } from "./headers.ts";
 import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
 import { isTrusted } from "./ip-match.ts";
@@ -74,15 +75,18 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): void {
 		if (d.error) body.error = d.error;
 		if (!d.allow) return c.json(body, 403);
 		const claims = verified.claims as Record<string, unknown>;
-		if (typeof claims.sub === "string") c.header(fa.subjectHeader, claims.sub);
+		if (typeof claims.sub === "string") c.header(fa.subjectHeader, encodeHeaderValue(claims.sub));
 		const roles = claims[fa.rolesClaim];
-		if (Array.isArray(roles)) c.header(fa.rolesHeader, roles.map(String).join(","));
-		else if (typeof roles === "string") c.header(fa.rolesHeader, roles);
+		if (Array.isArray(roles)) {
+			// A comma inside one role would read as two roles upstream.
+			const list = roles.map((r) => encodeHeaderValue(String(r), ","));
+			c.header(fa.rolesHeader, list.join(","));
+		} else if (typeof roles === "string") c.header(fa.rolesHeader, encodeHeaderValue(roles));
 		// Headers the policy asks the upstream to receive: obligations.headers {name: value}.
 		const ob = d.obligations as { headers?: unknown } | undefined;
 		if (ob && typeof ob.headers === "object" && ob.headers !== null) {
 			for (const [k, v] of Object.entries(ob.headers)) {
-				if (typeof v === "string" && /^[A-Za-z0-9-]+$/.test(k)) c.header(k, v);
+				if (typeof v === "string" && /^[A-Za-z0-9-]+$/.test(k)) c.header(k, encodeHeaderValue(v));
 			}
 		}
 		return c.json(body, 200);

@@ -137,4 +137,23 @@ describe("forward-auth", () => {
 			await s.close();
 		}
 	});
+
+	it("claims that cannot be written as header values are percent-encoded, never a 500 or an injected header", async () => {
+		const token = await sign(t.rsa, {
+			sub: "alice\r\nx-admin: true",
+			roles: ["admin", "日本", "user,root"],
+		});
+		const r = await authz("/v1/authz", { authorization: `Bearer ${token}` });
+		expect(r.status).toBe(200);
+		expect(r.headers.get("x-auth-subject")).toBe("alice%0D%0Ax-admin: true");
+		expect(r.headers.get("x-admin")).toBeNull();
+		expect(r.headers.get("x-auth-roles")).toBe("admin,%E6%97%A5%E6%9C%AC,user%2Croot");
+		for (const sub of ["a\u0000b", "日本"]) {
+			const res = await authz("/v1/authz", {
+				authorization: `Bearer ${await sign(t.rsa, { sub, roles: ["admin"] })}`,
+			});
+			expect(res.status).toBe(200);
+			expect(decodeURIComponent(res.headers.get("x-auth-subject") ?? "")).toBe(sub);
+		}
+	});
 });

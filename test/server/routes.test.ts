@@ -1,6 +1,7 @@
 // Routes and their error contracts on the real server, before any bundle is active: every
 // decision fails closed, and malformed requests get JSON errors with the right status.
 
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseMetrics, sign, startTestServer, type TestServer } from "./helpers.ts";
 
@@ -121,6 +122,38 @@ describe("request limits and errors (JSON bodies)", () => {
 			req.end('"}}');
 		});
 		expect(status).toBe(413);
+	});
+
+	it("requests Node's parser refuses get JSON errors too (431, 400), counted", async () => {
+		const raw = (text: string) =>
+			new Promise<string>((resolve, reject) => {
+				const socket = connect(t.running.port, "127.0.0.1");
+				let out = "";
+				socket.on("data", (d) => {
+					out += d;
+				});
+				socket.on("close", () => resolve(out));
+				socket.on("error", reject);
+				socket.write(text);
+			});
+		const huge = await raw(
+			`GET /health HTTP/1.1\r\nHost: x\r\nX-Long: ${"a".repeat(70_000)}\r\n\r\n`,
+		);
+		expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+		expect(huge).toMatch(/content-type: application\/json/i);
+		expect(JSON.parse(huge.slice(huge.indexOf("\r\n\r\n") + 4))).toMatchObject({
+			code: "headers_too_large",
+		});
+		const bad = await raw(
+			"POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+		);
+		expect(bad).toMatch(/^HTTP\/1\.1 400 /);
+		expect(JSON.parse(bad.slice(bad.indexOf("\r\n\r\n") + 4))).toMatchObject({
+			code: "bad_request",
+		});
+		const m = parseMetrics(await (await fetch(`${t.url}/metrics`)).text());
+		const refused = [...m].filter(([k]) => k.includes('route="unparsed"'));
+		expect(refused.map(([k]) => /status="(\d+)"/.exec(k)?.[1]).sort()).toEqual(["400", "431"]);
 	});
 
 	it("unknown routes are JSON 404s", async () => {
