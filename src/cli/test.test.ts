@@ -83,7 +83,7 @@ describe("gavel test", () => {
 		const r = await gavel(["test", join(dir, "failing"), "--run", "good$", "--format", "json"]);
 		expect(r.code).toBe(0);
 		const report = JSON.parse(r.stdout);
-		expect(report.summary).toEqual({ passed: 1, failed: 0, skipped: 0 });
+		expect(report.summary).toEqual({ passed: 1, failed: 0, errored: 0, skipped: 0 });
 		expect(report.tests[0]).toMatchObject({ name: "data.f.test_good", outcome: "pass", row: 3 });
 	});
 

@@ -2,7 +2,7 @@
 // to WebAssembly by Gavel's compiler and evaluated by the official SDK.
 
 import { formatErrors } from "../rego/errors.ts";
-import { countResults, jsonReport, runTests, textReport } from "../testing/index.ts";
+import { anyFailed, countResults, jsonReport, runTests, textReport } from "../testing/index.ts";
 import {
 	type Command,
 	EXIT_FAILURE,
@@ -25,7 +25,7 @@ set input, data and functions with \`with\`. data.json / data.yaml files are loa
 \`gavel build\` loads them (a/b/data.json is data.a.b).
 
 Prints one line per test (PASS, FAIL, ERROR or SKIP, its name and location) and a closing
-line "N passed, N failed" (", N skipped" when there are any).
+line "N passed, N failed" (", N errored" and ", N skipped" when there are any).
 
 Options:
   -r, --run REGEX          run only tests whose full name (data.pkg.test_x) matches
@@ -94,6 +94,6 @@ export const testCommand: Command = {
 		}
 		if (format === "json") io.out(JSON.stringify(jsonReport(report), null, 2));
 		else io.out(textReport(report, { verbose: values.verbose === true }));
-		return countResults(report.results).failed > 0 ? EXIT_FAILURE : EXIT_OK;
+		return anyFailed(countResults(report.results)) ? EXIT_FAILURE : EXIT_OK;
 	},
 };

@@ -2,5 +2,5 @@
 
 export type { CoverageReport, FileCoverage } from "./coverage.ts";
 export { discoverTests, prepareTests, type TestCase } from "./discover.ts";
-export { countResults, jsonReport, summaryLine, textReport } from "./report.ts";
+export { anyFailed, countResults, jsonReport, summaryLine, textReport } from "./report.ts";
 export { type Outcome, type RunOptions, type RunReport, runTests, type TestResult } from "./run.ts";

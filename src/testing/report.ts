@@ -1,4 +1,4 @@
-// Test reports: the human one (one line per test, closing "N passed, N failed[, N skipped]")
+// Test reports: the human one (one line per test, closing "N passed, N failed[, N errored][, N skipped]")
 // and the machine-readable JSON one.
 
 import type { CoverageReport } from "./coverage.ts";
@@ -7,22 +7,33 @@ import type { RunReport, TestResult } from "./run.ts";
 export interface Counts {
 	passed: number;
 	failed: number;
+	/** Tests whose evaluation stopped with an error (a conflict, a strict builtin error). */
+	errored: number;
 	skipped: number;
 }
 
-/** Errors count as failures: the closing line only has room for what a user acts on. */
 export function countResults(results: TestResult[]): Counts {
-	const counts: Counts = { passed: 0, failed: 0, skipped: 0 };
+	const counts: Counts = { passed: 0, failed: 0, errored: 0, skipped: 0 };
 	for (const r of results) {
 		if (r.outcome === "pass") counts.passed++;
 		else if (r.outcome === "skip") counts.skipped++;
+		else if (r.outcome === "error") counts.errored++;
 		else counts.failed++;
 	}
 	return counts;
 }
 
+/** Whether the run should fail the build: any test that failed or errored. */
+export function anyFailed(c: Counts): boolean {
+	return c.failed + c.errored > 0;
+}
+
+// Errors are counted apart from failures (as opa test does), so the closing line agrees with
+// the FAIL and ERROR lines above it.
 export function summaryLine(c: Counts): string {
-	return `${c.passed} passed, ${c.failed} failed${c.skipped > 0 ? `, ${c.skipped} skipped` : ""}`;
+	const errored = c.errored > 0 ? `, ${c.errored} errored` : "";
+	const skipped = c.skipped > 0 ? `, ${c.skipped} skipped` : "";
+	return `${c.passed} passed, ${c.failed} failed${errored}${skipped}`;
 }
 
 function duration(ns: number): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Module, parseModule } from "../rego/index.ts";
 import {
+	anyFailed,
 	countResults,
 	jsonReport,
 	type RunReport,
@@ -113,6 +114,10 @@ test_conflict if p with input.x as true
 		expect(textReport(r)).toMatch(
 			/^ERROR data\.conflict_test\.test_conflict {2}t\.rego:6: .*multiple outputs/m,
 		);
+		// The closing line counts it as errored, not failed, matching the ERROR line above.
+		const counts = countResults(r.results);
+		expect(summaryLine(counts)).toBe("0 passed, 0 failed, 1 errored");
+		expect(anyFailed(counts)).toBe(true);
 	});
 
 	it("runs each definition of a repeated test name on its own, as opa test does", async () => {
@@ -220,7 +225,7 @@ test_guest if not authz.allow with input as {"role": "guest"}
 			tests: { name: string; outcome: string; value?: unknown }[];
 			summary: unknown;
 		};
-		expect(json.summary).toEqual({ passed: 1, failed: 1, skipped: 0 });
+		expect(json.summary).toEqual({ passed: 1, failed: 1, errored: 0, skipped: 0 });
 		expect(json.tests.map((t) => [t.name, t.outcome, t.value])).toEqual([
 			["data.j.test_ok", "pass", true],
 			["data.j.test_no", "fail", false],
