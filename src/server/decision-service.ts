@@ -306,7 +306,11 @@ export class DecisionService {
 				"error" in m ? (result === undefined ? "deny" : "allow") : m.allow ? "allow" : "deny";
 		}
 		const seconds = (this.now() - started) / 1000;
-		this.metrics.decision(norm || "data", outcome, seconds);
+		// Only paths the bundle defines name a series; any other path (base data, or nothing)
+		// counts as "data", so request paths cannot multiply the metric's series.
+		const defined =
+			norm !== "" && active.entrypoints.some((e) => e === norm || e.startsWith(`${norm}/`));
+		this.metrics.decision(defined ? norm : "data", outcome, seconds);
 		if (this.logger !== nullLogger)
 			this.logger.log({
 				decision_id: id,
@@ -334,12 +338,7 @@ export class DecisionService {
 		if (path !== "" && active.hasEntrypoint(path)) return active.evaluate(path, input);
 		const segs = path === "" ? [] : path.split("/");
 		let base: unknown = active.data;
-		for (const s of segs) {
-			base =
-				base !== null && typeof base === "object" && !Array.isArray(base)
-					? (base as Record<string, unknown>)[s]
-					: undefined;
-		}
+		for (const s of segs) base = childOf(base, s);
 		const prefix = path === "" ? "" : `${path}/`;
 		const below = active.entrypoints.filter((e) => e.startsWith(prefix));
 		if (below.length === 0) return base;
@@ -360,4 +359,14 @@ export class DecisionService {
 		}
 		return out;
 	}
+}
+
+/** One step down a JSON document: an object's own key, or an array's index (as OPA's paths). */
+function childOf(doc: unknown, segment: string): unknown {
+	if (Array.isArray(doc)) return /^(0|[1-9]\d*)$/.test(segment) ? doc[Number(segment)] : undefined;
+	// Own keys only: "constructor" or "__proto__" are not documents.
+	if (doc !== null && typeof doc === "object" && Object.hasOwn(doc, segment)) {
+		return (doc as Record<string, unknown>)[segment];
+	}
+	return undefined;
 }

@@ -16,6 +16,14 @@ interface Pending {
 	n: number;
 }
 
+/**
+ * Policy names reach the label from requests (a Data API path, a policy named in a body while
+ * no bundle is active), so the distinct values are capped: past this many series, decisions
+ * count under OTHER_POLICY instead of growing the registry without bound.
+ */
+export const MAX_POLICY_LABELS = 200;
+export const OTHER_POLICY = "(other)";
+
 export function createPromMetrics(options: { processMetrics?: boolean } = {}): Metrics & {
 	registry: Registry;
 } {
@@ -126,8 +134,13 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 	const misses = count("c-", "", {});
 	return {
 		registry,
-		decision(policy: string, outcome: DecisionOutcome, seconds: number) {
+		decision(name: string, outcome: DecisionOutcome, seconds: number) {
+			let policy = name;
 			let p = perPolicy.get(policy);
+			if (p === undefined && perPolicy.size >= MAX_POLICY_LABELS) {
+				policy = OTHER_POLICY;
+				p = perPolicy.get(policy);
+			}
 			if (p === undefined) {
 				const of = (o: DecisionOutcome) => count("d", `${policy}\0${o}`, { policy, outcome: o });
 				p = {

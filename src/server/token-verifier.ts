@@ -91,6 +91,16 @@ export function createTokenVerifier(
 			typeof key === "function"
 				? await jwtVerify(token, key, options)
 				: await jwtVerify(token, key as KeyObject, options);
+		// jose checks iat only under maxTokenAge. A token issued in the future (beyond the
+		// clock tolerance) is refused regardless: it would otherwise never age.
+		const iat = result.payload.iat;
+		if (iat !== undefined && iat > now() / 1000 + auth.clockToleranceSeconds) {
+			throw Object.assign(new Error('"iat" claim is in the future'), {
+				code: "ERR_JWT_CLAIM_VALIDATION_FAILED",
+				claim: "iat",
+				reason: "check_failed",
+			});
+		}
 		return result.payload;
 	};
 
@@ -195,8 +205,10 @@ function classify(e: unknown): TokenResult & { ok: false } {
 			if (err.claim === "nbf") return { ok: false, reason: "not_yet_valid", message };
 			if (err.claim === "iss") return { ok: false, reason: "wrong_issuer", message };
 			if (err.claim === "aud") return { ok: false, reason: "wrong_audience", message };
+			// jose reports a too-old iat as ERR_JWT_EXPIRED; a failed check here is an iat in
+			// the future.
 			if (err.claim === "iat" && err.reason === "check_failed") {
-				return { ok: false, reason: "too_old", message };
+				return { ok: false, reason: "not_yet_valid", message };
 			}
 			return { ok: false, reason: "invalid_claim", message };
 		case "ERR_JOSE_ALG_NOT_ALLOWED":

@@ -98,6 +98,12 @@ describe("POST /v1/decide token verification", () => {
 			async () => sign(t.rsa, { nbf: Math.floor(Date.now() / 1000) + 600 }),
 			"not_yet_valid",
 		],
+		[
+			"issued in the future (beyond the clock tolerance)",
+			async () => sign(t.rsa, { iat: Math.floor(Date.now() / 1000) + 3600 }),
+			"not_yet_valid",
+		],
+		["exp as a string", async () => sign(t.rsa, { exp: "9999999999" as never }), "invalid_claim"],
 		["wrong issuer", async () => sign(t.rsa, { iss: "https://evil.test" }), "wrong_issuer"],
 		["wrong audience", async () => sign(t.rsa, { aud: "someone-else" }), "wrong_audience"],
 		["missing exp", async () => sign(t.rsa, { exp: undefined }), "missing_claim"],
@@ -164,6 +170,8 @@ describe("PEM keys and maximum token age", () => {
 			expect(await call(await sign(pemSigner))).toMatchObject({ error: { code: "no_bundle" } });
 			const old = Math.floor(Date.now() / 1000) - 120;
 			expect((await call(await sign(pemSigner, { iat: old }))).reason).toBe("too_old");
+			const future = Math.floor(Date.now() / 1000) + 120;
+			expect((await call(await sign(pemSigner, { iat: future }))).reason).toBe("not_yet_valid");
 			// An RSA token: no configured key of that type, so no key could have signed it.
 			const other = await call(await sign(s.rsa));
 			expect(other.reason).toBe("unknown_key");

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { OPAClient } from "@open-policy-agent/opa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundle, repoPolicies } from "./build-bundle.ts";
-import { startTestServer, type TestServer } from "./helpers.ts";
+import { parseMetrics, startTestServer, type TestServer } from "./helpers.ts";
 
 const KONG = `package kong
 
@@ -103,5 +103,33 @@ describe("Data API over raw HTTP", () => {
 			`${t.url}/v1/data/example/allow?input=${encodeURIComponent('{"subject":{"roles":["admin"]}}')}`,
 		);
 		expect(((await withInput.json()) as { result: unknown }).result).toBe(true);
+	});
+
+	it("paths step through own keys and array indexes only: no prototype members as documents", async () => {
+		const get = async (path: string) =>
+			(await (await fetch(`${t.url}/v1/data/${path}`)).json()) as Record<string, unknown>;
+		expect((await get("example/public_documents/1")).result).toBe("holiday-calendar");
+		for (const path of [
+			"constructor/name",
+			"example/constructor/name",
+			"example/public_documents/length",
+			"example/public_documents/01",
+			"__proto__",
+			"example/toString",
+		]) {
+			expect(await get(path), path).not.toHaveProperty("result");
+		}
+	});
+
+	it("paths the bundle does not define share one metric series, whatever a client requests", async () => {
+		for (let i = 0; i < 5; i++) await t.post(`/v1/data/nowhere/n${i}`, { input: {} });
+		await t.post("/v1/data/kong/decision", { input: {} });
+		const m = parseMetrics(await (await fetch(`${t.url}/metrics`)).text());
+		const policies = [...m.keys()]
+			.map((k) => /^gavel_decisions_total\{policy="([^"]*)"/.exec(k)?.[1])
+			.filter((p) => p !== undefined);
+		expect(policies.some((p) => p.startsWith("nowhere"))).toBe(false);
+		expect(policies).toContain("data");
+		expect(policies).toContain("kong/decision");
 	});
 });
