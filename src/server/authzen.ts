@@ -140,6 +140,13 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 				return c.json(response(evaluate(c, t)), 200);
 			}
 			if (!Array.isArray(items)) throw new InvalidRequest("evaluations must be an array");
+			// A body within the size limit can still hold hundreds of thousands of "{}" entries,
+			// seconds of evaluation on the one thread every caller shares.
+			if (items.length > config.authzen.maxEvaluations) {
+				throw new InvalidRequest(
+					`evaluations holds ${items.length} entries, more than the ${config.authzen.maxEvaluations} allowed`,
+				);
+			}
 			const options = body.options;
 			if (options !== undefined && !isObject(options))
 				throw new InvalidRequest("options must be an object");

@@ -83,6 +83,8 @@ export interface GavelConfig {
 		policy: string;
 		/** Public base URL for discovery; default: derived from the request. */
 		baseUrl?: string;
+		/** Most evaluations one batch request may carry (each costs a policy evaluation). */
+		maxEvaluations: number;
 	};
 	cache: {
 		enabled: boolean;
@@ -137,7 +139,7 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		rolesHeader: "x-auth-roles",
 		rolesClaim: "roles",
 	},
-	authzen: { policy: "authzen/allow" },
+	authzen: { policy: "authzen/allow", maxEvaluations: 1000 },
 	cache: {
 		enabled: true,
 		maxEntries: 10_000,
@@ -319,6 +321,7 @@ export function validateConfig(raw: unknown): GavelConfig {
 	str("forwardAuth.rolesClaim");
 	str("authzen.policy");
 	str("authzen.baseUrl", true);
+	num("authzen.maxEvaluations", 1);
 	if (mode === "api-key" && (get("callerAuth.apiKeys") as unknown[]).length === 0) {
 		problems.push("callerAuth.apiKeys: needs at least one key when mode is api-key");
 	}

@@ -153,6 +153,19 @@ describe("Batch Core", () => {
 			await batch({ subject: alice, action: { name: "read" }, resource: record1, evaluations: [] }),
 		).toEqual({ decision: true });
 	});
+	it("a batch over authzen.maxEvaluations is a 400 naming the limit, evaluated not at all", async () => {
+		const body = (n: number) => ({
+			subject: alice,
+			action: { name: "read" },
+			resource: record1,
+			evaluations: Array.from({ length: n }, () => ({})),
+		});
+		expect(decisions(await batch(body(1000)))).toHaveLength(1000);
+		const res = await t.post("/access/v1/evaluations", body(1001));
+		expect(res.status).toBe(400);
+		expect(((await res.json()) as { message: string }).message).toMatch(/1001.*1000 allowed/);
+	});
+
 	it("evaluations_semantic: deny_on_first_deny and permit_on_first_permit stop early", async () => {
 		const items = [
 			{ action: { name: "read" } },
