@@ -9,6 +9,7 @@ import {
 	type Command,
 	EXIT_FAILURE,
 	EXIT_OK,
+	InputError,
 	parseCommandArgs,
 	stringList,
 	stringOption,
@@ -78,6 +79,9 @@ export const buildCommand: Command = {
 			throw new UsageError(`no .rego files under ${paths.join(", ")}`);
 		const data = loadData(paths);
 		const requested = stringList(values.entrypoint);
+		// An empty entrypoint would silently mean "all of data".
+		if (requested.some((e) => e.trim() === ""))
+			throw new UsageError("-e needs a rule path, not an empty string");
 		const unknown = entrypointsWithoutRules(loaded.modules, requested);
 		if (unknown.length > 0) {
 			const message = (e: string) => `entrypoint ${e} does not refer to any rule`;
@@ -122,8 +126,14 @@ export const buildCommand: Command = {
 		const rego = new Map([...loaded.sources].map(([file, source]) => [bundlePath(file), source]));
 		const bytes = writeBundle({ manifest, data, wasm, rego });
 		const file = output ?? "bundle.tar.gz";
-		mkdirSync(dirname(resolve(file)), { recursive: true });
-		writeFileSync(file, bytes);
+		try {
+			mkdirSync(dirname(resolve(file)), { recursive: true });
+			writeFileSync(file, bytes);
+		} catch (e) {
+			const code = (e as NodeJS.ErrnoException).code;
+			const why = code === "EISDIR" ? "is a directory" : (e as Error).message;
+			throw new InputError(`cannot write the bundle to ${file}: ${why}`);
+		}
 		const entrypoints = policy.plans.map((p) => p.name).join(", ");
 		io.err(
 			`wrote ${file}: entrypoints ${entrypoints}; policy.wasm ${wasm.length} bytes; bundle ${bytes.length} bytes`,

@@ -3,6 +3,7 @@
 
 import {
 	type Command,
+	EXIT_FAILURE,
 	EXIT_OK,
 	EXIT_USAGE,
 	InputError,
@@ -111,6 +112,21 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 			io.err(`gavel ${command.name}: ${e.message}`);
 			return EXIT_USAGE;
 		}
-		throw e;
+		// A file the system refused (permissions, a directory where a file was expected, a full
+		// disk) is the user's to fix: one line, like any input error, not a stack trace.
+		const sys = e as NodeJS.ErrnoException;
+		if (e instanceof Error && typeof sys.code === "string" && typeof sys.syscall === "string") {
+			io.err(
+				`gavel ${command.name}: ${sys.path ? `${sys.path}: ` : ""}${sys.code} (${sys.syscall})`,
+			);
+			return EXIT_USAGE;
+		}
+		// Anything else is a bug in Gavel: say so in one line; the trace is there on request.
+		if (process.env.GAVEL_DEBUG) throw e;
+		io.err(
+			`gavel ${command.name}: internal error: ${e instanceof Error ? e.message : String(e)}\n` +
+				"This is a bug in Gavel; rerun with GAVEL_DEBUG=1 to see where it happened.",
+		);
+		return EXIT_FAILURE;
 	}
 }
