@@ -82,6 +82,18 @@ describe("gavel fmt", () => {
 		);
 	});
 
+	// OPA refuses a v0 module importing both rego.v1 and future.keywords: the keywords
+	// imports, which rego.v1 implies, go; the others and their comments stay.
+	it("drops future.keywords imports when converting v0 to v1 under --v0-compatible", async () => {
+		const file = write(
+			"v0/k.rego",
+			"package k\n\nimport future.keywords.in\nimport future.keywords\nimport data.x # kept\n\np { 1 in [1] }\n",
+		);
+		const r = await gavel(["fmt", "--v0-compatible", file]);
+		expect(r.code).toBe(0);
+		expect(r.stdout).toBe("package k\n\nimport rego.v1\n\nimport data.x # kept\n\np if 1 in [1]\n");
+	});
+
 	it("finds the example policies already formatted", async () => {
 		const r = await gavel(
 			["fmt", "--check", "policies/routes", "policies/tenancy", "policies/services"],

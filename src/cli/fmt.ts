@@ -22,18 +22,30 @@ Options:
   -d, --diff         print a unified diff of the changes formatting would make
   -c, --check        list the files that are not formatted; exit 1 when there are any
   --v0-compatible    read OPA 0.x syntax; the output is v1 syntax with \`import rego.v1\`,
-                     which reads the same in both
+                     which reads the same in both (\`future.keywords\` imports, which it
+                     implies, are dropped)
   -h, --help         show this help
 
 Exit codes: 0 done (or all formatted), 1 parse errors or (--check) unformatted files,
 2 usage error or missing path.`;
 
+type Import = Module["imports"][number];
+
+/**
+ * `import future.keywords…`: `import rego.v1` turns all of them on, and OPA refuses a v0
+ * module holding both, so a v0 module converted to v1 syntax drops them.
+ */
+const isFutureKeywords = (i: Import) =>
+	i.path.head.type === "var" &&
+	i.path.head.name === "future" &&
+	i.path.path[0]?.type === "string" &&
+	i.path.path[0].value === "keywords";
+
 /** The AST a format must preserve: no locations, no comments, imports in any order. */
-function meaning(m: Module, dropRegoV1: boolean): unknown {
-	const key = (i: Module["imports"][number]) =>
-		printModule({ ...m, imports: [i], rules: [], annotations: [] });
+function meaning(m: Module, toV1: boolean): unknown {
+	const key = (i: Import) => printModule({ ...m, imports: [i], rules: [], annotations: [] });
 	const imports = m.imports
-		.filter((i) => !(dropRegoV1 && key(i).includes("import rego.v1")))
+		.filter((i) => !(toV1 && (key(i).includes("import rego.v1") || isFutureKeywords(i))))
 		.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 	return stripLocations({ ...m, imports, comments: [], file: "", regoVersion: 0 });
 }
@@ -52,7 +64,10 @@ function formatFile(path: string, v0: boolean): Formatted {
 	const regoVersion = v0 ? 0 : 1;
 	const parsed = parseModule(source, path, { regoVersion });
 	if (!parsed.module) return { path, source, errors: parsed.errors };
-	const formatted = formatModule(parsed.module, { addRegoV1Import: v0 });
+	const module = v0
+		? { ...parsed.module, imports: parsed.module.imports.filter((i) => !isFutureKeywords(i)) }
+		: parsed.module;
+	const formatted = formatModule(module, { addRegoV1Import: v0 });
 	// Never write something that reads differently: check the output parses to the same AST.
 	const again = parseModule(formatted, path, { regoVersion });
 	const same =
