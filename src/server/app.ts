@@ -4,6 +4,7 @@
 import { type Context, Hono } from "hono";
 import type { Engine } from "../engine/index.ts";
 import { registerAuthzen } from "./authzen.ts";
+import { jsonDepth } from "./canonical-json.ts";
 import type { GavelConfig } from "./config.ts";
 import type { DecisionCache } from "./decision-cache.ts";
 import type { DecisionLogger } from "./decision-log.ts";
@@ -246,6 +247,14 @@ export function createApp(deps: AppDeps): GavelApp {
 					input = JSON.parse(q);
 				} catch {
 					throw new HttpError(400, "invalid_parameter", "input query parameter is not JSON");
+				}
+				// The same depth limit as a POSTed body: the query string is input too.
+				if (jsonDepth(input, limits.maxJsonDepth) > limits.maxJsonDepth) {
+					throw new HttpError(
+						400,
+						"invalid_parameter",
+						`input query parameter nested deeper than ${limits.maxJsonDepth}`,
+					);
 				}
 			}
 		}

@@ -132,4 +132,15 @@ describe("Data API over raw HTTP", () => {
 		expect(policies).toContain("data");
 		expect(policies).toContain("kong/decision");
 	});
+
+	it("GET ?input= is held to the same JSON depth limit as a POSTed body", async () => {
+		const nested = (depth: number) =>
+			fetch(
+				`${t.url}/v1/data/example/allow?input=${encodeURIComponent("[".repeat(depth) + "]".repeat(depth))}`,
+			);
+		expect((await nested(10)).status).toBe(200);
+		const deep = await nested(1000);
+		expect(deep.status).toBe(400);
+		expect(await deep.json()).toMatchObject({ code: "invalid_parameter" });
+	});
 });
