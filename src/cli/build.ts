@@ -18,6 +18,7 @@ import {
 import { entrypointsWithoutRules } from "./entrypoints.ts";
 import { loadData } from "./load-data.ts";
 import { loadRegoModules } from "./load-modules.ts";
+import { formatErrorsWithHint } from "./v0-hint.ts";
 
 const help = `Usage: gavel build [PATH…] -e ENTRYPOINT… [-o FILE] [--revision R] [--v0-compatible] [--ir] [-O]
 
@@ -72,7 +73,7 @@ export const buildCommand: Command = {
 		const v0 = values["v0-compatible"] === true;
 		const loaded = loadRegoModules(paths, v0 ? 0 : 1);
 		if (loaded.errors.length > 0) {
-			io.err(formatErrors(loaded.errors));
+			io.err(formatErrorsWithHint(loaded.errors, v0));
 			return EXIT_FAILURE;
 		}
 		if (loaded.modules.length === 0)

@@ -1,9 +1,9 @@
 // `gavel check [PATH…]`: parse every .rego file under the paths and report every error.
 
 import { checkModules } from "../compiler/index.ts";
-import { formatErrors } from "../rego/errors.ts";
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs } from "./command.ts";
 import { loadRegoModules } from "./load-modules.ts";
+import { formatErrorsWithHint } from "./v0-hint.ts";
 
 const help = `Usage: gavel check [PATH…] [--v0-compatible]
 
@@ -41,7 +41,7 @@ export const checkCommand: Command = {
 		// The semantic passes need every module: they run once all files parse.
 		const errors = loaded.errors.length > 0 ? loaded.errors : checkModules(loaded.modules);
 		if (errors.length > 0) {
-			io.err(formatErrors(errors));
+			io.err(formatErrorsWithHint(errors, values["v0-compatible"] === true));
 			return EXIT_FAILURE;
 		}
 		io.out(`${fileCount} ${fileCount === 1 ? "file" : "files"} checked, no errors`);

@@ -28,6 +28,7 @@ import {
 	valueFails,
 	valueQuery,
 } from "./query.ts";
+import { formatErrorsWithHint } from "./v0-hint.ts";
 
 const help = `Usage: gavel eval [-d PATH]… [-b BUNDLE] [-i FILE | --input-stdin] [--v0-compatible] 'QUERY'
 
@@ -144,7 +145,7 @@ export const evalCommand: Command = {
 		const query = parseQuery(positionals[0], { regoVersion: v0 ? 0 : 1 });
 		errors.push(...query.errors);
 		if (errors.length > 0 || !query.body) {
-			io.err(formatErrors(errors));
+			io.err(formatErrorsWithHint(errors, v0));
 			return EXIT_FAILURE;
 		}
 		const asValue = valueQuery(query.body);

@@ -3,12 +3,13 @@
 
 import { writeFileSync } from "node:fs";
 import type { Module } from "../rego/ast.ts";
-import { formatErrors, type RegoError } from "../rego/errors.ts";
+import type { RegoError } from "../rego/errors.ts";
 import { formatModule } from "../rego/format.ts";
 import { parseModule, printModule, stripLocations } from "../rego/index.ts";
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from "./command.ts";
 import { findFiles, isRegoFile, readText } from "./files.ts";
 import { unifiedDiff } from "./line-diff.ts";
+import { formatErrorsWithHint } from "./v0-hint.ts";
 
 const help = `Usage: gavel fmt [PATH…] [--write | --diff | --check] [--v0-compatible]
 
@@ -130,7 +131,7 @@ export const fmtCommand: Command = {
 				io.out(path);
 			} else if (mode === "check" && changed) io.out(path);
 		}
-		if (errors.length > 0) io.err(formatErrors(errors));
+		if (errors.length > 0) io.err(formatErrorsWithHint(errors, values["v0-compatible"] === true));
 		for (const p of problems) io.err(`gavel fmt: ${p}`);
 		if (errors.length > 0 || problems.length > 0) return EXIT_FAILURE;
 		return mode === "check" && unformatted.length > 0 ? EXIT_FAILURE : EXIT_OK;

@@ -1,10 +1,10 @@
 // `gavel parse FILE`: the AST as JSON, a short outline, or located parse errors.
 
-import { formatErrors } from "../rego/errors.ts";
 import { parseModule } from "../rego/index.ts";
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from "./command.ts";
 import { readText } from "./files.ts";
 import { outline } from "./outline.ts";
+import { formatErrorsWithHint } from "./v0-hint.ts";
 
 const help = `Usage: gavel parse FILE [--json] [--v0-compatible]
 
@@ -43,7 +43,7 @@ export const parseCommand: Command = {
 		const { module, errors } = parseModule(source, file, { regoVersion });
 		if (errors.length > 0 || !module) {
 			if (values.json) io.out(JSON.stringify({ errors }, null, 2));
-			else io.err(formatErrors(errors));
+			else io.err(formatErrorsWithHint(errors, regoVersion === 0));
 			return EXIT_FAILURE;
 		}
 		io.out(values.json ? JSON.stringify(module, null, 2) : outline(module));

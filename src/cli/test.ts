@@ -13,6 +13,7 @@ import {
 } from "./command.ts";
 import { loadData } from "./load-data.ts";
 import { loadRegoModules } from "./load-modules.ts";
+import { formatErrorsWithHint } from "./v0-hint.ts";
 
 const help = `Usage: gavel test [PATH…] [--run REGEX] [--verbose] [--format text|json] [--bench]
                   [--coverage] [--v0-compatible]
@@ -77,7 +78,7 @@ export const testCommand: Command = {
 		const paths = positionals.length > 0 ? positionals : ["."];
 		const loaded = loadRegoModules(paths, values["v0-compatible"] ? 0 : 1);
 		if (loaded.errors.length > 0) {
-			io.err(formatErrors(loaded.errors));
+			io.err(formatErrorsWithHint(loaded.errors, values["v0-compatible"] === true));
 			return EXIT_FAILURE;
 		}
 		if (loaded.fileCount === 0) throw new UsageError(`no .rego files under ${paths.join(", ")}`);
