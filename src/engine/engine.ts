@@ -61,6 +61,12 @@ export class Engine {
 
 	private report(event: ActivationEvent): void {
 		this.lastEvent = event;
-		for (const l of this.listeners) l(event);
+		for (const l of this.listeners) {
+			// A failing listener (a log sink, say) must not reject the caller's activation or
+			// stop the other listeners: sources chain their reloads on these promises.
+			try {
+				l(event);
+			} catch {}
+		}
 	}
 }

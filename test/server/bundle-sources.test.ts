@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Engine, HttpBundleSource } from "../../src/engine/index.ts";
+import { Engine, HttpBundleSource, policyBundleFromArchive } from "../../src/engine/index.ts";
 import { buildBundle } from "./build-bundle.ts";
 
 const policy = (answer: boolean) => `package app
@@ -98,6 +98,58 @@ describe("HTTP bundle source", () => {
 		dead.stop();
 		expect(offline.current()?.revision).toBe("r2");
 		expect(events).toEqual(["failure:http", "success:persisted"]);
+	});
+});
+
+describe("HTTP bundle source faults", () => {
+	it("a body cut off mid-download or stalled past the timeout is a counted failure, not a thrown poll", async () => {
+		let mode: "cut" | "stall" = "cut";
+		const faulty = createServer((_req, res) => {
+			res.writeHead(200, { "content-length": "100000", "content-type": "application/gzip" });
+			res.write(bs.body.slice(0, 10));
+			if (mode === "cut") res.socket?.destroy();
+			// "stall": headers and a few bytes, then nothing until the client gives up.
+		});
+		await new Promise<void>((r) => faulty.listen(0, "127.0.0.1", () => r()));
+		try {
+			const engine = new Engine();
+			const events: string[] = [];
+			engine.onActivation((e) => events.push(e.outcome));
+			const source = new HttpBundleSource(engine, {
+				url: `http://127.0.0.1:${(faulty.address() as AddressInfo).port}/b.tar.gz`,
+				timeoutMs: 300,
+			});
+			expect(await source.poll()).toMatchObject({ outcome: "failure" });
+			mode = "stall";
+			const stalled = await source.poll();
+			expect(stalled).toMatchObject({ outcome: "failure" });
+			expect(String((stalled as { error?: unknown }).error)).toMatch(/download failed/);
+			expect(events).toEqual(["failure", "failure"]);
+			expect(engine.current()).toBeUndefined();
+		} finally {
+			faulty.closeAllConnections();
+			faulty.close();
+		}
+	});
+});
+
+describe("activation listeners", () => {
+	it("a throwing listener neither rejects the activation nor silences the next listener", async () => {
+		const engine = new Engine();
+		const seen: string[] = [];
+		engine.onActivation(() => {
+			throw new Error("log sink down");
+		});
+		engine.onActivation((e) => seen.push(e.outcome));
+		const bundle = buildBundle({
+			sources: { "app.rego": policy(true) },
+			entrypoints: ["app/allow"],
+			revision: "l1",
+		});
+		const event = await engine.activate(await policyBundleFromArchive(bundle, {}));
+		expect(event.outcome).toBe("success");
+		expect(() => engine.reportFailure("test", "boom")).not.toThrow();
+		expect(seen).toEqual(["success", "failure"]);
 	});
 });
 

@@ -55,7 +55,12 @@ export class HttpBundleSource {
 		const max = Math.max(min, this.options.maxDelaySeconds ?? 120);
 		const delay = (min + Math.random() * (max - min)) * 1000;
 		this.timer = setTimeout(async () => {
-			await this.poll();
+			try {
+				await this.poll();
+			} catch (e) {
+				// poll reports its own failures; anything else must not stop the polling.
+				this.engine.reportFailure(this.name, `poll failed: ${(e as Error).message}`);
+			}
 			this.scheduleNext();
 		}, delay);
 		this.timer.unref();
@@ -67,19 +72,23 @@ export class HttpBundleSource {
 		const headers: Record<string, string> = { ...this.options.headers };
 		if (this.etag && this.engine.current()) headers["if-none-match"] = this.etag;
 		let res: Response;
+		let bytes: Uint8Array;
 		try {
 			res = await doFetch(this.options.url, {
 				headers,
 				signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
 			});
+			if (res.status === 304) return undefined;
+			if (res.status !== 200) {
+				await res.body?.cancel();
+				return this.engine.reportFailure(this.name, `download failed: HTTP ${res.status}`);
+			}
+			// The body can fail too (connection cut, timeout while it streams): a download
+			// failure like any other, not a rejection that would end the polling.
+			bytes = new Uint8Array(await res.arrayBuffer());
 		} catch (e) {
 			return this.engine.reportFailure(this.name, `download failed: ${(e as Error).message}`);
 		}
-		if (res.status === 304) return undefined;
-		if (res.status !== 200) {
-			return this.engine.reportFailure(this.name, `download failed: HTTP ${res.status}`);
-		}
-		const bytes = new Uint8Array(await res.arrayBuffer());
 		let event: ActivationEvent;
 		try {
 			event = await this.engine.activate(
