@@ -1,6 +1,7 @@
 // The `gavel` command line: dispatches to one module per subcommand. Subcommands load lazily so
 // `gavel parse` does not pay for loading the compiler and Binaryen.
 
+import { readFileSync } from "node:fs";
 import {
 	type Command,
 	EXIT_FAILURE,
@@ -61,6 +62,16 @@ const commands: Entry[] = [
 	},
 ];
 
+/** The version users report bugs against: package.json's, read beside the sources. */
+function packageVersion(): string {
+	try {
+		const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+		return typeof pkg.version === "string" ? pkg.version : "unknown";
+	} catch {
+		return "unknown";
+	}
+}
+
 export function topLevelHelp(): string {
 	const width = Math.max(...commands.map((c) => c.name.length));
 	return [
@@ -71,7 +82,7 @@ export function topLevelHelp(): string {
 		"Commands:",
 		...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
 		"",
-		"Run `gavel <command> --help` for a command's options.",
+		"Run `gavel <command> --help` for a command's options; `gavel --version` for the version.",
 		"Exit codes: 0 ok, 1 policy or test failure, 2 usage or input error.",
 	].join("\n");
 }
@@ -84,6 +95,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 	}
 	if (first === "--help" || first === "-h") {
 		io.out(topLevelHelp());
+		return EXIT_OK;
+	}
+	if (first === "--version" || first === "version") {
+		io.out(`gavel ${packageVersion()} (Node ${process.version})`);
 		return EXIT_OK;
 	}
 	if (first === "help") {
