@@ -103,4 +103,35 @@ describe("batched HTTP decision log sink", () => {
 			server.close();
 		}
 	});
+
+	it("a sink that never answers: uploads time out, at most one waits, the buffer stays bounded, flush returns", async () => {
+		let received = 0;
+		const hanging = createServer((req) => {
+			received++;
+			req.resume(); // read the body, never answer
+		});
+		await new Promise<void>((r) => hanging.listen(0, "127.0.0.1", () => r()));
+		const errors: string[] = [];
+		const log = createHttpLogger({
+			url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/logs`,
+			batchSize: 10,
+			flushIntervalMs: 60_000,
+			maxBuffered: 100,
+			timeoutMs: 200,
+			onError: (m) => errors.push(m),
+		});
+		try {
+			// 500 entries: 50 full batches' worth of flush requests while the first upload hangs.
+			for (let i = 0; i < 500; i++) log.log({ ...entry(), decision_id: `d${i}` });
+			await log.flush();
+			// The first upload, then one more carrying whatever was buffered: not one per batch.
+			expect(received).toBeLessThanOrEqual(2);
+			expect(errors.length).toBeGreaterThanOrEqual(1);
+			expect(errors[0]).toMatch(/decision log upload failed/);
+			expect(log.dropped).toBe(400);
+		} finally {
+			hanging.closeAllConnections();
+			hanging.close();
+		}
+	});
 });

@@ -76,6 +76,8 @@ export interface HttpSinkOptions {
 	/** Oldest entries are dropped beyond this, so a dead sink cannot exhaust memory. */
 	maxBuffered?: number;
 	headers?: Record<string, string>;
+	/** An upload not answered within this is abandoned and retried (default 5000 ms). */
+	timeoutMs?: number;
 	fetch?: typeof fetch;
 	onError?: (message: string) => void;
 }
@@ -112,6 +114,9 @@ export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 				method: "POST",
 				headers: { "content-type": "application/json", ...options.headers },
 				body: JSON.stringify(batch),
+				// A sink that accepts and never answers would otherwise hold every later upload,
+				// and the shutdown flush, forever.
+				signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
 			});
 			if (!res.ok) throw new Error(`HTTP ${res.status}`);
 		} catch (e) {
@@ -124,9 +129,17 @@ export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 			}
 		}
 	};
+	// At most one send waits behind the one in flight; it takes everything buffered by the
+	// time it runs, so further flush calls join it instead of growing a chain per entry.
+	let queued: Promise<void> | undefined;
 	const flush = (): Promise<void> => {
-		inFlight = inFlight.then(send);
-		return inFlight;
+		if (queued) return queued;
+		queued = inFlight.then(() => {
+			queued = undefined;
+			return send();
+		});
+		inFlight = queued;
+		return queued;
 	};
 	return {
 		log(entry) {
