@@ -30,7 +30,8 @@ import {
 } from "./query.ts";
 import { formatErrorsWithHint } from "./v0-hint.ts";
 
-const help = `Usage: gavel eval [-d PATH]… [-b BUNDLE] [-i FILE | --input-stdin] [--v0-compatible] 'QUERY'
+const help = `Usage: gavel eval [-d PATH]… [-b BUNDLE] [-i FILE | --input-stdin] [-f json|raw]
+                  [--v0-compatible] 'QUERY'
 
 Compile QUERY (any Rego query) together with the policies, evaluate it with the official OPA
 Wasm SDK and print the result as JSON. A query that is one expression without variables
@@ -46,12 +47,19 @@ Options:
   -b, --bundle FILE        an OPA bundle (.tar.gz) with .rego sources: its policies and data
   -i, --input FILE         the input document (JSON, or YAML by extension)
   --input-stdin            read the input document (JSON) from standard input
+  -f, --format FORMAT      json (default, indented) or raw: a string value bare, any other
+                           value as one line of JSON, bindings one solution per line
   --strict-builtin-errors  builtin errors stop evaluation instead of being undefined
   --v0-compatible          parse OPA 0.x syntax (rules without if/contains)
   -h, --help               show this help
 
 Exit codes: 0 evaluated (also when undefined), 1 parse, compile or evaluation error,
 2 usage error or unreadable input.`;
+
+/** `-f raw`, as opa eval's: shell scripts want `alice`, not `"alice"`. */
+function rawValue(value: unknown): string {
+	return typeof value === "string" ? value : JSON.stringify(value);
+}
 
 async function readInput(values: Record<string, unknown>, io: Io): Promise<unknown> {
 	const file = stringOption(values.input);
@@ -120,6 +128,7 @@ export const evalCommand: Command = {
 			bundle: { type: "string", short: "b" },
 			input: { type: "string", short: "i" },
 			"input-stdin": { type: "boolean" },
+			format: { type: "string", short: "f" },
 			"strict-builtin-errors": { type: "boolean" },
 			"v0-compatible": { type: "boolean" },
 		});
@@ -128,6 +137,9 @@ export const evalCommand: Command = {
 			return EXIT_OK;
 		}
 		if (positionals.length !== 1) throw new UsageError("expected exactly one QUERY");
+		const format = stringOption(values.format) ?? "json";
+		if (format !== "json" && format !== "raw")
+			throw new UsageError(`--format must be json or raw, not ${JSON.stringify(format)}`);
 		const v0 = values["v0-compatible"] === true;
 		const dataPaths = stringList(values.data);
 		const loaded = loadRegoModules(dataPaths, v0 ? 0 : 1);
@@ -181,10 +193,12 @@ export const evalCommand: Command = {
 			const value =
 				results.length === 0 ? undefined : (results[0] as Record<string, unknown>)[VALUE_VAR];
 			if (value === undefined || valueFails(query.body, value)) io.err("undefined");
-			else io.out(JSON.stringify(value, null, 2));
+			else io.out(format === "raw" ? rawValue(value) : JSON.stringify(value, null, 2));
 			return EXIT_OK;
 		}
-		io.out(JSON.stringify(results, null, 2));
+		if (format === "raw") {
+			for (const solution of results) io.out(JSON.stringify(solution));
+		} else io.out(JSON.stringify(results, null, 2));
 		return EXIT_OK;
 	},
 };

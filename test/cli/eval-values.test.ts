@@ -61,6 +61,33 @@ describe("gavel eval prints the value of a single expression without variables",
 	});
 });
 
+describe("gavel eval -f raw", () => {
+	it("prints a string value bare and other values as one line of JSON", async () => {
+		const name = await gavel(["eval", "-f", "raw", "data.users.admins[0]", "-d", "policies"], {
+			cwd: dir,
+		});
+		expect(name).toMatchObject({ code: 0, stdout: "alice\n" });
+		const list = await gavel(["eval", "--format", "raw", "data.users.admins", "-d", "policies"], {
+			cwd: dir,
+		});
+		expect(list.stdout).toBe('["alice","bob"]\n');
+	});
+
+	it("prints bindings one solution per line", async () => {
+		const r = await gavel(["eval", "-f", "raw", "-d", "policies", "some u in data.users.admins"], {
+			cwd: dir,
+		});
+		expect(r.code).toBe(0);
+		expect(r.stdout).toBe('{"u":"alice"}\n{"u":"bob"}\n');
+	});
+
+	it("refuses another format as a usage error", async () => {
+		const r = await gavel(["eval", "-f", "pretty", "1"], { cwd: dir });
+		expect(r.code).toBe(2);
+		expect(r.stderr).toContain('--format must be json or raw, not "pretty"');
+	});
+});
+
 describe("gavel eval input mistakes", () => {
 	it("names a directory given as the input file", async () => {
 		const r = await gavel(["eval", "-i", "policies", "input"], { cwd: dir });
