@@ -10,11 +10,23 @@ import { findFiles, readText } from "./files.ts";
 const isJsonOrYaml = (p: string) => /\.(json|ya?ml)$/.test(p);
 
 export function parseDataText(path: string, text: string): unknown {
+	const json = path.endsWith(".json");
 	try {
-		return path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+		return json ? JSON.parse(text) : parseYaml(text);
 	} catch (e) {
-		throw new InputError(`${path}: ${(e as Error).message}`);
+		throw new InputError(`${path}: ${json ? "invalid JSON" : "invalid YAML"}: ${parseProblem(e)}`);
 	}
+}
+
+/**
+ * The yaml library's messages carry a code frame over several lines and, for a stream of
+ * documents, advice about its own API: keep the first line, and say the second plainly.
+ */
+function parseProblem(e: unknown): string {
+	const message = (e as Error).message;
+	if (/multiple documents/i.test(message))
+		return "it holds several documents (---); a data or input file is one document";
+	return message.split("\n")[0].replace(/:$/, "");
 }
 
 export function loadData(paths: string[]): JsonObject {

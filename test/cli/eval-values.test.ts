@@ -95,6 +95,19 @@ describe("gavel eval input mistakes", () => {
 		expect(r.stderr).toBe("gavel eval: policies: is a directory, not a file\n");
 	});
 
+	it("says plainly what is wrong with an input file, in one line", async () => {
+		writeFileSync(join(dir, "multi.yaml"), "a: 1\n---\nb: 2\n");
+		writeFileSync(join(dir, "empty.json"), "");
+		const multi = await gavel(["eval", "-i", "multi.yaml", "input"], { cwd: dir });
+		expect(multi.code).toBe(2);
+		expect(multi.stderr).toBe(
+			"gavel eval: multi.yaml: invalid YAML: it holds several documents (---); a data or input file is one document\n",
+		);
+		const empty = await gavel(["eval", "-i", "empty.json", "input"], { cwd: dir });
+		expect(empty.code).toBe(2);
+		expect(empty.stderr).toMatch(/^gavel eval: empty\.json: invalid JSON: .+\n$/);
+	});
+
 	it("names the bundle once when its data clashes with -d data", async () => {
 		const built = await gavel(["build", "policies", "-e", "authz/allow", "-o", "b.tar.gz"], {
 			cwd: dir,
