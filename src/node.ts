@@ -198,9 +198,17 @@ export async function startGavel(
 						(server as { closeAllConnections?: () => void }).closeAllConnections?.();
 					}, config.server.shutdownGraceSeconds * 1000);
 					force.unref();
-					server.close(() => resolve());
-					// Idle keep-alive sockets would hold close() open until they time out.
-					(server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+					// Idle keep-alive sockets would hold close() open until they time out, and a
+					// connection whose in-flight request finishes goes idle later: sweep until closed.
+					const closeIdle = () =>
+						(server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+					const sweep = setInterval(closeIdle, 50);
+					sweep.unref();
+					server.close(() => {
+						clearInterval(sweep);
+						resolve();
+					});
+					closeIdle();
 				});
 				await jwks?.close();
 				// Whatever decisions are still buffered go out before we stop.

@@ -143,3 +143,39 @@ describe("decision cache and token expiry", () => {
 		}
 	});
 });
+
+describe("graceful shutdown", () => {
+	it("a request in flight when shutdown starts is answered; new connections are refused", async () => {
+		const dir = mkdtempSync(join(tmpdir(), "gavel-shutdown-"));
+		writeFileSync(join(dir, "app.tar.gz"), bundle("rev-1"));
+		const t = await startTestServer({
+			bundle: { path: dir },
+			server: { shutdownGraceSeconds: 30 },
+		});
+		const token = await sign(t.rsa, { roles: ["admin"] });
+		let push: (s: string | null) => void = () => {};
+		const body = new ReadableStream<Uint8Array>({
+			start(ctrl) {
+				push = (s) => (s === null ? ctrl.close() : ctrl.enqueue(new TextEncoder().encode(s)));
+			},
+		});
+		const inflight = fetch(`${t.url}/v1/decide`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+			body,
+			duplex: "half",
+		} as RequestInit);
+		push('{"action":');
+		// Let the headers and first bytes reach the server, so the connection is busy, not idle.
+		await new Promise((r) => setTimeout(r, 200));
+		const closing = t.running.close();
+		await expect(fetch(`${t.url}/health`)).rejects.toThrow();
+		push('"read"}');
+		push(null);
+		const res = await inflight;
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({ allow: true });
+		await closing;
+		await t.jwks.close();
+	});
+});
