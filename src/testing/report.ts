@@ -1,4 +1,4 @@
-// Test reports: the human one (one line per test, closing "N passed, N failed[, N errored][, N skipped]")
+// Test reports: the human one (one line per test, closing "N passed, N failed[, N skipped]")
 // and the machine-readable JSON one.
 
 import type { CoverageReport } from "./coverage.ts";
@@ -28,12 +28,12 @@ export function anyFailed(c: Counts): boolean {
 	return c.failed + c.errored > 0;
 }
 
-// Errors are counted apart from failures (as opa test does), so the closing line agrees with
-// the FAIL and ERROR lines above it.
+// The closing line keeps the plain "N passed, N failed[, N skipped]" shape that CI systems read,
+// so a test that errored counts as failed there; its ERROR line above and the JSON report's
+// `errored` keep the distinction.
 export function summaryLine(c: Counts): string {
-	const errored = c.errored > 0 ? `, ${c.errored} errored` : "";
 	const skipped = c.skipped > 0 ? `, ${c.skipped} skipped` : "";
-	return `${c.passed} passed, ${c.failed} failed${errored}${skipped}`;
+	return `${c.passed} passed, ${c.failed + c.errored} failed${skipped}`;
 }
 
 function duration(ns: number): string {
