@@ -26,6 +26,9 @@ export interface AuthConfig {
 	/** Minimum time between JWKS refetches triggered by unknown kids (bounds refresh storms). */
 	jwksCooldownSeconds: number;
 	jwksCacheMaxAgeSeconds: number;
+	/** Bytes the verified-token claims cache may hold (tokens + claims); optional for callers
+	 * that build an AuthConfig by hand, the verifier then uses the same 8 MiB default. */
+	tokenCacheMaxBytes?: number;
 }
 
 export interface CallerAuthConfig {
@@ -55,6 +58,8 @@ export interface GavelConfig {
 		minDelaySeconds: number;
 		maxDelaySeconds: number;
 		persistPath?: string;
+		/** Largest compressed bundle download from bundle.url; bigger ones are refused unread. */
+		maxDownloadBytes?: number;
 		/** Extra headers for the bundle server, e.g. Authorization. */
 		headers?: Record<string, string>;
 		/** Verify OPA bundle signatures; when set, unsigned bundles are refused. */
@@ -122,7 +127,12 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		shutdownGraceSeconds: 10,
 	},
 	policy: { default: "example/allow" },
-	bundle: { watch: true, minDelaySeconds: 60, maxDelaySeconds: 120 },
+	bundle: {
+		watch: true,
+		minDelaySeconds: 60,
+		maxDelaySeconds: 120,
+		maxDownloadBytes: 64 * 1024 * 1024,
+	},
 	auth: {
 		publicKeyFiles: [],
 		algorithms: ["RS256", "ES256"],
@@ -131,6 +141,7 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		maxTokenBytes: 8192,
 		jwksCooldownSeconds: 30,
 		jwksCacheMaxAgeSeconds: 600,
+		tokenCacheMaxBytes: 8 * 1024 * 1024,
 	},
 	callerAuth: { mode: "none", apiKeys: [] },
 	forwardAuth: {
@@ -282,6 +293,7 @@ export function validateConfig(raw: unknown): GavelConfig {
 	bool("bundle.watch");
 	num("bundle.minDelaySeconds", 1);
 	num("bundle.maxDelaySeconds", 1);
+	num("bundle.maxDownloadBytes", 1024);
 	str("auth.jwksUrl", true);
 	str("auth.jwksFile", true);
 	strList("auth.publicKeyFiles");
@@ -304,6 +316,7 @@ export function validateConfig(raw: unknown): GavelConfig {
 	num("auth.maxTokenBytes", 64);
 	num("auth.jwksCooldownSeconds", 0);
 	num("auth.jwksCacheMaxAgeSeconds", 0);
+	num("auth.tokenCacheMaxBytes", 1024);
 	const mode = get("callerAuth.mode");
 	if (mode !== "none" && mode !== "api-key" && mode !== "mtls" && mode !== "jwt") {
 		problems.push('callerAuth.mode: must be "none", "api-key", "mtls" or "jwt"');

@@ -42,6 +42,8 @@ export interface TokenVerifier {
 	 * the hot path); undefined when it has to go through verify.
 	 */
 	cached?(token: string | undefined): TokenResult | undefined;
+	/** Entries and bytes held by the claims cache (for tests and metrics). */
+	cacheUsage?(): { entries: number; bytes: number };
 }
 
 /** Where the verification keys come from; built from AuthConfig by the runtime's wiring. */
@@ -60,7 +62,13 @@ export function localKeySource(jwks: { keys: unknown[] }): JWTVerifyGetKey {
 
 interface Cached {
 	claims: JWTPayload;
+	/** Bytes this entry is charged in the cache: the token (the key) plus its claims as JSON. */
+	size: number;
 }
+
+/** Default bound on the claims cache; 10,000 tokens of up to 8 KB would otherwise be ~80 MB. */
+export const DEFAULT_TOKEN_CACHE_MAX_BYTES = 8 * 1024 * 1024;
+const TOKEN_CACHE_MAX_ENTRIES = 10_000;
 
 export interface VerifierHooks {
 	/** Counted by outcome ("valid" or a TokenFailure) in metrics. */
@@ -75,7 +83,15 @@ export function createTokenVerifier(
 ): TokenVerifier {
 	const sources = Array.isArray(keys) ? keys : [keys];
 	const now = hooks.now ?? Date.now;
-	const cache = new LRUCache<string, Cached>({ max: 10_000, ttlAutopurge: false });
+	// Bounded by entries and by bytes: a flood of large distinct tokens evicts older entries
+	// instead of growing the heap. JS strings cost ~2 bytes per char; the length is the
+	// figure the configured bound is stated in, and the same for key and claims.
+	const cache = new LRUCache<string, Cached>({
+		max: TOKEN_CACHE_MAX_ENTRIES,
+		maxSize: auth.tokenCacheMaxBytes ?? DEFAULT_TOKEN_CACHE_MAX_BYTES,
+		sizeCalculation: (entry) => entry.size,
+		ttlAutopurge: false,
+	});
 
 	const verifyOnce = async (token: string, key: KeySource): Promise<JWTPayload> => {
 		const options = {
@@ -123,6 +139,7 @@ export function createTokenVerifier(
 
 	return {
 		cached: cachedValid,
+		cacheUsage: () => ({ entries: cache.size, bytes: cache.calculatedSize }),
 		async verify(token) {
 			if (!token) return finish({ ok: false, reason: "missing", message: "no bearer token" });
 			if (token.length > auth.maxTokenBytes) {
@@ -164,7 +181,9 @@ export function createTokenVerifier(
 						claims.exp !== undefined
 							? Math.max(0, (claims.exp + auth.clockToleranceSeconds) * 1000 - now())
 							: 60_000;
-					if (ttl > 0) cache.set(token, { claims }, { ttl });
+					// An entry bigger than the whole bound is simply not cached (lru-cache skips it).
+					const size = token.length + JSON.stringify(claims).length;
+					if (ttl > 0) cache.set(token, { claims, size }, { ttl });
 					return finish({ ok: true, claims, cached: false });
 				} catch (e) {
 					lastError = e;
