@@ -4,7 +4,7 @@
 
 import { stringify as yamlStringify } from "yaml";
 import type { Annotation, Body, Expr, Import, Loc, Module, RefTerm, Rule, Term } from "./ast.ts";
-import { isIdentifier, isV1Keyword } from "./keywords.ts";
+import { isIdentifier } from "./keywords.ts";
 import { builtinRef, OPERATOR_SYMBOLS, refName } from "./terms.ts";
 
 const TOP = 0;
@@ -42,7 +42,9 @@ function printString(value: string, raw?: boolean): string {
 }
 
 function printPathElem(p: Term): string {
-	if (p.type === "string" && !p.raw && isIdentifier(p.value) && !isV1Keyword(p.value)) {
+	// After a dot the parser takes any name, keywords included (`future.keywords.in`,
+	// `data.x.if`), so only non-identifiers need brackets; this is how OPA's formatter prints them.
+	if (p.type === "string" && isIdentifier(p.value)) {
 		return `.${p.value}`;
 	}
 	return `[${term(p, ITEM, true)}]`;
