@@ -1,223 +1,86 @@
-// Rego's regex builtins follow Go's RE2 syntax and matching rules; the host only has
-// ECMAScript regexes. This module translates the RE2 constructs JS spells differently and
-// rejects the ones RE2 forbids, and reproduces Go's rules for iterating over matches.
+// Rego's regex builtins follow Go's regexp package: RE2 syntax and linear-time matching.
+// Patterns come from policies but inputs come from callers (headers, paths), so a
+// backtracking engine would let one request stall the single-threaded server; re2js is a
+// pure-JS RE2 port (no native code, so it runs in Workers too) with Go's syntax and error
+// texts. This module adds what Go's regexp does on top of the engine: its rules for
+// iterating over matches and its template expansion for ReplaceAllString.
 //
-// Known gaps (documented in docs/api.md): JS matching is backtracking, not linear-time;
-// RE2 is leftmost-first like JS, so results agree except for these: `(?U)` (ungreedy) is
-// rejected; inline flags are honoured only as a prefix of the whole pattern (`(?i)abc`),
-// not mid-pattern; Unicode classes use JS's `\p{…}` tables, which may differ in version.
+// Known gaps (documented in docs/api.md): offsets are UTF-16, not UTF-8 bytes, which only
+// shows for strings holding lone surrogates; Unicode class tables are re2js's, whose
+// Unicode version may differ from the Go release OPA was built with.
 
-const POSIX_CLASSES: Record<string, string> = {
-	alnum: "0-9A-Za-z",
-	alpha: "A-Za-z",
-	ascii: "\\x00-\\x7F",
-	blank: "\\t ",
-	cntrl: "\\x00-\\x1F\\x7F",
-	digit: "0-9",
-	graph: "!-~",
-	lower: "a-z",
-	print: " -~",
-	punct: "!-\\/:-@\\[-`{-~",
-	space: "\\t\\n\\v\\f\\r ",
-	upper: "A-Z",
-	word: "0-9A-Za-z_",
-	xdigit: "0-9A-Fa-f",
-};
+import { LRUCache } from "lru-cache";
+import { type Matcher, RE2JS, RE2JSException } from "re2js";
 
 export class Re2SyntaxError extends Error {}
 
-/** Translate an RE2 pattern into a JS RegExp source and flags. Throws Re2SyntaxError. */
-export function translateRe2(pattern: string): { source: string; flags: string } {
-	let flags = "u";
-	let i = 0;
-	// Leading inline flag groups, the common RE2 idiom, map onto JS flags.
-	for (;;) {
-		const m = /^\(\?([imsU]+)\)/.exec(pattern.slice(i));
-		if (!m) break;
-		for (const f of m[1]) {
-			if (f === "U") throw new Re2SyntaxError("ungreedy flag (?U) is not supported");
-			if (!flags.includes(f)) flags += f;
-		}
-		i += m[0].length;
-	}
-	let out = "";
-	let inClass = false;
-	while (i < pattern.length) {
-		const c = pattern[i];
-		if (c === "\\") {
-			const n = pattern[i + 1];
-			if (n === undefined) throw new Re2SyntaxError("trailing backslash at end of expression");
-			if (n === "Q") {
-				// \Q...\E quotes literally.
-				const end = pattern.indexOf("\\E", i + 2);
-				const lit = pattern.slice(i + 2, end < 0 ? undefined : end);
-				out += escapeLiteral(lit, inClass);
-				i = end < 0 ? pattern.length : end + 2;
-				continue;
-			}
-			if (n === "A" && !inClass) {
-				out += "(?<![\\s\\S])";
-				i += 2;
-				continue;
-			}
-			if (n === "z" && !inClass) {
-				out += "(?![\\s\\S])";
-				i += 2;
-				continue;
-			}
-			if (/[1-9]/.test(n)) throw new Re2SyntaxError(`invalid escape sequence: \\${n}`);
-			if (n === "C") throw new Re2SyntaxError("invalid escape sequence: \\C");
-			if (n === "p" || n === "P") {
-				// RE2 allows \pL as well as \p{L}; JS only the braced form.
-				if (pattern[i + 2] !== "{") {
-					out += `\\${n}{${pattern[i + 2] ?? ""}}`;
-					i += 3;
-					continue;
-				}
-			}
-			out += c + n;
-			i += 2;
-			continue;
-		}
-		if (inClass) {
-			if (c === "[" && pattern[i + 1] === ":") {
-				const end = pattern.indexOf(":]", i + 2);
-				if (end > 0) {
-					let name = pattern.slice(i + 2, end);
-					const negated = name.startsWith("^");
-					if (negated) name = name.slice(1);
-					const cls = POSIX_CLASSES[name];
-					if (!cls) throw new Re2SyntaxError(`invalid character class range: [:${name}:]`);
-					if (negated) throw new Re2SyntaxError("negated POSIX classes are not supported");
-					out += cls;
-					i = end + 2;
-					continue;
-				}
-			}
-			if (c === "[") {
-				// A literal '[' inside a class needs escaping under the JS `u` flag.
-				out += "\\[";
-				i++;
-				continue;
-			}
-			if (c === "]") inClass = false;
-			out += c;
-			i++;
-			continue;
-		}
-		if (c === "[") {
-			inClass = true;
-			out += c;
-			i++;
-			// A ']' right after '[' or '[^' is a literal in RE2.
-			if (pattern[i] === "^") {
-				out += "^";
-				i++;
-			}
-			if (pattern[i] === "]") {
-				out += "\\]";
-				i++;
-			}
-			continue;
-		}
-		if (c === "(" && pattern[i + 1] === "?") {
-			const rest = pattern.slice(i + 2);
-			if (rest.startsWith("P<")) {
-				out += "(?<";
-				i += 4;
-				continue;
-			}
-			if (rest.startsWith("<") && !rest.startsWith("<=") && !rest.startsWith("<!")) {
-				out += "(?<";
-				i += 3;
-				continue;
-			}
-			if (rest.startsWith(":")) {
-				out += "(?:";
-				i += 3;
-				continue;
-			}
-			throw new Re2SyntaxError(`invalid or unsupported Perl syntax: (?${rest.slice(0, 2)}`);
-		}
-		if (c === "{") {
-			const q = /^\{\d+(,\d*)?\}/.exec(pattern.slice(i));
-			if (q) {
-				out += q[0];
-				i += q[0].length;
-				continue;
-			}
-			// RE2 treats a brace that does not start a repetition as a literal.
-			out += "\\{";
-			i++;
-			continue;
-		}
-		if (c === "}") {
-			out += "\\}";
-			i++;
-			continue;
-		}
-		out += c;
-		i++;
-	}
-	if (inClass) throw new Re2SyntaxError("missing closing ]");
-	return { source: out, flags };
-}
+// Policies reuse a few patterns on every evaluation; bounded so that patterns built from
+// input cannot grow memory without limit.
+const compiled = new LRUCache<string, RE2JS>({ max: 500 });
 
-function escapeLiteral(s: string, inClass: boolean): string {
-	return inClass ? s.replace(/[\\\][^-]/g, "\\$&") : s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-}
-
-const compiled = new Map<string, RegExp>();
-const MAX_CACHED = 1000;
-
-/** Compile with RE2 semantics; cached, because policies reuse a few patterns on every call. */
-export function compileRe2(pattern: string): RegExp {
+/** Compile with Go's RE2 syntax; cached. Throws Re2SyntaxError with Go's message. */
+export function compileRe2(pattern: string): RE2JS {
 	const hit = compiled.get(pattern);
 	if (hit) return hit;
-	const { source, flags } = translateRe2(pattern);
-	let re: RegExp;
+	let re: RE2JS;
 	try {
-		re = new RegExp(source, `${flags}g`);
+		re = RE2JS.compile(pattern);
 	} catch (e) {
-		throw new Re2SyntaxError((e as Error).message);
+		if (e instanceof RE2JSException) {
+			// re2js already says "error parsing regexp: …" like Go; keep only the reason.
+			throw new Re2SyntaxError(e.message.replace(/^error parsing regexp: /, ""));
+		}
+		throw e;
 	}
-	if (compiled.size >= MAX_CACHED) compiled.clear();
 	compiled.set(pattern, re);
 	return re;
 }
 
+/** One match: its span and every group's text ("" for a group that did not take part, as Go). */
+export interface Re2Match {
+	start: number;
+	end: number;
+	groups: string[];
+}
+
+function readMatch(m: Matcher, groupCount: number): Re2Match {
+	const groups: string[] = [];
+	for (let g = 0; g <= groupCount; g++) groups.push(m.group(g) ?? "");
+	return { start: m.start(), end: m.end(), groups };
+}
+
 /**
- * All matches like Go's FindAll*: at most n (n < 0 means all), and an empty match right
- * after the previous match is skipped, which JS's matchAll does not do.
+ * All matches as Go's FindAll* returns them: at most n (n < 0 means all), and an empty
+ * match that ends where the previous match ended is skipped.
  */
-export function findAllGo(re: RegExp, s: string, n: number): RegExpExecArray[] {
-	const out: RegExpExecArray[] = [];
+export function findAllGo(re: RE2JS, s: string, n: number): Re2Match[] {
+	const out: Re2Match[] = [];
 	if (n === 0) return out;
+	const m = re.matcher(s);
+	const groupCount = re.groupCount();
 	let pos = 0;
 	let prevEnd = -1;
 	while ((n < 0 || out.length < n) && pos <= s.length) {
-		re.lastIndex = pos;
-		const m = re.exec(s);
-		if (!m) break;
-		const start = m.index;
-		const end = start + m[0].length;
+		if (!m.find(pos)) break;
+		const start = m.start();
+		const end = m.end();
 		let accept = true;
-		if (end === start) {
+		if (end === pos) {
+			// Empty match at the search position: step over one code point so it cannot repeat.
 			if (start === prevEnd) accept = false;
-			// Step over one code point so an empty match cannot loop forever.
-			const cp = s.codePointAt(start);
-			pos = start + (cp !== undefined && cp > 0xffff ? 2 : 1);
+			const cp = s.codePointAt(pos);
+			pos += cp !== undefined && cp > 0xffff ? 2 : 1;
 		} else {
 			pos = end;
 		}
 		prevEnd = end;
-		if (accept) out.push(m);
+		if (accept) out.push(readMatch(m, groupCount));
 	}
 	return out;
 }
 
 /** Go's template expansion for ReplaceAllString: $1, ${1}, $name, ${name}, $$. */
-export function expandGoTemplate(template: string, m: RegExpExecArray): string {
+export function expandGoTemplate(template: string, m: Re2Match, re: RE2JS): string {
 	let out = "";
 	for (let i = 0; i < template.length; i++) {
 		const c = template[i];
@@ -249,8 +112,8 @@ export function expandGoTemplate(template: string, m: RegExpExecArray): string {
 			i += name.length;
 		}
 		// Go reads the longest name, so "$1x" names group "1x", which does not exist.
-		if (/^\d+$/.test(name)) out += m[Number(name)] ?? "";
-		else out += m.groups?.[name] ?? "";
+		const index = /^\d+$/.test(name) ? Number(name) : re.namedGroups()[name];
+		out += (index !== undefined && m.groups[index]) || "";
 	}
 	return out;
 }

@@ -1,10 +1,11 @@
-// regex.* builtins with Go's RE2 semantics, see re2.ts for the translation and its gaps.
+// regex.* builtins with Go's regexp semantics on a linear-time RE2 engine; see re2.ts.
 
+import type { RE2JS } from "re2js";
 import { BuiltinError, expectInteger, expectString } from "./builtin-error.ts";
 import { globsIntersect } from "./glob-intersect.ts";
 import { compileRe2, expandGoTemplate, findAllGo, Re2SyntaxError } from "./re2.ts";
 
-function compile(builtin: string, pattern: string): RegExp {
+function compile(builtin: string, pattern: string): RE2JS {
 	try {
 		return compileRe2(pattern);
 	} catch (e) {
@@ -15,8 +16,8 @@ function compile(builtin: string, pattern: string): RegExp {
 	}
 }
 
-function matches(re: RegExp, s: string): boolean {
-	re.lastIndex = 0;
+function matches(re: RE2JS, s: string): boolean {
+	// Unanchored search without captures: re2js runs it on its DFA.
 	return re.test(s);
 }
 
@@ -51,9 +52,9 @@ export const regexBuiltins = {
 		let beg = 0;
 		let end = 0;
 		for (const m of findAllGo(re, s, -1)) {
-			end = m.index;
-			if (m.index + m[0].length !== 0) out.push(s.slice(beg, end));
-			beg = m.index + m[0].length;
+			end = m.start;
+			if (m.end !== 0) out.push(s.slice(beg, end));
+			beg = m.end;
 		}
 		if (end !== s.length) out.push(s.slice(beg));
 		return out;
@@ -62,15 +63,14 @@ export const regexBuiltins = {
 		const p = expectString("regex.find_n", pattern, 1);
 		const s = expectString("regex.find_n", value, 2);
 		const k = expectInteger("regex.find_n", n, 3);
-		return findAllGo(compile("regex.find_n", p), s, k).map((m) => m[0]);
+		return findAllGo(compile("regex.find_n", p), s, k).map((m) => m.groups[0]);
 	},
 	"regex.find_all_string_submatch_n"(pattern: unknown, value: unknown, n: unknown): string[][] {
 		const name = "regex.find_all_string_submatch_n";
 		const p = expectString(name, pattern, 1);
 		const s = expectString(name, value, 2);
 		const k = expectInteger(name, n, 3);
-		// Go reports a group that did not take part as "", JS as undefined.
-		return findAllGo(compile(name, p), s, k).map((m) => Array.from(m, (g) => g ?? ""));
+		return findAllGo(compile(name, p), s, k).map((m) => m.groups);
 	},
 	"regex.replace"(value: unknown, pattern: unknown, replacement: unknown): string {
 		const s = expectString("regex.replace", value, 1);
@@ -80,8 +80,8 @@ export const regexBuiltins = {
 		let out = "";
 		let last = 0;
 		for (const m of findAllGo(re, s, -1)) {
-			out += s.slice(last, m.index) + expandGoTemplate(r, m);
-			last = m.index + m[0].length;
+			out += s.slice(last, m.start) + expandGoTemplate(r, m, re);
+			last = m.end;
 		}
 		return out + s.slice(last);
 	},
