@@ -1,16 +1,18 @@
 // From bundle bytes to what the engine loads: OPA's tar.gz via src/bundle, and the checks
 // that a bundle can be served: a compiled module, or .rego sources we compile here.
 
-import { readBundle } from "../bundle/index.ts";
+import { type BundleLimits, readBundle } from "../bundle/index.ts";
 import { type SigningConfig, verifyBundleSignature } from "./bundle-signature.ts";
 import type { PolicyBundle } from "./policy-bundle.ts";
 
 /** Read a .tar.gz bundle into the engine's shape. Rejects with a reason on any defect. */
 export async function policyBundleFromArchive(
 	bytes: Uint8Array,
-	options: { signing?: SigningConfig } = {},
+	options: { signing?: SigningConfig; limits?: Partial<BundleLimits> } = {},
 ): Promise<PolicyBundle> {
-	const b = readBundle(bytes);
+	// The reader's limits bound the inflated size too, so a small gzip bomb is refused while
+	// inflating rather than after it has filled memory.
+	const b = readBundle(bytes, options.limits);
 	await verifyBundleSignature(b.files, b.signatures, options.signing);
 	const module = b.wasm[0];
 	if (!module) {

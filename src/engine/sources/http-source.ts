@@ -4,6 +4,7 @@
 
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import type { BundleLimits } from "../../bundle/index.ts";
 import { policyBundleFromArchive } from "../bundle-loading.ts";
 import type { SigningConfig } from "../bundle-signature.ts";
 import type { ActivationEvent, Engine } from "../engine.ts";
@@ -21,6 +22,46 @@ export interface HttpSourceOptions {
 	fetch?: typeof fetch;
 	/** Verify .signatures.json. */
 	signing?: SigningConfig;
+	/** Largest compressed download; past it the transfer is aborted (default 64 MiB). */
+	maxDownloadBytes?: number;
+	/** Reader limits (inflated archive, per file, file count); default: the reader's own. */
+	limits?: Partial<BundleLimits>;
+}
+
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a response body, never holding more than `max` bytes: a declared Content-Length over
+ * the cap is refused before reading, and a body that streams past it is cancelled there
+ * (servers may omit or understate the length).
+ */
+async function readCapped(res: Response, max: number): Promise<Uint8Array> {
+	const declared = Number(res.headers.get("content-length") ?? Number.NaN);
+	if (declared > max) {
+		await res.body?.cancel();
+		throw new Error(`bundle of ${declared} bytes exceeds the ${max}-byte download limit`);
+	}
+	if (!res.body) return new Uint8Array(0);
+	const reader = res.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let total = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		total += value.byteLength;
+		if (total > max) {
+			await reader.cancel();
+			throw new Error(`bundle exceeds the ${max}-byte download limit`);
+		}
+		chunks.push(value);
+	}
+	const out = new Uint8Array(total);
+	let at = 0;
+	for (const c of chunks) {
+		out.set(c, at);
+		at += c.byteLength;
+	}
+	return out;
 }
 
 export class HttpBundleSource {
@@ -85,14 +126,17 @@ export class HttpBundleSource {
 			}
 			// The body can fail too (connection cut, timeout while it streams): a download
 			// failure like any other, not a rejection that would end the polling.
-			bytes = new Uint8Array(await res.arrayBuffer());
+			bytes = await readCapped(res, this.options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES);
 		} catch (e) {
 			return this.engine.reportFailure(this.name, `download failed: ${(e as Error).message}`);
 		}
 		let event: ActivationEvent;
 		try {
 			event = await this.engine.activate(
-				await policyBundleFromArchive(bytes, { signing: this.options.signing }),
+				await policyBundleFromArchive(bytes, {
+					signing: this.options.signing,
+					limits: this.options.limits,
+				}),
 				this.name,
 			);
 		} catch (e) {
@@ -128,7 +172,10 @@ export class HttpBundleSource {
 		}
 		try {
 			return await this.engine.activate(
-				await policyBundleFromArchive(bytes, { signing: this.options.signing }),
+				await policyBundleFromArchive(bytes, {
+					signing: this.options.signing,
+					limits: this.options.limits,
+				}),
 				`persisted:${path}`,
 			);
 		} catch (e) {
