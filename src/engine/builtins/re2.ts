@@ -5,8 +5,8 @@
 // texts. This module adds what Go's regexp does on top of the engine: its rules for
 // iterating over matches and its template expansion for ReplaceAllString.
 //
-// Known gaps (documented in docs/api.md): offsets are UTF-16, not UTF-8 bytes, which only
-// shows for strings holding lone surrogates; Unicode class tables are re2js's, whose
+// Known gaps (documented in docs/api.md): strings are matched as UTF-16, not Go's UTF-8
+// bytes, which can differ only for strings holding lone surrogates; Unicode class tables are re2js's, whose
 // Unicode version may differ from the Go release OPA was built with.
 
 import { LRUCache } from "lru-cache";
