@@ -6,8 +6,8 @@
 // iterating over matches and its template expansion for ReplaceAllString.
 //
 // Known gaps (documented in docs/api.md): strings are matched as UTF-16, not Go's UTF-8
-// bytes, which can differ only for strings holding lone surrogates; Unicode class tables are re2js's, whose
-// Unicode version may differ from the Go release OPA was built with.
+// bytes, which can differ only for strings holding lone surrogates; Unicode class tables
+// are re2js's, whose Unicode version may differ from the Go release OPA was built with.
 
 import { LRUCache } from "lru-cache";
 import { type Matcher, RE2JS, RE2JSException } from "re2js";
