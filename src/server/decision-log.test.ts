@@ -134,4 +134,54 @@ describe("batched HTTP decision log sink", () => {
 			hanging.close();
 		}
 	});
+
+	it("bounds the buffer by bytes too: large inputs against a failing sink drop the oldest, keep the newest", async () => {
+		let up = false;
+		const batches: DecisionLogEntry[][] = [];
+		const sink = createServer((req, res) => {
+			let body = "";
+			req.on("data", (c) => {
+				body += c;
+			});
+			req.on("end", () => {
+				if (!up) return void res.writeHead(503).end();
+				batches.push(JSON.parse(body));
+				res.writeHead(204).end();
+			});
+		});
+		await new Promise<void>((r) => sink.listen(0, "127.0.0.1", () => r()));
+		const maxBufferedBytes = 1024 * 1024;
+		const log = createHttpLogger({
+			url: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/logs`,
+			batchSize: 5,
+			flushIntervalMs: 60_000,
+			maxBufferedBytes,
+			onError: () => {},
+		});
+		const big = (i: number): DecisionLogEntry => ({
+			...entry(),
+			decision_id: `big${i}`,
+			input: { context: { blob: "z".repeat(100 * 1024) } },
+		});
+		try {
+			// 40 entries of ~100 KB (~4 MB) against a sink that refuses them all: far under the
+			// 10,000-entry bound, four times the byte bound.
+			for (let i = 0; i < 40; i++) {
+				log.log(big(i));
+				await log.flush();
+				expect(log.bufferedBytes).toBeLessThanOrEqual(maxBufferedBytes);
+			}
+			expect(log.dropped).toBeGreaterThan(0);
+			up = true;
+			await log.flush();
+			const delivered = batches.flat().map((e) => e.decision_id);
+			expect(delivered.length + log.dropped).toBe(40);
+			expect(delivered.at(-1)).toBe("big39");
+			expect(delivered).not.toContain("big0");
+			expect(log.bufferedBytes).toBe(0);
+		} finally {
+			sink.closeAllConnections();
+			sink.close();
+		}
+	});
 });

@@ -75,6 +75,11 @@ export interface HttpSinkOptions {
 	flushIntervalMs?: number;
 	/** Oldest entries are dropped beyond this, so a dead sink cannot exhaust memory. */
 	maxBuffered?: number;
+	/**
+	 * …and beyond this many bytes of JSON (default 16 MiB): entries carry client input of up to
+	 * the body limit each, so a count alone would allow gigabytes.
+	 */
+	maxBufferedBytes?: number;
 	headers?: Record<string, string>;
 	/** An upload not answered within this is abandoned and retried (default 5000 ms). */
 	timeoutMs?: number;
@@ -87,6 +92,8 @@ export interface HttpDecisionLogger extends DecisionLogger {
 	flush(): Promise<void>;
 	/** Entries dropped because the buffer was full. */
 	readonly dropped: number;
+	/** JSON bytes waiting to be sent (not counting an upload in flight). */
+	readonly bufferedBytes: number;
 }
 
 /**
@@ -98,8 +105,24 @@ export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 	const interval = options.flushIntervalMs ?? 1000;
 	const maxBuffered = options.maxBuffered ?? 10_000;
 	const doFetch = options.fetch ?? fetch;
-	let buffer: DecisionLogEntry[] = [];
+	const maxBytes = options.maxBufferedBytes ?? 16 * 1024 * 1024;
+	// Entries are kept as their JSON lines: that is what is sent, and its length is the
+	// figure the byte bound is stated in.
+	let buffer: string[] = [];
+	let bufferedBytes = 0;
 	let dropped = 0;
+	/** Drop the oldest entries until the buffer is within both bounds. */
+	const trim = () => {
+		let cut = 0;
+		while (buffer.length - cut > maxBuffered || (bufferedBytes > maxBytes && cut < buffer.length)) {
+			bufferedBytes -= buffer[cut].length;
+			cut++;
+		}
+		if (cut > 0) {
+			dropped += cut;
+			buffer = buffer.slice(cut);
+		}
+	};
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	let inFlight: Promise<void> = Promise.resolve();
 
@@ -109,11 +132,12 @@ export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 		if (buffer.length === 0) return;
 		const batch = buffer;
 		buffer = [];
+		bufferedBytes = 0;
 		try {
 			const res = await doFetch(options.url, {
 				method: "POST",
 				headers: { "content-type": "application/json", ...options.headers },
-				body: JSON.stringify(batch),
+				body: `[${batch.join(",")}]`,
 				// A sink that accepts and never answers would otherwise hold every later upload,
 				// and the shutdown flush, forever.
 				signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
@@ -123,10 +147,8 @@ export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 			options.onError?.(`decision log upload failed: ${(e as Error).message}`);
 			// Put the batch back in front, then trim to the bound (oldest first).
 			buffer = [...batch, ...buffer];
-			if (buffer.length > maxBuffered) {
-				dropped += buffer.length - maxBuffered;
-				buffer = buffer.slice(buffer.length - maxBuffered);
-			}
+			for (const line of batch) bufferedBytes += line.length;
+			trim();
 		}
 	};
 	// At most one send waits behind the one in flight; it takes everything buffered by the
@@ -143,11 +165,10 @@ export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 	};
 	return {
 		log(entry) {
-			buffer.push(maskEntry(entry, options.mask ?? []));
-			if (buffer.length > maxBuffered) {
-				buffer.shift();
-				dropped++;
-			}
+			const line = JSON.stringify(maskEntry(entry, options.mask ?? []));
+			buffer.push(line);
+			bufferedBytes += line.length;
+			trim();
 			if (buffer.length >= batchSize) void flush();
 			else if (!timer) {
 				timer = setTimeout(() => void flush(), interval);
@@ -157,6 +178,9 @@ export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 		flush,
 		get dropped() {
 			return dropped;
+		},
+		get bufferedBytes() {
+			return bufferedBytes;
 		},
 	};
 }
