@@ -44,7 +44,7 @@ function printString(value: string, raw?: boolean): string {
 function printPathElem(p: Term): string {
 	// After a dot the parser takes any name, keywords included (`future.keywords.in`,
 	// `data.x.if`), so only non-identifiers need brackets; this is how OPA's formatter prints them.
-	if (p.type === "string" && isIdentifier(p.value)) {
+	if (p.type === "string" && !p.raw && isIdentifier(p.value)) {
 		return `.${p.value}`;
 	}
 	return `[${term(p, ITEM, true)}]`;
