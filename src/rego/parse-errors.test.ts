@@ -191,6 +191,23 @@ describe("module checks: several errors, sorted, with OPA's codes", () => {
 		]);
 	});
 
+	it("v0 refuses `rego.v1` together with `future.keywords` imports, as OPA does", () => {
+		const msg =
+			"rego_parse_error: the `rego.v1` import implies `future.keywords`, these are therefore mutually exclusive";
+		expect(
+			errs("package p\nimport future.keywords.in\nimport rego.v1\nr if { 1 in [1] }", 0),
+		).toEqual([`policy.rego:3:8: ${msg}`]);
+		expect(
+			errs("package p\nimport rego.v1\n\nimport future.keywords\nr if { 1 in [1] }", 0),
+		).toEqual([`policy.rego:4:8: ${msg}`]);
+		// v1 treats both imports as no-ops, so they may stand together.
+		const v1 = parseModule(
+			"package p\nimport rego.v1\nimport future.keywords.in\nr if { 1 in [1] }",
+			"p.rego",
+		);
+		expect(v1.errors).toEqual([]);
+	});
+
 	it("v0 with `import rego.v1` gets the v1 checks", () => {
 		expect(errs("package p\nimport rego.v1\nallow { true }", 0)).toEqual([
 			"policy.rego:3:1: rego_parse_error: `if` keyword is required before rule body",
