@@ -11,6 +11,7 @@
 //   timestamps exceed 2^53, so results holding bigints are written as JSON text into an
 //   ArrayBuffer, which the SDK loads as-is.
 
+import { HOST_BUILTIN_ALIASES } from "../wasm/host-names.ts";
 import { BuiltinError } from "./builtins/builtin-error.ts";
 import { cryptoBuiltins } from "./builtins/crypto.ts";
 import { jwtBuiltins } from "./builtins/jwt.ts";
@@ -66,6 +67,8 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 		...jwtEncodeBuiltins(),
 		...runtimeBuiltins(),
 	};
+	// Builtins the SDK would shadow are listed under an alias by the back end.
+	for (const [alias, name] of HOST_BUILTIN_ALIASES) raw[alias] = raw[name];
 	const builtins: Record<string, HostBuiltin> = {};
 	for (const [name, fn] of Object.entries(raw)) {
 		builtins[name] = (...args: unknown[]) => {

@@ -129,7 +129,7 @@ export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
 			m.block(null, dispatch.length > 0 ? dispatch : [m.nop()]),
 		);
 		const entrypoints = data.nameIds(policy.plans.map((plan, i) => [plan.name, i]));
-		const builtins = data.nameIds([...p.hostIds]);
+		const builtins = p.builtinsValue();
 		definePlaceholder(m, rt, "entrypoints_value", binaryen.none, i32, m.i32.const(entrypoints));
 		definePlaceholder(m, rt, "builtins_value", binaryen.none, i32, m.i32.const(builtins));
 

@@ -5,6 +5,7 @@
 
 import type { Block, Func, IrLoc, Operand, Plan, Policy, Stmt } from "../compiler/ir.ts";
 import { type ExprBuilder, I32, NONE, type Ref } from "./expr.ts";
+import { hostBuiltinName } from "./host-names.ts";
 import type { StaticData } from "./layout.ts";
 import type { RuntimeInfo } from "./runtime.ts";
 
@@ -56,6 +57,11 @@ export class PolicyEmitter {
 			this.hostIds.set(b.name, this.hostIds.size);
 		}
 		this.consts = policy.consts.map((c) => data.constant(c));
+	}
+
+	/** The builtins() value: host builtin names (as the host knows them) → ids. */
+	builtinsValue(): number {
+		return this.data.nameIds([...this.hostIds].map(([name, id]) => [hostBuiltinName(name), id]));
 	}
 
 	cString(s: string): number {

@@ -107,7 +107,7 @@ export function spliceModule(policy: Policy, runtimeBytes: Uint8Array): Uint8Arr
 		b.if(b.i32.eq(arg(0), b.i32.const(i)), b.call(name, [arg(1), arg(2)], 0)),
 	);
 	const entrypoints = data.nameIds(policy.plans.map((plan, i) => [plan.name, i]));
-	const builtins = data.nameIds([...p.hostIds]);
+	const builtins = p.builtinsValue();
 	const replaced = new Map<number, Uint8Array>();
 	const replace = (base: string, body: number, hasResult: boolean) => {
 		const at = rt.funcByExport.get(`${PLACEHOLDER_PREFIX}${base}`);
