@@ -2,7 +2,7 @@
 // holding YAML. Each block belongs to the statement that follows it: the package (scope
 // "package" by default) or a rule (scope "rule" by default).
 
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { Annotation, AnnotationScope, Comment, Loc, Module, Rule } from "./ast.ts";
 import type { RegoError } from "./errors.ts";
 
@@ -85,6 +85,17 @@ function toAnnotation(
 	return a;
 }
 
+/**
+ * The yaml library's message ends "at line L, column C:" and then a code frame; the position
+ * is given separately (OPA's style puts the line first), and the frame is no use in one line.
+ */
+function yamlError(e: unknown): { message: string; line?: number } {
+	const first = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+	const message = first.replace(/ at line \d+, column \d+:?$/, "").trim();
+	const line = e instanceof YAMLParseError ? e.linePos?.[0]?.line : undefined;
+	return { message, line };
+}
+
 /** Parses every METADATA block of `mod` and hangs it on its package or rule. */
 export function attachAnnotations(mod: Module): RegoError[] {
 	const errors: RegoError[] = [];
@@ -92,11 +103,11 @@ export function attachAnnotations(mod: Module): RegoError[] {
 	// Blocks and rules are both in source order: one forward walk pairs them (linear time).
 	let next = 0;
 	for (const b of blocks) {
-		const error = (message: string) =>
+		const error = (message: string, row = b.loc.row) =>
 			errors.push({
 				code: "rego_parse_error",
 				message,
-				loc: { file: b.loc.file, row: b.loc.row, col: b.loc.col },
+				loc: { file: b.loc.file, row, col: b.loc.col },
 			});
 		if (b.yaml.trim() === "") {
 			error("expected METADATA block, found whitespace");
@@ -106,7 +117,11 @@ export function attachAnnotations(mod: Module): RegoError[] {
 		try {
 			raw = parseYaml(b.yaml);
 		} catch (e) {
-			error(`yaml: ${(e as Error).message.split("\n")[0]}`);
+			const { message, line } = yamlError(e);
+			// Placed as OPA places it: it indexes the block's YAML lines (0-based) with the 1-based
+			// line of the error, capped at the last one; without a line, at the first YAML line.
+			if (line === undefined) error(`yaml: ${message}`, Math.min(b.loc.row + 1, b.loc.endRow));
+			else error(`yaml: line ${line}: ${message}`, Math.min(b.loc.row + line + 1, b.loc.endRow));
 			continue;
 		}
 		// The statement that follows: the package if the block precedes it, else the next rule.

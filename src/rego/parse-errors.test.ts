@@ -241,9 +241,13 @@ describe("module checks: several errors, sorted, with OPA's codes", () => {
 	});
 
 	it("bad METADATA is a parse error at the block", () => {
-		expect(errs("package p\n# METADATA\n# title: [x\nallow := true")[0]).toMatch(
-			/^policy\.rego:2:1: rego_parse_error: yaml: /,
-		);
+		// The whole message, "yaml: line N: …" like OPA's, at the row OPA reports.
+		expect(errs("package p\n# METADATA\n# title: [x\nallow := true")).toEqual([
+			"policy.rego:3:1: rego_parse_error: yaml: line 1: Flow sequence in block collection must be sufficiently indented and end with a ]",
+		]);
+		expect(
+			errs('package p\n# METADATA\n# title: x\n# description: "open\n# scope: rule\nallow := true'),
+		).toEqual(['policy.rego:5:1: rego_parse_error: yaml: line 3: Missing closing "quote']);
 		expect(errs("package p\n# METADATA\n# scope: elsewhere\nallow := true")).toEqual([
 			"policy.rego:2:1: rego_parse_error: invalid annotation scope 'elsewhere'",
 		]);
