@@ -59,6 +59,22 @@ describe("semantic checks report OPA's codes at the right place", () => {
 		]);
 	});
 
+	it("a var declared by := is not reported when its right side is unsafe (as OPA)", () => {
+		expect(checkSource("package p\nr if {\n\ty := x\n}")).toEqual([
+			"policy.rego:3:2: rego_unsafe_var_error: var x is unsafe",
+		]);
+		expect(checkSource("package p\nr if {\n\ty := x\n\tz := y\n\t[a, b] := z\n}")).toEqual([
+			"policy.rego:3:2: rego_unsafe_var_error: var x is unsafe",
+		]);
+		// `=` declares nothing: both sides stay the author's vars.
+		expect(checkSource("package p\nr if {\n\ty = x\n}")).toEqual([
+			"policy.rego:3:2: rego_unsafe_var_error: var y is unsafe",
+			"policy.rego:3:2: rego_unsafe_var_error: var x is unsafe",
+		]);
+		const { errors } = compileSource(["package p\na := 1"], { query: "y := x" });
+		expect(errors).toEqual(["query:1:1: rego_unsafe_var_error: var x is unsafe"]);
+	});
+
 	it("only wildcards stuck: the expression is reported", () => {
 		expect(checkSource("package p\nx if {\n\t_ == 1\n}")).toEqual([
 			"policy.rego:3:2: rego_unsafe_var_error: expression is unsafe",

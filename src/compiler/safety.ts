@@ -48,6 +48,9 @@ export function reorderBody(
 		if (picked < 0) {
 			// Named vars are reported where they first occur; when only `_`s are stuck (which
 			// the author cannot name), the expressions are reported instead, as OPA does.
+			// A var declared by `:=` is unbound only because its right side is: OPA names the
+			// cause, not the declaration (`y := x` reports x alone).
+			const declared = assignedVars(remaining);
 			const reported = new Set<string>();
 			const found: RegoError[] = [];
 			const stuck: Expr[] = [];
@@ -55,7 +58,7 @@ export function reorderBody(
 				const r = analyseExpr(e, B, scopeVars, arityOf);
 				if (r.missing.size > 0) stuck.push(e);
 				for (const v of r.missing) {
-					if (reported.has(v) || isWildcard(v)) continue;
+					if (reported.has(v) || isWildcard(v) || declared.has(v)) continue;
 					reported.add(v);
 					found.push({
 						code: "rego_unsafe_var_error",
@@ -80,6 +83,17 @@ export function reorderBody(
 		out.push(reorderClosures(e, B, scopeVars, arityOf, names, errors));
 	}
 	return { body: out, bound: B };
+}
+
+/** Vars on the left of `:=` in these expressions (their declarations). */
+function assignedVars(body: Body): Set<string> {
+	const out = new Set<string>();
+	for (const e of body) {
+		const t = e.terms;
+		if (t.type !== "call" || t.fn.head.type !== "var" || t.fn.path.length > 0) continue;
+		if (t.fn.head.name === "assign" && t.args.length === 2) deepVars(t.args[0], out);
+	}
+	return out;
 }
 
 function reorderClosures(
