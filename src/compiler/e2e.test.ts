@@ -46,6 +46,19 @@ describe("compiled policies evaluate through the official SDK", () => {
 		expect(await allow({ user: "eve", action: "read", resource: "doc" })).toEqual([false]);
 	});
 
+	it("sprintf %v prints composites in Rego syntax, from literals and from input", async () => {
+		const src = `package s
+lit := sprintf("%v", [{"k": [1.5]}])
+from_input := sprintf("%v|%s", [input, input.k])
+set_v := sprintf("%v %v", [{2, 1}, set()])
+`;
+		const input = { k: [1.5, "a"], n: null };
+		const ev = (e: string) => run([src], { entrypoint: e }, { input });
+		expect(await ev("s/lit")).toEqual(['{"k": [1.5]}']);
+		expect(await ev("s/from_input")).toEqual(['{"k": [1.5, "a"], "n": null}|[1.5, "a"]']);
+		expect(await ev("s/set_v")).toEqual(["{1, 2} set()"]);
+	});
+
 	it("partial sets with negation", async () => {
 		const reasons = await run(
 			[RBAC],
