@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import type { DecisionLogEntry } from "./decision-log.ts";
 import { createPinoDecisionLogger } from "./pino-log.ts";
@@ -80,5 +80,50 @@ describe("decision log through pino", () => {
 			{ encoding: "utf8" },
 		);
 		expect(JSON.parse(out.stdout)).toMatchObject({ decision_id: "only" });
+	});
+
+	it("bounds what it buffers for a stdout that stops reading: lines past the bound are dropped and counted", async () => {
+		// The parent never reads the child's stdout, so the pipe fills and stays full.
+		const script = `
+			import { writeSync } from "node:fs";
+			import { createPinoDecisionLogger } from ${JSON.stringify(new URL("./pino-log.ts", import.meta.url).pathname)};
+			const log = createPinoDecisionLogger({ maxBufferedBytes: 1024 * 1024 });
+			const blob = "z".repeat(100 * 1024);
+			for (let i = 0; i < 200; i++) {
+				log.log({ decision_id: "d" + i, timestamp: "t", path: "p", input: { blob }, metrics: { timer_server_handler_ns: i } });
+			}
+			writeSync(2, JSON.stringify({ dropped: log.dropped }));
+			process.exit(0);
+		`;
+		const child = spawn(
+			process.execPath,
+			["--import", "tsx", "--input-type=module", "-e", script],
+			{
+				stdio: ["ignore", "pipe", "pipe"],
+			},
+		);
+		let err = "";
+		let out = "";
+		child.stderr.setEncoding("utf8");
+		child.stderr.on("data", (d: string) => {
+			err += d;
+			// The count is out: now read stdout, so the exit-time flush of the kept lines can end.
+			if (err.endsWith("}")) {
+				child.stdout.setEncoding("utf8");
+				child.stdout.on("data", (o: string) => {
+					out += o;
+				});
+			}
+		});
+		const code = await new Promise<number | null>((r) => child.on("close", r));
+		expect(code).toBe(0);
+		const { dropped } = JSON.parse(err) as { dropped: number };
+		// ~20 MB logged against a 1 MiB buffer (and a 64 KiB pipe): nearly all dropped, not held.
+		expect(dropped).toBeGreaterThanOrEqual(180);
+		// The lines kept are all written, whole, in order.
+		const lines = out.trimEnd().split("\n");
+		expect(lines.length + dropped).toBe(200);
+		expect(JSON.parse(lines[0]).decision_id).toBe("d0");
+		expect(dropped).toBeLessThan(200);
 	});
 });
