@@ -62,7 +62,7 @@ export function localKeySource(jwks: { keys: unknown[] }): JWTVerifyGetKey {
 
 interface Cached {
 	claims: JWTPayload;
-	/** Bytes this entry is charged in the cache: the token (the key) plus its claims as JSON. */
+	/** Bytes this entry is charged in the cache: the token (the key) and its claims as JSON. */
 	size: number;
 }
 
@@ -84,8 +84,7 @@ export function createTokenVerifier(
 	const sources = Array.isArray(keys) ? keys : [keys];
 	const now = hooks.now ?? Date.now;
 	// Bounded by entries and by bytes: a flood of large distinct tokens evicts older entries
-	// instead of growing the heap. JS strings cost ~2 bytes per char; the length is the
-	// figure the configured bound is stated in, and the same for key and claims.
+	// instead of growing the heap. Sizes are counted as the decision cache counts them.
 	const cache = new LRUCache<string, Cached>({
 		max: TOKEN_CACHE_MAX_ENTRIES,
 		maxSize: auth.tokenCacheMaxBytes ?? DEFAULT_TOKEN_CACHE_MAX_BYTES,
@@ -182,7 +181,8 @@ export function createTokenVerifier(
 							? Math.max(0, (claims.exp + auth.clockToleranceSeconds) * 1000 - now())
 							: 60_000;
 					// An entry bigger than the whole bound is simply not cached (lru-cache skips it).
-					const size = token.length + JSON.stringify(claims).length;
+					// Token and claims JSON as UTF-16, plus a little for the entry itself.
+					const size = 2 * (token.length + JSON.stringify(claims).length) + 64;
 					if (ttl > 0) cache.set(token, { claims, size }, { ttl });
 					return finish({ ok: true, claims, cached: false });
 				} catch (e) {
