@@ -141,6 +141,7 @@ export async function startGavel(
 			persistPath: config.bundle.persistPath ?? join(config.stateDir, "last-good-bundle.tar.gz"),
 			signing: config.bundle.signing,
 			headers: config.bundle.headers,
+			maxDownloadBytes: config.bundle.maxDownloadBytes,
 		});
 	} else if (config.bundle.path) {
 		source = new FileBundleSource(engine, {

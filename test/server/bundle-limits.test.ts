@@ -7,6 +7,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ActivationEvent, Engine, HttpBundleSource } from "../../src/engine/index.ts";
 import { buildBundle } from "./build-bundle.ts";
+import { startTestServer } from "./helpers.ts";
 
 type Mode = "good" | "declared" | "chunked" | "bomb";
 let mode: Mode = "good";
@@ -18,7 +19,7 @@ const good = buildBundle({
 });
 // Small on the wire, 8 MiB once inflated.
 const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024));
-const sent = { bytes: 0, finished: false };
+const sent = { bytes: 0, finished: false, closed: false };
 
 /** Streams `total` bytes in 64 KiB chunks, honouring backpressure, until the client goes. */
 async function streamBody(res: ServerResponse, total: number): Promise<void> {
@@ -49,6 +50,10 @@ beforeAll(async () => {
 	server = createServer((_req, res) => {
 		sent.bytes = 0;
 		sent.finished = false;
+		sent.closed = false;
+		res.on("close", () => {
+			sent.closed = true;
+		});
 		if (mode === "good") return void res.writeHead(200).end(good);
 		if (mode === "bomb") return void res.writeHead(200).end(bomb);
 		if (mode === "declared") {
@@ -116,6 +121,23 @@ describe("HTTP bundle download limits", () => {
 		expect(event?.error).toMatch(/inflates beyond the 1048576-byte limit/);
 		expect(events.map((e) => e.outcome)).toEqual(["success", "failure"]);
 		expect(engine.current()?.revision).toBe("ok-1");
+	});
+
+	it("takes bundle.maxDownloadBytes from the server's configuration", async () => {
+		mode = "chunked";
+		const gavel = await startTestServer({
+			bundle: { url, maxDownloadBytes: LIMIT, minDelaySeconds: 60, maxDelaySeconds: 120 },
+		});
+		try {
+			for (let i = 0; i < 200 && !sent.closed; i++) await new Promise((r) => setTimeout(r, 25));
+			// The configured cap (not the 64 MiB default) ended the 32 MiB download early.
+			expect(sent.closed).toBe(true);
+			expect(sent.finished).toBe(false);
+			expect(sent.bytes).toBeLessThan(32 * 1024 * 1024);
+			expect(gavel.running.engine.current()).toBeUndefined();
+		} finally {
+			await gavel.close();
+		}
 	});
 
 	it("defaults to a 64 MiB download cap, as the configuration documents", async () => {
