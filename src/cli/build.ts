@@ -53,11 +53,7 @@ export const buildCommand: Command = {
 	summary: "compile policies to WebAssembly and write an OPA bundle",
 	help,
 	async run(argv, io) {
-		const {
-			values,
-			positionals,
-			help: wantHelp,
-		} = parseCommandArgs(argv, {
+		const { values, positionals } = parseCommandArgs(argv, {
 			entrypoint: { type: "string", short: "e", multiple: true },
 			output: { type: "string", short: "o" },
 			revision: { type: "string", short: "r" },
@@ -65,10 +61,6 @@ export const buildCommand: Command = {
 			ir: { type: "boolean" },
 			optimize: { type: "boolean", short: "O" },
 		});
-		if (wantHelp) {
-			io.out(help);
-			return EXIT_OK;
-		}
 		const paths = positionals.length > 0 ? positionals : ["."];
 		const v0 = values["v0-compatible"] === true;
 		const loaded = loadRegoModules(paths, v0 ? 0 : 1);

@@ -24,17 +24,9 @@ export const checkCommand: Command = {
 	summary: "check every .rego file under the given paths and report all errors",
 	help,
 	async run(argv, io) {
-		const {
-			values,
-			positionals,
-			help: wantHelp,
-		} = parseCommandArgs(argv, {
+		const { values, positionals } = parseCommandArgs(argv, {
 			"v0-compatible": { type: "boolean" },
 		});
-		if (wantHelp) {
-			io.out(help);
-			return EXIT_OK;
-		}
 		const paths = positionals.length > 0 ? positionals : ["."];
 		const loaded = loadRegoModules(paths, values["v0-compatible"] ? 0 : 1);
 		const { fileCount } = loaded;

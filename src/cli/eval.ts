@@ -119,11 +119,7 @@ export const evalCommand: Command = {
 	summary: "evaluate a Rego query against policies, data and input",
 	help,
 	async run(argv, io) {
-		const {
-			values,
-			positionals,
-			help: wantHelp,
-		} = parseCommandArgs(argv, {
+		const { values, positionals } = parseCommandArgs(argv, {
 			data: { type: "string", short: "d", multiple: true },
 			bundle: { type: "string", short: "b" },
 			input: { type: "string", short: "i" },
@@ -132,10 +128,6 @@ export const evalCommand: Command = {
 			"strict-builtin-errors": { type: "boolean" },
 			"v0-compatible": { type: "boolean" },
 		});
-		if (wantHelp) {
-			io.out(help);
-			return EXIT_OK;
-		}
 		if (positionals.length !== 1) throw new UsageError("expected exactly one QUERY");
 		const format = stringOption(values.format) ?? "json";
 		if (format !== "json" && format !== "raw")

@@ -90,20 +90,12 @@ export const fmtCommand: Command = {
 	summary: "format Rego files in the canonical style (print, --write, --diff, --check)",
 	help,
 	async run(argv, io) {
-		const {
-			values,
-			positionals,
-			help: wantHelp,
-		} = parseCommandArgs(argv, {
+		const { values, positionals } = parseCommandArgs(argv, {
 			write: { type: "boolean", short: "w" },
 			diff: { type: "boolean", short: "d" },
 			check: { type: "boolean", short: "c" },
 			"v0-compatible": { type: "boolean" },
 		});
-		if (wantHelp) {
-			io.out(help);
-			return EXIT_OK;
-		}
 		const modes = (["write", "diff", "check"] as const).filter((m) => values[m] === true);
 		if (modes.length > 1) throw new UsageError(`give one of --${modes.join(", --")}`);
 		const mode: string = modes[0] ?? "print";

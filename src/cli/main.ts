@@ -114,6 +114,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 		return EXIT_USAGE;
 	}
 	const command = await entry.load();
+	if (asksForHelp(rest)) {
+		io.out(command.help);
+		return EXIT_OK;
+	}
 	try {
 		return await command.run(rest, io);
 	} catch (e) {
@@ -144,4 +148,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 		);
 		return EXIT_FAILURE;
 	}
+}
+
+/** `-h`/`--help` anywhere before a `--` terminator: every command answers with its help. */
+function asksForHelp(argv: string[]): boolean {
+	const end = argv.indexOf("--");
+	return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === "-h" || a === "--help");
 }

@@ -24,18 +24,10 @@ export const parseCommand: Command = {
 	summary: "parse a Rego file and print its AST or its errors",
 	help,
 	async run(argv, io) {
-		const {
-			values,
-			positionals,
-			help: wantHelp,
-		} = parseCommandArgs(argv, {
+		const { values, positionals } = parseCommandArgs(argv, {
 			json: { type: "boolean" },
 			"v0-compatible": { type: "boolean" },
 		});
-		if (wantHelp) {
-			io.out(help);
-			return EXIT_OK;
-		}
 		if (positionals.length !== 1) throw new UsageError("expected exactly one FILE");
 		const file = positionals[0];
 		const source = readText(file);

@@ -42,7 +42,7 @@ export const serveCommand: Command = {
 	summary: "serve decisions over HTTP (/v1/decide, Data API, AuthZEN, metrics)",
 	help,
 	async run(argv: string[], io: Io) {
-		const { values, help: wantHelp } = parseCommandArgs(argv, {
+		const { values } = parseCommandArgs(argv, {
 			config: { type: "string" },
 			dev: { type: "boolean" },
 			watch: { type: "boolean" },
@@ -53,10 +53,6 @@ export const serveCommand: Command = {
 			policy: { type: "string" },
 			workers: { type: "string" },
 		});
-		if (wantHelp) {
-			io.out(help);
-			return EXIT_OK;
-		}
 		const overrides: Record<string, unknown> = {};
 		const server: Record<string, unknown> = {};
 		const host = stringOption(values.host);

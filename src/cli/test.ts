@@ -46,11 +46,7 @@ export const testCommand: Command = {
 	summary: "run the Rego unit tests (test_* rules) under the given paths",
 	help,
 	async run(argv, io) {
-		const {
-			values,
-			positionals,
-			help: wantHelp,
-		} = parseCommandArgs(argv, {
+		const { values, positionals } = parseCommandArgs(argv, {
 			run: { type: "string", short: "r" },
 			verbose: { type: "boolean", short: "v" },
 			format: { type: "string", short: "f" },
@@ -59,10 +55,6 @@ export const testCommand: Command = {
 			"strict-builtin-errors": { type: "boolean" },
 			"v0-compatible": { type: "boolean" },
 		});
-		if (wantHelp) {
-			io.out(help);
-			return EXIT_OK;
-		}
 		const format = stringOption(values.format) ?? "text";
 		if (format !== "text" && format !== "json")
 			throw new UsageError(`--format must be text or json, not "${format}"`);

@@ -61,7 +61,7 @@ export const tokenCommand: Command = {
 	summary: "print a development token signed with the key `gavel serve --dev` trusts",
 	help,
 	async run(argv: string[], io: Io) {
-		const { values, help: wantHelp } = parseCommandArgs(argv, {
+		const { values } = parseCommandArgs(argv, {
 			sub: { type: "string" },
 			claim: { type: "string", multiple: true },
 			ttl: { type: "string" },
@@ -69,10 +69,6 @@ export const tokenCommand: Command = {
 			aud: { type: "string" },
 			"state-dir": { type: "string" },
 		});
-		if (wantHelp) {
-			io.out(help);
-			return EXIT_OK;
-		}
 		const sub = stringOption(values.sub);
 		if (!sub) throw new UsageError("--sub is required");
 		const ttl = stringOption(values.ttl);
