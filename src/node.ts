@@ -214,7 +214,12 @@ export async function startGavel(
 				await jwks?.close();
 				// Whatever decisions are still buffered go out before we stop.
 				await httpLog?.flush();
+				// Bounded: a stdout nobody reads must not keep the process from exiting.
 				lineLog?.flush();
+				if (lineLog && lineLog.droppedAtFlushBytes > 0)
+					info(
+						`gavel: stdout not writable at shutdown; dropped ${lineLog.droppedAtFlushBytes} bytes of decision log`,
+					);
 			})();
 			return closing;
 		},

@@ -127,3 +127,38 @@ describe("decision log through pino", () => {
 		expect(dropped).toBeLessThan(200);
 	});
 });
+
+describe("flush on shutdown", () => {
+	it("gives up on a stdout that is never read, counts the bytes left, and lets the process exit", async () => {
+		// ~5 MB buffered against a 64 KiB pipe the parent never reads: an unbounded flushSync
+		// (and pino's own at exit) would retry forever.
+		const script = `
+			import { writeSync } from "node:fs";
+			import { createPinoDecisionLogger } from ${JSON.stringify(new URL("./pino-log.ts", import.meta.url).pathname)};
+			const log = createPinoDecisionLogger({ flushDeadlineMs: 200 });
+			const blob = "z".repeat(50 * 1024);
+			for (let i = 0; i < 100; i++) {
+				log.log({ decision_id: "d" + i, timestamp: "t", path: "p", input: { blob }, metrics: { timer_server_handler_ns: i } });
+			}
+			log.flush();
+			writeSync(2, JSON.stringify({ dropped: log.dropped, bytes: log.droppedAtFlushBytes }));
+			process.exit(0);
+		`;
+		const child = spawn(
+			process.execPath,
+			["--import", "tsx", "--input-type=module", "-e", script],
+			{ stdio: ["ignore", "pipe", "pipe"] },
+		);
+		let err = "";
+		child.stderr.setEncoding("utf8");
+		child.stderr.on("data", (d: string) => {
+			err += d;
+		});
+		const code = await new Promise<number | null>((r) => child.on("close", r));
+		expect(code).toBe(0);
+		const { dropped, bytes } = JSON.parse(err) as { dropped: number; bytes: number };
+		expect(dropped).toBe(0);
+		// Most of the 5 MB never left the process; the pipe took at most its capacity.
+		expect(bytes).toBeGreaterThan(4 * 1024 * 1024);
+	});
+});

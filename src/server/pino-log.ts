@@ -9,8 +9,14 @@ import pino from "pino";
 import { type DecisionLogger, maskEntry } from "./decision-log.ts";
 
 export interface PinoDecisionLogger extends DecisionLogger {
-	/** Write out whatever is buffered (synchronously where the destination can). */
+	/**
+	 * Write out whatever is buffered (synchronously where the destination can). A destination
+	 * that stays unwritable is given up on after the flush deadline: what was still buffered
+	 * is dropped (its bytes counted in droppedAtFlushBytes) rather than retried forever.
+	 */
 	flush(): void;
+	/** Bytes given up on by flush() because the destination stayed unwritable. */
+	readonly droppedAtFlushBytes: number;
 	/** Lines dropped because the destination's buffer was full (stdout not keeping up). */
 	readonly dropped: number;
 }
@@ -27,12 +33,22 @@ export interface PinoLogOptions {
 	 * reading would grow the heap by every decision's input.
 	 */
 	maxBufferedBytes?: number;
+	/**
+	 * How long flush() keeps retrying a destination that is not writable (default 2000 ms).
+	 * sonic-boom's flushSync retries EAGAIN without end, so a stdout nobody reads would
+	 * otherwise hang shutdown, and pino's own flush at exit with it.
+	 */
+	flushDeadlineMs?: number;
 }
 
 export function createPinoDecisionLogger(options: PinoLogOptions = {}): PinoDecisionLogger {
 	const mask = options.mask ?? [];
 	const write = options.write;
 	let dropped = 0;
+	let droppedAtFlushBytes = 0;
+	// Set only while flush() runs: outside it, a busy fd is retried later off the request path.
+	let flushDeadline: number | undefined;
+	const flushDeadlineMs = options.flushDeadlineMs ?? 2000;
 	const destination = write
 		? { write }
 		: // Asynchronous, and no minLength: lines coalesce while a write is in flight, yet a
@@ -41,6 +57,11 @@ export function createPinoDecisionLogger(options: PinoLogOptions = {}): PinoDeci
 				dest: options.fd ?? 1,
 				sync: false,
 				maxLength: options.maxBufferedBytes ?? 16 * 1024 * 1024,
+				retryEAGAIN: (_err: Error, writing: number, remaining: number) => {
+					if (flushDeadline === undefined || Date.now() < flushDeadline) return true;
+					droppedAtFlushBytes = writing + remaining;
+					return false;
+				},
 			});
 	if (!write) {
 		(destination as { on(event: "drop", f: () => void): void }).on("drop", () => {
@@ -61,12 +82,27 @@ export function createPinoDecisionLogger(options: PinoLogOptions = {}): PinoDeci
 		},
 		flush() {
 			const d = destination as { flushSync?: () => void };
-			// flushSync throws while the destination is still opening (nothing is buffered then).
+			flushDeadline = Date.now() + flushDeadlineMs;
 			try {
 				d.flushSync?.();
-			} catch {
-				logger.flush();
+			} catch (e) {
+				if (
+					(e as { code?: string }).code === "EAGAIN" ||
+					(e as { code?: string }).code === "EBUSY"
+				) {
+					// Given up: pino's exit hook would call flushSync again and retry the same
+					// stuck bytes without end, so nothing more is flushed from this destination.
+					d.flushSync = () => {};
+				} else {
+					// flushSync throws while the destination is still opening (nothing is buffered then).
+					logger.flush();
+				}
+			} finally {
+				flushDeadline = undefined;
 			}
+		},
+		get droppedAtFlushBytes() {
+			return droppedAtFlushBytes;
 		},
 		get dropped() {
 			return dropped;
