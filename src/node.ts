@@ -113,6 +113,9 @@ export async function startGavel(
 		config.decisionLog.enabled && !httpLog
 			? createPinoDecisionLogger({ mask: config.decisionLog.mask, write: options.writeLog })
 			: undefined;
+	if (httpLog) metrics.decisionLogDropped("http", () => httpLog.dropped);
+	// A caller-given writer never drops; only pino's own stdout destination does.
+	if (lineLog && !options.writeLog) metrics.decisionLogDropped("stdout", () => lineLog.dropped);
 	const logger = !config.decisionLog.enabled ? nullLogger : (httpLog ?? lineLog ?? nullLogger);
 	const gavel = createApp({
 		config,

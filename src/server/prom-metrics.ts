@@ -24,8 +24,17 @@ interface Pending {
 export const MAX_POLICY_LABELS = 200;
 export const OTHER_POLICY = "(other)";
 
+/** Where decision-log lines are dropped: the stdout buffer or the HTTP sink's. */
+export type DecisionLogSink = "stdout" | "http";
+
 export function createPromMetrics(options: { processMetrics?: boolean } = {}): Metrics & {
 	registry: Registry;
+	/**
+	 * Export a decision logger's dropped-line count as gavel_decision_log_dropped_total{sink}.
+	 * The count is read when scraped: the loggers keep it already, so nothing is added to
+	 * the request path.
+	 */
+	decisionLogDropped(sink: DecisionLogSink, read: () => number): void;
 } {
 	const registry = new Registry();
 	if (options.processMetrics !== false)
@@ -101,6 +110,20 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 			flush(this, "h");
 		},
 	});
+	const dropSources = new Map<DecisionLogSink, { read: () => number; seen: number }>();
+	const logDropped = new Counter({
+		name: "gavel_decision_log_dropped_total",
+		help: "Decision-log lines dropped because the sink (stdout or the HTTP service) was not keeping up.",
+		labelNames: ["sink"],
+		registers: [registry],
+		collect() {
+			for (const [sink, src] of dropSources) {
+				const now = src.read();
+				if (now > src.seen) this.inc({ sink }, now - src.seen);
+				src.seen = now;
+			}
+		},
+	});
 	/** The pending count for one label set of one counter (kind), made on first use. */
 	function count(kind: string, key: string, labels: Record<string, string>): Pending {
 		let byKey = pending.get(kind);
@@ -171,6 +194,11 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 			const p = httpPending.get(key);
 			if (p !== undefined) p.n++;
 			else count("h", key, { route, method, status: String(status) }).n++;
+		},
+		decisionLogDropped(sink, read) {
+			// The series exists from the start (at 0), so rate() and alerts see it before a drop.
+			logDropped.inc({ sink }, 0);
+			dropSources.set(sink, { read, seen: 0 });
 		},
 		async render() {
 			return { contentType: registry.contentType, body: await registry.metrics() };

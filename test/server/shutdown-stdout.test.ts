@@ -1,5 +1,7 @@
 // Shutdown must not hang on the decision log: a container whose stdout nobody reads (a stuck
-// log collector) still exits on SIGTERM, the undelivered lines counted on stderr.
+// log collector) still exits on SIGTERM, the undelivered lines counted on stderr. Lines the
+// full stdout buffer dropped before that show in /metrics as
+// gavel_decision_log_dropped_total{sink="stdout"}.
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -8,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type JwksServer, serveJwks } from "../../src/server/dev-identity.ts";
 import { buildBundle, repoPolicies } from "./build-bundle.ts";
-import { AUDIENCE, ISSUER, makeSigner, sign } from "./helpers.ts";
+import { AUDIENCE, ISSUER, makeSigner, parseMetrics, sign } from "./helpers.ts";
 
 let jwks: JwksServer | undefined;
 afterAll(async () => {
@@ -16,7 +18,7 @@ afterAll(async () => {
 });
 
 describe("SIGTERM with a stdout that is never read", () => {
-	it("exits by itself, reporting the decision-log bytes it dropped", async () => {
+	it("counts the lines the full buffer dropped in /metrics, then exits by itself on SIGTERM, reporting the bytes it gave up on", async () => {
 		const signer = await makeSigner("ES256", "stuck-1");
 		jwks = await serveJwks([signer.publicJwk]);
 		const dir = mkdtempSync(join(tmpdir(), "gavel-stuck-"));
@@ -62,10 +64,14 @@ describe("SIGTERM with a stdout that is never read", () => {
 			});
 			child.once("exit", (code) => reject(new Error(`exited early (${code}): ${stderr}`)));
 		});
+		const series = 'gavel_decision_log_dropped_total{sink="stdout"}';
+		const scrape = async () => parseMetrics(await (await fetch(`${url}/metrics`)).text());
+		expect((await scrape()).get(series)).toBe(0);
 		const token = await sign(signer, { roles: ["admin"] });
-		// ~4 MB of decision-log lines: 80 decisions whose logged input carries 50 KB each.
-		const blob = "z".repeat(50 * 1024);
-		for (let i = 0; i < 80; i++) {
+		// ~18 MB of decision-log lines against the 16 MiB stdout buffer (and a 64 KiB pipe):
+		// 20 decisions whose logged input carries 900 KB each.
+		const blob = "z".repeat(900 * 1024);
+		for (let i = 0; i < 20; i++) {
 			const res = await fetch(`${url}/v1/decide`, {
 				method: "POST",
 				headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
@@ -73,6 +79,10 @@ describe("SIGTERM with a stdout that is never read", () => {
 			});
 			expect(res.status).toBe(200);
 		}
+		const dropped = (await scrape()).get(series) ?? 0;
+		// At most 18 lines fit in the buffer; the pipe is full after the first.
+		expect(dropped).toBeGreaterThanOrEqual(2);
+		expect(dropped).toBeLessThan(20);
 		child.kill("SIGTERM");
 		expect(await closed).toBe(0);
 		const m = /dropped (\d+) bytes of decision log/.exec(stderr);
