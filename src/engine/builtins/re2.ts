@@ -15,8 +15,23 @@ import { type Matcher, RE2JS, RE2JSException } from "re2js";
 export class Re2SyntaxError extends Error {}
 
 // Policies reuse a few patterns on every evaluation; bounded so that patterns built from
-// input cannot grow memory without limit.
-const compiled = new LRUCache<string, RE2JS>({ max: 500 });
+// input cannot grow memory without limit. The count alone is not a bound: 500 patterns
+// of a megabyte each would be kept, so entries are also charged by pattern length (a
+// compiled program grows with its pattern) plus a per-entry overhead, and a pattern larger
+// than the whole budget is compiled but not kept.
+export const RE2_CACHE_MAX_ENTRIES = 500;
+export const RE2_CACHE_MAX_SIZE = 1024 * 1024;
+const ENTRY_OVERHEAD = 256;
+const compiled = new LRUCache<string, RE2JS>({
+	max: RE2_CACHE_MAX_ENTRIES,
+	maxSize: RE2_CACHE_MAX_SIZE,
+	sizeCalculation: (_re, pattern) => pattern.length + ENTRY_OVERHEAD,
+});
+
+/** What the compiled-pattern cache holds now (for tests and diagnostics). */
+export function re2CacheUsage(): { entries: number; size: number } {
+	return { entries: compiled.size, size: compiled.calculatedSize };
+}
 
 /** Compile with Go's RE2 syntax; cached. Throws Re2SyntaxError with Go's message. */
 export function compileRe2(pattern: string): RE2JS {
