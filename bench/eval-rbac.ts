@@ -8,10 +8,7 @@ import { type LoadedPolicy, loadPolicy } from "@open-policy-agent/opa-wasm";
 import { compile, type Policy, printIr } from "../src/compiler/index.ts";
 import { formatError, parseModule } from "../src/rego/index.ts";
 import { emitWasm } from "../src/wasm/index.ts";
-
-const ROLES = 1000;
-const PERMS_PER_ROLE = 10;
-const USERS = 1000;
+import { PERMS_PER_ROLE, ROLES, rbacData, sideBySide } from "./measure.ts";
 
 const RBAC = `package rbac
 
@@ -51,49 +48,6 @@ function compileRego(source: string, entrypoint: string): Policy {
 	const r = compile({ modules: [parsed.module], entrypoints: [entrypoint] });
 	if (!r.policy) throw new Error(r.errors.map(formatError).join("\n"));
 	return r.policy;
-}
-
-function rbacData() {
-	const roles: Record<string, { permissions: { action: string; resource: string }[] }> = {};
-	for (let i = 0; i < ROLES; i++) {
-		roles[`role${i}`] = {
-			permissions: Array.from({ length: PERMS_PER_ROLE }, (_, j) => ({
-				action: j % 2 === 0 ? "read" : "write",
-				resource: `doc${(i * PERMS_PER_ROLE + j) % 5000}`,
-			})),
-		};
-	}
-	const user_roles: Record<string, string[]> = {};
-	for (let u = 0; u < USERS; u++)
-		user_roles[`user${u}`] = [`role${u}`, `role${(u * 7) % ROLES}`, `role${(u * 13) % ROLES}`];
-	return { roles, user_roles };
-}
-
-const median = (xs: number[]) => {
-	const s = [...xs].sort((a, b) => a - b);
-	return s[Math.floor(s.length / 2)];
-};
-
-/** Alternating rounds of the two calls: median µs of each and median per-round ratio. */
-function sideBySide(a: () => void, b: () => void, rounds: number, perRound: number) {
-	const ta: number[] = [];
-	const tb: number[] = [];
-	const ratios: number[] = [];
-	const time = (f: () => void) => {
-		const t = performance.now();
-		for (let i = 0; i < perRound; i++) f();
-		return ((performance.now() - t) * 1000) / perRound;
-	};
-	for (let r = 0; r < rounds; r++) {
-		const first = r % 2 === 0;
-		const x1 = first ? time(a) : 0;
-		const y = time(b);
-		const x = first ? x1 : time(a);
-		ta.push(x);
-		tb.push(y);
-		ratios.push(x / y);
-	}
-	return { a: median(ta), b: median(tb), ratio: median(ratios) };
 }
 
 async function measure(name: string, source: string, data: object, input: object) {

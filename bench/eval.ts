@@ -17,9 +17,7 @@
 import { type LoadedPolicy, loadPolicy } from "@open-policy-agent/opa-wasm";
 import type { Policy, Stmt } from "../src/compiler/ir.ts";
 import { emitOptimizedWasm, emitWasm } from "../src/wasm/index.ts";
-
-const ROLES = 1000;
-const PERMS_PER_ROLE = 10;
+import { median, PERMS_PER_ROLE, ROLES, rbacData, sideBySide } from "./measure.ts";
 
 const c = {
 	result: 0,
@@ -154,27 +152,6 @@ function truePolicy(): Policy {
 	};
 }
 
-function rbacData() {
-	const roles: Record<string, { permissions: { action: string; resource: string }[] }> = {};
-	for (let i = 0; i < ROLES; i++) {
-		roles[`role${i}`] = {
-			permissions: Array.from({ length: PERMS_PER_ROLE }, (_, j) => ({
-				action: j % 2 === 0 ? "read" : "write",
-				resource: `doc${(i * PERMS_PER_ROLE + j) % 5000}`,
-			})),
-		};
-	}
-	const user_roles: Record<string, string[]> = {};
-	for (let u = 0; u < 1000; u++)
-		user_roles[`user${u}`] = [`role${u}`, `role${(u * 7) % ROLES}`, `role${(u * 13) % ROLES}`];
-	return { roles, user_roles };
-}
-
-const median = (xs: number[]) => {
-	const s = [...xs].sort((a, b) => a - b);
-	return s[Math.floor(s.length / 2)];
-};
-
 async function timeEmit(
 	p: Policy,
 	optimize: boolean,
@@ -188,36 +165,6 @@ async function timeEmit(
 		times.push(performance.now() - t);
 	}
 	return { ms: median(times), bytes };
-}
-
-/**
- * Median µs per evaluate() over alternating rounds of the two policies, and the median of the
- * per-round ratios (paired rounds cancel out load that drifts during the run).
- */
-function sideBySide(a: () => void, b: () => void, rounds: number, perRound: number) {
-	const ta: number[] = [];
-	const tb: number[] = [];
-	const ratios: number[] = [];
-	const time = (f: () => void) => {
-		const t = performance.now();
-		for (let i = 0; i < perRound; i++) f();
-		return ((performance.now() - t) * 1000) / perRound;
-	};
-	for (let r = 0; r < rounds; r++) {
-		let x: number;
-		let y: number;
-		if (r % 2 === 0) {
-			x = time(a);
-			y = time(b);
-		} else {
-			y = time(b);
-			x = time(a);
-		}
-		ta.push(x);
-		tb.push(y);
-		ratios.push(x / y);
-	}
-	return { a: median(ta), b: median(tb), ratio: median(ratios) };
 }
 
 async function main() {
@@ -276,6 +223,4 @@ async function main() {
 	);
 }
 
-if (!process.env.GAVEL_BENCH_NO_MAIN) await main();
-
-export { rbacData, rbacPolicy, truePolicy };
+await main();

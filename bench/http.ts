@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { median } from "./measure.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -48,8 +49,6 @@ async function measure(url: string, headers: Record<string, string>, body: strin
 	}
 	return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function runHttpBench(): Promise<void> {
 	const dir = mkdtempSync(join(tmpdir(), "gavel-bench-"));
