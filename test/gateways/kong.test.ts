@@ -2,11 +2,8 @@
 // its request description as input and reads `result` as a boolean or as
 // {allow, status, headers, message}. The policy is the one docs/gateways.md shows.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildBundle } from "../server/build-bundle.ts";
+import { writeBundleFile } from "../server/build-bundle.ts";
 import { startTestServer, type TestServer } from "../server/helpers.ts";
 import { kongInput, kongReads } from "./kong-contract.ts";
 import { KONG_POLICY } from "./kong-policy.ts";
@@ -14,16 +11,11 @@ import { KONG_POLICY } from "./kong-policy.ts";
 let gavel: TestServer;
 
 beforeAll(async () => {
-	const dir = mkdtempSync(join(tmpdir(), "gavel-kong-"));
-	const bundleFile = join(dir, "kong.tar.gz");
-	writeFileSync(
-		bundleFile,
-		buildBundle({
-			sources: { "kong.rego": KONG_POLICY },
-			entrypoints: ["kong/allow", "kong/decision", "kong/unfinished"],
-			revision: "kong-1",
-		}),
-	);
+	const bundleFile = writeBundleFile({
+		sources: { "kong.rego": KONG_POLICY },
+		entrypoints: ["kong/allow", "kong/decision", "kong/unfinished"],
+		revision: "kong-1",
+	});
 	gavel = await startTestServer({
 		bundle: { path: bundleFile, watch: false },
 		decisionLog: { enabled: false },

@@ -1,11 +1,8 @@
 // nginx (Debian's, the real binary) in front of a small app, with auth_request to a real
 // Gavel server: the exact configuration docs/gateways.md shows (nginx.conf.template).
 
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildBundle } from "../server/build-bundle.ts";
+import { writeBundleFile } from "../server/build-bundle.ts";
 import { sign, startTestServer, type TestServer } from "../server/helpers.ts";
 import { GATEWAY_POLICY } from "./gateway-policy.ts";
 import { findNginx, type RunningNginx, startNginx } from "./nginx.ts";
@@ -34,16 +31,11 @@ describe.skipIf(!nginxBinary)("nginx auth_request → Gavel /v1/authz", () => {
 	let nginx: RunningNginx;
 
 	beforeAll(async () => {
-		const dir = mkdtempSync(join(tmpdir(), "gavel-gw-"));
-		const bundleFile = join(dir, "gateway.tar.gz");
-		writeFileSync(
-			bundleFile,
-			buildBundle({
-				sources: { "gateway.rego": GATEWAY_POLICY },
-				entrypoints: ["gateway/decision"],
-				revision: "gw-1",
-			}),
-		);
+		const bundleFile = writeBundleFile({
+			sources: { "gateway.rego": GATEWAY_POLICY },
+			entrypoints: ["gateway/decision"],
+			revision: "gw-1",
+		});
 		gavel = await startTestServer({
 			bundle: { path: bundleFile, watch: false },
 			policy: { default: "gateway/decision" },

@@ -4,12 +4,11 @@
 // the gateways' documented conventions), and checks what the gateway would then do with the
 // answer (which headers reach the app or the client).
 
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildBundle } from "../server/build-bundle.ts";
+import { writeBundleFile } from "../server/build-bundle.ts";
 import { sign, startTestServer, type TestServer } from "../server/helpers.ts";
 import { GATEWAY_POLICY } from "./gateway-policy.ts";
 
@@ -48,16 +47,11 @@ const envoyHttp = findKey(parse(envoyText), "http_service") as {
 let gavel: TestServer;
 
 beforeAll(async () => {
-	const dir = mkdtempSync(join(tmpdir(), "gavel-gw2-"));
-	const bundleFile = join(dir, "gateway.tar.gz");
-	writeFileSync(
-		bundleFile,
-		buildBundle({
-			sources: { "gateway.rego": GATEWAY_POLICY },
-			entrypoints: ["gateway/decision"],
-			revision: "gw-2",
-		}),
-	);
+	const bundleFile = writeBundleFile({
+		sources: { "gateway.rego": GATEWAY_POLICY },
+		entrypoints: ["gateway/decision"],
+		revision: "gw-2",
+	});
 	gavel = await startTestServer({
 		bundle: { path: bundleFile, watch: false },
 		policy: { default: "gateway/decision" },

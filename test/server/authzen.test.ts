@@ -2,22 +2,14 @@
 // certification/authorization-api-1_0-scenario.md): the Basic (Core, Properties), Batch
 // (Core, Properties) and Discovery levels, against the fixture policy in policies/authzen.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildBundle, repoPolicies } from "./build-bundle.ts";
+import { repoPolicies, writeBundleFile } from "./build-bundle.ts";
 import { startTestServer, type TestServer } from "./helpers.ts";
 
 let t: TestServer;
 beforeAll(async () => {
-	const dir = mkdtempSync(join(tmpdir(), "gavel-authzen-"));
 	const { sources, data } = repoPolicies();
-	const file = join(dir, "authzen.tar.gz");
-	writeFileSync(
-		file,
-		buildBundle({ sources, data, entrypoints: ["authzen/allow"], revision: "az-1" }),
-	);
+	const file = writeBundleFile({ sources, data, entrypoints: ["authzen/allow"], revision: "az-1" });
 	t = await startTestServer({ bundle: { path: file } });
 });
 afterAll(async () => {

@@ -1,7 +1,8 @@
 // Build a real bundle for the tests from Rego sources with Gavel's own compiler and back end
 // (parse → compile → emitWasm → OPA tar.gz), as `gavel build` does.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeBundle } from "../../src/bundle/index.ts";
 import { compile } from "../../src/compiler/index.ts";
@@ -35,6 +36,13 @@ export function buildBundle(spec: BundleSpec): Uint8Array {
 		wasm: emitWasm(policy),
 		rego: new Map(Object.entries(spec.sources)),
 	});
+}
+
+/** Build the bundle into a fresh temporary folder and return the .tar.gz file's path. */
+export function writeBundleFile(spec: BundleSpec): string {
+	const file = join(mkdtempSync(join(tmpdir(), "gavel-bundle-")), "bundle.tar.gz");
+	writeFileSync(file, buildBundle(spec));
+	return file;
 }
 
 /**

@@ -1,12 +1,9 @@
 // OPA's Data API, exercised with OPA's own TypeScript client (@open-policy-agent/opa), which
 // nobody here wrote, plus raw HTTP for the details the client hides.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { OPAClient } from "@open-policy-agent/opa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildBundle, repoPolicies } from "./build-bundle.ts";
+import { repoPolicies, writeBundleFile } from "./build-bundle.ts";
 import { parseMetrics, startTestServer, type TestServer } from "./helpers.ts";
 
 const KONG = `package kong
@@ -20,18 +17,13 @@ decision := {"allow": true, "headers": {"x-user": input.user}} if input.user == 
 
 let t: TestServer;
 beforeAll(async () => {
-	const dir = mkdtempSync(join(tmpdir(), "gavel-data-"));
 	const { sources, data } = repoPolicies();
-	const file = join(dir, "b.tar.gz");
-	writeFileSync(
-		file,
-		buildBundle({
-			sources: { ...sources, "kong.rego": KONG },
-			data,
-			entrypoints: ["example/allow", "authzen/allow", "kong/decision"],
-			revision: "d-1",
-		}),
-	);
+	const file = writeBundleFile({
+		sources: { ...sources, "kong.rego": KONG },
+		data,
+		entrypoints: ["example/allow", "authzen/allow", "kong/decision"],
+		revision: "d-1",
+	});
 	t = await startTestServer({ bundle: { path: file } });
 });
 afterAll(async () => {
