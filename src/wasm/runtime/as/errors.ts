@@ -71,24 +71,12 @@ export function typeErrorGot(name: string, n: i32, expected: string, got: string
 
 /** `name: message` (eval_type_error) → undefined or abort. */
 export function typeError(name: string, message: string): usize {
-	if (cfg_strict == 0) return 0;
-	const w = startMessage("eval_type_error");
-	bufAscii(w, name);
-	bufAscii(w, ": ");
-	bufAscii(w, message);
-	opa_abort(bufFinish(w));
-	return 0;
+	return cfg_strict == 0 ? 0 : hardError("eval_type_error", name, message);
 }
 
 /** `name: message` (eval_builtin_error) → undefined or abort. */
 export function builtinError(name: string, message: string): usize {
-	if (cfg_strict == 0) return 0;
-	const w = startMessage("eval_builtin_error");
-	bufAscii(w, name);
-	bufAscii(w, ": ");
-	bufAscii(w, message);
-	opa_abort(bufFinish(w));
-	return 0;
+	return cfg_strict == 0 ? 0 : hardError("eval_builtin_error", name, message);
 }
 
 /** `name: message<n>` (eval_builtin_error) → undefined or abort; message ends before a number. */
