@@ -51,17 +51,13 @@ function validTuple(body: Json): { subject: Json; action: Json; resource: Json; 
 }
 
 /**
- * A batch item replaces a top-level default entity as a whole, but falls back to the
- * default's required identifiers it lacks (the certification's entity-level merging).
+ * A batch item's entity replaces the top-level default whole, never field by field (the
+ * certification: "a per-evaluation entity either is complete or is absent"); an incomplete
+ * one is then refused by validTuple instead of borrowing the default's identifiers.
  */
-function mergeEntity(def: unknown, item: unknown, ids: string[]): unknown {
-	if (item === undefined) return def;
-	if (!isObject(item) || !isObject(def)) return item;
-	const out: Json = { ...item };
-	for (const k of ids) if (out[k] === undefined && def[k] !== undefined) out[k] = def[k];
-	return out;
+function pick(def: unknown, item: unknown): unknown {
+	return item === undefined ? def : item;
 }
-
 export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 	const { config, decisions, engine } = deps;
 
@@ -160,15 +156,16 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 			}
 			if (!engine.current()) throw new HttpError(503, "no_bundle", "no policy bundle is active");
 			const results: Json[] = [];
-			for (const raw of items) {
-				const item = isObject(raw) ? raw : {};
+			for (const [i, raw] of items.entries()) {
 				let out: Json;
 				try {
+					// "x", null or [] is not an empty item inheriting every default: it is invalid.
+					if (!isObject(raw)) throw new InvalidRequest(`evaluations[${i}] must be an object`);
 					const t = validTuple({
-						subject: mergeEntity(body.subject, item.subject, ["type", "id"]),
-						action: mergeEntity(body.action, item.action, ["name"]),
-						resource: mergeEntity(body.resource, item.resource, ["type", "id"]),
-						context: item.context ?? body.context,
+						subject: pick(body.subject, raw.subject),
+						action: pick(body.action, raw.action),
+						resource: pick(body.resource, raw.resource),
+						context: pick(body.context, raw.context),
 					});
 					out = response(evaluate(c, t));
 				} catch (e) {

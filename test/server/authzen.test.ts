@@ -183,7 +183,7 @@ describe("Batch Core", () => {
 });
 
 describe("Batch Properties", () => {
-	it("C.3.2.3/4/7: properties per item and entity-level merging with required-id fallback", async () => {
+	it("C.3.2.3/4/7: properties per item; an item's entity replaces the default whole", async () => {
 		const r3 = await batch({
 			subject: alice,
 			action: { name: "write" },
@@ -199,16 +199,54 @@ describe("Batch Properties", () => {
 			evaluations: [{ subject: alice }, { subject: bobAdmin }],
 		});
 		expect(decisions(r4)).toEqual([false, true]);
+		// No sub-field merging: an item's resource without a type does not borrow the
+		// default's, it is an invalid item (a deny in place).
 		const r7 = await batch({
 			subject: alice,
 			action: { name: "write" },
 			resource: { type: "record" },
 			evaluations: [
+				{ resource: { ...record1, properties: { status: "active" } } },
 				{ resource: { id: "record-1", properties: { status: "active" } } },
 				{ resource: archived2 },
 			],
 		});
-		expect(decisions(r7)).toEqual([true, false]);
+		expect(decisions(r7)).toEqual([true, false, false]);
+		expect((r7.evaluations as Record<string, unknown>[])[1].context).toMatchObject({
+			error: { code: "bad_request", message: "resource.type is required" },
+		});
+	});
+
+	it("an incomplete entity in an item never borrows the default's fields: a per-item error, decision false", async () => {
+		const r = await batch({
+			subject: alice,
+			action: { name: "read" },
+			resource: record1,
+			evaluations: [
+				{},
+				{ resource: { type: "record" } },
+				{ subject: { id: "alice" } },
+				{ subject: { type: "user" } },
+				{ action: {} },
+				{ action: { properties: { soft: true } } },
+			],
+		});
+		const out = r.evaluations as { decision: boolean; context?: { error?: { code: string } } }[];
+		expect(out.map((e) => e.decision)).toEqual([true, false, false, false, false, false]);
+		for (const e of out.slice(1)) expect(e.context?.error?.code).toBe("bad_request");
+	});
+
+	it("non-object items (string, null, number, array, boolean) are per-item errors, decision false", async () => {
+		const r = await batch({
+			subject: alice,
+			action: { name: "read" },
+			resource: record1,
+			evaluations: ["x", null, 5, [], true, { resource: record1 }],
+		});
+		const out = r.evaluations as { decision: boolean; context?: { error?: { message: string } } }[];
+		expect(out.map((e) => e.decision)).toEqual([false, false, false, false, false, true]);
+		for (const e of out.slice(0, 5))
+			expect(e.context?.error?.message).toMatch(/^evaluations\[\d\] must be an object$/);
 	});
 });
 
