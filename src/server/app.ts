@@ -154,6 +154,7 @@ export function createApp(deps: AppDeps): GavelApp {
 	});
 	const app = new Hono();
 	const limits = config.server;
+	const decideEntrypoints = new Set(config.policy.decideEntrypoints ?? [config.policy.default]);
 
 	app.onError((err, c) => {
 		if (err instanceof HttpError) return errorResponse(c, err);
@@ -192,6 +193,14 @@ export function createApp(deps: AppDeps): GavelApp {
 		const policy = body.policy === undefined ? config.policy.default : body.policy;
 		if (typeof policy !== "string" || policy === "") {
 			throw new HttpError(400, "invalid_parameter", "policy must be a non-empty string");
+		}
+		if (!decideEntrypoints.has(policy)) {
+			throw new HttpError(
+				403,
+				"policy_not_allowed",
+				`policy ${policy} may not be named on /v1/decide: list it in policy.decideEntrypoints`,
+				{ setting: "policy.decideEntrypoints" },
+			);
 		}
 		const active = engine.current();
 		if (!active) {

@@ -50,6 +50,11 @@ export interface GavelConfig {
 	policy: {
 		/** Entrypoint used by /v1/decide when the body names none ("example/allow"). */
 		default: string;
+		/**
+		 * Entrypoints a /v1/decide body may name in `policy`; default: only `default`. Any
+		 * other entrypoint of the bundle may hold rules meant for another route.
+		 */
+		decideEntrypoints?: string[];
 	};
 	bundle: {
 		path?: string;
@@ -101,7 +106,10 @@ export interface GavelConfig {
 	};
 	decisionLog: {
 		enabled: boolean;
-		/** JSON pointers into the log entry to erase, like OPA's system.log.mask: "/input/subject/email". */
+		/**
+		 * JSON pointers into the log entry to erase, like OPA's system.log.mask: "/input/subject/email";
+		 * a `*` segment is any one key or index, `**` any run of them.
+		 */
 		mask: string[];
 		/** POST batches here instead of writing lines to stdout. */
 		url?: string;
@@ -256,6 +264,7 @@ export function validateConfig(raw: unknown): GavelConfig {
 		}
 	}
 	str("policy.default");
+	if (get("policy.decideEntrypoints") !== undefined) strList("policy.decideEntrypoints");
 	str("bundle.path", true);
 	str("bundle.url", true);
 	str("bundle.persistPath", true);
@@ -380,6 +389,7 @@ const OPTIONAL_KEYS = new Set([
 	"authzen.baseUrl",
 	"forwardAuth.policy",
 	"decisionLog.url",
+	"policy.decideEntrypoints",
 ]);
 
 function setPath(obj: Json, path: string, value: unknown): void {

@@ -173,6 +173,9 @@ export const OPENAPI_DOCUMENT = {
 					},
 					"401": UNAUTHORIZED,
 					...BODY_ERRORS,
+					"403": errorResponse(
+						"policy names an entrypoint not listed in policy.decideEntrypoints (the body's setting field names it).",
+					),
 					"404": errorResponse("policy is not an entrypoint of the active bundle."),
 					"503": {
 						description: "No bundle is active: a deny, counted and logged.",

@@ -35,6 +35,7 @@ const OPTIONAL = [
 	"authzen.baseUrl",
 	"forwardAuth.policy",
 	"decisionLog.url",
+	"policy.decideEntrypoints",
 ];
 
 describe("docs/configuration.md", () => {

@@ -53,6 +53,8 @@ beforeAll(async () => {
 	writeFileSync(join(dir, "app.tar.gz"), bundle("rev-1"));
 	t = await startTestServer({
 		bundle: { path: dir },
+		// nope/allow: listed but not in the bundle, for the 404.
+		policy: { decideEntrypoints: [...entrypoints, "nope/allow"] },
 		decisionLog: { mask: ["/input/subject/email"] },
 		input: { headers: ["user-agent"] },
 	});
