@@ -39,6 +39,52 @@ describe("decision log", () => {
 		expect((e.input as { subject: { email?: string } }).subject.email).toBe("a@example.com");
 	});
 
+	it("wildcards: * is any one key or index, ** any run of them; array elements removed without shifting", () => {
+		const e: DecisionLogEntry = {
+			...entry(),
+			input: {
+				cards: ["a", "b", "c"],
+				rows: [
+					[1, 2],
+					[3, 4],
+				],
+				items: [{ secret: 1, keep: 1 }, { keep: 2 }, { secret: 3 }],
+				deep: { a: { email: "x" }, b: [{ email: "y" }], email: "z" },
+			},
+		};
+		const masked = maskEntry(e, [
+			"/input/cards/*",
+			"/input/rows/*/0",
+			"/input/items/*/secret",
+			"/input/**/email",
+			"/input/deep/**/email",
+		]);
+		expect(masked.input).toEqual({
+			cards: [],
+			rows: [[2], [4]],
+			items: [{ keep: 1 }, { keep: 2 }, {}],
+			deep: { a: {}, b: [{}] },
+		});
+		expect(masked.erased).toEqual([
+			"/input/cards/0",
+			"/input/cards/1",
+			"/input/cards/2",
+			"/input/rows/0/0",
+			"/input/rows/1/0",
+			"/input/items/0/secret",
+			"/input/items/2/secret",
+			"/input/deep/email",
+			"/input/deep/a/email",
+			"/input/deep/b/0/email",
+		]);
+		// A removal reaching an array element and something inside a later element.
+		const both = maskEntry({ ...entry(), input: { xs: [{ s: 1 }, { s: 2 }] } }, [
+			"/input/xs/0",
+			"/input/xs/1/s",
+		]);
+		expect(both.input).toEqual({ xs: [{}] });
+	});
+
 	it("writes one JSON line per decision", () => {
 		const lines: string[] = [];
 		const log = createJsonLineLogger((l) => lines.push(l), ["/input/subject/email"]);

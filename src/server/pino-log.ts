@@ -6,7 +6,7 @@
 // (The edge keeps createJsonLineLogger: pino's destinations need Node's file descriptors.)
 
 import pino from "pino";
-import { type DecisionLogger, maskEntry } from "./decision-log.ts";
+import { createMasker, type DecisionLogger } from "./decision-log.ts";
 
 export interface PinoDecisionLogger extends DecisionLogger {
 	/**
@@ -42,7 +42,7 @@ export interface PinoLogOptions {
 }
 
 export function createPinoDecisionLogger(options: PinoLogOptions = {}): PinoDecisionLogger {
-	const mask = options.mask ?? [];
+	const masked = createMasker(options.mask ?? []);
 	const write = options.write;
 	let dropped = 0;
 	let droppedAtFlushBytes = 0;
@@ -78,7 +78,7 @@ export function createPinoDecisionLogger(options: PinoLogOptions = {}): PinoDeci
 	);
 	return {
 		log(entry) {
-			logger.info(maskEntry(entry, mask), "Decision Log");
+			logger.info(masked(entry), "Decision Log");
 		},
 		flush() {
 			const d = destination as { flushSync?: () => void };
