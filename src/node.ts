@@ -117,6 +117,7 @@ export async function startGavel(
 	// A caller-given writer never drops; only pino's own stdout destination does.
 	if (lineLog && !options.writeLog) metrics.decisionLogDropped("stdout", () => lineLog.dropped);
 	const logger = !config.decisionLog.enabled ? nullLogger : (httpLog ?? lineLog ?? nullLogger);
+	let listenUrl: string | undefined;
 	const gavel = createApp({
 		config,
 		engine,
@@ -126,6 +127,7 @@ export async function startGavel(
 		cache,
 		peerOf: config.server.tls ? nodePeerOf : undefined,
 		remoteAddrOf: nodeRemoteAddr,
+		listenUrl: () => listenUrl,
 	});
 	engine.onActivation((e) =>
 		info(
@@ -183,7 +185,9 @@ export async function startGavel(
 		answerClientError((status) => metrics.httpRequest("unparsed", "unknown", status)),
 	);
 	const port = (server.address() as AddressInfo).port;
-	const url = `${tls ? "https" : "http"}://${config.server.host}:${port}`;
+	const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+	const url = `${tls ? "https" : "http"}://${host}:${port}`;
+	listenUrl = url;
 	info(`gavel: serving on ${url}`);
 
 	let closing: Promise<void> | undefined;

@@ -34,6 +34,16 @@ export interface AppDeps {
 	peerOf?: (c: Context) => PeerIdentity | undefined;
 	/** The TCP peer's address, to decide whether forwarded headers are believed. */
 	remoteAddrOf?: (c: Context) => string | undefined;
+	/** The URL the server listens on, once it does (Node knows the port only then). */
+	listenUrl?: () => string | undefined;
+}
+
+/** Where the configuration says the service is, never where a request's Host says. */
+export function configuredBaseUrl(config: GavelConfig, listenUrl?: string): string {
+	if (config.authzen.baseUrl !== undefined) return config.authzen.baseUrl.replace(/\/+$/, "");
+	if (listenUrl !== undefined) return listenUrl;
+	const { host, port, tls } = config.server;
+	return `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 export interface GavelApp {
@@ -318,6 +328,7 @@ export function createApp(deps: AppDeps): GavelApp {
 		callerCheck,
 		peerOf: deps.peerOf,
 		remoteAddrOf: deps.remoteAddrOf,
+		baseUrl: () => configuredBaseUrl(config, deps.listenUrl?.()),
 	});
 	registerForwardAuth(app, {
 		config,
@@ -359,8 +370,19 @@ export function createApp(deps: AppDeps): GavelApp {
 	// Counting outside the router keeps every route a single handler, which Hono dispatches
 	// without composing middleware.
 	const fetch = async (request: Request, env?: unknown, ctx?: unknown): Promise<Response> => {
-		const res = await app.fetch(request, env, ctx as never);
+		let res = await app.fetch(request, env, ctx as never);
 		metrics.httpRequest(routeLabel(request.url), request.method, res.status);
+		// Every response carries the caller's request id back, whatever route answered.
+		const requestId = request.headers.get("x-request-id");
+		if (requestId !== null && !res.headers.has("x-request-id")) {
+			try {
+				res.headers.set("X-Request-ID", requestId);
+			} catch {
+				// An immutable Response (e.g. one from fetch): copy it to add the header.
+				res = new Response(res.body, res);
+				res.headers.set("X-Request-ID", requestId);
+			}
+		}
 		return res;
 	};
 	return { app, fetch, decisions };

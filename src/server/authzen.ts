@@ -19,6 +19,8 @@ interface AuthzenDeps {
 	callerCheck: (c: Context) => Promise<Response | undefined>;
 	peerOf?: (c: Context) => PeerIdentity | undefined;
 	remoteAddrOf?: (c: Context) => string | undefined;
+	/** The PDP's public base URL, from configuration (never from the request's Host). */
+	baseUrl: () => string;
 }
 
 const isObject = (v: unknown): v is Json =>
@@ -103,8 +105,6 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 	};
 
 	const guard = (handler: (c: Context) => Promise<Response>) => async (c: Context) => {
-		const requestId = headerOf(c, "x-request-id");
-		if (requestId !== undefined) c.header("X-Request-ID", requestId);
 		const denied = await deps.callerCheck(c);
 		if (denied) return denied;
 		try {
@@ -185,7 +185,7 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 	);
 
 	app.get("/.well-known/authzen-configuration", (c) => {
-		const base = (config.authzen.baseUrl ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+		const base = deps.baseUrl();
 		return c.json(
 			{
 				policy_decision_point: base,

@@ -91,7 +91,7 @@ export interface GavelConfig {
 	authzen: {
 		/** Entrypoint that answers AuthZEN evaluations. */
 		policy: string;
-		/** Public base URL for discovery; default: derived from the request. */
+		/** Public base URL for discovery; default: the listen address (never the request's Host). */
 		baseUrl?: string;
 		/** Most evaluations one batch request may carry (each costs a policy evaluation). */
 		maxEvaluations: number;
