@@ -15,4 +15,19 @@ describe("decision metrics", () => {
 		// A policy seen before the cap keeps its own series.
 		expect(body).toContain('gavel_decisions_total{policy="p0",outcome="allow"} 1');
 	});
+
+	it("start the series that alerts watch with increase() or rate() at 0", async () => {
+		const m = createPromMetrics({ processMetrics: false });
+		m.decision("example/allow", "allow", 0.000_01);
+		const { body } = await m.render();
+		for (const series of [
+			'gavel_bundle_activations_total{outcome="failure"} 0',
+			'gavel_bundle_activations_total{outcome="success"} 0',
+			'gavel_token_verifications_total{outcome="keys_unavailable"} 0',
+			'gavel_decisions_total{policy="example/allow",outcome="error"} 0',
+			'gavel_decisions_total{policy="example/allow",outcome="allow"} 1',
+		]) {
+			expect(body).toContain(series);
+		}
+	});
 });

@@ -90,6 +90,9 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 		labelNames: ["outcome"],
 		registers: [registry],
 	});
+	// Series that alerts watch with increase()/rate() exist at 0 from the start: a series born
+	// at 1 has no earlier sample, so Prometheus would see no increase and the alert miss it.
+	for (const outcome of ["success", "failure"]) activations.inc({ outcome }, 0);
 	const bundleInfo = new Gauge({
 		name: "gavel_bundle_info",
 		help: "The active bundle revision (value 1).",
@@ -153,6 +156,7 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 		string,
 		{ outcomes: Record<DecisionOutcome, Pending>; latency: HistogramSeries }
 	>();
+	tokens.inc({ outcome: "keys_unavailable" }, 0);
 	const hits = count("c+", "", {});
 	const misses = count("c-", "", {});
 	return {
@@ -165,7 +169,11 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 				p = perPolicy.get(policy);
 			}
 			if (p === undefined) {
-				const of = (o: DecisionOutcome) => count("d", `${policy}\0${o}`, { policy, outcome: o });
+				const of = (o: DecisionOutcome) => {
+					// At 0 from the policy's first decision, so the error-ratio alert sees the first error.
+					decisions.inc({ policy, outcome: o }, 0);
+					return count("d", `${policy}\0${o}`, { policy, outcome: o });
+				};
 				p = {
 					outcomes: { allow: of("allow"), deny: of("deny"), error: of("error") },
 					latency: latency.series(policy),

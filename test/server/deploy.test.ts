@@ -2,7 +2,6 @@
 // Dockerfile's entry point does), the Kubernetes probes answer, and every metric name the
 // Grafana dashboard and the Prometheus alert rules use is one this server exports at /metrics.
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { loadConfig } from "../../src/server/config-file.ts";
 import { type JwksServer, serveJwks } from "../../src/server/dev-identity.ts";
+import { alertRules, dashboardExprs } from "../deploy/deploy-files.ts";
+import { type Replica, startReplica } from "../deploy/replica.ts";
 import { buildBundle, repoPolicies } from "./build-bundle.ts";
 import { AUDIENCE, ISSUER, makeSigner, type Signer, sign } from "./helpers.ts";
 
@@ -65,33 +66,9 @@ function exportedSeries(exposition: string): Set<string> {
 	return out;
 }
 
-function dashboardExprs(): string[] {
-	const dash = JSON.parse(readFileSync("deploy/grafana/gavel-dashboard.json", "utf8")) as {
-		panels: { targets?: { expr: string }[] }[];
-		templating: { list: { query?: unknown }[] };
-	};
-	const exprs = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
-	for (const v of dash.templating.list) {
-		const q = v.query as { query?: string } | string | undefined;
-		const text = typeof q === "string" ? q : q?.query;
-		// label_values(metric, label): the metric is the first argument.
-		const lv = text && /^label_values\((\w+)/.exec(text);
-		if (lv) exprs.push(lv[1]);
-	}
-	return exprs;
-}
-
-function alertExprs(): string[] {
-	const rules = parseYaml(readFileSync("deploy/prometheus/gavel-alerts.yaml", "utf8")) as {
-		groups: { rules: { expr: string }[] }[];
-	};
-	return rules.groups.flatMap((g) => g.rules.map((r) => r.expr));
-}
-
 let jwks: JwksServer;
 let signer: Signer;
-let child: ChildProcess;
-let stderr = "";
+let replica: Replica;
 let url = "";
 
 beforeAll(async () => {
@@ -105,32 +82,14 @@ beforeAll(async () => {
 		buildBundle({ sources, data, entrypoints: ["example/allow"], revision: "deploy-1" }),
 	);
 	// The image's own config file; what differs here comes through GAVEL_* as in a container.
-	child = spawn(process.execPath, ["bin/gavel.js", "serve", "--config", "deploy/config.yaml"], {
-		env: {
-			...process.env,
-			GAVEL_HOST: "127.0.0.1",
-			GAVEL_PORT: "0",
-			GAVEL_BUNDLE_PATH: bundle,
-			GAVEL_JWKS_URL: jwks.url,
-			GAVEL_ISSUER: ISSUER,
-			GAVEL_AUDIENCE: AUDIENCE,
-			GAVEL_STATE_DIR: dir,
-		},
-		stdio: ["ignore", "ignore", "pipe"],
+	replica = await startReplica({
+		GAVEL_BUNDLE_PATH: bundle,
+		GAVEL_JWKS_URL: jwks.url,
+		GAVEL_ISSUER: ISSUER,
+		GAVEL_AUDIENCE: AUDIENCE,
+		GAVEL_STATE_DIR: dir,
 	});
-	child.stderr?.on("data", (d) => {
-		stderr += d;
-	});
-	await new Promise<void>((resolve, reject) => {
-		child.stderr?.on("data", () => {
-			const m = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-			if (m) {
-				url = m[1];
-				resolve();
-			}
-		});
-		child.once("exit", (code) => reject(new Error(`gavel serve exited (${code}): ${stderr}`)));
-	});
+	url = replica.url;
 	// Traffic of every kind the dashboard shows: decisions (a miss, then a hit) and a bad token.
 	const token = await sign(signer, { roles: ["admin"] });
 	for (let i = 0; i < 2; i++) {
@@ -145,7 +104,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-	if (child && child.exitCode === null) child.kill("SIGTERM");
+	await replica?.stop();
 	await jwks?.close();
 });
 
@@ -162,7 +121,9 @@ describe("deploy/", () => {
 	it("uses in the dashboard and alert rules only metric names the server exports", async () => {
 		const exposition = await (await fetch(`${url}/metrics`)).text();
 		const exported = exportedSeries(exposition);
-		const used = new Set([...dashboardExprs(), ...alertExprs()].flatMap(metricNames));
+		const used = new Set(
+			[...dashboardExprs(), ...alertRules().map((r) => r.expr)].flatMap(metricNames),
+		);
 		expect(used.size).toBeGreaterThan(10);
 		expect(used).toContain("gavel_decision_duration_seconds_bucket");
 		expect([...used].filter((n) => !exported.has(n)).sort()).toEqual([]);
