@@ -23,11 +23,8 @@ export function toEvalError(thrown: unknown): PolicyEvalError {
 	if (thrown instanceof PolicyEvalError) return thrown;
 	if (thrown && typeof thrown === "object" && "code" in thrown && "message" in thrown) {
 		const code = String((thrown as { code: unknown }).code);
-		if (code === "eval_builtin_error") {
-			return new PolicyEvalError(
-				"eval_builtin_error",
-				String((thrown as { message: unknown }).message),
-			);
+		if (code === "eval_builtin_error" || code === "eval_type_error") {
+			return new PolicyEvalError(code, String((thrown as { message: unknown }).message));
 		}
 	}
 	// opa_abort reaches us as the abort message string.

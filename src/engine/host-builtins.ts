@@ -1,11 +1,11 @@
 // The one set of host builtins Gavel gives the OPA Wasm SDK (`loadPolicy(wasm, mem,
-// customBuiltins)`): regex, time, crypto, uuid and JWT functions a compiled policy declares
+// customBuiltins)`): regex, time, crypto, uuid, rand and JWT functions a compiled policy declares
 // in its builtins() map instead of implementing in the Wasm runtime. The server, the CLI and
 // the conformance runner all use this module, so a builtin behaves the same everywhere.
 //
 // Two things the SDK does not do for us:
 // - Per-evaluation state. OPA fixes time.now_ns for a whole query and returns the same
-//   uuid.rfc4122 for the same key within it; the SDK has no evaluation context, so callers
+//   uuid.rfc4122 / rand.intn for the same key within it; the SDK has no evaluation context, so callers
 //   call `beginEvaluation()` before each `evaluate` (ActivePolicy does).
 // - Exact int64 results. The SDK JSON.stringify()s a builtin's return value; nanosecond
 //   timestamps exceed 2^53, so results holding bigints are written as JSON text into an
@@ -16,9 +16,11 @@ import { BuiltinError } from "./builtins/builtin-error.ts";
 import { cryptoBuiltins } from "./builtins/crypto.ts";
 import { jwtBuiltins } from "./builtins/jwt.ts";
 import { jwtEncodeBuiltins } from "./builtins/jwt-encode.ts";
+import { randBuiltins } from "./builtins/rand.ts";
 import { regexBuiltins } from "./builtins/regex.ts";
 import { runtimeBuiltins } from "./builtins/runtime.ts";
 import { timeBuiltins } from "./builtins/time.ts";
+import { uuidBuiltins } from "./builtins/uuid.ts";
 
 export { BuiltinError } from "./builtins/builtin-error.ts";
 
@@ -53,6 +55,7 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 	const now = options.now ?? systemNowNs;
 	let fixedNow: bigint | undefined;
 	const uuidScope = { uuids: new Map<string, string>() };
+	const randScope = { ints: new Map<string, bigint>() };
 	const clock = {
 		nowNs(): bigint {
 			fixedNow ??= now();
@@ -63,6 +66,8 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 		...(regexBuiltins as Record<string, HostBuiltin>),
 		...(timeBuiltins(clock) as Record<string, HostBuiltin>),
 		...(cryptoBuiltins(uuidScope) as Record<string, HostBuiltin>),
+		...(uuidBuiltins as Record<string, HostBuiltin>),
+		...(randBuiltins(randScope) as Record<string, HostBuiltin>),
 		...jwtBuiltins(() => clock.nowNs()),
 		...jwtEncodeBuiltins(),
 		...runtimeBuiltins(),
@@ -89,6 +94,7 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 			fixedNow = undefined;
 			// Clearing allocates a fresh table even when empty; most evaluations use no uuid.
 			if (uuidScope.uuids.size > 0) uuidScope.uuids.clear();
+			if (randScope.ints.size > 0) randScope.ints.clear();
 		},
 	};
 }

@@ -3,10 +3,11 @@
 // the adapter in host-builtins.ts decides which of the two it becomes.
 
 export class BuiltinError extends Error {
-	readonly code = "eval_builtin_error" as const;
 	constructor(
 		readonly builtin: string,
 		detail: string,
+		/** OPA reports bad operands (wrong type, missing keys) as type errors. */
+		readonly code: "eval_builtin_error" | "eval_type_error" = "eval_builtin_error",
 	) {
 		// OPA prints builtin errors as `<name>: <detail>`.
 		super(`${builtin}: ${detail}`);
@@ -28,6 +29,11 @@ export function expectInteger(builtin: string, value: unknown, pos: number): num
 	const n = expectNumber(builtin, value, pos);
 	if (!Number.isInteger(n)) throw new BuiltinError(builtin, `operand ${pos} must be integer`);
 	return n;
+}
+
+/** A type error in OPA's words (`eval_type_error`), for operands the catalogue cannot check. */
+export function typeError(builtin: string, detail: string): BuiltinError {
+	return new BuiltinError(builtin, detail, "eval_type_error");
 }
 
 /** OPA's wording for a wrong operand type: `operand 1 must be string but got number`. */

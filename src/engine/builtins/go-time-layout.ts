@@ -23,7 +23,7 @@ const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", 
 type Token =
 	| { kind: "lit"; text: string }
 	| { kind: "std"; name: string }
-	| { kind: "frac"; digits: number; optional: boolean };
+	| { kind: "frac"; digits: number; optional: boolean; sep: string };
 
 // Longest-first so "January" wins over "Jan", "2006" over "2", "-07:00:00" over "-07".
 const STD = [
@@ -62,7 +62,11 @@ const STD = [
 	"5",
 ];
 
-function tokenize(layout: string): Token[] {
+/**
+ * Go's layout chunks. Parsing takes ".000" as a fraction only after a digit (what this parser
+ * has always done); formatting takes it anywhere, as Go's formatter does.
+ */
+function tokenize(layout: string, fractionAnywhere = false): Token[] {
 	const out: Token[] = [];
 	let lit = "";
 	let i = 0;
@@ -72,9 +76,14 @@ function tokenize(layout: string): Token[] {
 	};
 	while (i < layout.length) {
 		const frac = /^[.,](0+|9+)(?!\d)/.exec(layout.slice(i));
-		if (frac && i > 0 && /\d/.test(layout[i - 1])) {
+		if (frac && (fractionAnywhere || (i > 0 && /\d/.test(layout[i - 1])))) {
 			flush();
-			out.push({ kind: "frac", digits: frac[1].length, optional: frac[1][0] === "9" });
+			out.push({
+				kind: "frac",
+				digits: frac[1].length,
+				optional: frac[1][0] === "9",
+				sep: layout[i],
+			});
 			i += frac[0].length;
 			continue;
 		}
@@ -281,4 +290,153 @@ export function parseGoLayout(builtin: string, layout: string, value: string): b
 	date.setUTCFullYear(year, month - 1, day);
 	date.setUTCHours(hour, minute, second, 0);
 	return (BigInt(date.getTime()) - BigInt(offsetSec) * 1000n) * 1_000_000n + nanos;
+}
+
+/** Go's named layouts that time.format accepts in place of a layout. */
+export const NAMED_LAYOUTS: Readonly<Record<string, string>> = {
+	ANSIC: "Mon Jan _2 15:04:05 2006",
+	UnixDate: "Mon Jan _2 15:04:05 MST 2006",
+	RubyDate: "Mon Jan 02 15:04:05 -0700 2006",
+	RFC822: "02 Jan 06 15:04 MST",
+	RFC822Z: "02 Jan 06 15:04 -0700",
+	RFC850: "Monday, 02-Jan-06 15:04:05 MST",
+	RFC1123: "Mon, 02 Jan 2006 15:04:05 MST",
+	RFC1123Z: "Mon, 02 Jan 2006 15:04:05 -0700",
+	RFC3339: "2006-01-02T15:04:05Z07:00",
+	RFC3339Nano: "2006-01-02T15:04:05.999999999Z07:00",
+};
+
+/** An instant's wall clock in some zone, what formatGoLayout prints. */
+export interface WallClock {
+	year: number;
+	month: number; // 1..12
+	day: number;
+	yday: number; // 1..366
+	hour: number;
+	minute: number;
+	second: number;
+	nanos: number;
+	weekday: number; // 0 = Sunday
+	offsetSec: number;
+	/** The zone's abbreviation ("UTC", "PST", or Go's numeric "+04" where none is known). */
+	abbrev: string;
+}
+
+const pad = (n: number, w: number, c = "0") => String(n).padStart(w, c);
+
+function offsetText(std: string, off: number): string {
+	if (std.startsWith("Z") && off === 0) return "Z";
+	const sign = off < 0 ? "-" : "+";
+	const a = Math.abs(off);
+	const hh = pad(Math.floor(a / 3600), 2);
+	const mm = pad(Math.floor((a % 3600) / 60), 2);
+	const ss = pad(a % 60, 2);
+	const shape = std.replace(/^Z/, "-");
+	switch (shape) {
+		case "-07":
+			return sign + hh;
+		case "-0700":
+			return sign + hh + mm;
+		case "-07:00":
+			return `${sign}${hh}:${mm}`;
+		case "-070000":
+			return sign + hh + mm + ss;
+		default:
+			return `${sign}${hh}:${mm}:${ss}`;
+	}
+}
+
+/** Go's Time.Format for a layout in reference-time notation. */
+export function formatGoLayout(layout: string, t: WallClock): string {
+	let out = "";
+	for (const tok of tokenize(layout, true)) {
+		if (tok.kind === "lit") {
+			out += tok.text;
+			continue;
+		}
+		if (tok.kind === "frac") {
+			const digits = pad(t.nanos, 9).slice(0, tok.digits);
+			if (!tok.optional) out += tok.sep + digits;
+			else {
+				const trimmed = digits.replace(/0+$/, "");
+				if (trimmed !== "") out += tok.sep + trimmed;
+			}
+			continue;
+		}
+		const h12 = t.hour % 12 === 0 ? 12 : t.hour % 12;
+		switch (tok.name) {
+			case "2006":
+				out += pad(t.year, 4);
+				break;
+			case "06":
+				out += pad(((t.year % 100) + 100) % 100, 2);
+				break;
+			case "01":
+				out += pad(t.month, 2);
+				break;
+			case "1":
+				out += String(t.month);
+				break;
+			case "Jan":
+				out += MONTHS[t.month - 1].slice(0, 3);
+				break;
+			case "January":
+				out += MONTHS[t.month - 1];
+				break;
+			case "Mon":
+				out += DAYS[t.weekday].slice(0, 3);
+				break;
+			case "Monday":
+				out += DAYS[t.weekday];
+				break;
+			case "02":
+				out += pad(t.day, 2);
+				break;
+			case "_2":
+				out += pad(t.day, 2, " ");
+				break;
+			case "2":
+				out += String(t.day);
+				break;
+			case "__2":
+				out += pad(t.yday, 3, " ");
+				break;
+			case "002":
+				out += pad(t.yday, 3);
+				break;
+			case "15":
+				out += pad(t.hour, 2);
+				break;
+			case "03":
+				out += pad(h12, 2);
+				break;
+			case "3":
+				out += String(h12);
+				break;
+			case "04":
+				out += pad(t.minute, 2);
+				break;
+			case "4":
+				out += String(t.minute);
+				break;
+			case "05":
+				out += pad(t.second, 2);
+				break;
+			case "5":
+				out += String(t.second);
+				break;
+			case "PM":
+				out += t.hour >= 12 ? "PM" : "AM";
+				break;
+			case "pm":
+				out += t.hour >= 12 ? "pm" : "am";
+				break;
+			case "MST":
+				out += t.abbrev;
+				break;
+			default:
+				out += offsetText(tok.name, t.offsetSec);
+		}
+	}
+	return out;
 }

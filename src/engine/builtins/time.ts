@@ -4,8 +4,15 @@
 // already rounded to ~256 ns before we see it — harmless at the second resolution these
 // functions work at, and documented.
 
-import { BuiltinError, expectInteger, expectString, operandError } from "./builtin-error.ts";
-import { parseGoLayout } from "./go-time-layout.ts";
+import {
+	BuiltinError,
+	expectInteger,
+	expectString,
+	operandError,
+	typeError,
+	typeName,
+} from "./builtin-error.ts";
+import { formatGoLayout, NAMED_LAYOUTS, parseGoLayout, type WallClock } from "./go-time-layout.ts";
 
 const NS_PER_MS = 1_000_000n;
 const INT64_MAX = 2n ** 63n - 1n;
@@ -94,6 +101,42 @@ function instant(builtin: string, x: unknown): Fields {
 		return fieldsOf(builtin, toNs(builtin, x[0], 1), expectString(builtin, x[1], 1));
 	}
 	return fieldsOf(builtin, toNs(builtin, x, 1), "UTC");
+}
+
+/** The zone's abbreviation as Go prints it for MST: Intl's short name, or Go's "+04" form. */
+function zoneAbbrev(tz: string, ms: number, offsetSec: number): string {
+	if (tz === "" || tz === "UTC") return "UTC";
+	const name =
+		new Intl.DateTimeFormat("en-US", {
+			timeZone: tz === "Local" ? undefined : tz,
+			timeZoneName: "short",
+		})
+			.formatToParts(new Date(ms))
+			.find((p) => p.type === "timeZoneName")?.value ?? "";
+	if (!/^GMT[+-]/.test(name)) return name;
+	// IANA zones without a letter abbreviation are named by their offset, which Go prints so.
+	const a = Math.abs(offsetSec);
+	const hh = String(Math.floor(a / 3600)).padStart(2, "0");
+	const mm = Math.floor((a % 3600) / 60);
+	return `${offsetSec < 0 ? "-" : "+"}${hh}${mm === 0 ? "" : String(mm).padStart(2, "0")}`;
+}
+
+/** Everything time.format prints about an instant in a zone. */
+function wallClock(builtin: string, ns: bigint, tz: string): WallClock {
+	const f = fieldsOf(builtin, ns, tz);
+	const secs = floorDiv(ns, 1_000_000_000n);
+	const offsetSec = Number(
+		utcNs(f.year, f.month, f.day, f.hour, f.minute, f.second) / 1_000_000_000n - secs,
+	);
+	const yday =
+		Number(utcNs(f.year, f.month, f.day, 0, 0, 0) - utcNs(f.year, 1, 1, 0, 0, 0)) / 86_400e9 + 1;
+	return {
+		...f,
+		yday,
+		nanos: Number(ns - secs * 1_000_000_000n),
+		offsetSec,
+		abbrev: zoneAbbrev(tz, Number(secs) * 1000, offsetSec),
+	};
 }
 
 function daysIn(year: number, month: number): number {
@@ -197,6 +240,34 @@ export function timeBuiltins(clock: Clock) {
 				"time.parse_duration_ns",
 				expectString("time.parse_duration_ns", value, 1),
 			);
+		},
+		"time.format"(x: unknown): string {
+			const name = "time.format";
+			const shapeError = () =>
+				typeError(
+					name,
+					`operand 1 must be either number (ns) or [number (ns), string (tz)] but got ${typeName(x)}`,
+				);
+			const operand = (v: unknown, want: "number" | "string") => {
+				if (typeof v === want || (want === "number" && typeof v === "bigint")) return v;
+				throw typeError(name, `operand 1 must be ${want} but got ${typeName(v)}`);
+			};
+			let ns: unknown = x;
+			let tz = "UTC";
+			let layout = NAMED_LAYOUTS.RFC3339Nano;
+			if (Array.isArray(x)) {
+				// OPA reads the first three elements and ignores any more.
+				if (x.length === 0) throw shapeError();
+				ns = operand(x[0], "number");
+				if (x.length > 1) tz = operand(x[1], "string") as string;
+				if (x.length > 2) {
+					const l = operand(x[2], "string") as string;
+					layout = NAMED_LAYOUTS[l] ?? l;
+				}
+			} else if (typeof x !== "number" && typeof x !== "bigint") {
+				throw shapeError();
+			}
+			return formatGoLayout(layout, wallClock(name, toNs(name, ns, 1), tz));
 		},
 		"time.date"(x: unknown): number[] {
 			const f = instant("time.date", x);
