@@ -8,7 +8,7 @@ import { formatError, formatErrors } from "../../src/rego/errors.ts";
 import { parseTerm } from "../../src/rego/index.ts";
 import type { ConformanceCase } from "./cases.ts";
 import { resultSetMismatch, stringify } from "./compare.ts";
-import type { Outcome } from "./outcome.ts";
+import type { Answer, Outcome } from "./outcome.ts";
 import { errorMatches, type ParsedCase, parseOutcome } from "./parse-stage.ts";
 
 const expectsError = (c: ConformanceCase) =>
@@ -20,7 +20,7 @@ const expectsError = (c: ConformanceCase) =>
  * <term>` on every expression is the same as evaluating it against that input: every
  * expression of the query, and every rule it reaches, sees that input.
  */
-function caseInput(c: ConformanceCase): { json: unknown } | { term: Term } {
+export function caseInput(c: ConformanceCase): { json: unknown } | { term: Term } {
 	if (c.inputTerm === undefined) return { json: c.input };
 	const { term, errors } = parseTerm(c.inputTerm);
 	if (!term) throw new Error(`input_term does not parse: ${formatErrors(errors)}`);
@@ -34,7 +34,7 @@ function caseInput(c: ConformanceCase): { json: unknown } | { term: Term } {
 }
 
 /** Whether the term survives the trip through JSON unchanged (no sets, only string keys). */
-function jsonCarries(t: Term): boolean {
+export function jsonCarries(t: Term): boolean {
 	switch (t.type) {
 		case "set":
 		case "setCompr":
@@ -64,7 +64,13 @@ function withInput(query: Body, term: Term): Body {
 
 export async function evalOutcome(c: ConformanceCase, parsed: ParsedCase): Promise<Outcome> {
 	const v0Fallback = parsed.v0Fallback || undefined;
-	if (parsed.errors.length > 0 || !parsed.query) return parseOutcome(c, parsed);
+	if (parsed.errors.length > 0 || !parsed.query) {
+		const first = parsed.errors[0];
+		const answer: Answer | undefined = first
+			? { kind: "error", code: first.code, message: parsed.errors.map(formatError).join("\n") }
+			: undefined;
+		return { ...parseOutcome(c, parsed), answer };
+	}
 
 	const input = caseInput(c);
 	const query = "term" in input ? withInput(parsed.query, input.term) : parsed.query;
@@ -73,11 +79,18 @@ export async function evalOutcome(c: ConformanceCase, parsed: ParsedCase): Promi
 	});
 	if (!compiled.wasm) {
 		const text = compiled.errors.map(formatError).join("\n");
-		if (errorMatches(c, compiled.errors[0]?.code, text)) return { status: "passed", v0Fallback };
+		const answer: Answer = {
+			kind: "error",
+			code: compiled.errors[0]?.code ?? "(none)",
+			message: text || "no output",
+		};
+		if (errorMatches(c, compiled.errors[0]?.code, text))
+			return { status: "passed", v0Fallback, answer };
 		return {
 			status: "failed",
 			reason: `compile: ${compiled.errors.length > 0 ? formatError(compiled.errors[0]) : "no output"}`,
 			v0Fallback,
+			answer,
 		};
 	}
 
@@ -93,11 +106,13 @@ export async function evalOutcome(c: ConformanceCase, parsed: ParsedCase): Promi
 		);
 	} catch (e) {
 		if (e instanceof QueryEvalError) {
-			if (errorMatches(c, e.code, e.message)) return { status: "passed", v0Fallback };
-			return { status: "failed", reason: `eval: ${e.code}: ${e.message}`, v0Fallback };
+			const answer: Answer = { kind: "error", code: e.code, message: e.message };
+			if (errorMatches(c, e.code, e.message)) return { status: "passed", v0Fallback, answer };
+			return { status: "failed", reason: `eval: ${e.code}: ${e.message}`, v0Fallback, answer };
 		}
 		throw e;
 	}
+	const answer: Answer = { kind: "result", bindings: results as Record<string, unknown>[] };
 	if (c.wantResult === undefined) {
 		if (expectsError(c)) {
 			const want = [c.wantErrorCode, c.wantError].filter((x) => x !== undefined).join(": ");
@@ -105,12 +120,14 @@ export async function evalOutcome(c: ConformanceCase, parsed: ParsedCase): Promi
 				status: "failed",
 				reason: `expected error ${want}, got ${stringify(results)}`,
 				v0Fallback,
+				answer,
 			};
 		}
 		return {
 			status: "skipped",
 			reason: "case has neither want_result nor an expected error",
 			v0Fallback,
+			answer,
 		};
 	}
 	const mismatch = resultSetMismatch(
@@ -119,6 +136,6 @@ export async function evalOutcome(c: ConformanceCase, parsed: ParsedCase): Promi
 		c.sortBindings,
 	);
 	return mismatch
-		? { status: "failed", reason: mismatch, v0Fallback }
-		: { status: "passed", v0Fallback };
+		? { status: "failed", reason: mismatch, v0Fallback, answer }
+		: { status: "passed", v0Fallback, answer };
 }

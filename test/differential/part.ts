@@ -29,6 +29,12 @@ export interface PartOptions {
 	programs?: number;
 	/** A user's own policy folder to compare (instead of the project's samples). */
 	policies?: string;
+	/** With --policies: the entrypoints to compare decisions for (e.g. "authz/allow"). */
+	entrypoints?: string[];
+	/** With --policies: the inputs to evaluate each entrypoint with (--inputs FILE|DIR). */
+	inputs?: unknown[];
+	/** At most this many OPA processes at a time (default 2: the CI machine has 2 cores). */
+	concurrency?: number;
 	verbose?: boolean;
 }
 

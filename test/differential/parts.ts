@@ -1,0 +1,19 @@
+// The parts of `npm run differential`, by name (the order they run in). Adding a part is one
+// line here: a module under test/differential/ that exports `part: Part` (see part.ts).
+// `policies: true` marks a part that also runs on a user's own folder (`--policies DIR`).
+
+import type { Part } from "./part.ts";
+
+export interface PartEntry {
+	load: () => Promise<{ part: Part }>;
+	/** The part can run on `--policies DIR` (a user's own policy folder). */
+	policies?: boolean;
+	about: string;
+}
+
+export const registry: Record<string, PartEntry> = {
+	conformance: {
+		load: () => import("./conformance.ts"),
+		about: "every shared conformance case through opa eval and Gavel (and the YAML)",
+	},
+};
