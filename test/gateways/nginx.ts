@@ -63,19 +63,32 @@ export async function startNginx(
 	binary: string,
 	upstreams: { gavel: string; app: string },
 ): Promise<RunningNginx> {
+	const template = readFileSync(join(import.meta.dirname, "nginx.conf.template"), "utf8");
+	return launchNginx(binary, (prefix, listen) => {
+		const values: Record<string, string> = {
+			PREFIX: prefix,
+			GAVEL: upstreams.gavel,
+			APP: upstreams.app,
+			LISTEN: listen,
+		};
+		return template.replace(/\$\{([A-Z]+)\}/g, (_, k: string) => values[k] ?? `\${${k}}`);
+	});
+}
+
+/**
+ * Runs nginx in the foreground from a fresh temporary prefix with the config that `render`
+ * writes for that prefix and a free loopback `listen` address; resolves once it listens.
+ */
+export async function launchNginx(
+	binary: string,
+	render: (prefix: string, listen: string) => string,
+): Promise<RunningNginx> {
 	const prefix = mkdtempSync(join(tmpdir(), "gavel-nginx-"));
 	// Worker processes drop to an unprivileged user when nginx starts as root.
 	chmodSync(prefix, 0o755);
 	mkdirSync(join(prefix, "tmp"));
 	const port = await freePort();
-	const template = readFileSync(join(import.meta.dirname, "nginx.conf.template"), "utf8");
-	const values: Record<string, string> = {
-		PREFIX: prefix,
-		GAVEL: upstreams.gavel,
-		APP: upstreams.app,
-		LISTEN: `127.0.0.1:${port}`,
-	};
-	const config = template.replace(/\$\{([A-Z]+)\}/g, (_, k: string) => values[k] ?? `\${${k}}`);
+	const config = render(prefix, `127.0.0.1:${port}`);
 	const confFile = join(prefix, "nginx.conf");
 	writeFileSync(confFile, config);
 	const args = ["-p", prefix, "-c", confFile, "-e", join(prefix, "error.log")];
