@@ -379,6 +379,12 @@ describe("native builtins", () => {
 			],
 			["io.jwt.decode", ["a.b"], U],
 			["io.jwt.decode", ["!!.e30.AA"], U],
+			// A JWE header ({"alg":"dir","enc":"A256GCM"}) is refused, as OPA does.
+			[
+				"io.jwt.decode",
+				[`${Buffer.from('{"alg":"dir","enc":"A256GCM"}').toString("base64url")}.e30.AA`],
+				U,
+			],
 		]);
 	});
 

@@ -2,6 +2,7 @@
 // rand, time, rego.metadata): each row is a module whose `p` both evaluate with strict
 // built-in errors. Skipped outside CI when OPA is not installed; a failure in CI.
 
+import { createHmac, generateKeyPairSync, sign } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { opaRequirement } from "../opa.ts";
 import { gavelAnswer, opaAnswer } from "./oracle.ts";
@@ -18,7 +19,58 @@ const expr = (name: string, e: string, input?: unknown): Row => ({
 	input,
 });
 
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const rsaPem = rsa.publicKey.export({ type: "spki", format: "pem" }).toString();
+const ecPem = ec.publicKey.export({ type: "spki", format: "pem" }).toString();
+
+function jwt(header: Record<string, unknown>, payload: Record<string, unknown> = { sub: "x" }) {
+	const input = `${b64(header)}.${b64(payload)}`;
+	const alg = String(header.alg);
+	let sig: Buffer;
+	if (alg === "HS256") sig = createHmac("sha256", "k").update(input).digest();
+	else if (alg === "RS256") sig = sign("sha256", Buffer.from(input), rsa.privateKey);
+	else sig = sign("sha256", Buffer.from(input), { key: ec.privateKey, dsaEncoding: "ieee-p1363" });
+	return `${input}.${sig.toString("base64url")}`;
+}
+
+const JWT_HEADERS: Record<string, unknown>[] = [
+	{ alg: "HS256", typ: "JWT" },
+	{ alg: "HS256", crit: [] },
+	{ alg: "HS256", crit: "junk" },
+	{ alg: "HS256", crit: [1] },
+	{ alg: "HS256", crit: ["junk"], junk: 1 },
+	{ alg: "HS256", crit: ["x", "y"] },
+	{ alg: "HS256", crit: ["alg", "kid", "typ", "cty"], kid: "a", cty: "b" },
+	{ alg: "HS256", crit: ["x"], x: null },
+	{ alg: "HS256", crit: ["jku"], jku: "a" },
+	{ alg: "HS256", crit: ["b64"], b64: false },
+	{ alg: "HS256", enc: "A256GCM" },
+	{ alg: "RS256", crit: ["exp"], exp: 1 },
+	{ alg: "RS256", kid: "k1" },
+	{ alg: "ES256" },
+];
+
+const jwtRows: Row[] = JWT_HEADERS.flatMap((h) => {
+	const token = jwt(h);
+	const key = h.alg === "HS256" ? { secret: "k" } : { cert: h.alg === "RS256" ? rsaPem : ecPem };
+	const verify =
+		h.alg === "HS256"
+			? 'io.jwt.verify_hs256(input.t, "k")'
+			: `io.jwt.verify_${String(h.alg).toLowerCase()}(input.t, input.k.cert)`;
+	return [
+		expr(`io.jwt.decode ${JSON.stringify(h)}`, "io.jwt.decode(input.t)", { t: token }),
+		expr(`io.jwt.decode_verify ${JSON.stringify(h)}`, "io.jwt.decode_verify(input.t, input.k)", {
+			t: token,
+			k: key,
+		}),
+		expr(`verify ${JSON.stringify(h)}`, verify, { t: token, k: key }),
+	];
+});
+
 const ROWS: Row[] = [
+	...jwtRows,
 	// uuid.parse: every version and variant, the four spellings, bad input.
 	...[
 		"00000000-0000-4000-8000-000000000000",

@@ -58,6 +58,20 @@ export function decodeJwt(token: string): Decoded {
 	return { header, payload, signature, signingInput: `${parts[0]}.${parts[1]}` };
 }
 
+// Header parameters OPA's decoder handles itself; any other one a token marks critical
+// (and carries) is one OPA does not understand, so the token does not verify.
+const UNDERSTOOD = new Set(["alg", "kid", "typ", "cty", "crit"]);
+
+/** RFC 7515's `crit`, as OPA applies it: false when a critical parameter is not understood. */
+function critUnderstood(builtin: string, header: Json): boolean {
+	if (!("crit" in header)) return true;
+	const crit = header.crit;
+	if (!Array.isArray(crit)) throw new BuiltinError(builtin, "crit: must be a list");
+	const names = crit.filter((c): c is string => typeof c === "string");
+	if (names.length === 0) throw new BuiltinError(builtin, "crit: must be a nonempty list");
+	return names.every((n) => UNDERSTOOD.has(n) || !(n in header));
+}
+
 const HASHES: Record<string, string> = { "256": "sha256", "384": "sha384", "512": "sha512" };
 
 /** Keys from a PEM public key, a PEM certificate, or a JWKS / single JWK as JSON text. */
@@ -172,6 +186,11 @@ export function jwtBuiltins(nowNs: () => bigint) {
 			} catch {
 				return invalid;
 			}
+			// An encrypted token is refused outright rather than called invalid, as in OPA.
+			if ("enc" in d.header) {
+				throw new BuiltinError(name, "JWT is a JWE object, which is not supported");
+			}
+			if (!critUnderstood(name, d.header)) return invalid;
 			const alg = d.header.alg;
 			if (typeof alg !== "string") return invalid;
 			if (c.alg !== undefined && c.alg !== alg) return invalid;

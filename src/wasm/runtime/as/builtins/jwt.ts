@@ -1,6 +1,7 @@
 // io.jwt.decode: header, payload and signature (hex) of a compact JWS, without verifying it.
 
 import { bufByte, bufData, bufLen, bufNew } from "../buffer";
+import { objGetBytes } from "../collections";
 import { builtinError, builtinErrorAt, operandError } from "../errors";
 import { parseJson } from "../json";
 import { arrPush, K_OBJ, kind, makeArray, strLen, strPtr } from "../values";
@@ -8,6 +9,7 @@ import { b64decode, b64ErrorAt } from "./encoding";
 import { bufString, isStr } from "./util";
 
 const HEX = "0123456789abcdef";
+const ENC = memory.data<u8>([101, 110, 99]); // "enc"
 
 function part(p: usize, n: u32): usize {
 	// JWS uses unpadded base64url (padding is tolerated).
@@ -55,6 +57,9 @@ export function b_io__jwt__decode(t: usize): usize {
 	const header = parseJson(bufData(h), bufLen(h));
 	if (header == 0 || kind(header) != K_OBJ)
 		return builtinError("io.jwt.decode", "JWT header had invalid encoding: invalid JSON");
+	// An encrypted token (a JWE header names "enc") is refused, as OPA does.
+	if (objGetBytes(header, ENC, 3) != 0)
+		return builtinError("io.jwt.decode", "JWT is a JWE object, which is not supported");
 	const payload = parseJson(bufData(b), bufLen(b));
 	if (payload == 0 || kind(payload) != K_OBJ)
 		return builtinError("io.jwt.decode", "JWT payload had invalid encoding: invalid JSON");
