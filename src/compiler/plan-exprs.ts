@@ -4,6 +4,7 @@
 
 import type { Body, Expr } from "../rego/ast.ts";
 import type { Stmt } from "./ir.ts";
+import { hoistNegated } from "./negation-hoist.ts";
 import { planCall } from "./plan-calls.ts";
 import { containsScan } from "./plan-context.ts";
 import type { PlanState } from "./plan-state.ts";
@@ -21,7 +22,38 @@ function planExpr(fp: PlanState, e: Expr, k: () => void): void {
 	else planPositive(fp, e, k);
 }
 
+let hoistedNames = 0;
+
 export function planNot(fp: PlanState, e: Expr, k: () => void): void {
+	const t = e.terms;
+	if (t.type === "some" || t.type === "someIn" || t.type === "every") {
+		planNegation(fp, e, k);
+		return;
+	}
+	const { term, moved } = hoistNegated(
+		t,
+		(name) => fp.vars.has(name),
+		() => `__gavel_not${hoistedNames++}__`,
+	);
+	// What OPA evaluates before negating: an undefined one ends the body here.
+	fp.steps(
+		moved.length,
+		(i, next) =>
+			planTerm(fp, moved[i].term, (v) => {
+				let l: number;
+				if ("local" in v) l = v.local;
+				else {
+					l = fp.newLocal();
+					fp.emit({ op: "assign", target: l, source: v });
+				}
+				fp.vars.set(moved[i].name, l);
+				next();
+			}),
+		() => planNegation(fp, moved.length > 0 ? { ...e, terms: term } : e, k),
+	);
+}
+
+function planNegation(fp: PlanState, e: Expr, k: () => void): void {
 	// Each solution of the negated expression sets a flag (inside the innermost loop, where
 	// a solution is known); the negation holds when the flag stayed false. Without loops
 	// the plain `not` statement says the same more cheaply.

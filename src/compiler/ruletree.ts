@@ -80,6 +80,21 @@ export function headPlacement(rule: Rule): { prefix: string[]; dynKeys: Term[] }
 	return { prefix, dynKeys: ref.path.slice(i) };
 }
 
+/**
+ * `f() := v if …` has no parameters to bind: OPA treats it as the complete rule `f := v if …`,
+ * read as a value (`y := f`) and not callable (`f()` is an undefined function).
+ */
+export function zeroArgAsRule(rule: Rule): Rule {
+	if (rule.head.args?.length !== 0) return rule;
+	const { args: _, ...head } = rule.head;
+	return {
+		...rule,
+		kind: "complete",
+		head,
+		else: rule.else ? zeroArgAsRule(rule.else) : undefined,
+	};
+}
+
 export function ruleKind(rule: Rule, dynKeys: Term[]): NodeKind {
 	if (rule.kind === "function" || rule.head.args) return "function";
 	if (rule.kind === "partialSet" || (rule.head.key && !rule.head.value)) {
@@ -109,7 +124,8 @@ export function buildRuleTree(modules: Module[], errors: RegoError[]): RuleNode 
 	for (const m of modules) {
 		const pkg = packagePath(m);
 		(getNode(root, pkg, true) as RuleNode).pkg = true;
-		for (const rule of m.rules) {
+		for (const written of m.rules) {
+			const rule = zeroArgAsRule(written);
 			const { prefix, dynKeys } = headPlacement(rule);
 			const kind = ruleKind(rule, dynKeys);
 			const node = getNode(root, [...pkg, ...prefix], true) as RuleNode;

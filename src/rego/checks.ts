@@ -38,7 +38,7 @@ export function checkV1Rules(mod: Module, syntax: Map<Rule, RuleSyntax>): RegoEr
 			const t = r.kind === "function" ? "function" : "rule";
 			const err = (message: string) =>
 				errors.push({ code: "rego_parse_error", message, loc: at(r.loc) });
-			if (s.generatedBody && s.generatedValue) {
+			if (s.generatedBody && s.generatedValue && r.kind !== "function") {
 				err(`${t} must have value assignment and/or body declaration`);
 			}
 			if (!s.generatedBody && !s.hasIf && !r.default) {

@@ -186,6 +186,23 @@ describe("module checks: several errors, sorted, with OPA's codes", () => {
 		expect(errs("package p\np.q.r")).toEqual([
 			"policy.rego:2:1: rego_parse_error: rule must have value assignment and/or body declaration",
 		]);
+		// OPA v1 takes a bare function head as `f("x", 0) := true`; `f()` alone it refuses.
+		for (const v of [0, 1] as const) {
+			const r = parseModule('package p\nf("x", 0)\nf(x)\nr := f("x", 0)', "policy.rego", {
+				regoVersion: v,
+			});
+			expect(r.errors).toEqual([]);
+			expect(r.module?.rules.map((x) => [x.kind, x.head.value?.type])).toEqual([
+				["function", "boolean"],
+				["function", "boolean"],
+				["complete", "call"],
+			]);
+		}
+		for (const v of [0, 1] as const) {
+			expect(errs("package p\nf()", v)).toEqual([
+				"policy.rego:2:1: rego_parse_error: rule argument list must take at least one argument",
+			]);
+		}
 		expect(errs("package p\np[x]")).toEqual([
 			"policy.rego:2:1: rego_parse_error: `contains` keyword is required for partial set rules",
 		]);

@@ -286,8 +286,12 @@ export class Parser extends TermParser {
 			generatedBody = true;
 		} else if (head.ref.path.length === 0 && !head.args && kind !== "partialSet") {
 			this.failAt("var cannot be used for rule name", start);
+		} else if (head.args?.length === 0) {
+			// `f()` alone: a zero-argument function needs a value or a body (either syntax).
+			this.failAt("rule argument list must take at least one argument", start);
 		} else {
-			// `p[x]`, `p.q.r`, `f(x)` alone: valid v0 rules; the v1 checks reject them with OPA's words.
+			// `p[x]`, `p.q.r`, `f(x)` alone: valid v0 rules; the v1 checks reject `p.q.r` with
+			// OPA's words, and take `f(x)` (meaning `f(x) := true`) as OPA v1 does.
 			body = [];
 			generatedBody = true;
 		}
