@@ -162,6 +162,39 @@ describe("deploy/", () => {
 		}
 	});
 
+	it("scales the Deployment with an HPA and guards it with a PodDisruptionBudget", () => {
+		const kustomization = parseYaml(
+			readFileSync("deploy/kubernetes/kustomization.yaml", "utf8"),
+		) as {
+			resources: string[];
+		};
+		expect(kustomization.resources).toEqual(expect.arrayContaining(["hpa.yaml", "pdb.yaml"]));
+		const deployment = parseAllDocuments(
+			readFileSync("deploy/kubernetes/deployment.yaml", "utf8"),
+		)[0].toJSON() as {
+			metadata: { name: string };
+			spec: {
+				selector: { matchLabels: Record<string, string> };
+				template: { spec: { containers: { resources: { requests: { cpu: string } } }[] } };
+			};
+		};
+		const hpa = parseYaml(readFileSync("deploy/kubernetes/hpa.yaml", "utf8")) as {
+			spec: { scaleTargetRef: { kind: string; name: string }; minReplicas: number };
+		};
+		expect(hpa.spec.scaleTargetRef).toMatchObject({
+			kind: "Deployment",
+			name: deployment.metadata.name,
+		});
+		expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+		// A CPU utilisation target needs a CPU request to be a percentage of.
+		expect(deployment.spec.template.spec.containers[0].resources.requests.cpu).toBeTruthy();
+		const pdb = parseYaml(readFileSync("deploy/kubernetes/pdb.yaml", "utf8")) as {
+			spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } };
+		};
+		expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+		expect(pdb.spec.minAvailable).toBeLessThan(hpa.spec.minReplicas);
+	});
+
 	it("ships a ConfigMap whose config file is valid", () => {
 		const cm = parseYaml(readFileSync("deploy/kubernetes/configmap.yaml", "utf8")) as {
 			data: Record<string, string>;
