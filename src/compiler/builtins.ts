@@ -1,9 +1,12 @@
-// The catalog of builtins the compiler knows: name, arity and simple types. A call to a name
-// that is neither a user function nor listed here is a compile error, so a policy never meets
-// an unknown function at run time.
+// The catalogue of builtins: OPA 1.22.3's set (`opa capabilities --current`), each with its
+// arity, its argument and result types, and how Gavel provides it. A call to a name that is
+// neither a user function nor an available builtin here is a compile error, so a policy never
+// meets an unknown or unimplemented function at run time. builtins.test.ts holds the
+// catalogue to OPA's list (a committed snapshot, and OPA itself when installed), and
+// docs/builtins.md is generated from it (`npm run docs:builtins`).
 
-/** Coarse types, enough for arity checks and for documentation in `gavel build --ir`. */
-export type BuiltinType =
+/** One of Rego's types; "any" is all of them. */
+export type BasicType =
 	| "any"
 	| "null"
 	| "boolean"
@@ -11,13 +14,27 @@ export type BuiltinType =
 	| "string"
 	| "array"
 	| "object"
-	| "set"
-	| "collection";
+	| "set";
+
+/** A basic type, or a union of basic types written `array|set`. */
+export type BuiltinType = BasicType | `${BasicType}|${string}`;
+
+/**
+ * How a builtin is provided:
+ * - native: compiled into the Wasm runtime (pure computation, no host call);
+ * - host: declared in the module's builtins() and served by Gavel's host builtins (engine);
+ * - sdk: declared in builtins() and answered by the opa-wasm SDK's own table;
+ * - refused: a compile error (`undefined function`) saying why Gavel does not provide it.
+ */
+export type BuiltinImpl = "native" | "host" | "sdk" | "refused";
 
 export interface BuiltinInfo {
 	name: string;
 	args: BuiltinType[];
 	result: BuiltinType;
+	impl: BuiltinImpl;
+	/** Why a builtin is refused, or what to know about how it is provided. */
+	note?: string;
 	/** Written as an operator (`+`, `==`, `in`); the AST names it by its builtin name. */
 	operator?: string;
 	/** Removed from Rego v1; still accepted in v0-compatible modules. */
@@ -36,6 +53,21 @@ export interface BuiltinInfo {
 	nondeterministic?: boolean;
 }
 
+const HOST = { impl: "host" } as const;
+const SDK = {
+	impl: "sdk",
+	note: "answered by the opa-wasm SDK's JavaScript yaml library",
+} as const;
+function refused(note: string): Partial<BuiltinInfo> {
+	return { impl: "refused", note };
+}
+/** Builtins another part of issue 11 is implementing: refused at compile time until then. */
+const PENDING = refused("not implemented yet");
+/** A decision must not wait on the network by surprise. */
+const NETWORK = refused("reaches the network during a decision");
+/** Names OPA's own compiler generates for language features. */
+const INTERNAL = refused("internal to OPA's compiler");
+
 type Spec = [name: string, args: string, result: BuiltinType, extra?: Partial<BuiltinInfo>];
 
 // "args" is a space-separated type list; "-" means no arguments.
@@ -50,7 +82,7 @@ const SPECS: Spec[] = [
 	["gt", "any any", "boolean", { operator: ">" }],
 	["gte", "any any", "boolean", { operator: ">=" }],
 	["plus", "number number", "number", { operator: "+" }],
-	["minus", "any any", "any", { operator: "-" }],
+	["minus", "number|set number|set", "number|set", { operator: "-" }],
 	["mul", "number number", "number", { operator: "*" }],
 	["div", "number number", "number", { operator: "/" }],
 	["rem", "number number", "number", { operator: "%" }],
@@ -65,8 +97,8 @@ const SPECS: Spec[] = [
 	["floor", "number", "number"],
 	["numbers.range", "number number", "array"],
 	["numbers.range_step", "number number number", "array"],
-	["rand.intn", "string number", "number", { nondeterministic: true }],
-	["to_number", "any", "number"],
+	["rand.intn", "string number", "number", { nondeterministic: true, ...HOST }],
+	["to_number", "boolean|null|number|string", "number"],
 	["format_int", "number number", "string"],
 	["bits.and", "number number", "number"],
 	["bits.or", "number number", "number"],
@@ -75,14 +107,14 @@ const SPECS: Spec[] = [
 	["bits.lsh", "number number", "number"],
 	["bits.rsh", "number number", "number"],
 	// Aggregates.
-	["count", "collection", "number"],
-	["sum", "collection", "number"],
-	["product", "collection", "number"],
-	["max", "collection", "any"],
-	["min", "collection", "any"],
-	["sort", "collection", "array"],
-	["all", "collection", "boolean", { deprecated: true }],
-	["any", "collection", "boolean", { deprecated: true }],
+	["count", "array|object|set|string", "number"],
+	["sum", "array|set", "number"],
+	["product", "array|set", "number"],
+	["max", "array|set", "any"],
+	["min", "array|set", "any"],
+	["sort", "array|set", "array"],
+	["all", "array|set", "boolean", { deprecated: true }],
+	["any", "array|set", "boolean", { deprecated: true }],
 	// Arrays.
 	["array.concat", "array array", "array"],
 	["array.slice", "array number number", "array"],
@@ -95,16 +127,16 @@ const SPECS: Spec[] = [
 	// Objects.
 	["object.get", "object any any", "any"],
 	["object.keys", "object", "set"],
-	["object.remove", "object collection", "object"],
+	["object.remove", "object array|object|set", "object"],
 	["object.union", "object object", "object"],
 	["object.union_n", "array", "object"],
-	["object.filter", "object collection", "object"],
-	["object.subset", "any any", "boolean"],
-	["json.filter", "object collection", "object"],
-	["json.remove", "object collection", "object"],
+	["object.filter", "object array|object|set", "object"],
+	["object.subset", "array|object|set array|object|set", "boolean"],
+	["json.filter", "object array|set", "object"],
+	["json.remove", "object array|set", "object"],
 	["json.patch", "any array", "any"],
 	// Strings.
-	["concat", "string collection", "string"],
+	["concat", "string array|set", "string"],
 	["contains", "string string", "boolean"],
 	["startswith", "string string", "boolean"],
 	["endswith", "string string", "boolean"],
@@ -126,9 +158,14 @@ const SPECS: Spec[] = [
 	["strings.reverse", "string", "string"],
 	["strings.count", "string string", "number"],
 	["strings.split_n", "string string number", "array"],
-	["strings.any_prefix_match", "any any", "boolean"],
-	["strings.any_suffix_match", "any any", "boolean"],
-	["strings.render_template", "string object", "string"],
+	["strings.any_prefix_match", "array|set|string array|set|string", "boolean"],
+	["strings.any_suffix_match", "array|set|string array|set|string", "boolean"],
+	[
+		"strings.render_template",
+		"string object",
+		"string",
+		{ ...refused("Go's text/template language is not reproduced") },
+	],
 	["format_int", "number number", "string"],
 	// Types.
 	["is_number", "any", "boolean"],
@@ -162,9 +199,9 @@ const SPECS: Spec[] = [
 	["json.marshal_with_options", "any object", "string"],
 	["json.unmarshal", "string", "any"],
 	["json.is_valid", "string", "boolean"],
-	["yaml.marshal", "any", "string"],
-	["yaml.unmarshal", "string", "any"],
-	["yaml.is_valid", "string", "boolean"],
+	["yaml.marshal", "any", "string", { ...SDK }],
+	["yaml.unmarshal", "string", "any", { ...SDK }],
+	["yaml.is_valid", "string", "boolean", { ...SDK }],
 	// Misc.
 	["walk", "any", "array", { relation: true }],
 	["units.parse_bytes", "string", "number"],
@@ -174,77 +211,123 @@ const SPECS: Spec[] = [
 	["net.cidr_overlap", "string string", "boolean", { deprecated: true }],
 	["net.cidr_expand", "string", "set"],
 	["net.cidr_is_valid", "string", "boolean"],
-	["net.cidr_merge", "collection", "set"],
-	["net.cidr_contains_matches", "any any", "set"],
-	["glob.match", "string any string", "boolean"],
+	["net.cidr_merge", "array|set", "set"],
+	["net.cidr_contains_matches", "array|object|set|string array|object|set|string", "set"],
+	["glob.match", "string array|null string", "boolean"],
 	["glob.quote_meta", "string", "string"],
 	["semver.compare", "string string", "number"],
 	["semver.is_valid", "any", "boolean"],
-	["graph.reachable", "object collection", "set"],
-	["graph.reachable_paths", "object collection", "set"],
-	["to_array", "any", "array", { deprecated: true }],
-	["to_set", "any", "set", { deprecated: true }],
-	["opa.runtime", "-", "object", { nondeterministic: true }],
+	["graph.reachable", "object array|set", "set"],
+	["graph.reachable_paths", "object array|set", "set"],
+	["opa.runtime", "-", "object", { nondeterministic: true, ...HOST }],
 	["trace", "string", "boolean"],
 	["print", "any", "boolean", { variadic: true }],
 	// Regular expressions (served by the host).
-	["regex.match", "string string", "boolean"],
-	["re_match", "string string", "boolean", { deprecated: true }],
-	["regex.is_valid", "any", "boolean"],
-	["regex.split", "string string", "array"],
-	["regex.find_n", "string string number", "array"],
-	["regex.find_all_string_submatch_n", "string string number", "array"],
-	["regex.replace", "string string string", "string"],
-	["regex.template_match", "string string string string", "boolean"],
-	["regex.globs_match", "string string", "boolean"],
+	["regex.match", "string string", "boolean", { ...HOST }],
+	["re_match", "string string", "boolean", { deprecated: true, ...HOST }],
+	["regex.is_valid", "string", "boolean", { ...HOST }],
+	["regex.split", "string string", "array", { ...HOST }],
+	["regex.find_n", "string string number", "array", { ...HOST }],
+	["regex.find_all_string_submatch_n", "string string number", "array", { ...HOST }],
+	["regex.replace", "string string string", "string", { ...HOST }],
+	["regex.template_match", "string string string string", "boolean", { ...HOST }],
+	["regex.globs_match", "string string", "boolean", { ...HOST }],
 	// Time (host).
-	["time.now_ns", "-", "number", { nondeterministic: true }],
-	["time.parse_ns", "string string", "number"],
-	["time.parse_rfc3339_ns", "string", "number"],
-	["time.parse_duration_ns", "string", "number"],
-	["time.format", "any", "string"],
-	["time.date", "any", "array"],
-	["time.clock", "any", "array"],
-	["time.weekday", "any", "string"],
-	["time.add_date", "number number number number", "number"],
-	["time.diff", "any any", "array"],
+	["time.now_ns", "-", "number", { nondeterministic: true, ...HOST }],
+	["time.parse_ns", "string string", "number", { ...HOST }],
+	["time.parse_rfc3339_ns", "string", "number", { ...HOST }],
+	["time.parse_duration_ns", "string", "number", { ...HOST }],
+	["time.format", "array|number", "string", { ...HOST }],
+	["time.date", "array|number", "array", { ...HOST }],
+	["time.clock", "array|number", "array", { ...HOST }],
+	["time.weekday", "array|number", "string", { ...HOST }],
+	["time.add_date", "number number number number", "number", { ...HOST }],
+	["time.diff", "array|number array|number", "array", { ...HOST }],
 	// Crypto and tokens (host).
-	["crypto.md5", "string", "string"],
-	["crypto.sha1", "string", "string"],
-	["crypto.sha256", "string", "string"],
-	["crypto.hmac.md5", "string string", "string"],
-	["crypto.hmac.sha1", "string string", "string"],
-	["crypto.hmac.sha256", "string string", "string"],
-	["crypto.hmac.sha512", "string string", "string"],
-	["crypto.hmac.equal", "string string", "boolean"],
-	["crypto.x509.parse_certificates", "string", "array"],
-	["crypto.x509.parse_and_verify_certificates", "string", "array"],
-	["crypto.x509.parse_certificate_request", "string", "object"],
-	["crypto.x509.parse_rsa_private_key", "string", "object"],
-	["crypto.parse_private_keys", "string", "array"],
+	["crypto.md5", "string", "string", { ...HOST }],
+	["crypto.sha1", "string", "string", { ...HOST }],
+	["crypto.sha256", "string", "string", { ...HOST }],
+	["crypto.hmac.md5", "string string", "string", { ...HOST }],
+	["crypto.hmac.sha1", "string string", "string", { ...HOST }],
+	["crypto.hmac.sha256", "string string", "string", { ...HOST }],
+	["crypto.hmac.sha512", "string string", "string", { ...HOST }],
+	["crypto.hmac.equal", "string string", "boolean", { ...HOST }],
+	["crypto.x509.parse_certificates", "string", "array", { ...PENDING }],
+	["crypto.x509.parse_and_verify_certificates", "string", "array", { ...PENDING }],
+	["crypto.x509.parse_certificate_request", "string", "object", { ...PENDING }],
+	["crypto.x509.parse_rsa_private_key", "string", "object", { ...PENDING }],
+	["crypto.parse_private_keys", "string", "array", { ...PENDING }],
 	["io.jwt.decode", "string", "array"],
-	["io.jwt.decode_verify", "string object", "array"],
-	["io.jwt.verify_rs256", "string string", "boolean"],
-	["io.jwt.verify_rs384", "string string", "boolean"],
-	["io.jwt.verify_rs512", "string string", "boolean"],
-	["io.jwt.verify_ps256", "string string", "boolean"],
-	["io.jwt.verify_ps384", "string string", "boolean"],
-	["io.jwt.verify_ps512", "string string", "boolean"],
-	["io.jwt.verify_es256", "string string", "boolean"],
-	["io.jwt.verify_es384", "string string", "boolean"],
-	["io.jwt.verify_es512", "string string", "boolean"],
-	["io.jwt.verify_hs256", "string string", "boolean"],
-	["io.jwt.verify_hs384", "string string", "boolean"],
-	["io.jwt.verify_hs512", "string string", "boolean"],
-	["io.jwt.encode_sign", "object object object", "string"],
-	["io.jwt.encode_sign_raw", "string string string", "string"],
-	["uuid.rfc4122", "string", "string", { nondeterministic: true }],
-	["uuid.parse", "string", "object"],
-	["http.send", "object", "object", { nondeterministic: true }],
-	["rego.metadata.rule", "-", "any"],
-	["rego.metadata.chain", "-", "array"],
-	["rego.parse_module", "string string", "object"],
-	["object.union_n", "array", "object"],
+	["io.jwt.decode_verify", "string object", "array", { nondeterministic: true, ...HOST }],
+	["io.jwt.verify_rs256", "string string", "boolean", { ...HOST }],
+	["io.jwt.verify_rs384", "string string", "boolean", { ...HOST }],
+	["io.jwt.verify_rs512", "string string", "boolean", { ...HOST }],
+	["io.jwt.verify_ps256", "string string", "boolean", { ...HOST }],
+	["io.jwt.verify_ps384", "string string", "boolean", { ...HOST }],
+	["io.jwt.verify_ps512", "string string", "boolean", { ...HOST }],
+	["io.jwt.verify_es256", "string string", "boolean", { ...HOST }],
+	["io.jwt.verify_es384", "string string", "boolean", { ...HOST }],
+	["io.jwt.verify_es512", "string string", "boolean", { ...HOST }],
+	["io.jwt.verify_hs256", "string string", "boolean", { ...HOST }],
+	["io.jwt.verify_hs384", "string string", "boolean", { ...HOST }],
+	["io.jwt.verify_hs512", "string string", "boolean", { ...HOST }],
+	["io.jwt.encode_sign", "object object object", "string", { nondeterministic: true, ...HOST }],
+	["io.jwt.encode_sign_raw", "string string string", "string", { nondeterministic: true, ...HOST }],
+	["uuid.rfc4122", "string", "string", { nondeterministic: true, ...HOST }],
+	["uuid.parse", "string", "object", { ...HOST }],
+	["http.send", "object", "object", { nondeterministic: true, ...NETWORK }],
+	["rego.metadata.rule", "-", "any", { ...PENDING }],
+	["rego.metadata.chain", "-", "array", { ...PENDING }],
+	[
+		"rego.parse_module",
+		"string string",
+		"object",
+		{ ...refused("Gavel does not reproduce OPA's AST JSON") },
+	],
+	// Added with OPA 1.x, or not yet provided.
+	["io.jwt.verify_eddsa", "string string", "boolean", { ...PENDING }],
+	[
+		"crypto.x509.parse_and_verify_certificates_with_options",
+		"string object",
+		"array",
+		{ ...PENDING },
+	],
+	["crypto.x509.parse_keypair", "string string", "object", { ...PENDING }],
+	["providers.aws.sign_req", "object object number", "object", { ...HOST }],
+	["graphql.is_valid", "object|string object|string", "boolean", { ...PENDING }],
+	["graphql.parse", "object|string object|string", "array", { ...PENDING }],
+	["graphql.parse_and_verify", "object|string object|string", "array", { ...PENDING }],
+	["graphql.parse_query", "string", "object", { ...PENDING }],
+	["graphql.parse_schema", "string", "object", { ...PENDING }],
+	["graphql.schema_is_valid", "object|string", "boolean", { ...PENDING }],
+	[
+		"json.match_schema",
+		"object|string object|string",
+		"array",
+		{ nondeterministic: true, ...PENDING },
+	],
+	["json.verify_schema", "object|string", "array", { nondeterministic: true, ...PENDING }],
+	["uri.is_valid", "string", "boolean", { ...PENDING }],
+	["uri.parse", "string", "object", { ...PENDING }],
+	["net.lookup_ip_addr", "string", "set", { nondeterministic: true, ...NETWORK }],
+	[
+		"internal.print",
+		"array",
+		"boolean",
+		{ ...INTERNAL, note: "the form OPA compiles print() to; print() itself is native" },
+	],
+	[
+		"internal.template_string",
+		"array",
+		"string",
+		{ ...INTERNAL, note: "the form OPA compiles template strings to" },
+	],
+	[
+		"internal.test_case",
+		"array",
+		"boolean",
+		{ ...INTERNAL, note: "used by `opa test` for parameterised test cases" },
+	],
 ];
 
 const CATALOG = new Map<string, BuiltinInfo>();
@@ -253,16 +336,37 @@ for (const [name, args, result, extra] of SPECS) {
 		name,
 		args: args === "-" ? [] : (args.split(" ") as BuiltinType[]),
 		result,
+		impl: "native",
 		...extra,
 	});
 }
 
-/** The builtin called `name`, if Gavel knows it. `regoVersion` 1 hides the deprecated ones. */
+/**
+ * The builtin called `name`, if a policy may call it: refused builtins are not, and
+ * `regoVersion` 1 hides the deprecated ones.
+ */
 export function lookupBuiltin(name: string, regoVersion: 0 | 1 = 1): BuiltinInfo | undefined {
 	const b = CATALOG.get(name);
-	if (!b) return undefined;
+	if (!b || b.impl === "refused") return undefined;
 	if (b.deprecated && regoVersion === 1) return undefined;
 	return b;
+}
+
+/**
+ * The builtin called `name` as a name: refused ones included, since a call to one may be
+ * mocked (`with http.send as …`). The planner refuses a call that is planned unmocked.
+ */
+export function knownBuiltin(name: string, regoVersion: 0 | 1 = 1): BuiltinInfo | undefined {
+	const b = CATALOG.get(name);
+	if (!b || (b.deprecated && regoVersion === 1)) return undefined;
+	return b;
+}
+
+/** The line a compile error adds under `undefined function NAME` for a refused builtin. */
+export function refusalText(name: string): string | undefined {
+	const b = CATALOG.get(name);
+	if (b?.impl !== "refused") return undefined;
+	return `Gavel does not provide ${name}: ${b.note}`;
 }
 
 export function isVariadic(name: string): boolean {
@@ -279,8 +383,9 @@ export function builtinArity(name: string): number | undefined {
 	return b && !b.variadic ? b.args.length : undefined;
 }
 
+/** Every builtin of the catalogue, refused ones included, sorted by name. */
 export function allBuiltins(): BuiltinInfo[] {
-	return [...CATALOG.values()];
+	return [...CATALOG.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** OPA's wording for a call with the wrong number of arguments. */

@@ -40,6 +40,8 @@ export interface CompileOptions {
 	entrypoints?: string[];
 	queries?: { name: string; body: Body }[];
 	strictBuiltinErrors?: boolean;
+	/** Builtin names a capabilities file allows (OPA's `--capabilities`); others are unknown. */
+	capabilities?: ReadonlySet<string>;
 }
 
 interface Analysed {
@@ -51,7 +53,7 @@ interface Analysed {
 }
 
 /** Runs every semantic pass; the rule tree comes back with resolved, reordered rules. */
-function analyse(modules: Module[]): Analysed {
+function analyse(modules: Module[], capabilities?: ReadonlySet<string>): Analysed {
 	const errors: RegoError[] = [];
 	const root = buildRuleTree(modules, errors);
 	const functions: FunctionArities = new Map();
@@ -75,10 +77,10 @@ function analyse(modules: Module[]): Analysed {
 	}
 	for (const n of ruleNodes(root)) {
 		for (const raw of n.raw) {
-			const env = moduleEnv(
-				raw.module,
-				ruleNames.get(packagePath(raw.module).join(".")) ?? new Set(),
-			);
+			const env = {
+				...moduleEnv(raw.module, ruleNames.get(packagePath(raw.module).join(".")) ?? new Set()),
+				capabilities,
+			};
 			const resolver = new Resolver(env, functions, errors, rulesAt);
 			const rule = resolver.rule(raw.rule, raw.kind, raw.dynKeys, raw.module);
 			n.rules.push(reorderRule(rule, arityOf, errors));
@@ -135,7 +137,7 @@ function annotatedEntrypoints(modules: Module[]): string[] {
 
 /** Compile modules to IR: one plan per entrypoint and per query. */
 export function compile(opts: CompileOptions): { policy?: Policy; errors: RegoError[] } {
-	const { root, rulesAt, functions, arityOf, errors } = analyse(opts.modules);
+	const { root, rulesAt, functions, arityOf, errors } = analyse(opts.modules, opts.capabilities);
 	const queries: { name: string; body: Body; vars: Map<string, string> }[] = [];
 	for (const q of opts.queries ?? []) {
 		const env = {
@@ -144,6 +146,7 @@ export function compile(opts: CompileOptions): { policy?: Policy; errors: RegoEr
 			imports: new Map(),
 			regoVersion: 1 as const,
 			file: "",
+			capabilities: opts.capabilities,
 		};
 		const resolver = new Resolver(env, functions, errors, rulesAt);
 		const { body, vars } = resolver.query(q.body);
@@ -176,8 +179,8 @@ export function compile(opts: CompileOptions): { policy?: Policy; errors: RegoEr
 }
 
 /** All semantic passes, no planning output: for `gavel check`. */
-export function checkModules(modules: Module[]): RegoError[] {
-	const { root, errors } = analyse(modules);
+export function checkModules(modules: Module[], capabilities?: ReadonlySet<string>): RegoError[] {
+	const { root, errors } = analyse(modules, capabilities);
 	if (errors.length > 0) return sortErrors(errors);
 	// Planning every rule surfaces what only the planner can see (functions used as values…).
 	const pb = new PolicyBuilder(root);

@@ -3,7 +3,7 @@
 // variadic print.
 
 import type { Term } from "../rego/ast.ts";
-import { builtinArity, isRelation, isVariadic } from "./builtins.ts";
+import { builtinArity, isRelation, isVariadic, refusalText } from "./builtins.ts";
 import type { Local, Operand, Stmt } from "./ir.ts";
 import { fnKey, irLoc, PlanError, withoutMocks } from "./plan-context.ts";
 import type { PlanState } from "./plan-state.ts";
@@ -43,6 +43,14 @@ export function planCall(
 		return;
 	}
 	if (mock?.kind === "fn") target = mock.target;
+	const refusal = target.kind === "builtin" ? refusalText(target.name) : undefined;
+	if (refusal) {
+		throw new PlanError(
+			"rego_type_error",
+			`undefined function ${fnKey(target)}\n\t${refusal}`,
+			t.loc,
+		);
+	}
 	if (target.kind === "builtin" && isVariadic(target.name)) {
 		planVariadic(fp, target.name, t, k);
 		return;

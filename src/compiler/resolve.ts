@@ -16,7 +16,7 @@ import type {
 	With,
 } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import { arityMessage, lookupBuiltin } from "./builtins.ts";
+import { arityMessage, knownBuiltin, lookupBuiltin } from "./builtins.ts";
 import { BUILTIN_HEAD, fnTarget, isRoot, WILDCARD_PREFIX } from "./resolved-names.ts";
 import type { CRule, NodeKind } from "./ruletree.ts";
 import { packagePath } from "./ruletree.ts";
@@ -46,6 +46,8 @@ export interface ModuleEnv {
 	imports: Map<string, RefTerm>;
 	regoVersion: 0 | 1;
 	file: string;
+	/** The builtins a capabilities file allows (`--capabilities`); all when absent. */
+	capabilities?: ReadonlySet<string>;
 }
 
 export function moduleEnv(m: Module, ruleNames: Set<string>): ModuleEnv {
@@ -112,7 +114,7 @@ function namesBuiltin(v: Term): boolean {
 	const path = v.type === "ref" ? v.path : [];
 	if (!path.every((p) => p.type === "string")) return false;
 	const name = [head.name, ...path.map((p) => (p.type === "string" ? p.value : ""))].join(".");
-	return lookupBuiltin(name, 0) !== undefined;
+	return knownBuiltin(name, 0) !== undefined;
 }
 
 function dataRef(path: string[], loc: Loc): RefTerm {
@@ -300,7 +302,12 @@ export class Resolver {
 			}
 			return resolved;
 		}
-		const b = lookupBuiltin(target.name, this.env.regoVersion);
+		// Outside the capabilities a builtin is unknown, in OPA's words. A refused builtin is
+		// known here (it may be mocked); the planner refuses a call to it that runs unmocked.
+		const b =
+			this.env.capabilities?.has(target.name) === false
+				? undefined
+				: knownBuiltin(target.name, this.env.regoVersion);
 		if (!b) {
 			this.errors.push({
 				code: "rego_type_error",

@@ -12,7 +12,7 @@
 
 import type { Body, Expr, Loc, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import { type BuiltinType, lookupBuiltin } from "./builtins.ts";
+import { type BasicType, type BuiltinType, lookupBuiltin } from "./builtins.ts";
 import { fnTarget } from "./resolved-names.ts";
 import { type CRule, getNode, pathName, type RuleNode, ruleNodes } from "./ruletree.ts";
 import { forEachVar } from "./term-vars.ts";
@@ -29,7 +29,7 @@ const SCALAR = NULL | BOOLEAN | NUMBER | STRING;
 
 type Mask = number;
 
-const MASKS: Record<BuiltinType, Mask> = {
+const BASIC_MASKS: Record<BasicType, Mask> = {
 	any: ANY,
 	null: NULL,
 	boolean: BOOLEAN,
@@ -38,8 +38,14 @@ const MASKS: Record<BuiltinType, Mask> = {
 	array: ARRAY,
 	object: OBJECT,
 	set: SET,
-	collection: ARRAY | OBJECT | SET | STRING,
 };
+
+/** The mask of a catalogue type: a basic type or a `a|b` union. */
+function typeMask(t: BuiltinType): Mask {
+	let m = 0;
+	for (const part of t.split("|")) m |= BASIC_MASKS[part as BasicType];
+	return m;
+}
 
 /** How OPA prints these types in "invalid argument(s)" messages. */
 const NAMES: [Mask, string][] = [
@@ -165,7 +171,7 @@ export class TypeChecker {
 				}
 				const b = lookupBuiltin(target.name, 0);
 				if (!b || b.relation || b.variadic) return ANY;
-				return MASKS[b.result];
+				return typeMask(b.result);
 			}
 		}
 	}
@@ -271,7 +277,7 @@ export class TypeChecker {
 				// `count(xs, n)`: an output argument seen for the first time takes the result type.
 				const out = t.args[b.args.length];
 				if (asExpr && out?.type === "var" && !seen.has(out.name) && !b.relation) {
-					env.set(out.name, MASKS[b.result]);
+					env.set(out.name, typeMask(b.result));
 				}
 				return;
 			}
@@ -309,11 +315,11 @@ export class TypeChecker {
 
 	private checkArgs(name: string, want: BuiltinType[], args: Term[], env: Env, loc: Loc): void {
 		const have = want.map((_, i) => (args[i] ? this.typeOf(args[i], env) : ANY));
-		const bad = want.some((w, i) => (have[i] & MASKS[w]) === 0);
+		const bad = want.some((w, i) => (have[i] & typeMask(w)) === 0);
 		if (!bad) return;
 		this.errors.push({
 			code: "rego_type_error",
-			message: `${name}: invalid argument(s)\n\thave: (${have.map(typeText).join(", ")})\n\twant: (${want.map((w) => typeText(MASKS[w])).join(", ")})`,
+			message: `${name}: invalid argument(s)\n\thave: (${have.map(typeText).join(", ")})\n\twant: (${want.map((w) => typeText(typeMask(w))).join(", ")})`,
 			loc: { file: loc.file, row: loc.row, col: loc.col },
 		});
 	}
