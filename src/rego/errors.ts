@@ -28,19 +28,28 @@ export function formatError(e: RegoError): string {
 	return `${where}${e.code}: ${e.message}`;
 }
 
-/** Sorted by location, capped at MAX_ERRORS with a final "too many errors" line as OPA does. */
+/** OPA's closing entry when it stops listing errors (`opa check`: "rego_compile_error: error limit reached"). */
+export const LIMIT_MESSAGE = "error limit reached";
+
+const isLimit = (e: RegoError) => e.loc === undefined && e.message === LIMIT_MESSAGE;
+
+/**
+ * Sorted by location, capped at MAX_ERRORS with OPA's closing "error limit reached" entry.
+ * Lists that were capped before (one per file) are merged: their closing entries are dropped
+ * and one is put back last, never sorted to the top as a location-less error would be.
+ */
 export function sortErrors(errors: RegoError[]): RegoError[] {
-	const sorted = [...errors].sort(
-		(a, b) =>
-			(a.loc?.file ?? "").localeCompare(b.loc?.file ?? "") ||
-			(a.loc?.row ?? 0) - (b.loc?.row ?? 0) ||
-			(a.loc?.col ?? 0) - (b.loc?.col ?? 0),
-	);
-	if (sorted.length <= MAX_ERRORS) return sorted;
-	return [
-		...sorted.slice(0, MAX_ERRORS),
-		{ code: sorted[MAX_ERRORS].code, message: "too many errors" },
-	];
+	const capped = errors.some(isLimit);
+	const sorted = errors
+		.filter((e) => !isLimit(e))
+		.sort(
+			(a, b) =>
+				(a.loc?.file ?? "").localeCompare(b.loc?.file ?? "") ||
+				(a.loc?.row ?? 0) - (b.loc?.row ?? 0) ||
+				(a.loc?.col ?? 0) - (b.loc?.col ?? 0),
+		);
+	if (sorted.length <= MAX_ERRORS && !capped) return sorted;
+	return [...sorted.slice(0, MAX_ERRORS), { code: "rego_compile_error", message: LIMIT_MESSAGE }];
 }
 
 export function formatErrors(errors: RegoError[]): string {

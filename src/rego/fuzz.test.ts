@@ -34,7 +34,7 @@ function checkOutcome(src: string): void {
 	}
 	expect(r.errors.length, JSON.stringify(src)).toBeGreaterThan(0);
 	for (const e of r.errors) {
-		if (e.message === "too many errors") continue;
+		if (e.message === "error limit reached") continue;
 		expect(e.loc, `${formatError(e)} for ${JSON.stringify(src)}`).toBeDefined();
 		expect(e.loc?.row).toBeGreaterThanOrEqual(1);
 		expect(e.loc?.row).toBeLessThanOrEqual(lines);

@@ -253,7 +253,10 @@ describe("module checks: several errors, sorted, with OPA's codes", () => {
 		const src = `package p\n${Array.from({ length: 12 }, (_, i) => `r${i} { true }`).join("\n")}`;
 		const r = parseModule(src, "policy.rego");
 		expect(r.errors).toHaveLength(MAX_ERRORS + 1);
-		expect(r.errors[MAX_ERRORS].message).toBe("too many errors");
+		expect(r.errors[MAX_ERRORS]).toEqual({
+			code: "rego_compile_error",
+			message: "error limit reached",
+		});
 		expect(formatErrors(r.errors).split("\n")[0]).toBe("11 errors occurred:");
 	});
 

@@ -20,6 +20,17 @@ const bad = file("bad/bad.rego", "package bad\n\nallow if {\n\tinput.x ==\n}\n")
 const alsoBad = file("bad/a-first.rego", "package bad2\n\np := [1, 2\n");
 const v0 = file("v0/old.rego", 'package old\n\nallow {\n\tinput.user == "admin"\n}\n');
 const unsafe = file("unsafe/u.rego", "package u\n\nallow if {\n\tx > 1\n}\n");
+const twelveUnsafe = file(
+	"many/m.rego",
+	`package m\n\n${Array.from({ length: 12 }, (_, i) => `r${i} if { x${i} }`).join("\n")}\n`,
+);
+const manyParse = (name: string) =>
+	file(
+		`manyparse/${name}.rego`,
+		`package ${name}\n${Array.from({ length: 12 }, (_, i) => `r${i} { true }`).join("\n")}\n`,
+	);
+manyParse("a");
+manyParse("b");
 
 describe("gavel (top level)", () => {
 	it("--help lists the commands and exits 0", async () => {
@@ -126,6 +137,49 @@ describe("gavel check", () => {
 		const r = await gavel(["check", join(dir, "unsafe")]);
 		expect(r.code).toBe(1);
 		expect(r.stderr).toContain(`${unsafe}:4:2: rego_unsafe_var_error: var x is unsafe`);
+	});
+
+	it("stops at 10 errors with OPA's closing entry last (rego_compile_error: error limit reached)", async () => {
+		const r = await gavel(["check", twelveUnsafe]);
+		expect(r.code).toBe(1);
+		const lines = r.stderr.trim().split("\n");
+		expect(lines[0]).toBe("11 errors occurred:");
+		expect(lines[1]).toBe(`${twelveUnsafe}:3:9: rego_unsafe_var_error: var x0 is unsafe`);
+		expect(lines[10]).toBe(`${twelveUnsafe}:12:9: rego_unsafe_var_error: var x9 is unsafe`);
+		expect(lines[11]).toBe("rego_compile_error: error limit reached");
+	});
+
+	it("two files' capped parse errors merge into one list, the limit entry last", async () => {
+		const r = await gavel(["check", join(dir, "manyparse")]);
+		const lines = r.stderr.trim().split("\n");
+		expect(lines.filter((l) => l.endsWith("error limit reached"))).toHaveLength(1);
+		// Then only the --v0-compatible hint follows it.
+		expect(lines.at(-2)).toBe("rego_compile_error: error limit reached");
+		expect(lines.at(-1)).toMatch(/^hint: /);
+		expect(lines[1]).toContain("manyparse/a.rego:2:1: rego_parse_error:");
+	});
+
+	it("--format json writes OPA's error JSON on stderr; nothing when clean", async () => {
+		const r = await gavel(["check", "--format", "json", unsafe]);
+		expect(r.code).toBe(1);
+		expect(JSON.parse(r.stderr)).toEqual({
+			errors: [
+				{
+					message: "var x is unsafe",
+					code: "rego_unsafe_var_error",
+					location: { file: unsafe, row: 4, col: 2 },
+				},
+			],
+		});
+		const capped = JSON.parse((await gavel(["check", "--format", "json", twelveUnsafe])).stderr);
+		expect(capped.errors).toHaveLength(11);
+		expect(capped.errors[10]).toEqual({
+			message: "error limit reached",
+			code: "rego_compile_error",
+		});
+		const clean = await gavel(["check", "--format", "json", join(dir, "good")]);
+		expect(clean).toMatchObject({ code: 0, stdout: "", stderr: "" });
+		expect((await gavel(["check", "--format", "yaml", unsafe])).code).toBe(2);
 	});
 
 	it("a missing path is an input error (2)", async () => {

@@ -16,4 +16,9 @@ export const registry: Record<string, PartEntry> = {
 		load: () => import("./conformance.ts"),
 		about: "every shared conformance case through opa eval and Gavel (and the YAML)",
 	},
+	errors: {
+		load: () => import("./errors.ts"),
+		policies: true,
+		about: "broken and mutated modules: opa check vs gavel check (codes, rows, the cap)",
+	},
 };
