@@ -12,6 +12,7 @@ const file = (name: string) => readFileSync(join(import.meta.dirname, name), "ut
 describe("docs/gateways.md", () => {
 	it.each([
 		["nginx.conf.template", "nginx"],
+		["Caddyfile.template", "caddyfile"],
 		["traefik-dynamic.yml", "yaml"],
 		["envoy.yaml", "yaml"],
 	])("shows %s verbatim", (name, lang) => {

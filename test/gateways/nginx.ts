@@ -36,9 +36,15 @@ export async function freePort(): Promise<number> {
 	});
 }
 
-async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+/** Resolves once something listens on the loopback port; fails if `child` (`name`) exits first. */
+export async function waitForPort(
+	port: number,
+	child: ChildProcess,
+	log: () => string,
+	name = "nginx",
+): Promise<void> {
 	for (let i = 0; i < 200; i++) {
-		if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}):\n${log()}`);
+		if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${log()}`);
 		const open = await new Promise<boolean>((resolve) => {
 			const sock = connect(port, "127.0.0.1");
 			sock.once("connect", () => {
@@ -50,7 +56,7 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
 		if (open) return;
 		await new Promise((r) => setTimeout(r, 50));
 	}
-	throw new Error(`nginx did not listen on ${port}:\n${log()}`);
+	throw new Error(`${name} did not listen on ${port}:\n${log()}`);
 }
 
 export interface RunningNginx {
