@@ -12,6 +12,7 @@
 //   ArrayBuffer, which the SDK loads as-is.
 
 import { HOST_BUILTIN_ALIASES } from "../wasm/host-names.ts";
+import { awsBuiltins } from "./builtins/aws.ts";
 import { BuiltinError } from "./builtins/builtin-error.ts";
 import { cryptoBuiltins } from "./builtins/crypto.ts";
 import { jwtBuiltins } from "./builtins/jwt.ts";
@@ -67,6 +68,7 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 		...(timeBuiltins(clock) as Record<string, HostBuiltin>),
 		...(cryptoBuiltins(uuidScope) as Record<string, HostBuiltin>),
 		...(uuidBuiltins as Record<string, HostBuiltin>),
+		...(awsBuiltins as Record<string, HostBuiltin>),
 		...(randBuiltins(randScope) as Record<string, HostBuiltin>),
 		...jwtBuiltins(() => clock.nowNs()),
 		...jwtEncodeBuiltins(),

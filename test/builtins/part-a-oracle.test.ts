@@ -69,8 +69,87 @@ const jwtRows: Row[] = JWT_HEADERS.flatMap((h) => {
 	];
 });
 
+const AWS_CONFIGS: Record<string, unknown>[] = [
+	{
+		aws_access_key: "AKID",
+		aws_secret_access_key: "SECRET",
+		aws_service: "s3",
+		aws_region: "us-east-1",
+	},
+	{
+		aws_access_key: "AKID",
+		aws_secret_access_key: "SECRET",
+		aws_session_token: "TOK",
+		aws_service: "execute-api",
+		aws_region: "eu-west-1",
+	},
+	{
+		aws_access_key: "AKID",
+		aws_secret_access_key: "SECRET",
+		aws_service: "s3",
+		aws_region: "us-east-1",
+		disable_payload_signing: true,
+	},
+	{
+		aws_access_key: "AKID",
+		aws_secret_access_key: "SECRET",
+		aws_service: "sts",
+		aws_region: "us-east-1",
+		disable_payload_signing: false,
+	},
+];
+
+const AWS_REQUESTS: Record<string, unknown>[] = [
+	{ method: "get", url: "http://example.com" },
+	{
+		method: "POST",
+		url: "https://example.com:8443/a b/c?x=1&b=2&a=%20z",
+		body: { b: [1, "<&>"], a: 1 },
+	},
+	{
+		method: "put",
+		url: "https://example.com/p",
+		raw_body: "hello",
+		headers: { "Content-Type": "text/plain", "X-Foo": " a  b " },
+	},
+	{ method: "get", url: "https://example.com/p", body: "str" },
+	{ method: "get", url: "https://example.com/p", headers: { Authorization: "x", host: "other" } },
+	{ method: "get", url: "https://example.com/p", headers: { Host: "other", authorization: "y" } },
+	{ method: "get", url: "https://example.com/p", headers: { "X-Amz-Date": "x", "x-n": 5 } },
+	{ method: "get", url: "not a url" },
+	{ method: "get", url: "https://user:pw@example.com/a%2Fb/%7Ec/é#frag" },
+	{ method: "get", url: "https://example.com/p", timeout: "5s", tls_insecure_skip_verify: true },
+];
+
+const awsRows: Row[] = [
+	...AWS_REQUESTS.flatMap((r) =>
+		AWS_CONFIGS.map((c) =>
+			expr(
+				`aws ${JSON.stringify(r)} ${JSON.stringify(c)}`,
+				"providers.aws.sign_req(input.r, input.c, 1451311705000000000)",
+				{ r, c },
+			),
+		),
+	),
+	...[
+		[{}, AWS_CONFIGS[0], 1],
+		[{ method: 1, url: "http://x" }, AWS_CONFIGS[0], 1],
+		[{ method: "get", url: "http://x" }, { aws_region: "x" }, 1],
+		[{ method: "get", url: "http://x" }, { ...AWS_CONFIGS[0], aws_service: 4 }, 1],
+		[{ method: "get", url: "http://x" }, { ...AWS_CONFIGS[0], disable_payload_signing: "no" }, 1],
+		[{ method: "get", url: "http://x" }, AWS_CONFIGS[0], 0],
+	].map(([r, c, t]) =>
+		expr(
+			`aws error ${JSON.stringify([r, c, t])}`,
+			"providers.aws.sign_req(input.r, input.c, input.t)",
+			{ r, c, t },
+		),
+	),
+];
+
 const ROWS: Row[] = [
 	...jwtRows,
+	...awsRows,
 	// uuid.parse: every version and variant, the four spellings, bad input.
 	...[
 		"00000000-0000-4000-8000-000000000000",
