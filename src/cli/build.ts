@@ -5,6 +5,7 @@ import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import { type Manifest, writeBundle } from "../bundle/index.ts";
 import { compile, printIr } from "../compiler/index.ts";
 import { formatErrors } from "../rego/errors.ts";
+import { readCapabilitiesOption } from "./capabilities-option.ts";
 import {
 	type Command,
 	EXIT_FAILURE,
@@ -20,7 +21,7 @@ import { loadData } from "./load-data.ts";
 import { loadRegoModules } from "./load-modules.ts";
 import { formatErrorsWithHint } from "./v0-hint.ts";
 
-const help = `Usage: gavel build [PATH…] -e ENTRYPOINT… [-o FILE] [--revision R] [--v0-compatible] [--ir] [-O]
+const help = `Usage: gavel build [PATH…] -e ENTRYPOINT… [-o FILE] [--revision R] [--v0-compatible] [--capabilities FILE] [--ir] [-O]
 
 Compile every .rego file under the paths (default: the current directory) to WebAssembly and
 write an OPA-format bundle (.tar.gz): /.manifest, /policy.wasm, /data.json and the .rego
@@ -36,6 +37,8 @@ Options:
   -o, --output FILE    where to write the bundle (default bundle.tar.gz)
   -r, --revision R     the bundle's revision in the manifest
   --v0-compatible      parse OPA 0.x syntax (rules without if/contains)
+  --capabilities FILE  OPA's capabilities JSON (opa capabilities): a call to a builtin the
+                       file does not list is an error, as with opa build --capabilities
   --ir                 print the planner's IR; writes no bundle unless -o is given
   -O, --optimize       run Binaryen's optimiser over the module (smaller module; loads Binaryen)
   -h, --help           show this help
@@ -60,9 +63,15 @@ export const buildCommand: Command = {
 			"v0-compatible": { type: "boolean" },
 			ir: { type: "boolean" },
 			optimize: { type: "boolean", short: "O" },
+			capabilities: { type: "string" },
 		});
 		const paths = positionals.length > 0 ? positionals : ["."];
 		const v0 = values["v0-compatible"] === true;
+		const caps = readCapabilitiesOption(stringOption(values.capabilities), v0 ? 0 : 1);
+		if (caps && caps.errors.length > 0) {
+			io.err(formatErrors(caps.errors));
+			return EXIT_FAILURE;
+		}
 		const loaded = loadRegoModules(paths, v0 ? 0 : 1);
 		if (loaded.errors.length > 0) {
 			io.err(formatErrorsWithHint(loaded.errors, v0));
@@ -84,7 +93,11 @@ export const buildCommand: Command = {
 			return EXIT_FAILURE;
 		}
 
-		const { policy, errors } = compile({ modules: loaded.modules, entrypoints: requested });
+		const { policy, errors } = compile({
+			modules: loaded.modules,
+			entrypoints: requested,
+			capabilities: caps?.names,
+		});
 		if (!policy || errors.length > 0) {
 			io.err(formatErrors(errors));
 			return EXIT_FAILURE;

@@ -31,6 +31,12 @@ import { checkHeads, reorderBody, reorderTermClosures } from "./safety.ts";
 import { bodyShallowVars, deepVars } from "./term-vars.ts";
 import { TypeChecker } from "./typecheck.ts";
 
+export {
+	type Capabilities,
+	CapabilitiesError,
+	capabilityNames,
+	parseCapabilities,
+} from "./capabilities.ts";
 export type * from "./ir.ts";
 export { printIr } from "./print.ts";
 
