@@ -184,6 +184,9 @@ export function analyseExpr(
 ): { ready: boolean; binds: Set<string>; missing: Set<string> } {
 	const a = new Analysis(bound, outer, arityOf);
 	a.expr(e);
+	// A var the expression itself binds by iterating (`x == input.xs[x]`) is no longer needed
+	// from before it: the planner evaluates the binding term first (see planTerms).
+	for (const b of a.acc.binds) a.acc.missing.delete(b);
 	if (e.negated) {
 		// Negation binds nothing; its own `_` iterations stay inside it.
 		const missing = new Set(a.acc.missing);

@@ -138,3 +138,19 @@ z := [g, d, e]
 		).rejects.toThrow(/eval_conflict_error/);
 	});
 });
+
+describe("safety: a var bound by a ref in the same expression", () => {
+	it("some foo; foo == input.foos[foo] and its relatives are safe, as in OPA", async () => {
+		const src = `package t
+r if { some foo; foo == input.foos[foo] }
+q contains foo if { foo == input.foos[foo] }
+z contains k if { count(k) == count(input.foos[k]) }
+y contains k if { [k] == [input.foos[k]] }
+`;
+		const input = { foos: { a: "a", b: "c", cc: "cc" } };
+		// OPA: {"q":["a","cc"],"r":true,"y":["a","cc"],"z":["a","b","cc"]}
+		expect(await evalSource([src], { entrypoint: "t" }, { input })).toEqual([
+			{ q: ["a", "cc"], r: true, y: ["a", "cc"], z: ["a", "b", "cc"] },
+		]);
+	});
+});

@@ -8,7 +8,7 @@ import { hoistNegated } from "./negation-hoist.ts";
 import { planCall } from "./plan-calls.ts";
 import { containsScan } from "./plan-context.ts";
 import type { PlanState } from "./plan-state.ts";
-import { planTerm } from "./plan-terms.ts";
+import { planTerm, planTerms } from "./plan-terms.ts";
 import { match, unify } from "./plan-unify.ts";
 import { planWith } from "./plan-with.ts";
 
@@ -135,12 +135,10 @@ export function planPositive(fp: PlanState, e: Expr, k: () => void): void {
 				return;
 			}
 			if (name === "equal" || name === "neq") {
-				planTerm(fp, t.args[0], (a) =>
-					planTerm(fp, t.args[1], (b) => {
-						fp.emit({ op: name === "equal" ? "equal" : "notEqual", a, b });
-						k();
-					}),
-				);
+				planTerms(fp, t.args, ([a, b]) => {
+					fp.emit({ op: name === "equal" ? "equal" : "notEqual", a, b });
+					k();
+				});
 				return;
 			}
 			planCall(fp, t, true, (v) => {

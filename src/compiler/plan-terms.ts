@@ -9,12 +9,15 @@ import { irLoc, isConstant, PlanError } from "./plan-context.ts";
 import { planBody } from "./plan-exprs.ts";
 import { planData, planRef } from "./plan-refs.ts";
 import type { PlanState } from "./plan-state.ts";
+import { forEachVar } from "./term-vars.ts";
 
 export function planTerms(fp: PlanState, ts: Term[], k: (ops: Operand[]) => void): void {
 	const ops: Operand[] = [];
+	const order = bindersFirst(fp, ts);
 	fp.steps(
 		ts.length,
-		(i, next) => {
+		(j, next) => {
+			const i = order[j];
 			// A constant is built without continuations: nested literals stay shallow too.
 			if (isConstant(ts[i])) {
 				ops[i] = constTerm(fp, ts[i]);
@@ -28,6 +31,41 @@ export function planTerms(fp: PlanState, ts: Term[], k: (ops: Operand[]) => void
 		},
 		() => k(ops),
 	);
+}
+
+/**
+ * The order to evaluate terms in: one that mentions a var only a later term binds (by
+ * iterating, as in `x == input.xs[x]`) waits until the others have run. Source order
+ * otherwise.
+ */
+function bindersFirst(fp: PlanState, ts: Term[]): number[] {
+	const order = ts.map((_, i) => i);
+	if (ts.length < 2) return order;
+	const unbound = (t: Term) => {
+		let free = false;
+		forEachVar(t, (v) => {
+			if (v.name !== "input" && v.name !== "data" && !fp.vars.has(v.name)) free = true;
+		});
+		return free;
+	};
+	const iterates = (t: Term): boolean => {
+		switch (t.type) {
+			case "ref":
+				return t.path.some(unbound) || iterates(t.head);
+			case "array":
+			case "set":
+				return t.items.some(iterates);
+			case "object":
+				return t.entries.some(([a, b]) => iterates(a) || iterates(b));
+			case "call":
+				return t.args.some(iterates);
+			default:
+				return false;
+		}
+	};
+	const waits = ts.map((t) => unbound(t) && !iterates(t));
+	if (!waits.some((w) => w)) return order;
+	return [...order.filter((i) => !waits[i]), ...order.filter((i) => waits[i])];
 }
 
 /** A constant term (see isConstant), built without continuations. */
