@@ -309,7 +309,8 @@ export async function gavelCheck(
 	}
 }
 
-async function runCase(
+/** One case through opa check and gavel check, compared. */
+export async function checkBoth(
 	opa: string,
 	c: ErrorCase,
 ): Promise<
@@ -380,7 +381,7 @@ export const part: Part = async (opts) => {
 	};
 	let columnDiffers = 0;
 	// Gavel's check runs in this thread between OPA processes: at most `concurrency` OPAs.
-	const outcomes = await pool(cases, opts.concurrency ?? 2, (c) => runCase(opts.opa, c));
+	const outcomes = await pool(cases, opts.concurrency ?? 2, (c) => checkBoth(opts.opa, c));
 	const byKind: Record<string, { agree: number; disagree: number }> = {};
 	cases.forEach((c, i) => {
 		const o = outcomes[i];
