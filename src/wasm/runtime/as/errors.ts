@@ -91,6 +91,25 @@ export function builtinErrorAt(name: string, message: string, n: i64): usize {
 	return 0;
 }
 
+/** `name: before<bytes>after` (eval_builtin_error) → undefined or abort: a message quoting input. */
+export function builtinErrorQuoting(
+	name: string,
+	before: string,
+	p: usize,
+	n: u32,
+	after: string,
+): usize {
+	if (cfg_strict == 0) return 0;
+	const w = startMessage("eval_builtin_error");
+	bufAscii(w, name);
+	bufAscii(w, ": ");
+	bufAscii(w, before);
+	bufBytes(w, p, n);
+	bufAscii(w, after);
+	opa_abort(bufFinish(w));
+	return 0;
+}
+
 /** Errors OPA raises whatever the mode (e.g. division by zero is a builtin error in OPA). */
 export function hardError(code: string, name: string, message: string): usize {
 	const w = startMessage(code);
