@@ -22,6 +22,7 @@ import { regexBuiltins } from "./builtins/regex.ts";
 import { runtimeBuiltins } from "./builtins/runtime.ts";
 import { timeBuiltins } from "./builtins/time.ts";
 import { uuidBuiltins } from "./builtins/uuid.ts";
+import { x509Builtins } from "./builtins/x509.ts";
 
 export { BuiltinError } from "./builtins/builtin-error.ts";
 
@@ -69,6 +70,7 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 		...(cryptoBuiltins(uuidScope) as Record<string, HostBuiltin>),
 		...(uuidBuiltins as Record<string, HostBuiltin>),
 		...(awsBuiltins as Record<string, HostBuiltin>),
+		...(x509Builtins(() => clock.nowNs()) as Record<string, HostBuiltin>),
 		...(randBuiltins(randScope) as Record<string, HostBuiltin>),
 		...jwtBuiltins(() => clock.nowNs()),
 		...jwtEncodeBuiltins(),

@@ -3,6 +3,7 @@
 // built-in errors. Skipped outside CI when OPA is not installed; a failure in CI.
 
 import { createHmac, generateKeyPairSync, sign } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { opaRequirement } from "../opa.ts";
 import { gavelAnswer, opaAnswer } from "./oracle.ts";
@@ -147,7 +148,143 @@ const awsRows: Row[] = [
 	),
 ];
 
+// Certificates, a CSR and keys made with openssl for these tests (valid until 2036).
+const fx = (f: string) => readFileSync(new URL(`fixtures/${f}`, import.meta.url), "utf8");
+const [root, int, leaf, srv, sha1, rich, self] = [
+	"root.pem",
+	"int.pem",
+	"leaf.pem",
+	"srv.pem",
+	"sha1.pem",
+	"rich.pem",
+	"rsa-self.pem",
+].map(fx);
+const b64s = (t: string) => Buffer.from(t).toString("base64");
+const derB64 = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, "");
+
+const x509Rows: Row[] = [
+	...Object.entries({ root, int, leaf, srv, sha1, rich, self }).flatMap(([n, pem]) => [
+		expr(`parse_certificates ${n}`, "crypto.x509.parse_certificates(input)", pem),
+		expr(`parse_certificates ${n} b64 PEM`, "crypto.x509.parse_certificates(input)", b64s(pem)),
+		expr(`parse_certificates ${n} b64 DER`, "crypto.x509.parse_certificates(input)", derB64(pem)),
+	]),
+	expr(
+		"parse_certificates DER run",
+		"crypto.x509.parse_certificates(input)",
+		b64s(Buffer.concat([root, int].map((p) => Buffer.from(derB64(p), "base64"))).toString("latin1"))
+			.length > 0
+			? Buffer.concat([root, int].map((p) => Buffer.from(derB64(p), "base64"))).toString("base64")
+			: "",
+	),
+	...["", "foobar", "YmFkc3RyaW5n", "-----BEGIN X-----\nYWJj\n-----END X-----\n"].flatMap((bad) => [
+		expr(
+			`parse_certificates bad ${JSON.stringify(bad)}`,
+			"crypto.x509.parse_certificates(input)",
+			bad,
+		),
+		expr(
+			`parse_certificate_request bad ${JSON.stringify(bad)}`,
+			"crypto.x509.parse_certificate_request(input)",
+			bad,
+		),
+		expr(
+			`parse_rsa_private_key bad ${JSON.stringify(bad)}`,
+			"crypto.x509.parse_rsa_private_key(input)",
+			bad,
+		),
+		expr(`parse_private_keys bad ${JSON.stringify(bad)}`, "crypto.parse_private_keys(input)", bad),
+		expr(
+			`parse_and_verify bad ${JSON.stringify(bad)}`,
+			"crypto.x509.parse_and_verify_certificates(input)",
+			bad,
+		),
+	]),
+	expr("parse_certificate_request", "crypto.x509.parse_certificate_request(input)", fx("csr.pem")),
+	expr(
+		"parse_certificate_request b64",
+		"crypto.x509.parse_certificate_request(input)",
+		b64s(fx("csr.pem")),
+	),
+	expr("parse_private_keys", "crypto.parse_private_keys(input)", fx("keys.pem")),
+	expr("parse_private_keys b64", "crypto.parse_private_keys(input)", b64s(fx("keys.pem"))),
+	expr("parse_private_keys cert", "crypto.parse_private_keys(input)", root),
+	expr(
+		"parse_rsa_private_key pkcs1",
+		"crypto.x509.parse_rsa_private_key(input)",
+		fx("rsa-pkcs1.key"),
+	),
+	expr(
+		"parse_rsa_private_key pkcs8",
+		"crypto.x509.parse_rsa_private_key(input)",
+		fx("rsa-self.key"),
+	),
+	expr("parse_keypair", "crypto.x509.parse_keypair(input.c, input.k)", {
+		c: self,
+		k: fx("rsa-self.key"),
+	}),
+	expr("parse_keypair b64", "crypto.x509.parse_keypair(input.c, input.k)", {
+		c: b64s(srv),
+		k: b64s(fx("srv.key")),
+	}),
+	expr("parse_keypair mismatch", "crypto.x509.parse_keypair(input.c, input.k)", {
+		c: srv,
+		k: fx("rsa-self.key"),
+	}),
+	expr("parse_keypair switched", "crypto.x509.parse_keypair(input.c, input.k)", {
+		c: fx("srv.key"),
+		k: srv,
+	}),
+	expr("parse_keypair cert as key", "crypto.x509.parse_keypair(input.c, input.k)", {
+		c: srv,
+		k: srv,
+	}),
+	...Object.entries({
+		"root int srv": [root, int, srv],
+		"root int leaf (clientAuth only)": [root, int, leaf],
+		"root srv (wrong issuer)": [root, srv],
+		"int srv": [int, srv],
+		"root sha1": [root, sha1],
+		"root int": [root, int],
+		self: [self],
+	}).flatMap(([n, chain]) => [
+		expr(
+			`parse_and_verify ${n}`,
+			"crypto.x509.parse_and_verify_certificates(input)",
+			chain.join(""),
+		),
+		expr(
+			`parse_and_verify ${n} client`,
+			'crypto.x509.parse_and_verify_certificates_with_options(input, {"KeyUsages": ["KeyUsageClientAuth"]})',
+			chain.join(""),
+		),
+		expr(
+			`parse_and_verify ${n} any, host`,
+			'crypto.x509.parse_and_verify_certificates_with_options(input, {"KeyUsages": ["KeyUsageAny"], "DNSName": "a.example.org"})',
+			chain.join(""),
+		),
+		expr(
+			`parse_and_verify ${n} in 2040`,
+			'crypto.x509.parse_and_verify_certificates_with_options(input, {"CurrentTime": 2208988800000000000})',
+			chain.join(""),
+		),
+	]),
+	...[
+		{ DNSName: 1 },
+		{ KeyUsages: ["Nope"] },
+		{ KeyUsages: "x" },
+		{ Other: 1 },
+		{ CurrentTime: "x" },
+	].map((o) =>
+		expr(
+			`verify options ${JSON.stringify(o)}`,
+			"crypto.x509.parse_and_verify_certificates_with_options(input.c, input.o)",
+			{ c: root + int + srv, o },
+		),
+	),
+];
+
 const ROWS: Row[] = [
+	...x509Rows,
 	...jwtRows,
 	...awsRows,
 	// uuid.parse: every version and variant, the four spellings, bad input.
