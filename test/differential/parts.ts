@@ -21,4 +21,9 @@ export const registry: Record<string, PartEntry> = {
 		policies: true,
 		about: "broken and mutated modules: opa check vs gavel check (codes, rows, the cap)",
 	},
+	bundles: {
+		load: () => import("./bundles.ts"),
+		policies: true,
+		about: "opa build bundles (wasm, rego) served by Gavel vs Gavel's own bundle and opa eval",
+	},
 };
