@@ -569,6 +569,9 @@ export const part: Part = async (opts) => {
 		t.result.extra = {
 			subjects: subjects.length,
 			byWay: t.byWay,
+			gavelDecisions: t.kinds,
+			/** Same set, another order (OPA's Wasm does not sort sets when it dumps them). */
+			orderOnly: t.orderOnly,
 			opaBuildFailed: t.opaBuildFailed,
 		};
 		return t.result;
