@@ -21,6 +21,7 @@ import {
 import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
 import type { Metrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
+import { pathFields } from "./request-path.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
 
 export interface AppDeps {
@@ -111,10 +112,11 @@ export function unauthorized(c: Context, reason: TokenFailure, detail: string): 
 	return c.json({ code: "unauthorized", reason, message: TOKEN_STATUS_TEXT[reason], detail }, 401);
 }
 
-export function requestInfo(c: Context, headers: readonly string[]): RequestInfo {
+export function requestInfo(c: Context, config: GavelConfig): RequestInfo {
+	const headers = config.input.headers;
 	return {
 		method: c.req.method,
-		path: c.req.path,
+		...pathFields(c.req.path, config.input),
 		host: headerOf(c, "host") ?? new URL(c.req.url).host,
 		headers: pickHeaders((n) => headerOf(c, n), headers),
 	};
@@ -180,7 +182,7 @@ export function createApp(deps: AppDeps): GavelApp {
 		const verified = verifier.cached?.(token) ?? (await verifier.verify(token));
 		if (!verified.ok) return unauthorized(c, verified.reason, verified.message);
 		const text = await readJsonText(c, limits);
-		const request = requestInfo(c, config.input.headers);
+		const request = requestInfo(c, config);
 		const peer = deps.peerOf?.(c);
 		const options = {
 			bypassCache: bypass(c),
@@ -350,8 +352,10 @@ export function createApp(deps: AppDeps): GavelApp {
 			200,
 		);
 	});
+	// Ready only with an instance to evaluate on: a bundle whose instance could not be rebuilt
+	// after a fatal evaluation error would deny everything.
 	app.get("/ready", (c) =>
-		engine.current() ? c.json({ ready: true }, 200) : c.json({ ready: false }, 503),
+		engine.current()?.ready() ? c.json({ ready: true }, 200) : c.json({ ready: false }, 503),
 	);
 	app.get("/metrics", async (c) => {
 		const { contentType, body } = await metrics.render();

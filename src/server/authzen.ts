@@ -9,6 +9,7 @@ import type { Decision, DecisionService } from "./decision-service.ts";
 import { headerOf } from "./headers.ts";
 import { HttpError, readJsonObject } from "./http-errors.ts";
 import { buildInput, type PeerIdentity, pickHeaders } from "./input.ts";
+import { pathFields } from "./request-path.ts";
 
 type Json = Record<string, unknown>;
 
@@ -85,7 +86,7 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 				context: t.context,
 				request: {
 					method: c.req.method,
-					path: c.req.path,
+					...pathFields(c.req.path, config.input),
 					host: headerOf(c, "host") ?? "",
 					headers: pickHeaders((n) => headerOf(c, n), config.input.headers),
 				},

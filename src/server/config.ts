@@ -2,6 +2,9 @@
 // config-file.ts), validated up front so a bad field stops start-up with its name, instead
 // of surfacing later as a confusing deny. Pure: no file system, so Workers can use it too.
 
+// The evaluation limits' defaults live with the module globals they set (a pure file).
+import { DEFAULT_EVAL_MEMORY_BYTES, DEFAULT_EVAL_STEPS } from "../wasm/limits.ts";
+
 export interface TlsConfig {
 	cert: string; // PEM file path
 	key: string;
@@ -55,6 +58,13 @@ export interface GavelConfig {
 		 * other entrypoint of the bundle may hold rules meant for another route.
 		 */
 		decideEntrypoints?: string[];
+		/**
+		 * Steps one evaluation may take (scan iterations, calls, allocation, heavy builtins'
+		 * work); past it the decision is an eval_cancel_error deny. 0: unlimited.
+		 */
+		maxEvalSteps: number;
+		/** Bytes one evaluation may allocate; past it, an eval_memory_limit_error deny. */
+		maxEvalMemoryBytes: number;
 	};
 	bundle: {
 		path?: string;
@@ -96,6 +106,16 @@ export interface GavelConfig {
 		/** Most evaluations one batch request may carry (each costs a policy evaluation). */
 		maxEvaluations: number;
 	};
+	/** Envoy's ext_authz over gRPC (the contract opa-envoy-plugin serves), on its own port. */
+	envoyGrpc: {
+		enabled: boolean;
+		host: string;
+		port: number;
+		/** The entrypoint each Check evaluates. */
+		path: string;
+		/** Serve it with server.tls's certificate (and its CA for client certificates). */
+		tls: boolean;
+	};
 	cache: {
 		enabled: boolean;
 		maxEntries: number;
@@ -115,10 +135,24 @@ export interface GavelConfig {
 		url?: string;
 		batchSize: number;
 		flushIntervalMs: number;
+		/** Most bytes in one upload to decisionLog.url (collectors refuse large bodies). */
+		maxUploadBytes: number;
+		/** Backoff after a failed upload: first wait, doubling up to retryMaxMs, jittered. */
+		retryMinMs: number;
+		retryMaxMs: number;
 	};
 	input: {
 		/** Request headers copied into input.request.headers (lower-case names). */
 		headers: string[];
+		/**
+		 * input.request.path is normalised (Envoy's normalize_path): unreserved escapes
+		 * decoded, dot segments removed, a backslash read as "/"; the sent form is raw_path.
+		 */
+		normalizePath: boolean;
+		/** Collapse runs of "/" in input.request.path (Envoy's merge_slashes). */
+		mergeSlashes: boolean;
+		/** An encoded slash or backslash (%2F, %5C): refuse with 400, keep encoded, or decode. */
+		escapedSlashesAction: "reject" | "keep" | "unescape";
 	};
 	/** Development identity: local key pair, JWKS on loopback, `gavel token`. */
 	dev: boolean;
@@ -134,7 +168,11 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		maxJsonDepth: 64,
 		shutdownGraceSeconds: 10,
 	},
-	policy: { default: "example/allow" },
+	policy: {
+		default: "example/allow",
+		maxEvalSteps: DEFAULT_EVAL_STEPS,
+		maxEvalMemoryBytes: DEFAULT_EVAL_MEMORY_BYTES,
+	},
 	bundle: {
 		watch: true,
 		minDelaySeconds: 60,
@@ -159,6 +197,13 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		rolesClaim: "roles",
 	},
 	authzen: { policy: "authzen/allow", maxEvaluations: 1000 },
+	envoyGrpc: {
+		enabled: false,
+		host: "127.0.0.1",
+		port: 9191,
+		path: "envoy/authz/allow",
+		tls: false,
+	},
 	cache: {
 		enabled: true,
 		maxEntries: 10_000,
@@ -166,10 +211,18 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		ttlSeconds: 60,
 		bypassHeader: "x-gavel-no-cache",
 	},
-	decisionLog: { enabled: true, mask: [], batchSize: 100, flushIntervalMs: 1000 },
+	decisionLog: {
+		enabled: true,
+		mask: [],
+		batchSize: 100,
+		flushIntervalMs: 1000,
+		maxUploadBytes: 512 * 1024,
+		retryMinMs: 500,
+		retryMaxMs: 30_000,
+	},
 	// Empty by default: every header the policy sees is part of the decision cache key, so a
 	// per-request header such as x-request-id would make every decision a miss.
-	input: { headers: [] },
+	input: { headers: [], normalizePath: true, mergeSlashes: true, escapedSlashesAction: "reject" },
 	dev: false,
 	stateDir: ".gavel",
 };
@@ -265,6 +318,9 @@ export function validateConfig(raw: unknown): GavelConfig {
 	}
 	str("policy.default");
 	if (get("policy.decideEntrypoints") !== undefined) strList("policy.decideEntrypoints");
+	num("policy.maxEvalSteps", 0, 0x7fff_ffff);
+	// Room for the input and a few values at least; a wasm32 memory holds at most 4 GiB.
+	num("policy.maxEvalMemoryBytes", 1024 * 1024, 0xffff_ffff);
 	str("bundle.path", true);
 	str("bundle.url", true);
 	str("bundle.persistPath", true);
@@ -344,6 +400,13 @@ export function validateConfig(raw: unknown): GavelConfig {
 	str("authzen.policy");
 	str("authzen.baseUrl", true);
 	num("authzen.maxEvaluations", 1);
+	bool("envoyGrpc.enabled");
+	str("envoyGrpc.host");
+	num("envoyGrpc.port", 0, 65535);
+	str("envoyGrpc.path");
+	bool("envoyGrpc.tls");
+	if (get("envoyGrpc.tls") === true && get("server.tls") === undefined)
+		problems.push("envoyGrpc.tls: needs server.tls (its certificate and key serve gRPC too)");
 	if (mode === "api-key" && (get("callerAuth.apiKeys") as unknown[]).length === 0) {
 		problems.push("callerAuth.apiKeys: needs at least one key when mode is api-key");
 	}
@@ -360,11 +423,22 @@ export function validateConfig(raw: unknown): GavelConfig {
 	str("decisionLog.url", true);
 	num("decisionLog.batchSize", 1);
 	num("decisionLog.flushIntervalMs", 1);
+	num("decisionLog.maxUploadBytes", 1024);
+	num("decisionLog.retryMinMs", 1);
+	num("decisionLog.retryMaxMs", 1);
+	if ((get("decisionLog.retryMaxMs") as number) < (get("decisionLog.retryMinMs") as number)) {
+		problems.push("decisionLog.retryMaxMs: must be at least decisionLog.retryMinMs");
+	}
 	for (const m of (get("decisionLog.mask") as string[] | undefined) ?? []) {
 		if (!m.startsWith("/"))
 			problems.push(`decisionLog.mask: "${m}" must be a JSON pointer starting with /`);
 	}
 	strList("input.headers");
+	bool("input.normalizePath");
+	bool("input.mergeSlashes");
+	if (!["reject", "keep", "unescape"].includes(get("input.escapedSlashesAction") as string)) {
+		problems.push('input.escapedSlashesAction: must be "reject", "keep" or "unescape"');
+	}
 	bool("dev");
 	str("stateDir");
 	if (problems.length > 0) throw new ConfigError(problems);

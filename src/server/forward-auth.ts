@@ -12,6 +12,7 @@ import { encodeHeaderValue } from "./header-value.ts";
 import { headerOf } from "./headers.ts";
 import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
 import { isTrusted } from "./ip-match.ts";
+import { pathFields } from "./request-path.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
 
 interface ForwardAuthDeps {
@@ -30,7 +31,7 @@ const PREFIX = "/v1/authz";
 export function originalRequest(
 	c: Context,
 	trusted: boolean,
-	allowHeaders: readonly string[],
+	input: GavelConfig["input"],
 ): RequestInfo & { query: string } {
 	const url = new URL(c.req.url);
 	const h = (n: string) => (trusted ? headerOf(c, n) : undefined);
@@ -40,10 +41,12 @@ export function originalRequest(
 	const q = uri.indexOf("?");
 	return {
 		method: (h("x-original-method") ?? h("x-forwarded-method") ?? c.req.method).toUpperCase(),
-		path: q < 0 ? uri : uri.slice(0, q),
+		// The upstream serves the resolved path: the policy must judge that one (raw_path
+		// keeps what was sent); an encoded slash is a 400 by default.
+		...pathFields(q < 0 ? uri : uri.slice(0, q), input),
 		query: q < 0 ? "" : uri.slice(q + 1),
 		host: h("x-forwarded-host") ?? headerOf(c, "host") ?? url.host,
-		headers: pickHeaders((n) => headerOf(c, n), allowHeaders),
+		headers: pickHeaders((n) => headerOf(c, n), input.headers),
 	};
 }
 
@@ -57,7 +60,7 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): void {
 		const verified = await verifier.verify(token);
 		if (!verified.ok) return deps.unauthorized(c, verified.reason, verified.message);
 		const trusted = isTrusted(deps.remoteAddrOf?.(c), fa.trustedProxies);
-		const request = originalRequest(c, trusted, config.input.headers);
+		const request = originalRequest(c, trusted, config.input);
 		const input = buildInput({
 			subject: verified.claims,
 			action: request.method,

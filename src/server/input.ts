@@ -14,7 +14,10 @@ export interface PeerIdentity {
 
 export interface RequestInfo {
 	method: string;
+	/** Normalised (see request-path.ts): what the policy should match. */
 	path: string;
+	/** The path as the client sent it. */
+	raw_path: string;
 	host: string;
 	headers: Record<string, string>;
 }
