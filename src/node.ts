@@ -15,7 +15,8 @@ import { answerClientError } from "./server/client-error.ts";
 import type { GavelConfig } from "./server/config.ts";
 import { loadConfig } from "./server/config-file.ts";
 import { DecisionCache } from "./server/decision-cache.ts";
-import { createHttpLogger, nullLogger } from "./server/decision-log.ts";
+import { nullLogger } from "./server/decision-log.ts";
+import { createHttpLogger } from "./server/decision-log-http.ts";
 import {
 	DEV_AUDIENCE,
 	DEV_ISSUER,
@@ -24,6 +25,7 @@ import {
 	loadOrCreateDevKey,
 	serveJwks,
 } from "./server/dev-identity.ts";
+import { startExtAuthzGrpc } from "./server/ext-authz-grpc.ts";
 import { createPinoDecisionLogger } from "./server/pino-log.ts";
 import { createPromMetrics } from "./server/prom-metrics.ts";
 import { nodePeerOf, nodeRemoteAddr } from "./server/tls-peer.ts";
@@ -46,6 +48,8 @@ export interface StartOptions {
 export interface RunningGavel {
 	url: string;
 	port: number;
+	/** The Envoy ext_authz gRPC port, when envoyGrpc.enabled. */
+	grpcPort?: number;
 	config: GavelConfig;
 	engine: Engine;
 	gavel: GavelApp;
@@ -87,7 +91,12 @@ export async function startGavel(
 		);
 	}
 	const metrics = createPromMetrics({ processMetrics: options.processMetrics });
-	const engine = new Engine();
+	const engine = new Engine({
+		evalLimits: {
+			steps: config.policy.maxEvalSteps,
+			memoryBytes: config.policy.maxEvalMemoryBytes,
+		},
+	});
 	const verifier = createTokenVerifier(config.auth, sources, {
 		onResult: (outcome) => metrics.tokenVerification(outcome),
 	});
@@ -105,6 +114,9 @@ export async function startGavel(
 					mask: config.decisionLog.mask,
 					batchSize: config.decisionLog.batchSize,
 					flushIntervalMs: config.decisionLog.flushIntervalMs,
+					maxUploadBytes: config.decisionLog.maxUploadBytes,
+					retryMinMs: config.decisionLog.retryMinMs,
+					retryMaxMs: config.decisionLog.retryMaxMs,
 					onError: info,
 				})
 			: undefined;
@@ -190,10 +202,25 @@ export async function startGavel(
 	listenUrl = url;
 	info(`gavel: serving on ${url}`);
 
+	const eg = config.envoyGrpc;
+	const grpcServer = eg.enabled
+		? await startExtAuthzGrpc(gavel.decisions, {
+				host: eg.host,
+				port: eg.port,
+				path: eg.path,
+				tls: eg.tls ? tls : undefined,
+			})
+		: undefined;
+	if (grpcServer)
+		info(
+			`gavel: Envoy ext_authz (gRPC${eg.tls ? ", TLS" : ""}) on ${grpcServer.address}, policy ${eg.path}`,
+		);
+
 	let closing: Promise<void> | undefined;
 	return {
 		url,
 		port,
+		grpcPort: grpcServer?.port,
 		config,
 		engine,
 		gavel,
@@ -201,6 +228,7 @@ export async function startGavel(
 		close() {
 			closing ??= (async () => {
 				source?.stop();
+				await grpcServer?.close(config.server.shutdownGraceSeconds * 1000);
 				await new Promise<void>((resolve) => {
 					const force = setTimeout(() => {
 						(server as { closeAllConnections?: () => void }).closeAllConnections?.();

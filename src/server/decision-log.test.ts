@@ -1,12 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import {
-	createHttpLogger,
-	createJsonLineLogger,
-	type DecisionLogEntry,
-	maskEntry,
-} from "./decision-log.ts";
+import { createJsonLineLogger, type DecisionLogEntry, maskEntry } from "./decision-log.ts";
+import { createHttpLogger } from "./decision-log-http.ts";
 
 const entry = (): DecisionLogEntry => ({
 	decision_id: "d1",

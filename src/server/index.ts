@@ -14,12 +14,12 @@ export {
 } from "./config.ts";
 export { DecisionCache, type DecisionCacheOptions } from "./decision-cache.ts";
 export {
-	createHttpLogger,
 	createJsonLineLogger,
 	type DecisionLogEntry,
 	type DecisionLogger,
 	nullLogger,
 } from "./decision-log.ts";
+export { createHttpLogger, type HttpDecisionLogger } from "./decision-log-http.ts";
 export { type Decision, DecisionService } from "./decision-service.ts";
 export type { PeerIdentity, PolicyInput, RequestInfo } from "./input.ts";
 export type { DecisionOutcome, Metrics } from "./metrics.ts";
