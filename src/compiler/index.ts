@@ -30,6 +30,7 @@ import {
 import { checkHeads, reorderBody, reorderTermClosures } from "./safety.ts";
 import { bodyShallowVars, deepVars } from "./term-vars.ts";
 import { TypeChecker } from "./typecheck.ts";
+import { checkUnusedDecls } from "./unused-decls.ts";
 
 export {
 	type Capabilities,
@@ -89,6 +90,7 @@ function analyse(modules: Module[], capabilities?: ReadonlySet<string>): Analyse
 			};
 			const resolver = new Resolver(env, functions, errors, rulesAt);
 			const rule = resolver.rule(raw.rule, raw.kind, raw.dynKeys, raw.module);
+			checkUnusedDecls(rule, errors);
 			n.rules.push(reorderRule(rule, arityOf, errors));
 		}
 	}

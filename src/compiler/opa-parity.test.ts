@@ -154,3 +154,25 @@ y contains k if { [k] == [input.foos[k]] }
 		]);
 	});
 });
+
+describe("declared vars nothing uses are OPA's compile error", () => {
+	it("some x; and every's key or value unused; _ and some … in are fine", () => {
+		const check = (body: string) => checkSource(`package t\nr if { ${body} }`);
+		// Each as `opa check` words it, at the same row and column.
+		expect(check("every x in [1] { true }")).toEqual([
+			"policy.rego:2:25: rego_compile_error: declared var x unused",
+		]);
+		expect(check("every k, x in [1] { x }")).toEqual([
+			"policy.rego:2:28: rego_compile_error: declared var k unused",
+		]);
+		expect(check("some x, y; x = 1")).toEqual([
+			"policy.rego:2:8: rego_compile_error: declared var y unused",
+		]);
+		expect(check("x := [1 | some y; true]")).toEqual([
+			"policy.rego:2:18: rego_compile_error: declared var y unused",
+		]);
+		expect(check("every _ in [1] { true }")).toEqual([]);
+		expect(check("some x in [1]")).toEqual([]);
+		expect(check("some x; input[x]")).toEqual([]);
+	});
+});
