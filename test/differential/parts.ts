@@ -16,6 +16,11 @@ export const registry: Record<string, PartEntry> = {
 		load: () => import("./conformance.ts"),
 		about: "every shared conformance case through opa eval and Gavel (and the YAML)",
 	},
+	programs: {
+		load: () => import("./programs.ts"),
+		about:
+			"seeded random Rego v1 programs: OPA's server vs Gavel (value, undefined or error codes)",
+	},
 	errors: {
 		load: () => import("./errors.ts"),
 		policies: true,
