@@ -57,9 +57,17 @@ for (const forbidden of ["(start ", "/rt/stub/__alloc", "/rt/stub/__new"]) {
 		process.exit(1);
 	}
 }
-for (const g of ["cfg_heap_start", "cfg_memo_slots", "cfg_strict"]) {
+// gavel_*: the evaluation limits the host writes and the fuel emitted code decrements.
+for (const g of [
+	"cfg_heap_start",
+	"cfg_memo_slots",
+	"cfg_strict",
+	"gavel_budget",
+	"gavel_fuel",
+	"gavel_memory_limit",
+]) {
 	if (!new RegExp(`\\(global \\$[^ ]*/${g} \\(mut i32\\)`).test(wat)) {
-		console.error(`build-runtime: ${g} must be a mutable global (the back end sets it)`);
+		console.error(`build-runtime: ${g} must be a mutable global (the back end or host sets it)`);
 		process.exit(1);
 	}
 }

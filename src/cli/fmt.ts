@@ -4,8 +4,8 @@
 import { writeFileSync } from "node:fs";
 import type { Module } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import { formatModule } from "../rego/format.ts";
-import { parseModule, printModule, stripLocations } from "../rego/index.ts";
+import { formatMeaning, formatModule } from "../rego/format.ts";
+import { parseModule, printModule } from "../rego/index.ts";
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from "./command.ts";
 import { findFiles, isRegoFile, readText } from "./files.ts";
 import { unifiedDiff } from "./line-diff.ts";
@@ -42,13 +42,19 @@ const isFutureKeywords = (i: Import) =>
 	i.path.path[0]?.type === "string" &&
 	i.path.path[0].value === "keywords";
 
-/** The AST a format must preserve: no locations, no comments, imports in any order. */
+/** The AST a format must preserve (see formatMeaning); a v0 module converted drops v1 imports. */
 function meaning(m: Module, toV1: boolean): unknown {
-	const key = (i: Import) => printModule({ ...m, imports: [i], rules: [], annotations: [] });
-	const imports = m.imports
-		.filter((i) => !(toV1 && (key(i).includes("import rego.v1") || isFutureKeywords(i))))
-		.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-	return stripLocations({ ...m, imports, comments: [], file: "", regoVersion: 0 });
+	const imports = m.imports.filter(
+		(i) =>
+			!(
+				toV1 &&
+				(printModule({ ...m, imports: [i], rules: [], annotations: [] }).includes(
+					"import rego.v1",
+				) ||
+					isFutureKeywords(i))
+			),
+	);
+	return formatMeaning({ ...m, imports });
 }
 
 interface Formatted {
@@ -68,7 +74,7 @@ function formatFile(path: string, v0: boolean): Formatted {
 	const module = v0
 		? { ...parsed.module, imports: parsed.module.imports.filter((i) => !isFutureKeywords(i)) }
 		: parsed.module;
-	const formatted = formatModule(module, { addRegoV1Import: v0 });
+	const formatted = formatModule(module, { addRegoV1Import: v0, source });
 	// Never write something that reads differently: check the output parses to the same AST.
 	const again = parseModule(formatted, path, { regoVersion });
 	const same =
@@ -103,13 +109,14 @@ export const fmtCommand: Command = {
 		const files = findFiles(paths, isRegoFile);
 		if (files.length === 0) throw new UsageError(`no .rego files under ${paths.join(", ")}`);
 
-		const errors: RegoError[] = [];
+		// Each file's errors are listed on their own (a cap across files would hide whole files).
+		const errors: RegoError[][] = [];
 		const problems: string[] = [];
 		const unformatted: string[] = [];
 		for (const { path } of files) {
 			const f = formatFile(path, values["v0-compatible"] === true);
 			if (f.formatted === undefined) {
-				errors.push(...f.errors);
+				if (f.errors.length > 0) errors.push(f.errors);
 				if (f.problem) problems.push(f.problem);
 				continue;
 			}
@@ -123,7 +130,7 @@ export const fmtCommand: Command = {
 				io.out(path);
 			} else if (mode === "check" && changed) io.out(path);
 		}
-		if (errors.length > 0) io.err(formatErrorsWithHint(errors, values["v0-compatible"] === true));
+		for (const e of errors) io.err(formatErrorsWithHint(e, values["v0-compatible"] === true));
 		for (const p of problems) io.err(`gavel fmt: ${p}`);
 		if (errors.length > 0 || problems.length > 0) return EXIT_FAILURE;
 		return mode === "check" && unformatted.length > 0 ? EXIT_FAILURE : EXIT_OK;

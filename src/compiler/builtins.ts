@@ -286,12 +286,7 @@ const SPECS: Spec[] = [
 	],
 	// Added with OPA 1.x, or not yet provided.
 	["io.jwt.verify_eddsa", "string string", "boolean", { ...PENDING }],
-	[
-		"crypto.x509.parse_and_verify_certificates_with_options",
-		"string object",
-		"array",
-		{ ...HOST },
-	],
+	["crypto.x509.parse_and_verify_certificates_with_options", "string object", "array", { ...HOST }],
 	["crypto.x509.parse_keypair", "string string", "object", { ...HOST }],
 	["providers.aws.sign_req", "object object number", "object", { ...HOST }],
 	["graphql.is_valid", "object|string object|string", "boolean", { ...PENDING }],

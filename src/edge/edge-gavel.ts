@@ -61,7 +61,12 @@ export async function createEdgeGavel(env: EdgeEnv, bundle: EdgeBundle): Promise
 	const logger = config.decisionLog.enabled
 		? createJsonLineLogger((line) => console.log(line.trimEnd()), config.decisionLog.mask)
 		: nullLogger;
-	const engine = new Engine();
+	const engine = new Engine({
+		evalLimits: {
+			steps: config.policy.maxEvalSteps,
+			memoryBytes: config.policy.maxEvalMemoryBytes,
+		},
+	});
 	const gavel = createApp({
 		config,
 		engine,

@@ -1,8 +1,19 @@
 // One loaded policy revision, evaluated through the official OPA Wasm SDK. The SDK instance
 // is single-threaded and `evaluate` is synchronous, which suits Node's one thread: no
 // evaluation can interleave with another, so the per-evaluation builtin state is safe.
+//
+// Every evaluation runs under limits (src/wasm/limits.ts): a step budget and a memory
+// allowance, written into the module's globals. Past either, that decision alone fails closed.
+// After a fatal error (a trap, the budget or memory exhausted, anything without a policy error
+// code) the instance is rebuilt from the compiled module, so the next decision starts clean.
 
-import { loadPolicy } from "@open-policy-agent/opa-wasm";
+import { loadPolicy, loadPolicySync } from "@open-policy-agent/opa-wasm";
+import {
+	applyEvalLimits,
+	DEFAULT_EVAL_LIMITS,
+	type EvalLimits,
+	type WasmInstance,
+} from "../wasm/limits.ts";
 import { PolicyEvalError, toEvalError } from "./eval-error.ts";
 import { createHostBuiltins, type HostBuiltinOptions } from "./host-builtins.ts";
 import { normalizeEntrypoint, type PolicyBundle } from "./policy-bundle.ts";
@@ -14,35 +25,57 @@ export interface ActivePolicy {
 	/** The base document the bundle carries. */
 	readonly data: unknown;
 	readonly manifest: PolicyBundle["manifest"];
+	/** False when the module has no limit globals (built by `opa build`): evaluations unbounded. */
+	readonly limitsEnforced: boolean;
 	/** The result value, or undefined. Throws PolicyEvalError when evaluation aborts. */
 	evaluate(entrypoint: string, input: unknown): unknown;
 	hasEntrypoint(entrypoint: string): boolean;
+	/** Whether an instance is there to evaluate with (false when a rebuild failed). */
+	ready(): boolean;
+	/** Instances built after fatal errors, since this revision was loaded. */
+	readonly rebuilds: number;
 }
 
 export interface LoadOptions extends HostBuiltinOptions {
 	/** Initial memory in 64 KiB pages; the module grows it as it needs. */
 	memoryPages?: number;
+	/** Per-evaluation limits; each field defaults to DEFAULT_EVAL_LIMITS. */
+	evalLimits?: Partial<EvalLimits>;
 }
 
 interface SdkPolicy {
 	entrypoints: Record<string, number>;
+	wasmInstance: WasmInstance;
 	setData(data: unknown): void;
 	evaluate(input: unknown, entrypoint: string | number): Array<{ result: unknown }>;
 }
+
+/** The global WebAssembly object, typed for what is used here (the lib has no DOM typings). */
+function wasmApi(): { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } {
+	return (globalThis as unknown as { WebAssembly: ReturnType<typeof wasmApi> }).WebAssembly;
+}
+
+/** Codes of errors the policy itself raised, which leave the instance as good as new. */
+const POLICY_ERRORS = new Set(["eval_conflict_error", "eval_type_error", "eval_builtin_error"]);
 
 export async function loadActivePolicy(
 	bundle: PolicyBundle,
 	options: LoadOptions = {},
 ): Promise<ActivePolicy> {
 	const host = createHostBuiltins(options);
-	let sdk: SdkPolicy;
+	const limits: EvalLimits = { ...DEFAULT_EVAL_LIMITS, ...options.evalLimits };
+	const builtins = host.builtins as Record<string, (...a: unknown[]) => unknown>;
+	const memory = () => ({ initial: options.memoryPages ?? 16 });
+	let module: WebAssembly.Module;
+	let sdk: SdkPolicy | undefined;
+	let limitsEnforced: boolean;
 	try {
-		sdk = (await loadPolicy(
-			bundle.module ?? bundle.wasm,
-			{ initial: options.memoryPages ?? 16 },
-			host.builtins as Record<string, (...a: unknown[]) => unknown>,
-		)) as unknown as SdkPolicy;
-		sdk.setData(bundle.data ?? {});
+		// Compiled once: rebuilding an instance after a fatal error reuses it.
+		module = bundle.module ?? (await wasmApi().compile(bundle.wasm));
+		const loaded = (await loadPolicy(module, memory(), builtins)) as unknown as SdkPolicy;
+		loaded.setData(bundle.data ?? {});
+		limitsEnforced = applyEvalLimits(loaded.wasmInstance, limits);
+		sdk = loaded;
 	} catch (e) {
 		throw new Error(`policy.wasm failed to load: ${toEvalError(e).message}`);
 	}
@@ -50,11 +83,34 @@ export async function loadActivePolicy(
 	// The SDK wants the module's own spelling of each entrypoint.
 	const byName = new Map(Object.keys(sdk.entrypoints).map((k) => [normalizeEntrypoint(k), k]));
 	const revision = bundle.manifest.revision ?? "";
+	let rebuildError = "";
+	let rebuilds = 0;
+
+	/** A fresh instance and memory from the compiled module; undefined if that fails. */
+	const rebuild = (): SdkPolicy | undefined => {
+		rebuilds++;
+		try {
+			const fresh = loadPolicySync(module, memory(), builtins) as unknown as SdkPolicy;
+			fresh.setData(bundle.data ?? {});
+			applyEvalLimits(fresh.wasmInstance, limits);
+			rebuildError = "";
+			return fresh;
+		} catch (e) {
+			rebuildError = toEvalError(e).message;
+			return undefined;
+		}
+	};
+
 	return {
 		revision,
 		entrypoints,
 		data: bundle.data,
 		manifest: bundle.manifest,
+		limitsEnforced,
+		get rebuilds() {
+			return rebuilds;
+		},
+		ready: () => sdk !== undefined,
 		// Names usually arrive already normalised; try them as given first.
 		hasEntrypoint: (name) => byName.has(name) || byName.has(normalizeEntrypoint(name)),
 		evaluate(entrypoint, input) {
@@ -62,12 +118,22 @@ export async function loadActivePolicy(
 			if (id === undefined) {
 				throw new PolicyEvalError("undefined_entrypoint", `unknown entrypoint ${entrypoint}`);
 			}
+			// A rebuild that failed is tried again: memory may be there now.
+			sdk ??= rebuild();
+			if (!sdk) {
+				throw new PolicyEvalError(
+					"eval_internal_error",
+					`no usable policy instance: ${rebuildError || "rebuild failed"}`,
+				);
+			}
 			host.beginEvaluation();
 			let rs: Array<{ result: unknown }>;
 			try {
 				rs = sdk.evaluate(input, id);
 			} catch (e) {
-				throw toEvalError(e);
+				const err = toEvalError(e, limits);
+				if (!POLICY_ERRORS.has(err.code)) sdk = rebuild();
+				throw err;
 			}
 			if (!Array.isArray(rs) || rs.length === 0) return undefined;
 			return rs[0].result;

@@ -1,157 +1,674 @@
-// The canonical formatter (`gavel fmt`), in the style of `opa fmt`: the printer's layout
-// (tabs, `if`/`contains`), imports sorted and grouped, one blank line between statements, and
-// every comment kept next to the code it was written beside. METADATA blocks stay exactly as
-// written (they are comments before their package or rule): reprinting their YAML would
-// restyle what the author chose, and the parser reads them back to the same annotations.
+// The canonical formatter (`gavel fmt`): byte for byte the layout `opa fmt` (v1.22) gives, as
+// measured by the differential harness (test/differential/fmt.ts). That layout follows the
+// source's rows: blank lines the author left stay (one at most), a collection, call,
+// comprehension, `every` or `with` chain broken across lines stays broken where it was, and
+// adjacent one-line rules stay adjacent. Where OPA's output would read differently from its
+// input (parentheses it drops around `in`), this formatter keeps the meaning instead.
+// METADATA blocks are comments here and are kept exactly as written.
 
-import type { Comment, Import, Loc, Module } from "./ast.ts";
-import { type CommentHooks, printModule, printRuleWithComments } from "./printer.ts";
-
-interface Pending {
-	comments: Comment[];
-}
-
-const text = (c: Comment) => `#${c.text}`;
-
-/** Take (remove and return) the pending comments `pick` selects, in source order. */
-function take(p: Pending, pick: (c: Comment) => boolean): Comment[] {
-	const out: Comment[] = [];
-	p.comments = p.comments.filter((c) => {
-		if (!pick(c)) return true;
-		out.push(c);
-		return false;
-	});
-	return out;
-}
-
-function hooksFor(p: Pending): CommentHooks {
-	return {
-		leading: (loc, indent) => take(p, (c) => c.loc.row < loc.row).map((c) => indent + text(c)),
-		trailing: (loc) => {
-			const [first, ...rest] = take(p, (c) => c.loc.row === loc.endRow);
-			if (!first) return undefined;
-			// Two comments cannot share one line; only the first can trail the code.
-			return ` ${[first, ...rest].map(text).join(" ")}`;
-		},
-		closing: (row, indent) => take(p, (c) => c.loc.row < row).map((c) => indent + text(c)),
-		wantsBlock: (first, head) =>
-			first.row > head.row || p.comments.some((c) => c.loc.row < first.row),
-	};
-}
-
-/** Import groups as `opa fmt` keeps them: language imports (rego, future) first, then the rest. */
-function importGroups(imports: Import[]): Import[][] {
-	const key = (i: Import) => printImportKey(i);
-	const lang = imports.filter((i) => isLanguageImport(i)).sort((a, b) => cmp(key(a), key(b)));
-	const rest = imports.filter((i) => !isLanguageImport(i)).sort((a, b) => cmp(key(a), key(b)));
-	return [lang, rest].filter((g) => g.length > 0);
-}
-
-function isLanguageImport(i: Import): boolean {
-	const h = i.path.head;
-	return h.type === "var" && (h.name === "rego" || h.name === "future");
-}
-
-function printImportKey(i: Import): string {
-	return printModule({ ...emptyModule(i.loc), imports: [i] }).split("\n")[2] ?? "";
-}
-
-function emptyModule(loc: Loc): Module {
-	return {
-		type: "module",
-		file: loc.file,
-		regoVersion: 1,
-		package: {
-			type: "package",
-			path: {
-				type: "ref",
-				head: { type: "var", name: "data", loc },
-				path: [{ type: "string", value: "p", loc }],
-				loc,
-			},
-			loc,
-		},
-		imports: [],
-		rules: [],
-		annotations: [],
-		comments: [],
-		loc,
-	};
-}
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+import type {
+	Body,
+	CallTerm,
+	Comment,
+	Every,
+	Expr,
+	Import,
+	Loc,
+	Module,
+	RefTerm,
+	Rule,
+	SomeIn,
+	Term,
+} from "./ast.ts";
+import { isIdentifier } from "./keywords.ts";
+import { stripLocations } from "./strip.ts";
+import { builtinRef, OPERATOR_SYMBOLS, refName } from "./terms.ts";
 
 export interface FormatOptions {
 	/**
 	 * Add `import rego.v1` when it is missing, so the output (Rego v1 syntax) also reads as
-	 * intended in a v0 module: for files formatted in --v0-compatible mode.
+	 * intended in a v0 module: for files formatted in --v0-v1 mode.
 	 */
 	addRegoV1Import?: boolean;
+	/** The module's source text: strings are then printed as written (`"\u0041"` stays). */
+	source?: string;
 }
 
-export function formatModule(m: Module, opts: FormatOptions = {}): string {
-	const pending: Pending = {
-		comments: [...m.comments].sort((a, b) => a.loc.row - b.loc.row || a.loc.col - b.loc.col),
-	};
-	const hooks = hooksFor(pending);
-	const out: string[] = [];
-	const leading = (row: number) => take(pending, (c) => c.loc.row < row).map(text);
-	// Comments before a statement keep the blank lines that separated them from each other and
-	// from the statement: two METADATA blocks, or a note that is not the rule's own, stay apart.
-	const leadingGroups = (row: number) => {
-		const cs = take(pending, (c) => c.loc.row < row);
+/** Maps a location (1-based rows, columns in code points) to offsets in the source text. */
+class SourceText {
+	private readonly lineStarts: number[] = [0];
+	constructor(readonly text: string) {
+		for (let i = 0; i < text.length; i++) if (text[i] === "\n") this.lineStarts.push(i + 1);
+	}
+	offset(row: number, col: number): number | undefined {
+		let i = this.lineStarts[row - 1];
+		if (i === undefined) return undefined;
+		for (let c = 1; c < col; c++) {
+			if (i >= this.text.length || this.text[i] === "\n") return undefined;
+			const cc = this.text.charCodeAt(i);
+			i += cc >= 0xd800 && cc <= 0xdbff ? 2 : 1;
+		}
+		return i;
+	}
+	slice(loc: Loc): string | undefined {
+		const a = this.offset(loc.row, loc.col);
+		const b = this.offset(loc.endRow, loc.endCol);
+		return a === undefined || b === undefined ? undefined : this.text.slice(a, b);
+	}
+	/** The character before `loc` on its line, skipping blanks ("" at the line start). */
+	charBefore(loc: Loc): string {
+		let i = (this.offset(loc.row, loc.col) ?? 0) - 1;
+		while (i >= 0 && (this.text[i] === " " || this.text[i] === "\t")) i--;
+		return i < 0 || this.text[i] === "\n" ? "" : this.text[i];
+	}
+	/** The character just after `loc`. */
+	charAfter(loc: Loc): string {
+		const i = this.offset(loc.endRow, loc.endCol);
+		return i === undefined ? "" : (this.text[i] ?? "");
+	}
+	/** The row of the `}` just before `loc` (skipping blanks and newlines), if that is one. */
+	braceRowBefore(loc: Loc): number | undefined {
+		let i = (this.offset(loc.row, loc.col) ?? 0) - 1;
+		while (i >= 0 && /\s/.test(this.text[i])) i--;
+		if (i < 0 || this.text[i] !== "}") return undefined;
+		let row = 1;
+		for (let j = 0; j < i; j++) if (this.text[j] === "\n") row++;
+		return row;
+	}
+}
+
+const text = (c: Comment) => `#${c.text}`;
+
+interface Op {
+	symbol: string;
+	level: number;
+	name: string;
+}
+
+function operatorOf(t: Term): Op | undefined {
+	if (t.type !== "call" || !t.infix) return undefined;
+	const name = refName(t.fn);
+	if (name === undefined) return undefined;
+	if (name === "internal.member_3" && t.args.length === 3) return { symbol: "in", level: 1, name };
+	const op = OPERATOR_SYMBOLS[name];
+	if (op && t.args.length === 2) return { ...op, name };
+	return undefined;
+}
+
+const isMembership = (op: Op | undefined) =>
+	op?.name === "internal.member_2" || op?.name === "internal.member_3";
+
+/** True when the term, printed bare, starts with a primary followed by `|` (see printer.ts). */
+function leftSpineHasOr(t: Term): boolean {
+	for (let x: Term = t; ; ) {
+		const op = operatorOf(x);
+		if (!op || op.level === 0) return false;
+		if (op.name === "or") return true;
+		x = (x as CallTerm).args[0];
+	}
+}
+
+const isRegoV1 = (i: Import) =>
+	i.path.head.type === "var" &&
+	i.path.head.name === "rego" &&
+	i.path.path.length === 1 &&
+	i.path.path[0].type === "string" &&
+	i.path.path[0].value === "v1";
+
+const isFutureKeywords = (i: Import) =>
+	i.path.head.type === "var" &&
+	i.path.head.name === "future" &&
+	i.path.path[0]?.type === "string" &&
+	i.path.path[0].value === "keywords";
+
+const isTrue = (t: Term | undefined) => t?.type === "boolean" && t.value;
+
+/** A body that is only the literal `true`: OPA leaves it out. */
+function isTrueBody(b: Body): boolean {
+	return (
+		b.length === 1 &&
+		!b[0].negated &&
+		b[0].with.length === 0 &&
+		b[0].terms.type === "boolean" &&
+		b[0].terms.value
+	);
+}
+
+/** An element of a collection or call: how to print it and the rows it spans. */
+interface Elem {
+	print: () => string;
+	row: number;
+	endRow: number;
+}
+
+class Formatter {
+	private pending: Comment[];
+	private readonly src?: SourceText;
+	/** The indentation of the line being written (multi-line terms indent from it). */
+	private indent = "";
+
+	constructor(m: Module, source?: string) {
+		this.pending = [...m.comments].sort((a, b) => a.loc.row - b.loc.row || a.loc.col - b.loc.col);
+		if (source !== undefined) this.src = new SourceText(source);
+	}
+
+	// ---- comments -------------------------------------------------------------------------
+
+	private take(pick: (c: Comment) => boolean): Comment[] {
+		const out: Comment[] = [];
+		this.pending = this.pending.filter((c) => {
+			if (!pick(c)) return true;
+			out.push(c);
+			return false;
+		});
+		return out;
+	}
+
+	/**
+	 * Comments on rows before `row`, one per line at `indent`; a blank line stays between two
+	 * that had one, and between the last one and the code at `row` when there was one.
+	 */
+	private leading(row: number, indent: string): string[] {
+		const cs = this.take((c) => c.loc.row < row);
 		const out: string[] = [];
 		cs.forEach((c, i) => {
 			if (i > 0 && c.loc.row > cs[i - 1].loc.row + 1) out.push("");
-			out.push(text(c));
+			out.push(indent + text(c));
 		});
 		const last = cs.at(-1);
 		if (last && last.loc.row < row - 1) out.push("");
 		return out;
-	};
-	const trailing = (row: number) => {
-		const t = hooks.trailing({ ...m.loc, endRow: row });
-		return t ?? "";
-	};
+	}
 
-	// Package: its leading comments, annotations, the clause.
-	const pkgComments = leadingGroups(m.package.loc.row);
-	const pkgText = printModule({ ...m, imports: [], rules: [], annotations: [] }).trimEnd();
-	out.push([...pkgComments, pkgText + trailing(m.package.loc.endRow)].join("\n"));
+	/** Comments on `row` (after the code there): ` # …` to end that line with. */
+	private trailing(row: number): string {
+		const cs = this.take((c) => c.loc.row === row);
+		return cs.length === 0 ? "" : ` ${cs.map(text).join(" ")}`;
+	}
 
-	let imports = [...m.imports];
-	const hasV1 = imports.some((i) => printImportKey(i) === "import rego.v1");
-	if (opts.addRegoV1Import && !hasV1) {
-		imports.push({
-			type: "import",
-			path: {
-				type: "ref",
-				head: { type: "var", name: "rego", loc: m.package.loc },
-				path: [{ type: "string", value: "v1", loc: m.package.loc }],
-				loc: m.package.loc,
-			},
-			loc: m.package.loc,
+	private hasCommentsBefore(row: number): boolean {
+		return this.pending.some((c) => c.loc.row < row);
+	}
+
+	// ---- terms ----------------------------------------------------------------------------
+
+	private string(t: Extract<Term, { type: "string" }>): string {
+		const written = this.src?.slice(t.loc);
+		if (written !== undefined) {
+			if (t.raw && written === `\`${t.value}\``) return written;
+			if (!t.raw && written.startsWith('"')) {
+				try {
+					if (JSON.parse(written) === t.value) return written;
+				} catch {
+					// not the literal after all: print it from its value
+				}
+			}
+		}
+		if (t.raw && !t.value.includes("`")) return `\`${t.value}\``;
+		return JSON.stringify(t.value);
+	}
+
+	private pathElem(p: Term): string {
+		if (p.type === "string" && !p.raw && isIdentifier(p.value)) return `.${p.value}`;
+		return `[${this.term(p)}]`;
+	}
+
+	private ref(r: RefTerm): string {
+		let head: string;
+		if (r.head.type === "var") head = r.head.name;
+		else if (operatorOf(r.head)) head = `(${this.term(r.head)})`;
+		else head = this.term(r.head);
+		return head + r.path.map((p) => this.pathElem(p)).join("");
+	}
+
+	/** An element of a collection or an argument: `k, v in xs` and `a | b` need parentheses. */
+	private item(t: Term): string {
+		const op = operatorOf(t);
+		if (op?.name === "internal.member_3" || leftSpineHasOr(t)) return `(${this.term(t)})`;
+		if (op && op.level === 0) return `${op.name}(${this.items(t.type === "call" ? t.args : [])})`;
+		return this.term(t);
+	}
+
+	private items(ts: Term[]): string {
+		return ts.map((t) => this.item(t)).join(", ");
+	}
+
+	/**
+	 * `open … close` holding `elems`: on one line when every element starts on the same row,
+	 * else one line per source row holding the elements that started there, as written.
+	 */
+	private collection(open: string, close: string, elems: Elem[], loc: Loc, call = false): string {
+		// Arrays, sets and objects also count the row of their opening bracket; calls do not.
+		const row0 = call ? elems[0]?.row : loc.row;
+		if (elems.length === 0 || elems.every((e) => e.row === row0)) {
+			return `${open}${elems.map((e) => e.print()).join(", ")}${close}`;
+		}
+		const outer = this.indent;
+		const inner = `${outer}\t`;
+		this.indent = inner;
+		const lines: string[] = [];
+		let first = "";
+		try {
+			if (elems[0].row > loc.row) first = this.trailing(loc.row);
+			let i = 0;
+			while (i < elems.length) {
+				const row = elems[i].row;
+				lines.push(...this.leading(row, inner));
+				const group: string[] = [];
+				let endRow = row;
+				for (; i < elems.length && elems[i].row === row; i++) {
+					group.push(elems[i].print());
+					endRow = elems[i].endRow;
+				}
+				lines.push(`${inner}${group.join(", ")},${this.trailing(endRow)}`);
+			}
+			lines.push(...this.take((c) => c.loc.row < loc.endRow).map((c) => inner + text(c)));
+		} finally {
+			this.indent = outer;
+		}
+		return `${open}${first}\n${lines.join("\n")}\n${outer}${close}`;
+	}
+
+	private elems(ts: Term[]): Elem[] {
+		return ts.map((t) => ({ print: () => this.item(t), row: t.loc.row, endRow: t.loc.endRow }));
+	}
+
+	private callArgs(t: CallTerm): string {
+		return this.collection(`${this.ref(t.fn)}(`, ")", this.elems(t.args), t.loc, true);
+	}
+
+	/** The operand of an infix operator written inside a term. */
+	private operand(x: Term, op: Op, right: boolean): string {
+		const inner = operatorOf(x);
+		const s = this.term(x);
+		if (!inner) return s;
+		if (inner.name === "internal.member_3") return `(${s})`;
+		// OPA puts parentheses around every operator operand except membership; we add them
+		// around membership too where leaving them out would change the meaning.
+		const needed = right ? inner.level <= op.level : inner.level < op.level;
+		if (!isMembership(inner) || needed) return `(${s})`;
+		return s;
+	}
+
+	/** An operand at the top of a literal: parentheses only where the grammar needs them. */
+	private bare(x: Term, op: Op, right: boolean): string {
+		const inner = operatorOf(x);
+		const s = this.term(x);
+		if (!inner) return s;
+		const needed = right ? inner.level <= op.level : inner.level < op.level;
+		return needed || inner.name === "internal.member_3" ? `(${s})` : s;
+	}
+
+	private infix(t: CallTerm, op: Op): string {
+		if (op.name === "internal.member_3") {
+			const [k, v, xs] = t.args;
+			// `k, v in xs`: neither k nor v can be a bare `in` (it would read as the `in`).
+			return `${this.operand(k, op, true)}, ${this.operand(v, op, true)} in ${this.operand(xs, op, true)}`;
+		}
+		const [a, b] = t.args;
+		return `${this.operand(a, op, false)} ${op.symbol} ${this.operand(b, op, true)}`;
+	}
+
+	term(t: Term): string {
+		switch (t.type) {
+			case "null":
+				return "null";
+			case "boolean":
+				return t.value ? "true" : "false";
+			case "number":
+				return t.text;
+			case "string":
+				return this.string(t);
+			case "var":
+				return t.name;
+			case "ref":
+				return this.ref(t);
+			case "array":
+				return this.collection("[", "]", this.elems(t.items), t.loc);
+			case "set":
+				if (t.items.length === 0) return "set()";
+				return this.collection("{", "}", this.elems(t.items), t.loc);
+			case "object":
+				return this.collection(
+					"{",
+					"}",
+					t.entries.map(([k, v]) => ({
+						print: () => `${this.item(k)}: ${this.item(v)}`,
+						row: k.loc.row,
+						endRow: v.loc.endRow,
+					})),
+					t.loc,
+				);
+			case "arrayCompr":
+				return this.comprehension("[", this.head(t.term), t.term.loc.row, t.body, "]", t.loc);
+			case "setCompr":
+				return this.comprehension("{", this.head(t.term), t.term.loc.row, t.body, "}", t.loc);
+			case "objectCompr":
+				return this.comprehension(
+					"{",
+					`${this.head(t.key)}: ${this.head(t.value)}`,
+					t.key.loc.row,
+					t.body,
+					"}",
+					t.loc,
+				);
+			case "call": {
+				const op = operatorOf(t);
+				if (op && op.level === 0) return `${op.name}(${this.items(t.args)})`;
+				if (op) return this.infix(t, op);
+				return this.callArgs(t);
+			}
+		}
+	}
+
+	/** A comprehension's head is one term: an operator expression there needs parentheses. */
+	private head(t: Term): string {
+		return operatorOf(t) ? `(${this.term(t)})` : this.term(t);
+	}
+
+	private comprehension(
+		open: string,
+		head: string,
+		headRow: number,
+		body: Body,
+		close: string,
+		loc: Loc,
+	): string {
+		if (body.some((e) => e.loc.row > headRow)) {
+			return `${open}${head} |${this.block(body, loc.endRow)}${close}`;
+		}
+		return `${open}${head} | ${body.map((e, i) => this.literal(e, i === 0)).join("; ")}${close}`;
+	}
+
+	// ---- expressions and bodies -----------------------------------------------------------
+
+	private membership(key: Term | undefined, value: Term, coll: Term, loc: Loc): string {
+		const name = key ? "internal.member_3" : "internal.member_2";
+		const args = key ? [key, value, coll] : [value, coll];
+		const op = operatorOf({ type: "call", fn: builtinRef(name, loc), args, infix: true, loc });
+		const call: CallTerm = { type: "call", fn: builtinRef(name, loc), args, infix: true, loc };
+		return this.infix(call, op as Op);
+	}
+
+	private every(t: Every): string {
+		const head = `every ${this.membership(t.key, t.value, t.domain, t.loc)} `;
+		const oneLine =
+			t.body.every((e) => e.loc.row === t.loc.row && e.loc.endRow === t.loc.row) &&
+			!this.pending.some((c) => c.loc.row >= t.loc.row && c.loc.row < t.loc.endRow);
+		if (oneLine) {
+			const lits = t.body.map((e, i) => this.literal(e, i === 0));
+			// OPA writes a one-line body of several literals without the space before `}`.
+			return `${head}{ ${lits.join("; ")}${lits.length > 1 ? "}" : " }"}`;
+		}
+		return `${head}{${this.block(t.body, t.loc.endRow)}}`;
+	}
+
+	private someIn(t: SomeIn): string {
+		return `some ${this.membership(t.key, t.value, t.collection, t.loc)}`;
+	}
+
+	/** One literal (may span lines, indented from this.indent). */
+	literal(e: Expr, first: boolean): string {
+		let s = e.negated ? "not " : "";
+		const t = e.terms;
+		switch (t.type) {
+			case "some":
+				s += `some ${t.vars.map((v) => v.name).join(", ")}`;
+				break;
+			case "someIn":
+				s += this.someIn(t);
+				break;
+			case "every":
+				s += this.every(t);
+				break;
+			default: {
+				const op = operatorOf(t);
+				let body: string;
+				if (op && op.level === 0 && t.type === "call") {
+					const [a, b] = t.args;
+					const rhs =
+						operatorOf(b)?.name === "internal.member_3" ? `(${this.term(b)})` : this.term(b);
+					const lhs = this.term(a);
+					body = `${leftSpineHasOr(a) ? `(${lhs})` : lhs} ${op.symbol} ${rhs}`;
+				} else if (op && !isMembership(op) && t.type === "call") {
+					// At the top of a literal OPA writes an operator's operands bare.
+					const [a, b] = t.args;
+					body = `${this.bare(a, op, false)} ${op.symbol} ${this.bare(b, op, true)}`;
+					if (leftSpineHasOr(t)) body = `(${body})`;
+				} else {
+					body = this.term(t);
+					if (leftSpineHasOr(t)) body = `(${body})`;
+				}
+				// After another literal, `-1 == y` on its own line would continue it (`x - 1`).
+				if (!first && body.startsWith("-")) body = `(${body})`;
+				s += body;
+			}
+		}
+		let prevEnd = t.loc.endRow;
+		for (const w of e.with) {
+			const part = `with ${this.ref(w.target)} as ${this.term(w.value)}`;
+			s += w.loc.row > prevEnd ? `\n${this.indent}\t${part}` : ` ${part}`;
+			prevEnd = w.loc.endRow;
+		}
+		return s;
+	}
+
+	/**
+	 * A body as a block: a newline, one literal per line at this.indent + tab, a newline and
+	 * this.indent (the caller writes the braces). Blank lines the author left between literals
+	 * stay; comments stay on their rows' lines.
+	 */
+	private block(body: Body, closeRow: number): string {
+		const outer = this.indent;
+		const inner = `${outer}\t`;
+		const lines: string[] = [];
+		this.indent = inner;
+		try {
+			body.forEach((e, i) => {
+				const prev = body[i - 1];
+				if (prev && e.loc.row > prev.loc.endRow + 1) lines.push("");
+				lines.push(...this.leading(e.loc.row, inner));
+				const lit = this.literal(e, i === 0);
+				// Comments inside a multi-line literal that nothing took go just before it.
+				lines.push(...this.take((c) => c.loc.row < e.loc.endRow).map((c) => inner + text(c)));
+				lines.push(inner + lit + this.trailing(e.loc.endRow));
+			});
+			const last = body.at(-1);
+			const closing = this.take((c) => c.loc.row < closeRow);
+			if (last && closing.length > 0 && closing[0].loc.row > last.loc.endRow + 1) lines.push("");
+			closing.forEach((c, i) => {
+				if (i > 0 && c.loc.row > closing[i - 1].loc.row + 1) lines.push("");
+				lines.push(inner + text(c));
+			});
+		} finally {
+			this.indent = outer;
+		}
+		return `\n${lines.join("\n")}\n${outer}`;
+	}
+
+	// ---- rules ----------------------------------------------------------------------------
+
+	private headRef(r: Rule): string {
+		const ref = r.head.ref;
+		// A two-part head (`r.a := 1`) is an object rule to OPA: written `r["a"]`.
+		// `r["a"] := 1` stays in brackets when written so (OPA's object-rule form).
+		const bracket = this.src !== undefined && this.src.charAfter(ref.head.loc) === "[";
+		if (ref.path.length === 1 && !r.head.args && r.kind !== "partialSet" && bracket) {
+			return `${this.ref({ ...ref, path: [] })}[${this.term(ref.path[0])}]`;
+		}
+		return this.ref(ref);
+	}
+
+	/** ` if …` for a body (empty: nothing); `block` tells whether it was written as a block. */
+	private body(body: Body, headRow: number, closeRow: number): { text: string; block: boolean } {
+		if (body.length === 0) return { text: "", block: false };
+		const first = body[0];
+		const inline =
+			body.length === 1 &&
+			first.loc.row === headRow &&
+			!this.pending.some((c) => c.loc.row >= headRow && c.loc.row <= first.loc.endRow);
+		if (inline) {
+			const lit = this.literal(first, true);
+			if (!lit.startsWith("{")) return { text: ` if ${lit}`, block: false };
+		}
+		return { text: ` if {${this.block(body, closeRow)}}`, block: true };
+	}
+
+	rule(r: Rule): string {
+		let s = r.default ? "default " : "";
+		s += this.headRef(r);
+		if (r.head.args) s += `(${this.items(r.head.args)})`;
+		const body = !r.else && isTrueBody(r.body) ? [] : r.body;
+		if (r.kind === "partialSet") {
+			if (r.head.key) s += ` contains ${this.term(r.head.key)}`;
+		} else if (r.head.value && !(isTrue(r.head.value) && !r.head.assign && body.length > 0)) {
+			s += ` := ${this.term(r.head.value)}`;
+		}
+		const closeRow = r.else ? r.else.loc.row : r.loc.endRow;
+		let b = this.body(body, r.head.loc.row, closeRow);
+		s += b.text;
+		let prevBody = body;
+		for (let e = r.else; e; e = e.else) {
+			s += this.elseJoin(e, prevBody, b.block);
+			const eBody = !e.else && isTrueBody(e.body) ? [] : e.body;
+			if (!(isTrue(e.head.value) && !e.head.assign && eBody.length > 0)) {
+				const v = e.head.value ?? { type: "boolean" as const, value: true, loc: e.loc };
+				s += ` := ${this.term(v)}`;
+			}
+			b = this.body(eBody, e.loc.row, e.else ? e.else.loc.row : e.loc.endRow);
+			s += b.text;
+			prevBody = eBody;
+		}
+		return s;
+	}
+
+	/**
+	 * What goes before `else`: ` ` after a block whose `}` shares the else's row in the source,
+	 * else a blank line (OPA's rule, including its `\n else` after a body it wrote inline).
+	 */
+	private elseJoin(e: Rule, prevBody: Body, prevBlock: boolean): string {
+		const braceRow = this.src?.braceRowBefore(e.loc);
+		const lastLit = prevBody.at(-1);
+		const sameRow =
+			braceRow !== undefined &&
+			braceRow === e.loc.row &&
+			(lastLit === undefined || braceRow > lastLit.loc.endRow || prevBlock);
+		if (this.src === undefined) return prevBlock ? " else" : "\n\nelse";
+		if (!sameRow) return "\n\nelse";
+		return prevBlock ? " else" : "\n else";
+	}
+
+	// ---- module ---------------------------------------------------------------------------
+
+	private importText(i: Import): string {
+		return `import ${this.ref(i.path)}${i.alias ? ` as ${i.alias}` : ""}`;
+	}
+
+	module(m: Module, opts: FormatOptions): string {
+		const out: string[] = [];
+		out.push(...this.leading(m.package.loc.row, ""));
+		const [first, ...rest] = m.package.path.path;
+		let pkg = first && first.type === "string" ? first.value : "";
+		pkg += rest.map((p) => this.pathElem(p)).join("");
+		out.push(`package ${pkg}${this.trailing(m.package.loc.endRow)}`);
+
+		const hasV1 = m.imports.some(isRegoV1);
+		// `import rego.v1` implies every future keyword: OPA drops those imports beside it.
+		const imports = m.imports
+			.filter((i) => !(hasV1 && isFutureKeywords(i)))
+			.sort((a, b) => a.loc.row - b.loc.row);
+		const groups: Import[][] = [];
+		for (const i of imports) {
+			const last = groups.at(-1)?.at(-1);
+			if (last && i.loc.row <= last.loc.endRow + 1) groups.at(-1)?.push(i);
+			else groups.push([i]);
+		}
+		if (opts.addRegoV1Import && !hasV1) {
+			const loc = m.package.loc;
+			const v1: Import = {
+				type: "import",
+				path: {
+					type: "ref",
+					head: { type: "var", name: "rego", loc },
+					path: [{ type: "string", value: "v1", loc }],
+					loc,
+				},
+				loc,
+			};
+			if (groups.length > 0) groups[0].push(v1);
+			else groups.push([v1]);
+		}
+		for (const g of groups) {
+			out.push("");
+			const row = Math.min(...g.map((i) => i.loc.row));
+			const lead = this.leading(row, "");
+			out.push(...lead);
+			const lines = g.map((i) => ({
+				key: this.importText(i),
+				line: this.importText(i) + this.trailing(i.loc.endRow),
+			}));
+			lines.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+			out.push(...lines.map((l) => l.line));
+		}
+
+		// A blank line between two rules where the source had one, after a rule that spans
+		// lines (in the source or as written), and around default rules, else chains and
+		// bodies of several literals: OPA's layout.
+		let prevMulti = true;
+		m.rules.forEach((r, i) => {
+			const prev = m.rules[i - 1];
+			const lead = this.leading(r.loc.row, "");
+			this.indent = "";
+			const s = this.rule(r);
+			// Comments inside the head or a one-line body go before the rule.
+			const inside = this.take((c) => c.loc.row < r.loc.endRow).map(text);
+			const multi = s.includes("\n");
+			const big = r.default || r.else !== undefined || r.body.length > 1;
+			if (!prev || prevMulti || big || r.loc.row > prev.loc.endRow + 1) out.push("");
+			out.push(...lead, ...inside);
+			out.push(s + this.trailing(r.loc.endRow));
+			prevMulti = big || multi || r.loc.endRow > r.loc.row;
 		});
+		const rest2 = this.pending.map(text);
+		if (rest2.length > 0) {
+			out.push("");
+			out.push(...rest2);
+		}
+		return `${out.join("\n")}\n`;
 	}
-	// Comments before an import travel with it when imports are sorted.
-	const importText = new Map<Import, string>();
-	imports = imports.sort((a, b) => a.loc.row - b.loc.row);
-	for (const i of imports) {
-		const lines = leading(i.loc.row);
-		importText.set(i, [...lines, printImportKey(i) + trailing(i.loc.endRow)].join("\n"));
-	}
-	for (const group of importGroups(imports))
-		out.push(group.map((i) => importText.get(i)).join("\n"));
+}
 
-	for (const r of m.rules) {
-		const lines = leadingGroups(r.loc.row);
-		const rule = printRuleWithComments({ ...r, annotations: undefined }, hooks);
-		// Comments inside the head (a multi-line value or key) have no line of their own in
-		// the output: they go just before the rule.
-		lines.push(...leading(r.loc.endRow));
-		out.push([...lines, rule + trailing(r.loc.endRow)].join("\n"));
-	}
-	const rest = pending.comments.map(text);
-	if (rest.length > 0) out.push(rest.join("\n"));
-	return `${out.join("\n\n")}\n`;
+export function formatModule(m: Module, opts: FormatOptions = {}): string {
+	return new Formatter(m, opts.source).module(m, opts);
+}
+
+/**
+ * What formatting must keep: the module without locations, comments or file name, imports in
+ * any order, and the spellings `opa fmt` treats as one: `=` or `:=` in a rule head, a body that
+ * is only `true` or none.
+ */
+export function formatMeaning(m: Module): unknown {
+	const f = new Formatter({ ...m, comments: [] });
+	const key = (i: Import) => `${f.term(i.path)}${i.alias ? ` as ${i.alias}` : ""}`;
+	const hasV1 = m.imports.some(isRegoV1);
+	const imports = m.imports
+		.filter((i) => !(hasV1 && isFutureKeywords(i)))
+		.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+	const rule = (r: Rule): Rule => {
+		const out: Rule = {
+			...r,
+			head: { ...r.head, assign: false },
+			body: !r.else && isTrueBody(r.body) ? [] : r.body,
+		};
+		if (r.else) out.else = rule(r.else);
+		return out;
+	};
+	return stripLocations({
+		...m,
+		imports,
+		rules: m.rules.map(rule),
+		comments: [],
+		file: "",
+		regoVersion: 0,
+	});
 }

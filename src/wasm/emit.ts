@@ -12,7 +12,7 @@ import {
 	PolicyEmitter,
 } from "./function-emitter.ts";
 import { StaticData } from "./layout.ts";
-import { ABI_EXPORTS, SDK_DEFAULT_PAGES } from "./module-shape.ts";
+import { KEPT_EXPORTS, SDK_DEFAULT_PAGES } from "./module-shape.ts";
 import { loadRuntime, type RuntimeInfo } from "./runtime.ts";
 
 // Loaded dynamically (top-level await) rather than imported: a bundler keeps a static import
@@ -66,6 +66,8 @@ export { EmitError };
 export interface EmitOptions {
 	/** Optimise the policy's own functions with binaryen (the runtime is prebuilt with -O3). */
 	optimize?: boolean;
+	/** Meter loops and calls against the evaluation budget (default true; false only to measure). */
+	meter?: boolean;
 }
 
 const i32 = binaryen.i32;
@@ -106,7 +108,7 @@ export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
 	try {
 		m.setFeatures(FEATURES);
 		const data = new StaticData((rt.staticEnd + 15) & ~15);
-		const p = new PolicyEmitter(m, rt, policy, data);
+		const p = new PolicyEmitter(m, rt, policy, data, opts.meter ?? true);
 
 		for (const f of policy.funcs) addBuilt(m, buildFunc(p, f));
 		const planNames = policy.plans.map((plan, i) => {
@@ -141,7 +143,7 @@ export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
 		placeData(m, rt, data, heapStart);
 
 		for (const name of rt.exports.keys()) {
-			if (!ABI_EXPORTS.has(name)) m.removeExport(name);
+			if (!KEPT_EXPORTS.has(name)) m.removeExport(name);
 		}
 		if (opts.optimize) {
 			// The runtime was optimised when it was built: optimise only the policy's own code.

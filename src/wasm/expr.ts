@@ -12,6 +12,7 @@ export const I32 = 2;
 
 export interface ExprBuilder {
 	local: { get(index: number, type: number): Ref; set(index: number, value: Ref): Ref };
+	global: { get(name: string, type: number): Ref; set(name: string, value: Ref): Ref };
 	i32: {
 		const(value: number): Ref;
 		eqz(value: Ref): Ref;
@@ -19,6 +20,7 @@ export interface ExprBuilder {
 		ne(left: Ref, right: Ref): Ref;
 		ge_s(left: Ref, right: Ref): Ref;
 		gt_s(left: Ref, right: Ref): Ref;
+		lt_s(left: Ref, right: Ref): Ref;
 		add(left: Ref, right: Ref): Ref;
 		sub(left: Ref, right: Ref): Ref;
 	};
@@ -38,6 +40,8 @@ type Ty = "none" | "i32" | "unreachable";
 type Node =
 	| { k: "get"; i: number }
 	| { k: "set"; i: number; v: Ref }
+	| { k: "gget"; name: string }
+	| { k: "gset"; name: string; v: Ref }
 	| { k: "const"; n: number }
 	| { k: "op"; code: number; args: Ref[]; ty: Ty }
 	| { k: "block"; label: string | null; kids: Ref[]; ty: Ty }
@@ -69,6 +73,7 @@ export class WasmExprs implements ExprBuilder {
 		const n = this.nodes[r];
 		switch (n.k) {
 			case "get":
+			case "gget":
 			case "const":
 			case "select":
 				return "i32";
@@ -94,11 +99,17 @@ export class WasmExprs implements ExprBuilder {
 		set: (i: number, v: Ref): Ref => this.add({ k: "set", i, v }),
 	};
 
+	global = {
+		get: (name: string, _type: number): Ref => this.add({ k: "gget", name }),
+		set: (name: string, v: Ref): Ref => this.add({ k: "gset", name, v }),
+	};
+
 	i32 = {
 		const: (n: number): Ref => this.add({ k: "const", n }),
 		eqz: (a: Ref): Ref => this.op(0x45, [a]),
 		eq: (a: Ref, b: Ref): Ref => this.op(0x46, [a, b]),
 		ne: (a: Ref, b: Ref): Ref => this.op(0x47, [a, b]),
+		lt_s: (a: Ref, b: Ref): Ref => this.op(0x48, [a, b]),
 		gt_s: (a: Ref, b: Ref): Ref => this.op(0x4a, [a, b]),
 		ge_s: (a: Ref, b: Ref): Ref => this.op(0x4e, [a, b]),
 		add: (a: Ref, b: Ref): Ref => this.op(0x6a, [a, b]),
@@ -155,13 +166,16 @@ export class WasmExprs implements ExprBuilder {
 
 	/**
 	 * A function body: `vars` i32 locals beyond the parameters, then the code. Calls name
-	 * functions; `index` gives their function index.
+	 * functions; `index` gives their function index, `globalIndex` a global's.
 	 */
 	encodeBody(
 		body: Ref,
 		vars: number,
 		index: (name: string) => number,
 		hasResult: boolean,
+		globalIndex: (name: string) => number = (name) => {
+			throw new Error(`no global ${name}`);
+		},
 	): Uint8Array {
 		const w = new Writer();
 		if (vars > 0) w.u32(1).u32(vars).byte(0x7f);
@@ -191,6 +205,13 @@ export class WasmExprs implements ExprBuilder {
 				case "set":
 					emit(n.v);
 					w.byte(0x21).u32(n.i);
+					return;
+				case "gget":
+					w.byte(0x23).u32(globalIndex(n.name));
+					return;
+				case "gset":
+					emit(n.v);
+					w.byte(0x24).u32(globalIndex(n.name));
 					return;
 				case "const":
 					w.byte(0x41).s32(n.n);

@@ -39,6 +39,8 @@ export class PolicyEmitter {
 		readonly rt: RuntimeInfo,
 		readonly policy: Policy,
 		readonly data: StaticData,
+		/** Meter scan iterations and calls against the evaluation budget (off only to measure). */
+		readonly meter = true,
 	) {
 		for (const f of policy.funcs) {
 			if (this.funcNames.has(f.name)) throw new EmitError(`duplicate function ${f.name}`);
@@ -143,6 +145,23 @@ export class FunctionEmitter {
 
 	call(helper: string, args: Ref[], result: number = i32) {
 		return this.m.call(this.p.helper(helper), args, result);
+	}
+
+	/**
+	 * One step of the evaluation budget: decrement the runtime's gavel_fuel and call the runtime
+	 * when it went below zero (which aborts with eval_cancel_error, or refills when unmetered).
+	 */
+	tick(): Ref {
+		const m = this.m;
+		if (!this.p.meter) return m.nop();
+		const fuel = this.p.helper("gavel_fuel");
+		return m.block(null, [
+			m.global.set(fuel, m.i32.sub(m.global.get(fuel, i32), m.i32.const(1))),
+			m.if(
+				m.i32.lt_s(m.global.get(fuel, i32), m.i32.const(0)),
+				this.call("rt_out_of_fuel", [], NONE),
+			),
+		]);
 	}
 
 	/** Leave `levels` + 1 enclosing blocks, restoring memo tables of scopes left behind. */
@@ -361,6 +380,7 @@ export class FunctionEmitter {
 				loop,
 				m.block(null, [
 					m.br(exit, m.i32.ge_s(iGet(), m.local.get(n, i32))),
+					this.tick(),
 					m.block(body, stmts, NONE),
 					m.local.set(i, m.i32.add(iGet(), m.i32.const(1))),
 					m.br(loop),
@@ -492,7 +512,8 @@ export function buildFunc(p: PolicyEmitter, f: Func): BuiltFunction {
 	const nParams = 2 + f.arity;
 	const nLocals = Math.max(f.locals, nParams, f.result + 1);
 	const e = new FunctionEmitter(p, nParams, nLocals, f.blocks);
-	const body: Ref[] = [];
+	// Every call is a step: calls without loops can still multiply (f calls g twice, g calls h…).
+	const body: Ref[] = [e.tick()];
 	const slot = p.memoSlots.get(f.name);
 	let memoLocal = -1;
 	if (slot !== undefined) {

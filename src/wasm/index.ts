@@ -28,13 +28,13 @@
 
 import type { Policy } from "../compiler/ir.ts";
 import { loadRuntime } from "./runtime.ts";
-import { spliceModule } from "./splice.ts";
+import { type SpliceOptions, spliceModule } from "./splice.ts";
 
 export { EmitError } from "./function-emitter.ts";
 
 /** The module for a policy, in milliseconds and without binaryen. */
-export function emitWasm(policy: Policy): Uint8Array {
-	return spliceModule(policy, loadRuntime().bytes);
+export function emitWasm(policy: Policy, opts: SpliceOptions = {}): Uint8Array {
+	return spliceModule(policy, loadRuntime().bytes, opts);
 }
 
 /** The module with the policy's functions optimised by binaryen (`gavel build -O`). */
@@ -45,3 +45,13 @@ export async function emitOptimizedWasm(policy: Policy): Promise<Uint8Array> {
 
 /** Names of the builtins implemented inside the module (the rest go to the host). */
 export const NATIVE_BUILTINS: ReadonlySet<string> = new Set(loadRuntime().natives.keys());
+
+export {
+	applyEvalLimits,
+	DEFAULT_EVAL_LIMITS,
+	DEFAULT_EVAL_MEMORY_BYTES,
+	DEFAULT_EVAL_STEPS,
+	type EvalLimits,
+	readEvalLimits,
+	type WasmInstance,
+} from "./limits.ts";

@@ -26,6 +26,23 @@ export const ABI_EXPORTS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Gavel's own exports beside the ABI: mutable globals the host may set before an evaluation
+ * (src/wasm/limits.ts). Other SDKs ignore them; the runtime's defaults apply there.
+ */
+export const LIMIT_EXPORTS = {
+	/** Steps one evaluation may take (i32; 0 = unlimited). */
+	budget: "gavel_budget",
+	/** Bytes one evaluation may allocate (u32; 0 = no limit beyond memory itself). */
+	memoryLimit: "gavel_memory_limit",
+} as const;
+
+/** Every export an emitted module keeps. */
+export const KEPT_EXPORTS: ReadonlySet<string> = new Set([
+	...ABI_EXPORTS,
+	...Object.values(LIMIT_EXPORTS),
+]);
+
+/**
  * Pages of memory the official SDK gives a module by default (`loadPolicy(wasm)` creates
  * `new WebAssembly.Memory({ initial: 5 })`). A module whose imported memory asks for more
  * does not instantiate there, so no module may declare a larger minimum.

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { Policy } from "../compiler/ir.ts";
 import { calledFunctions, KIND, parseModule } from "./binary.ts";
 import { emitOptimizedWasm, emitWasm } from "./index.ts";
-import { ABI_EXPORTS } from "./module-shape.ts";
+import { KEPT_EXPORTS } from "./module-shape.ts";
 import { loadRuntime } from "./runtime.ts";
 import { block, C, func, INPUT, L, plan, policy, resultRow, str } from "./test-helpers.ts";
 
@@ -84,7 +84,7 @@ describe("spliced modules", () => {
 		expect(imports(optimised).every((i) => imports(spliced).includes(i))).toBe(true);
 		const exports = (m: typeof spliced) => m.exports.map((e) => e.name).sort();
 		expect(exports(spliced)).toEqual(exports(optimised));
-		expect(exports(spliced).every((e) => ABI_EXPORTS.has(e))).toBe(true);
+		expect(exports(spliced).every((e) => KEPT_EXPORTS.has(e))).toBe(true);
 		expect(spliced.exports.filter((e) => e.kind === KIND.func).length).toBeGreaterThan(15);
 		expect(spliced.start).toBeUndefined();
 	});

@@ -27,7 +27,7 @@ import {
 	PolicyEmitter,
 } from "./function-emitter.ts";
 import { StaticData } from "./layout.ts";
-import { ABI_EXPORTS, PAGE, SDK_DEFAULT_PAGES } from "./module-shape.ts";
+import { ABI_EXPORTS, KEPT_EXPORTS, PAGE, SDK_DEFAULT_PAGES } from "./module-shape.ts";
 import { PLACEHOLDER_PREFIX, type RuntimeInfo } from "./runtime.ts";
 
 interface SpliceRuntime {
@@ -76,12 +76,21 @@ function spliceRuntime(bytes: Uint8Array): SpliceRuntime {
 	return cached;
 }
 
-export function spliceModule(policy: Policy, runtimeBytes: Uint8Array): Uint8Array {
+export interface SpliceOptions {
+	/** Meter loops and calls against the evaluation budget (default true; false only to measure). */
+	meter?: boolean;
+}
+
+export function spliceModule(
+	policy: Policy,
+	runtimeBytes: Uint8Array,
+	opts: SpliceOptions = {},
+): Uint8Array {
 	const rt = spliceRuntime(runtimeBytes);
 	const { parsed } = rt;
 	const b = new WasmExprs();
 	const data = new StaticData((rt.info.staticEnd + 15) & ~15);
-	const p = new PolicyEmitter(b, rt.info, policy, data);
+	const p = new PolicyEmitter(b, rt.info, policy, data, opts.meter ?? true);
 
 	const built: BuiltFunction[] = [];
 	for (const f of policy.funcs) built.push(buildFunc(p, f));
@@ -108,6 +117,11 @@ export function spliceModule(policy: Policy, runtimeBytes: Uint8Array): Uint8Arr
 	);
 	const entrypoints = data.nameIds(policy.plans.map((plan, i) => [plan.name, i]));
 	const builtins = p.builtinsValue();
+	const globalIndex = (name: string): number => {
+		const g = rt.globalByExport.get(name);
+		if (g === undefined) throw new EmitError(`runtime lacks global ${name}`);
+		return g;
+	};
 	const replaced = new Map<number, Uint8Array>();
 	const replace = (base: string, body: number, hasResult: boolean) => {
 		const at = rt.funcByExport.get(`${PLACEHOLDER_PREFIX}${base}`);
@@ -145,7 +159,7 @@ export function spliceModule(policy: Policy, runtimeBytes: Uint8Array): Uint8Arr
 	const policyTypes = built.map((f) =>
 		typeOf({ params: new Array(f.params).fill(VAL.i32), results: f.result ? [VAL.i32] : [] }),
 	);
-	const bodies = built.map((f) => b.encodeBody(f.body, f.vars, index, f.result));
+	const bodies = built.map((f) => b.encodeBody(f.body, f.vars, index, f.result, globalIndex));
 
 	const constBytes = data.data();
 	const needPages = Math.ceil(heapStart / PAGE);
@@ -204,7 +218,7 @@ export function spliceModule(policy: Policy, runtimeBytes: Uint8Array): Uint8Arr
 		});
 	});
 	section(SEC.export, (w) => {
-		const kept = parsed.exports.filter((e) => ABI_EXPORTS.has(e.name));
+		const kept = parsed.exports.filter((e) => KEPT_EXPORTS.has(e.name));
 		w.u32(kept.length);
 		for (const e of kept) w.name(e.name).byte(e.kind).u32(e.index);
 	});

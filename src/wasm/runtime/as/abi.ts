@@ -4,7 +4,8 @@ import { objFind, objGet, objInsert } from "./collections";
 import { opa_abort } from "./env";
 import { runPlan } from "./eval";
 import { dumpJson, dumpRego, parseJson, parseRegoValue } from "./json";
-import { alloc, heapGet, heapSet } from "./memory";
+import { alloc, heapGet, heapSet, limitStart, limitStop } from "./memory";
+import { meterStart, meterStop } from "./meter";
 import { builtins_value, entrypoints_value } from "./policy";
 import { arrGet, collElems, collLen, K_OBJ, kind, makeObject } from "./values";
 
@@ -46,8 +47,22 @@ export function opa_heap_ptr_get(): usize {
 	return heapGet();
 }
 
+/** The host resets the heap to load data or begin an evaluation: nothing is limited then. */
 export function opa_heap_ptr_set(p: usize): void {
+	limitStop();
+	meterStop();
 	heapSet(p);
+}
+
+/** An evaluation's budget and memory allowance run from here to limitsEnd. */
+function limitsBegin(): void {
+	meterStart();
+	limitStart();
+}
+
+function limitsEnd(): void {
+	limitStop();
+	meterStop();
 }
 
 // Evaluation context: [input:u32, data:u32, entrypoint:i32, result:u32].
@@ -78,7 +93,9 @@ export function opa_eval_ctx_get_result(c: usize): usize {
 }
 
 export function evalCtx(c: usize): i32 {
+	limitsBegin();
 	store<u32>(c, runPlan(load<i32>(c, 8), load<u32>(c), load<u32>(c, 4)), 12);
+	limitsEnd();
 	return 0;
 }
 
@@ -99,14 +116,17 @@ export function opa_eval(
 	format: i32,
 ): usize {
 	heapSet(heapPtr);
+	limitsBegin();
 	let input: usize = 0;
 	if (inputLen > 0) {
 		input = parseJson(inputAddr, inputLen);
 		if (input == 0) opa_abort(invalidInput);
 	}
 	const rs = runPlan(entrypoint, input, data);
-	// Format 0 is JSON; 1 is Rego value syntax (sets stay sets).
-	return format == 1 ? dumpRego(rs) : dumpJson(rs);
+	// Format 0 is JSON; 1 is Rego value syntax (sets stay sets). The result is bounded too.
+	const out = format == 1 ? dumpRego(rs) : dumpJson(rs);
+	limitsEnd();
+	return out;
 }
 
 /** Set base[path…] = value in place, creating objects along the path. 0 on success. */

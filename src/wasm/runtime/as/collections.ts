@@ -3,6 +3,7 @@
 
 import { bytesEqual, compare, compareBytes } from "./compare";
 import { alloc } from "./memory";
+import { charge } from "./meter";
 import {
 	arrGet,
 	collElems,
@@ -92,7 +93,12 @@ export function objInsert(o: usize, key: usize, val: usize): void {
 	const at = <u32>(-i - 1);
 	collReserve(o, 8);
 	const e = collElems(o);
-	if (at < n) memory.copy(e + ((at + 1) << 3), e + (at << 3), (n - at) << 3);
+	if (at < n) {
+		// Out-of-order inserts move the tail: charge it, or building a big object is quadratic
+		// and free.
+		charge((n - at) >> 6);
+		memory.copy(e + ((at + 1) << 3), e + (at << 3), (n - at) << 3);
+	}
 	store<u32>(e + (at << 3), key);
 	store<u32>(e + (at << 3), val, 4);
 	store<u32>(o, n + 1, 4);
@@ -134,7 +140,10 @@ export function setAdd(s: usize, x: usize): void {
 	const at = <u32>(-i - 1);
 	collReserve(s, 4);
 	const e = collElems(s);
-	if (at < n) memory.copy(e + ((at + 1) << 2), e + (at << 2), (n - at) << 2);
+	if (at < n) {
+		charge((n - at) >> 6);
+		memory.copy(e + ((at + 1) << 2), e + (at << 2), (n - at) << 2);
+	}
 	store<u32>(e + (at << 2), x);
 	store<u32>(s, n + 1, 4);
 }
@@ -143,6 +152,8 @@ export function setAdd(s: usize, x: usize): void {
 
 function mergeSort(e: usize, n: u32, slot: u32, tmp: usize): void {
 	if (n < 2) return;
+	// Each level of the sort passes over its n slots once.
+	charge(n >> 2);
 	const h = n >>> 1;
 	mergeSort(e, h, slot, tmp);
 	mergeSort(e + h * slot, n - h, slot, tmp);

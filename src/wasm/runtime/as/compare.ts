@@ -1,5 +1,6 @@
 // Rego's total order (null < boolean < number < string < array < object < set) and equality.
 
+import { charge } from "./meter";
 import { numCompare } from "./numbers";
 import {
 	arrGet,
@@ -69,6 +70,8 @@ export function compare(a: usize, b: usize): i32 {
 			const la = collLen(a);
 			const lb = collLen(b);
 			const m = la < lb ? la : lb;
+			// Comparing big collections in a loop is work no loop counter sees: charge it.
+			charge(m >> 3);
 			for (let i: u32 = 0; i < m; i++) {
 				const c = compare(arrGet(a, i), arrGet(b, i));
 				if (c != 0) return c;
@@ -79,6 +82,7 @@ export function compare(a: usize, b: usize): i32 {
 			const la = collLen(a);
 			const lb = collLen(b);
 			const m = la < lb ? la : lb;
+			charge(m >> 3);
 			for (let i: u32 = 0; i < m; i++) {
 				let c = compare(objKeyAt(a, i), objKeyAt(b, i));
 				if (c != 0) return c;

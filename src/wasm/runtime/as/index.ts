@@ -24,4 +24,5 @@ export * from "./builtins/types";
 export * from "./builtins/units";
 export { cfg_strict } from "./errors";
 export * from "./eval";
-export { cfg_heap_start } from "./memory";
+export { cfg_heap_start, gavel_memory_limit } from "./memory";
+export { gavel_budget, gavel_fuel, rt_out_of_fuel } from "./meter";

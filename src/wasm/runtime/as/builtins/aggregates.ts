@@ -2,6 +2,7 @@
 
 import { compare } from "../compare";
 import { operandError } from "../errors";
+import { charge } from "../meter";
 import {
 	arrGet,
 	arrPush,
@@ -32,6 +33,8 @@ export function b_count(v: usize): usize {
 function fold(name: string, v: usize, mul: bool): usize {
 	if (!isArrOrSet(v)) return operandError(name, 1, "any of {array, set}", v);
 	const n = collLen(v);
+	// Builtins that pass over a collection without allocating are charged by its size.
+	charge(n >> 2);
 	let exact = true;
 	let ai: i64 = mul ? 1 : 0;
 	let acc: usize = 0;
@@ -74,6 +77,7 @@ function extreme(name: string, v: usize, sign: i32): usize {
 	if (!isArrOrSet(v)) return operandError(name, 1, "any of {array, set}", v);
 	const n = collLen(v);
 	if (n == 0) return 0;
+	charge(n >> 2);
 	let best = arrGet(v, 0);
 	for (let i: u32 = 1; i < n; i++) {
 		const x = arrGet(v, i);
@@ -114,6 +118,8 @@ function sortKeepDuplicates(a: usize): void {
 
 function mergeSortSlots(e: usize, n: u32, tmp: usize): void {
 	if (n < 2) return;
+	// Each level of the sort passes over its n slots once.
+	charge(n >> 2);
 	const h = n >>> 1;
 	mergeSortSlots(e, h, tmp);
 	mergeSortSlots(e + (h << 2), n - h, tmp);
@@ -140,6 +146,7 @@ function mergeSortSlots(e: usize, n: u32, tmp: usize): void {
 function boolFold(name: string, v: usize, all: bool): usize {
 	if (!isArrOrSet(v)) return operandError(name, 1, "any of {array, set}", v);
 	const n = collLen(v);
+	charge(n >> 2);
 	for (let i: u32 = 0; i < n; i++) {
 		const x = arrGet(v, i);
 		const t = kind(x) == K_BOOL && boolOf(x);

@@ -5,6 +5,8 @@ import { bigAdd, bigMul, bigNeg, bigRem, bigSub } from "../bigint";
 import { objFind, setAdd, setHas } from "../collections";
 import { compare, equal } from "../compare";
 import { builtinError, operandError } from "../errors";
+import { failOutOfMemory } from "../memory";
+import { charge } from "../meter";
 import { numberFromF64 } from "../numbers";
 import {
 	arrGet,
@@ -205,11 +207,14 @@ export function b_internal__member_2(x: usize, c: usize): usize {
 	if (k == K_SET) return makeBool(setHas(c, x));
 	if (k == K_ARR) {
 		const n = collLen(c);
+		// `x in array` scans: charged by length (a loop over it is metered per element too).
+		charge(n >> 2);
 		for (let i: u32 = 0; i < n; i++) if (equal(arrGet(c, i), x)) return makeBool(true);
 		return makeBool(false);
 	}
 	if (k == K_OBJ) {
 		const n = collLen(c);
+		charge(n >> 2);
 		for (let i: u32 = 0; i < n; i++) if (equal(objValAt(c, i), x)) return makeBool(true);
 		return makeBool(false);
 	}
@@ -273,6 +278,11 @@ export function b_numbers__range(a: usize, b: usize): usize {
 	const x = numAsInt(a);
 	const y = numAsInt(b);
 	const n = x <= y ? y - x + 1 : x - y + 1;
+	// Charged before anything is built: a range past the budget fails at once, and a length
+	// beyond u32 never reaches makeArray.
+	charge(n);
+	// Unmetered, it still cannot be built: 4-byte slots for 2^30 elements fill a wasm32 memory.
+	if (n >= 1 << 30) failOutOfMemory();
 	const r = makeArray(<u32>n);
 	if (x <= y) for (let i = x; i <= y; i++) arrPush(r, makeInt(i));
 	else for (let i = x; i >= y; i--) arrPush(r, makeInt(i));
