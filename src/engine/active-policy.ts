@@ -7,7 +7,7 @@
 // After a fatal error (a trap, the budget or memory exhausted, anything without a policy error
 // code) the instance is rebuilt from the compiled module, so the next decision starts clean.
 
-import { loadPolicy, loadPolicySync } from "@open-policy-agent/opa-wasm";
+import * as opaWasm from "@open-policy-agent/opa-wasm";
 import {
 	applyEvalLimits,
 	DEFAULT_EVAL_LIMITS,
@@ -72,7 +72,7 @@ export async function loadActivePolicy(
 	try {
 		// Compiled once: rebuilding an instance after a fatal error reuses it.
 		module = bundle.module ?? (await wasmApi().compile(bundle.wasm));
-		const loaded = (await loadPolicy(module, memory(), builtins)) as unknown as SdkPolicy;
+		const loaded = (await opaWasm.loadPolicy(module, memory(), builtins)) as unknown as SdkPolicy;
 		loaded.setData(bundle.data ?? {});
 		limitsEnforced = applyEvalLimits(loaded.wasmInstance, limits);
 		sdk = loaded;
@@ -90,7 +90,11 @@ export async function loadActivePolicy(
 	const rebuild = (): SdkPolicy | undefined => {
 		rebuilds++;
 		try {
-			const fresh = loadPolicySync(module, memory(), builtins) as unknown as SdkPolicy;
+			// The SDK's Node build lacks loadPolicySync (its browser builds have it).
+			const loadSync = (opaWasm as unknown as { loadPolicySync?: typeof opaWasm.loadPolicy })
+				.loadPolicySync;
+			if (!loadSync) throw new Error("this SDK build cannot rebuild an instance synchronously");
+			const fresh = loadSync(module, memory(), builtins) as unknown as SdkPolicy;
 			fresh.setData(bundle.data ?? {});
 			applyEvalLimits(fresh.wasmInstance, limits);
 			rebuildError = "";
