@@ -51,6 +51,8 @@ beforeAll(async () => {
 	writePolicy("a");
 	child = spawn(process.execPath, [bin, "serve", "--dev", "--watch", "--port", "0"], {
 		cwd: dir,
+		// The entrypoint the requests name is the one /v1/decide may call (policy.decideEntrypoints).
+		env: { ...process.env, GAVEL_POLICY: "docs/allow" },
 		stdio: ["ignore", "ignore", "pipe"],
 	});
 	child.stderr?.setEncoding("utf8").on("data", (d: string) => {
