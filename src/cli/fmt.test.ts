@@ -23,11 +23,11 @@ allow if {
     input.user in data.staff   # from data.json
 }
 `;
+// What \`opa fmt\` (1.22.3) prints for \`messy\`: imports in source order, one block.
 const tidy = `package shop
 
-import rego.v1
-
 import data.lib
+import rego.v1
 
 # Staff may do anything.
 allow if {
@@ -60,7 +60,7 @@ describe("gavel fmt", () => {
 		const file = write("diff/a.rego", messy);
 		const r = await gavel(["fmt", "--diff", file]);
 		expect(r.code).toBe(0);
-		expect(r.stdout).toContain(`--- ${file}\n+++ ${file} (formatted)\n@@ -1,7 +1,10 @@`);
+		expect(r.stdout).toContain(`--- ${file}\n+++ ${file} (formatted)\n@@ -1,7 +1,9 @@`);
 		expect(r.stdout).toContain("-    input.user in data.staff   # from data.json\n");
 		expect(r.stdout).toContain("+\tinput.user in data.staff # from data.json\n");
 	});
