@@ -23,7 +23,7 @@ allow if {
     input.user in data.staff   # from data.json
 }
 `;
-// What `opa fmt` (1.22.3) prints for \`messy\`: imports in source order, one block.
+// What `opa fmt` (1.22.3) prints for `messy`: imports in source order, one block.
 const tidy = `package shop
 
 import data.lib
