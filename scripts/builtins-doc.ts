@@ -60,14 +60,23 @@ export function renderBuiltinsDoc(): string {
 		"",
 		`Totals: ${all.length} builtins; ${count("native")} native, ${count("host")} host, ${count("sdk")} sdk, ${count("refused")} refused.`,
 		"",
-		"| builtin | provided | types | notes |",
-		"| --- | --- | --- | --- |",
 	];
-	for (const b of all) {
-		const types = signature(b).replaceAll("|", "\\|");
-		lines.push(`| \`${b.name}\` | ${PROVIDED[b.impl]} | ${types} | ${notes(b)} |`);
-	}
+	const rows = all.map((b) => [
+		`\`${b.name}\``,
+		PROVIDED[b.impl],
+		signature(b).replaceAll("|", "\\|"),
+		notes(b),
+	]);
+	lines.push(...table(["builtin", "provided", "types", "notes"], rows));
 	return `${lines.join("\n")}\n`;
+}
+
+// Columns padded to their widest cell, as Biome's Markdown formatter writes tables, so the
+// generated file is already what `biome check` wants.
+function table(header: string[], rows: string[][]): string[] {
+	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+	const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+	return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
