@@ -68,7 +68,11 @@ tenant_matches(route, params) if params[route.tenant_param] == input.subject.ten
 # ABAC: a route may require multi-factor authentication (the token's amr claim).
 mfa_satisfied(route) if not route.mfa
 
-mfa_satisfied(route) if "mfa" in input.subject.amr
+mfa_satisfied(route) if has_mfa
+
+# Its own rule so that `not has_mfa` holds for a token without an amr claim: inside a bare
+# `not`, the undefined `input.subject.amr` would make the whole body fail, as in OPA.
+has_mfa if "mfa" in input.subject.amr
 
 reasons contains sprintf("%s %s: allowed by %s %s", [method, path, route.method, route.path]) if {
 	some route in matching
@@ -95,7 +99,7 @@ reasons contains sprintf("%s %s: needs multi-factor authentication", [method, pa
 	some route in matching
 	route.permission in permissions
 	route.mfa
-	not "mfa" in input.subject.amr
+	not has_mfa
 }
 
 method_matches(pattern, _) if pattern == "*"

@@ -6,6 +6,7 @@ import { compile, type Policy } from "../compiler/index.ts";
 import { createHostBuiltins } from "../engine/host-builtins.ts";
 import type { Body, Expr, Module, RefTerm, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
+import { applyEvalLimits, type EvalLimits, type WasmInstance } from "../wasm/limits.ts";
 
 /** The plan name queries compile to. */
 export const QUERY_PLAN = "query";
@@ -134,6 +135,7 @@ export function toQueryEvalError(thrown: unknown): QueryEvalError {
 }
 
 interface SdkPolicy {
+	wasmInstance: WasmInstance;
 	setData(data: unknown): void;
 	evaluate(input: unknown, entrypoint: string | number): unknown;
 }
@@ -153,7 +155,7 @@ export async function evaluateWasm(
 	wasm: Uint8Array,
 	data: unknown,
 	input: unknown,
-	opts: { strictBuiltinErrors?: boolean; entrypoint?: string } = {},
+	opts: { strictBuiltinErrors?: boolean; entrypoint?: string; limits?: EvalLimits } = {},
 ): Promise<unknown[]> {
 	const host = createHostBuiltins({ strictErrors: opts.strictBuiltinErrors });
 	let sdk: SdkPolicy;
@@ -164,6 +166,8 @@ export async function evaluateWasm(
 			host.builtins as Record<string, (...a: unknown[]) => unknown>,
 		)) as unknown as SdkPolicy;
 		sdk.setData(data ?? {});
+		// Without limits the module's own defaults apply (src/wasm/limits.ts).
+		if (opts.limits) applyEvalLimits(sdk.wasmInstance, opts.limits);
 	} catch (e) {
 		throw toQueryEvalError(e);
 	}

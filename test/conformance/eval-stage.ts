@@ -102,6 +102,9 @@ export async function evalOutcome(c: ConformanceCase, parsed: ParsedCase): Promi
 			"json" in input ? input.json : undefined,
 			{
 				strictBuiltinErrors: c.strictError,
+				// OPA has no step budget: a case is judged on its semantics, and the runner's
+				// per-case timeout is what stops one that never finishes.
+				limits: { steps: 0, memoryBytes: 0 },
 			},
 		);
 	} catch (e) {
