@@ -73,25 +73,67 @@ describe("gavel fmt", () => {
 		expect(readFileSync(file, "utf8")).toBe("package b\n\np if {\n");
 	});
 
-	it("rewrites v0 modules as v1 with import rego.v1 under --v0-compatible", async () => {
+	// The expected texts below are what opa fmt 1.22.3 prints with the same flags (run by hand).
+	it("keeps v0 syntax under --v0-compatible and converts it under --v0-v1", async () => {
 		const file = write("v0/a.rego", 'package l\n\ndeny[msg] {\n\tmsg := "no"\n}\n');
-		const r = await gavel(["fmt", "--v0-compatible", file]);
-		expect(r.code).toBe(0);
-		expect(r.stdout).toBe(
+		const v0 = await gavel(["fmt", "--v0-compatible", file]);
+		expect(v0.code).toBe(0);
+		expect(v0.stdout).toBe('package l\n\ndeny[msg] {\n\tmsg := "no"\n}\n');
+		const v1 = await gavel(["fmt", "--v0-v1", file]);
+		expect(v1.code).toBe(0);
+		expect(v1.stdout).toBe(
 			'package l\n\nimport rego.v1\n\ndeny contains msg if {\n\tmsg := "no"\n}\n',
 		);
 	});
 
-	// OPA refuses a v0 module importing both rego.v1 and future.keywords: the keywords
-	// imports, which rego.v1 implies, go; the others and their comments stay.
-	it("drops future.keywords imports when converting v0 to v1 under --v0-compatible", async () => {
+	// In v0 the future.keywords imports are what allow `in` and `if`: --v0-compatible keeps and
+	// sorts them (and uses `if`); --v0-v1 replaces them with rego.v1, which implies them all.
+	it("keeps future.keywords imports under --v0-compatible, replaces them under --v0-v1", async () => {
 		const file = write(
 			"v0/k.rego",
 			"package k\n\nimport future.keywords.in\nimport future.keywords\nimport data.x # kept\n\np { 1 in [1] }\n",
 		);
+		const v0 = await gavel(["fmt", "--v0-compatible", file]);
+		expect(v0.code).toBe(0);
+		expect(v0.stdout).toBe(
+			"package k\n\nimport data.x # kept\nimport future.keywords\nimport future.keywords.in\n\np if 1 in [1]\n",
+		);
+		const v1 = await gavel(["fmt", "--v0-v1", file]);
+		expect(v1.code).toBe(0);
+		expect(v1.stdout).toBe("package k\n\nimport data.x # kept\nimport rego.v1\n\np if 1 in [1]\n");
+	});
+
+	it("v0 without keyword imports: blocks, `=` kept, `p[x]`, a `true` body folded into the head", async () => {
+		const file = write(
+			"v0/n.rego",
+			"package n\ndefault allow = false\nallow { input.x == 1 }\np[x] { x := 1 }\nt { true }\n",
+		);
 		const r = await gavel(["fmt", "--v0-compatible", file]);
 		expect(r.code).toBe(0);
-		expect(r.stdout).toBe("package k\n\nimport rego.v1\n\nimport data.x # kept\n\np if 1 in [1]\n");
+		expect(r.stdout).toBe(
+			"package n\n\ndefault allow = false\n\nallow {\n\tinput.x == 1\n}\n\np[x] {\n\tx := 1\n}\n\nt = true\n",
+		);
+	});
+
+	// v1 input: future.keywords stay unless rego.v1 is there (or --drop-v0-imports drops both).
+	it("v1: future.keywords kept alone, dropped beside rego.v1 or with --drop-v0-imports", async () => {
+		const alone = write("v1/a.rego", "package k\nimport future.keywords.in\np if { 1 in [1] }\n");
+		expect((await gavel(["fmt", alone])).stdout).toBe(
+			"package k\n\nimport future.keywords.in\n\np if 1 in [1]\n",
+		);
+		expect((await gavel(["fmt", "--v0-v1", "--v1-compatible", alone])).stdout).toBe(
+			"package k\n\nimport rego.v1\n\np if 1 in [1]\n",
+		);
+		const both = write(
+			"v1/b.rego",
+			"package k\n\nimport future.keywords.in\nimport rego.v1\nimport data.x # kept\n\np if { 1 in [1] }\n",
+		);
+		expect((await gavel(["fmt", both])).stdout).toBe(
+			"package k\n\nimport data.x # kept\nimport rego.v1\n\np if 1 in [1]\n",
+		);
+		expect((await gavel(["fmt", "--drop-v0-imports", both])).stdout).toBe(
+			"package k\n\nimport data.x # kept\n\np if 1 in [1]\n",
+		);
 	});
 
 	it("finds the example policies already formatted", async () => {

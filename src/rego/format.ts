@@ -26,10 +26,17 @@ import { builtinRef, OPERATOR_SYMBOLS, refName } from "./terms.ts";
 
 export interface FormatOptions {
 	/**
+	 * The syntax written: 1 (default) or 0, OPA 0.x syntax (`opa fmt --v0-compatible`), where
+	 * `if` and `contains` appear only when an import turns them on and `=` in heads stays.
+	 */
+	regoVersion?: 0 | 1;
+	/**
 	 * Add `import rego.v1` when it is missing, so the output (Rego v1 syntax) also reads as
 	 * intended in a v0 module: for files formatted in --v0-v1 mode.
 	 */
 	addRegoV1Import?: boolean;
+	/** Drop `rego.v1` and `future.keywords` imports (v1 output only: v0 needs them). */
+	dropV0Imports?: boolean;
 	/** The module's source text: strings are then printed as written (`"\u0041"` stays). */
 	source?: string;
 }
@@ -146,6 +153,11 @@ class Formatter {
 	private readonly src?: SourceText;
 	/** The indentation of the line being written (multi-line terms indent from it). */
 	private indent = "";
+	/** Writing v0 syntax: heads keep `=`, keywords only where imported. */
+	private v0 = false;
+	/** Whether `if` / `contains` may be written (always in v1; in v0 when imported). */
+	private kwIf = true;
+	private kwContains = true;
 
 	constructor(m: Module, source?: string) {
 		this.pending = [...m.comments].sort((a, b) => a.loc.row - b.loc.row || a.loc.col - b.loc.col);
@@ -184,10 +196,6 @@ class Formatter {
 	private trailing(row: number): string {
 		const cs = this.take((c) => c.loc.row === row);
 		return cs.length === 0 ? "" : ` ${cs.map(text).join(" ")}`;
-	}
-
-	private hasCommentsBefore(row: number): boolean {
-		return this.pending.some((c) => c.loc.row < row);
 	}
 
 	// ---- terms ----------------------------------------------------------------------------
@@ -499,9 +507,23 @@ class Formatter {
 		return this.ref(ref);
 	}
 
-	/** ` if …` for a body (empty: nothing); `block` tells whether it was written as a block. */
-	private body(body: Body, headRow: number, closeRow: number): { text: string; block: boolean } {
+	/** v1 writes `:=` for every head value; v0 keeps the operator as written. */
+	private assignOp(r: Rule): string {
+		return !this.v0 || r.head.assign ? ":=" : "=";
+	}
+
+	/**
+	 * ` if …` for a body (empty: nothing); `block` tells whether it was written as a block.
+	 * Without `if` (v0) a body is always a block.
+	 */
+	private body(
+		body: Body,
+		headRow: number,
+		closeRow: number,
+		useIf: boolean,
+	): { text: string; block: boolean } {
 		if (body.length === 0) return { text: "", block: false };
+		if (!useIf) return { text: ` {${this.block(body, closeRow)}}`, block: true };
 		const first = body[0];
 		const inline =
 			body.length === 1 &&
@@ -519,23 +541,28 @@ class Formatter {
 		s += this.headRef(r);
 		if (r.head.args) s += `(${this.items(r.head.args)})`;
 		const body = !r.else && isTrueBody(r.body) ? [] : r.body;
+		// v0 has no `p[x] if`: a partial set takes `if` only beside `contains`.
+		const useIf = this.kwIf && (r.kind !== "partialSet" || this.kwContains);
 		if (r.kind === "partialSet") {
-			if (r.head.key) s += ` contains ${this.term(r.head.key)}`;
+			if (r.head.key && this.kwContains) s += ` contains ${this.term(r.head.key)}`;
+			else if (r.head.key) s += `[${this.term(r.head.key)}]`;
 		} else if (r.head.value && !(isTrue(r.head.value) && !r.head.assign && body.length > 0)) {
-			s += ` := ${this.term(r.head.value)}`;
+			s += ` ${this.assignOp(r)} ${this.term(r.head.value)}`;
 		}
 		const closeRow = r.else ? r.else.loc.row : r.loc.endRow;
-		let b = this.body(body, r.head.loc.row, closeRow);
+		let b = this.body(body, r.head.loc.row, closeRow, useIf);
 		s += b.text;
 		let prevBody = body;
+		let prevHeadRow = r.head.loc.row;
 		for (let e = r.else; e; e = e.else) {
-			s += this.elseJoin(e, prevBody, b.block);
+			s += this.elseJoin(e, prevBody, b.block, prevHeadRow);
+			prevHeadRow = e.loc.row;
 			const eBody = !e.else && isTrueBody(e.body) ? [] : e.body;
 			if (!(isTrue(e.head.value) && !e.head.assign && eBody.length > 0)) {
 				const v = e.head.value ?? { type: "boolean" as const, value: true, loc: e.loc };
-				s += ` := ${this.term(v)}`;
+				s += ` ${this.assignOp(e)} ${this.term(v)}`;
 			}
-			b = this.body(eBody, e.loc.row, e.else ? e.else.loc.row : e.loc.endRow);
+			b = this.body(eBody, e.loc.row, e.else ? e.else.loc.row : e.loc.endRow, useIf);
 			s += b.text;
 			prevBody = eBody;
 		}
@@ -546,13 +573,16 @@ class Formatter {
 	 * What goes before `else`: ` ` after a block whose `}` shares the else's row in the source,
 	 * else a blank line (OPA's rule, including its `\n else` after a body it wrote inline).
 	 */
-	private elseJoin(e: Rule, prevBody: Body, prevBlock: boolean): string {
+	private elseJoin(e: Rule, prevBody: Body, prevBlock: boolean, prevHeadRow: number): string {
 		const braceRow = this.src?.braceRowBefore(e.loc);
 		const lastLit = prevBody.at(-1);
+		// A block written on one line (`{ a; b } else`) does not keep the else beside its `}`.
 		const sameRow =
 			braceRow !== undefined &&
 			braceRow === e.loc.row &&
-			(lastLit === undefined || braceRow > lastLit.loc.endRow || prevBlock);
+			(lastLit === undefined ||
+				braceRow > lastLit.loc.endRow ||
+				(prevBody[0] !== undefined && prevBody[0].loc.row > prevHeadRow));
 		if (this.src === undefined) return prevBlock ? " else" : "\n\nelse";
 		if (!sameRow) return "\n\nelse";
 		return prevBlock ? " else" : "\n else";
@@ -573,9 +603,24 @@ class Formatter {
 		out.push(`package ${pkg}${this.trailing(m.package.loc.endRow)}`);
 
 		const hasV1 = m.imports.some(isRegoV1);
+		this.v0 = opts.regoVersion === 0 && !opts.addRegoV1Import;
+		if (this.v0 && !hasV1) {
+			const kw = (name: string) =>
+				m.imports.some(
+					(i) =>
+						isFutureKeywords(i) &&
+						(i.path.path.length === 1 ||
+							(i.path.path[1].type === "string" && i.path.path[1].value === name)),
+				);
+			this.kwIf = kw("if");
+			this.kwContains = kw("contains");
+		}
+		// v0 syntax needs its keyword imports; v1 output can lose them (--drop-v0-imports).
+		const drop = !this.v0 && opts.dropV0Imports === true && !opts.addRegoV1Import;
 		// `import rego.v1` implies every future keyword: OPA drops those imports beside it.
+		const v1Implied = hasV1 || opts.addRegoV1Import === true;
 		const imports = m.imports
-			.filter((i) => !(hasV1 && isFutureKeywords(i)))
+			.filter((i) => !((v1Implied || drop) && isFutureKeywords(i)) && !(drop && isRegoV1(i)))
 			.sort((a, b) => a.loc.row - b.loc.row);
 		const groups: Import[][] = [];
 		for (const i of imports) {
@@ -624,7 +669,11 @@ class Formatter {
 			const inside = this.take((c) => c.loc.row < r.loc.endRow).map(text);
 			const multi = s.includes("\n");
 			const big = r.default || r.else !== undefined || r.body.length > 1;
-			if (!prev || prevMulti || big || r.loc.row > prev.loc.endRow + 1) out.push("");
+			// Without `if` (v0) OPA separates every two rules.
+			// A rule written on one line but printed on several (a v0 block) is set apart too.
+			const grew = multi && r.loc.endRow === r.loc.row;
+			if (!prev || prevMulti || big || grew || !this.kwIf || r.loc.row > prev.loc.endRow + 1)
+				out.push("");
 			out.push(...lead, ...inside);
 			out.push(s + this.trailing(r.loc.endRow));
 			prevMulti = big || multi || r.loc.endRow > r.loc.row;
