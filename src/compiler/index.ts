@@ -13,6 +13,7 @@ import { type RegoError, sortErrors } from "../rego/errors.ts";
 import type { ArityOf } from "./bindings.ts";
 import { builtinArity } from "./builtins.ts";
 import type { Policy } from "./ir.ts";
+import { dropLoneNotTrue, dropLoneNotTrueInBody } from "./lone-not-true.ts";
 import { EMPTY_CTX, PlanError } from "./plan-context.ts";
 import { PolicyBuilder } from "./policy-builder.ts";
 import { checkRecursion } from "./recursion.ts";
@@ -60,8 +61,9 @@ interface Analysed {
 }
 
 /** Runs every semantic pass; the rule tree comes back with resolved, reordered rules. */
-function analyse(modules: Module[], capabilities?: ReadonlySet<string>): Analysed {
+function analyse(parsed: Module[], capabilities?: ReadonlySet<string>): Analysed {
 	const errors: RegoError[] = [];
+	const modules = dropLoneNotTrue(parsed);
 	const root = buildRuleTree(modules, errors);
 	const functions: FunctionArities = new Map();
 	for (const n of ruleNodes(root)) {
@@ -157,7 +159,7 @@ export function compile(opts: CompileOptions): { policy?: Policy; errors: RegoEr
 			capabilities: opts.capabilities,
 		};
 		const resolver = new Resolver(env, functions, errors, rulesAt);
-		const { body, vars } = resolver.query(q.body);
+		const { body, vars } = resolver.query(dropLoneNotTrueInBody(q.body));
 		const r = reorderBody(body, new Set(), new Set(), arityOf, resolver.names, errors);
 		if (errors.length === 0) new TypeChecker(root, errors).checkQuery(r.body);
 		queries.push({ name: q.name, body: r.body, vars });

@@ -1,0 +1,77 @@
+// Disagreements the programs part found, shrunk by hand to the construct that differed, each
+// with the answer OPA 1.22.3 gave (recorded by running it: `opa eval` / the programs part's
+// OPA server). regressions.test.ts runs each through Gavel exactly as the programs part does
+// and, when OPA is installed, asks OPA again so the recorded answer stays evidence.
+
+import type { Answer } from "./programs.ts";
+
+export interface Regression {
+	name: string;
+	/** Where it came from: seed and program index of the programs part. */
+	found: string;
+	source: string;
+	data?: Record<string, unknown>;
+	input?: Record<string, unknown>;
+	opa: Answer;
+}
+
+const value = (v: unknown): Answer => ({ kind: "result", defined: true, value: v });
+
+export const REGRESSIONS: Regression[] = [
+	{
+		name: "a lone `not true` body is dropped when the head holds a ref (complete rule)",
+		found: "seed 20261202 programs 815, 246",
+		source: `package t
+
+r1 := input.s if {
+	not true
+}
+
+r2 := 1 if {
+	not true
+}
+
+r3 := json.marshal("") > "x" if not true
+`,
+		input: { s: "a" },
+		opa: value({ r1: "a", r3: false }),
+	},
+	{
+		name: "a lone `not true` body is dropped under a dynamic set element, object key, else",
+		found: "seed 20261202 program 1468",
+		source: `package t
+
+s contains numbers.range(0, -2) if {
+	not true
+}
+
+o[input.s] := 1 if {
+	not true
+}
+
+e := 1 if {
+	not true
+} else := input.s if {
+	not true with input as {"s": "b"}
+}
+`,
+		input: { s: "a" },
+		opa: value({ s: [[0, -1, -2]], o: { a: 1 }, e: "a" }),
+	},
+	{
+		name: "a lone `not true` comprehension body is dropped when the comprehension's head is dynamic",
+		found: "seed 20261202 program 1825",
+		source: `package t
+
+o := {input.s: true | not true}
+
+a := [input | not true]
+
+c := [1 | not true]
+
+k := [x | x := input.s; not true]
+`,
+		input: { s: "b" },
+		opa: value({ o: { b: true }, a: [{ s: "b" }], c: [], k: [] }),
+	},
+];
