@@ -92,7 +92,7 @@ interface Formatted {
 
 function formatFile(path: string, mode: FmtMode): Formatted {
 	const source = readText(path);
-	const parsed = parseModule(source, path, { regoVersion: mode.input });
+	const parsed = parseModule(source, path, { regoVersion: mode.input, annotations: false });
 	if (!parsed.module) return { path, source, errors: parsed.errors };
 	const formatted = formatModule(parsed.module, {
 		regoVersion: mode.output,
@@ -101,7 +101,7 @@ function formatFile(path: string, mode: FmtMode): Formatted {
 		source,
 	});
 	// Never write something that reads differently: check the output parses to the same AST.
-	const again = parseModule(formatted, path, { regoVersion: mode.output });
+	const again = parseModule(formatted, path, { regoVersion: mode.output, annotations: false });
 	const same =
 		again.module !== undefined &&
 		JSON.stringify(meaning(again.module)) === JSON.stringify(meaning(parsed.module));

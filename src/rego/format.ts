@@ -21,7 +21,6 @@ import type {
 	Term,
 } from "./ast.ts";
 import { isIdentifier } from "./keywords.ts";
-import { stripLocations } from "./strip.ts";
 import { builtinRef, OPERATOR_SYMBOLS, refName } from "./terms.ts";
 
 export interface FormatOptions {
@@ -84,7 +83,35 @@ class SourceText {
 	}
 }
 
-const text = (c: Comment) => `#${c.text}`;
+// OPA drops the blanks that end a comment.
+/** A string as Go's strconv.Quote writes it (how OPA prints a string it did not keep as written). */
+function goQuote(value: string): string {
+	let out = '"';
+	for (const ch of value) {
+		const cp = ch.codePointAt(0) as number;
+		const esc = GO_ESCAPES[ch];
+		if (esc) out += esc;
+		else if (cp === 0x20 || /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch)) out += ch;
+		else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, "0")}`;
+		else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, "0")}`;
+		else out += `\\U${cp.toString(16).padStart(8, "0")}`;
+	}
+	return `${out}"`;
+}
+
+const GO_ESCAPES: Record<string, string> = {
+	'"': '\\"',
+	"\\": "\\\\",
+	"\x07": "\\a",
+	"\b": "\\b",
+	"\f": "\\f",
+	"\n": "\\n",
+	"\r": "\\r",
+	"\t": "\\t",
+	"\v": "\\v",
+};
+
+const text = (c: Comment) => `#${c.text}`.trimEnd();
 
 interface Op {
 	symbol: string;
@@ -128,6 +155,39 @@ const isFutureKeywords = (i: Import) =>
 	i.path.path[0]?.type === "string" &&
 	i.path.path[0].value === "keywords";
 
+/** Equal terms get equal keys: numbers by value, strings however they were written. */
+function termKey(t: Term): string {
+	if (t.type === "number") return `n${/^-?\d+$/.test(t.text) ? BigInt(t.text) : Number(t.text)}`;
+	return JSON.stringify(normalized(t));
+}
+
+/** A tree without locations and without what printing may change: raw-ness, repeats in sets. */
+function normalized(node: unknown): unknown {
+	if (Array.isArray(node)) return node.map(normalized);
+	if (node === null || typeof node !== "object") return node;
+	const o = node as Record<string, unknown>;
+	const out: Record<string, unknown> = {};
+	for (const [k, v] of Object.entries(o)) {
+		if (k === "loc" || k === "raw") continue;
+		out[k] = normalized(v);
+	}
+	if (o.type === "set" && Array.isArray(o.items)) {
+		out.items = uniqueItems(o.items as Term[]).map(normalized);
+	}
+	return out;
+}
+
+/** A set's elements without repeats (`{1, 1.0}` is `{1}`), first occurrence kept, as OPA does. */
+function uniqueItems(items: Term[]): Term[] {
+	const seen = new Set<string>();
+	return items.filter((t) => {
+		const key = termKey(t);
+		if (seen.has(key)) return false;
+		seen.add(key);
+		return true;
+	});
+}
+
 const isTrue = (t: Term | undefined) => t?.type === "boolean" && t.value;
 
 /** A body that is only the literal `true`: OPA leaves it out. */
@@ -158,6 +218,8 @@ class Formatter {
 	/** Whether `if` / `contains` may be written (always in v1; in v0 when imported). */
 	private kwIf = true;
 	private kwContains = true;
+	/** Some rule head is a ref of three or more parts, or `a.b contains …` (see headRef). */
+	private refHeads = false;
 
 	constructor(m: Module, source?: string) {
 		this.pending = [...m.comments].sort((a, b) => a.loc.row - b.loc.row || a.loc.col - b.loc.col);
@@ -216,8 +278,9 @@ class Formatter {
 		return JSON.stringify(t.value);
 	}
 
+	/** In a ref OPA writes a string key as a name when it is one, else quoted afresh. */
 	private pathElem(p: Term): string {
-		if (p.type === "string" && !p.raw && isIdentifier(p.value)) return `.${p.value}`;
+		if (p.type === "string") return isIdentifier(p.value) ? `.${p.value}` : `[${goQuote(p.value)}]`;
 		return `[${this.term(p)}]`;
 	}
 
@@ -246,9 +309,12 @@ class Formatter {
 	 * else one line per source row holding the elements that started there, as written.
 	 */
 	private collection(open: string, close: string, elems: Elem[], loc: Loc, call = false): string {
-		// Arrays, sets and objects also count the row of their opening bracket; calls do not.
-		const row0 = call ? elems[0]?.row : loc.row;
-		if (elems.length === 0 || elems.every((e) => e.row === row0)) {
+		// A line break where an element starts below the end of the one before it (arrays, sets
+		// and objects also count their opening bracket's row; calls do not).
+		const breaks = elems.map((e, i) =>
+			i === 0 ? !call && e.row > loc.row : e.row > elems[i - 1].endRow,
+		);
+		if (!breaks.includes(true)) {
 			return `${open}${elems.map((e) => e.print()).join(", ")}${close}`;
 		}
 		const outer = this.indent;
@@ -264,7 +330,7 @@ class Formatter {
 				lines.push(...this.leading(row, inner));
 				const group: string[] = [];
 				let endRow = row;
-				for (; i < elems.length && elems[i].row === row; i++) {
+				for (; i < elems.length && (group.length === 0 || !breaks[i]); i++) {
 					group.push(elems[i].print());
 					endRow = elems[i].endRow;
 				}
@@ -335,7 +401,7 @@ class Formatter {
 				return this.collection("[", "]", this.elems(t.items), t.loc);
 			case "set":
 				if (t.items.length === 0) return "set()";
-				return this.collection("{", "}", this.elems(t.items), t.loc);
+				return this.collection("{", "}", this.elems(uniqueItems(t.items)), t.loc);
 			case "object":
 				return this.collection(
 					"{",
@@ -399,7 +465,14 @@ class Formatter {
 	}
 
 	private every(t: Every): string {
-		const head = `every ${this.membership(t.key, t.value, t.domain, t.loc)} `;
+		// OPA writes the domain bare, whatever operator it holds (it is one term to the parser).
+		const dom =
+			operatorOf(t.domain)?.name === "internal.member_3"
+				? `(${this.term(t.domain)})`
+				: this.term(t.domain);
+		const kv = [t.key, t.value].filter((x): x is Term => x !== undefined);
+		const vars = kv.map((x) => (operatorOf(x) ? `(${this.term(x)})` : this.term(x))).join(", ");
+		const head = `every ${vars} in ${dom} `;
 		const oneLine =
 			t.body.every((e) => e.loc.row === t.loc.row && e.loc.endRow === t.loc.row) &&
 			!this.pending.some((c) => c.loc.row >= t.loc.row && c.loc.row < t.loc.endRow);
@@ -498,11 +571,11 @@ class Formatter {
 
 	private headRef(r: Rule): string {
 		const ref = r.head.ref;
-		// A two-part head (`r.a := 1`) is an object rule to OPA: written `r["a"]`.
-		// `r["a"] := 1` stays in brackets when written so (OPA's object-rule form).
-		const bracket = this.src !== undefined && this.src.charAfter(ref.head.loc) === "[";
-		if (ref.path.length === 1 && !r.head.args && r.kind !== "partialSet" && bracket) {
-			return `${this.ref({ ...ref, path: [] })}[${this.term(ref.path[0])}]`;
+		// In a module without longer ref heads, OPA writes a two-part head (`r.a := 1`) in its
+		// object-rule form, `r["a"]`.
+		const key = ref.path[0];
+		if (!this.refHeads && ref.path.length === 1 && key.type === "string") {
+			return `${this.ref({ ...ref, path: [] })}[${goQuote(key.value)}]`;
 		}
 		return this.ref(ref);
 	}
@@ -525,15 +598,20 @@ class Formatter {
 		if (body.length === 0) return { text: "", block: false };
 		if (!useIf) return { text: ` {${this.block(body, closeRow)}}`, block: true };
 		const first = body[0];
+		// A comment after the literal's last line trails the rule; one inside it needs a block.
 		const inline =
 			body.length === 1 &&
 			first.loc.row === headRow &&
-			!this.pending.some((c) => c.loc.row >= headRow && c.loc.row <= first.loc.endRow);
+			!this.pending.some((c) => c.loc.row >= headRow && c.loc.row < first.loc.endRow);
 		if (inline) {
 			const lit = this.literal(first, true);
-			if (!lit.startsWith("{")) return { text: ` if ${lit}`, block: false };
+			// Only a lone set would read as the body's braces (`p if {1}`); OPA writes the rest inline.
+			if (!(first.terms.type === "set" && !first.negated && first.with.length === 0))
+				return { text: ` if ${lit}`, block: false };
 		}
-		return { text: ` if {${this.block(body, closeRow)}}`, block: true };
+		// A comment after the opening `{` stays on its line.
+		const open = body[0].loc.row > headRow ? this.trailing(headRow) : "";
+		return { text: ` if {${open}${this.block(body, closeRow)}}`, block: true };
 	}
 
 	rule(r: Rule): string {
@@ -546,7 +624,8 @@ class Formatter {
 		if (r.kind === "partialSet") {
 			if (r.head.key && this.kwContains) s += ` contains ${this.term(r.head.key)}`;
 			else if (r.head.key) s += `[${this.term(r.head.key)}]`;
-		} else if (r.head.value && !(isTrue(r.head.value) && !r.head.assign && body.length > 0)) {
+		} else if (r.head.value && !(isTrue(r.head.value) && body.length > 0)) {
+			// `:= true` before a body goes: the value is implied.
 			s += ` ${this.assignOp(r)} ${this.term(r.head.value)}`;
 		}
 		const closeRow = r.else ? r.else.loc.row : r.loc.endRow;
@@ -558,7 +637,7 @@ class Formatter {
 			s += this.elseJoin(e, prevBody, b.block, prevHeadRow);
 			prevHeadRow = e.loc.row;
 			const eBody = !e.else && isTrueBody(e.body) ? [] : e.body;
-			if (!(isTrue(e.head.value) && !e.head.assign && eBody.length > 0)) {
+			if (!(isTrue(e.head.value) && eBody.length > 0)) {
 				const v = e.head.value ?? { type: "boolean" as const, value: true, loc: e.loc };
 				s += ` ${this.assignOp(e)} ${this.term(v)}`;
 			}
@@ -603,6 +682,10 @@ class Formatter {
 		out.push(`package ${pkg}${this.trailing(m.package.loc.endRow)}`);
 
 		const hasV1 = m.imports.some(isRegoV1);
+		this.refHeads = m.rules.some(
+			(r) =>
+				r.head.ref.path.length >= 2 || (r.kind === "partialSet" && r.head.ref.path.length >= 1),
+		);
 		this.v0 = opts.regoVersion === 0 && !opts.addRegoV1Import;
 		if (this.v0 && !hasV1) {
 			const kw = (name: string) =>
@@ -712,7 +795,7 @@ export function formatMeaning(m: Module): unknown {
 		if (r.else) out.else = rule(r.else);
 		return out;
 	};
-	return stripLocations({
+	return normalized({
 		...m,
 		imports,
 		rules: m.rules.map(rule),

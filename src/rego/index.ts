@@ -15,6 +15,11 @@ export { stripLocations } from "./strip.ts";
 export interface ParseOptions {
 	/** 1 (default): OPA 1.x syntax. 0: the v0-compatible syntax of OPA 0.x. */
 	regoVersion?: 0 | 1;
+	/**
+	 * false: leave METADATA blocks as plain comments, unchecked (as `opa fmt` reads a module);
+	 * default true.
+	 */
+	annotations?: boolean;
 }
 
 /**
@@ -40,7 +45,7 @@ export function parseModule(
 	const mod = p.parseModule();
 	const errors = withLexError(p);
 	if (!mod || errors.length > 0) return { errors: sortErrors(errors) };
-	errors.push(...attachAnnotations(mod));
+	if (opts.annotations !== false) errors.push(...attachAnnotations(mod));
 	if (mod.regoVersion === 1 || p.regoV1Import) errors.push(...checkV1Module(mod, p.syntax));
 	if (errors.length > 0) return { errors: sortErrors(errors) };
 	return { module: mod, errors: [] };
