@@ -136,7 +136,7 @@ const isMembership = (op: Op | undefined) =>
 function leftSpineHasOr(t: Term): boolean {
 	for (let x: Term = t; ; ) {
 		const op = operatorOf(x);
-		if (!op || op.level === 0) return false;
+		if (!op || op.level === 0 || op.name === "internal.member_3") return false;
 		if (op.name === "or") return true;
 		x = (x as CallTerm).args[0];
 	}
@@ -287,7 +287,7 @@ class Formatter {
 	private ref(r: RefTerm): string {
 		let head: string;
 		if (r.head.type === "var") head = r.head.name;
-		else if (operatorOf(r.head)) head = `(${this.term(r.head)})`;
+		else if (operatorOf(r.head)) head = this.paren(r.head);
 		else head = this.term(r.head);
 		return head + r.path.map((p) => this.pathElem(p)).join("");
 	}
@@ -295,7 +295,7 @@ class Formatter {
 	/** An element of a collection or an argument: `k, v in xs` and `a | b` need parentheses. */
 	private item(t: Term): string {
 		const op = operatorOf(t);
-		if (op?.name === "internal.member_3" || leftSpineHasOr(t)) return `(${this.term(t)})`;
+		if (op?.name !== "internal.member_3" && leftSpineHasOr(t)) return this.paren(t);
 		if (op && op.level === 0) return `${op.name}(${this.items(t.type === "call" ? t.args : [])})`;
 		return this.term(t);
 	}
@@ -356,7 +356,7 @@ class Formatter {
 		const inner = operatorOf(x);
 		const s = this.term(x);
 		if (!inner) return s;
-		if (inner.name === "internal.member_3") return `(${s})`;
+		if (inner.name === "internal.member_3") return s;
 		// OPA puts parentheses around every operator operand except membership; we add them
 		// around membership too where leaving them out would change the meaning.
 		const needed = right ? inner.level <= op.level : inner.level < op.level;
@@ -370,7 +370,7 @@ class Formatter {
 		const s = this.term(x);
 		if (!inner) return s;
 		const needed = right ? inner.level <= op.level : inner.level < op.level;
-		return needed || inner.name === "internal.member_3" ? `(${s})` : s;
+		return needed && inner.name !== "internal.member_3" ? `(${s})` : s;
 	}
 
 	private infix(t: CallTerm, op: Op): string {
@@ -429,6 +429,8 @@ class Formatter {
 			case "call": {
 				const op = operatorOf(t);
 				if (op && op.level === 0) return `${op.name}(${this.items(t.args)})`;
+				// OPA writes `k, v in xs` in parentheses wherever it is part of something else.
+				if (op?.name === "internal.member_3") return `(${this.infix(t, op)})`;
 				if (op) return this.infix(t, op);
 				return this.callArgs(t);
 			}
@@ -437,7 +439,12 @@ class Formatter {
 
 	/** A comprehension's head is one term: an operator expression there needs parentheses. */
 	private head(t: Term): string {
-		return operatorOf(t) ? `(${this.term(t)})` : this.term(t);
+		return operatorOf(t) ? this.paren(t) : this.term(t);
+	}
+
+	/** The term in parentheses (`k, v in xs` comes with its own). */
+	private paren(t: Term): string {
+		return operatorOf(t)?.name === "internal.member_3" ? this.term(t) : `(${this.term(t)})`;
 	}
 
 	private comprehension(
@@ -466,12 +473,9 @@ class Formatter {
 
 	private every(t: Every): string {
 		// OPA writes the domain bare, whatever operator it holds (it is one term to the parser).
-		const dom =
-			operatorOf(t.domain)?.name === "internal.member_3"
-				? `(${this.term(t.domain)})`
-				: this.term(t.domain);
+		const dom = this.term(t.domain);
 		const kv = [t.key, t.value].filter((x): x is Term => x !== undefined);
-		const vars = kv.map((x) => (operatorOf(x) ? `(${this.term(x)})` : this.term(x))).join(", ");
+		const vars = kv.map((x) => (operatorOf(x) ? this.paren(x) : this.term(x))).join(", ");
 		const head = `every ${vars} in ${dom} `;
 		const oneLine =
 			t.body.every((e) => e.loc.row === t.loc.row && e.loc.endRow === t.loc.row) &&
@@ -507,8 +511,7 @@ class Formatter {
 				let body: string;
 				if (op && op.level === 0 && t.type === "call") {
 					const [a, b] = t.args;
-					const rhs =
-						operatorOf(b)?.name === "internal.member_3" ? `(${this.term(b)})` : this.term(b);
+					const rhs = this.term(b);
 					const lhs = this.term(a);
 					body = `${leftSpineHasOr(a) ? `(${lhs})` : lhs} ${op.symbol} ${rhs}`;
 				} else if (op && !isMembership(op) && t.type === "call") {
@@ -516,6 +519,8 @@ class Formatter {
 					const [a, b] = t.args;
 					body = `${this.bare(a, op, false)} ${op.symbol} ${this.bare(b, op, true)}`;
 					if (leftSpineHasOr(t)) body = `(${body})`;
+				} else if (op?.name === "internal.member_3" && t.type === "call") {
+					body = this.infix(t, op);
 				} else {
 					body = this.term(t);
 					if (leftSpineHasOr(t)) body = `(${body})`;
