@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import type { Module } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import { formatMeaning, formatModule } from "../rego/format.ts";
+import { formatMeaning, formatModule, isFutureKeywords, isRegoV1 } from "../rego/format.ts";
 import { parseModule } from "../rego/index.ts";
 import { type Command, EXIT_FAILURE, EXIT_OK, parseCommandArgs, UsageError } from "./command.ts";
 import { findFiles, isRegoFile, readText } from "./files.ts";
@@ -39,20 +39,12 @@ Options:
 Exit codes: 0 done (or all formatted), 1 parse errors or (--check) unformatted files,
 2 usage error or missing path.`;
 
-type Import = Module["imports"][number];
-
-/** `import rego.v1` or `import future.keywords…`: the imports the modes add or drop. */
-function isVersionImport(i: Import): boolean {
-	if (i.path.head.type !== "var") return false;
-	const first = i.path.path[0];
-	const name = first?.type === "string" ? first.value : undefined;
-	if (i.path.head.name === "rego") return i.path.path.length === 1 && name === "v1";
-	return i.path.head.name === "future" && name === "keywords";
-}
-
 /** The AST a format must preserve (see formatMeaning), version imports aside. */
 function meaning(m: Module): unknown {
-	return formatMeaning({ ...m, imports: m.imports.filter((i) => !isVersionImport(i)) });
+	return formatMeaning({
+		...m,
+		imports: m.imports.filter((i) => !(isRegoV1(i) || isFutureKeywords(i))),
+	});
 }
 
 /** How files are read and written: OPA's fmt modes. */

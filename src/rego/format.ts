@@ -21,7 +21,8 @@ import type {
 	Term,
 } from "./ast.ts";
 import { isIdentifier } from "./keywords.ts";
-import { builtinRef, OPERATOR_SYMBOLS, refName } from "./terms.ts";
+import { isMembership, isTrue, leftSpineHasOr, type Op, operatorOf } from "./operators.ts";
+import { builtinRef } from "./terms.ts";
 
 export interface FormatOptions {
 	/**
@@ -113,43 +114,14 @@ const GO_ESCAPES: Record<string, string> = {
 
 const text = (c: Comment) => `#${c.text}`.trimEnd();
 
-interface Op {
-	symbol: string;
-	level: number;
-	name: string;
-}
-
-function operatorOf(t: Term): Op | undefined {
-	if (t.type !== "call" || !t.infix) return undefined;
-	const name = refName(t.fn);
-	if (name === undefined) return undefined;
-	if (name === "internal.member_3" && t.args.length === 3) return { symbol: "in", level: 1, name };
-	const op = OPERATOR_SYMBOLS[name];
-	if (op && t.args.length === 2) return { ...op, name };
-	return undefined;
-}
-
-const isMembership = (op: Op | undefined) =>
-	op?.name === "internal.member_2" || op?.name === "internal.member_3";
-
-/** True when the term, printed bare, starts with a primary followed by `|` (see printer.ts). */
-function leftSpineHasOr(t: Term): boolean {
-	for (let x: Term = t; ; ) {
-		const op = operatorOf(x);
-		if (!op || op.level === 0 || op.name === "internal.member_3") return false;
-		if (op.name === "or") return true;
-		x = (x as CallTerm).args[0];
-	}
-}
-
-const isRegoV1 = (i: Import) =>
+export const isRegoV1 = (i: Import): boolean =>
 	i.path.head.type === "var" &&
 	i.path.head.name === "rego" &&
 	i.path.path.length === 1 &&
 	i.path.path[0].type === "string" &&
 	i.path.path[0].value === "v1";
 
-const isFutureKeywords = (i: Import) =>
+export const isFutureKeywords = (i: Import): boolean =>
 	i.path.head.type === "var" &&
 	i.path.head.name === "future" &&
 	i.path.path[0]?.type === "string" &&
@@ -187,8 +159,6 @@ function uniqueItems(items: Term[]): Term[] {
 		return true;
 	});
 }
-
-const isTrue = (t: Term | undefined) => t?.type === "boolean" && t.value;
 
 /** A body that is only the literal `true`: OPA leaves it out. */
 function isTrueBody(b: Body): boolean {
@@ -295,7 +265,7 @@ class Formatter {
 	/** An element of a collection or an argument: `k, v in xs` and `a | b` need parentheses. */
 	private item(t: Term): string {
 		const op = operatorOf(t);
-		if (op?.name !== "internal.member_3" && leftSpineHasOr(t)) return this.paren(t);
+		if (op?.name !== "internal.member_3" && leftSpineHasOr(t, true)) return this.paren(t);
 		if (op && op.level === 0) return `${op.name}(${this.items(t.type === "call" ? t.args : [])})`;
 		return this.term(t);
 	}
@@ -513,17 +483,17 @@ class Formatter {
 					const [a, b] = t.args;
 					const rhs = this.term(b);
 					const lhs = this.term(a);
-					body = `${leftSpineHasOr(a) ? `(${lhs})` : lhs} ${op.symbol} ${rhs}`;
+					body = `${leftSpineHasOr(a, true) ? `(${lhs})` : lhs} ${op.symbol} ${rhs}`;
 				} else if (op && !isMembership(op) && t.type === "call") {
 					// At the top of a literal OPA writes an operator's operands bare.
 					const [a, b] = t.args;
 					body = `${this.bare(a, op, false)} ${op.symbol} ${this.bare(b, op, true)}`;
-					if (leftSpineHasOr(t)) body = `(${body})`;
+					if (leftSpineHasOr(t, true)) body = `(${body})`;
 				} else if (op?.name === "internal.member_3" && t.type === "call") {
 					body = this.infix(t, op);
 				} else {
 					body = this.term(t);
-					if (leftSpineHasOr(t)) body = `(${body})`;
+					if (leftSpineHasOr(t, true)) body = `(${body})`;
 				}
 				// After another literal, `-1 == y` on its own line would continue it (`x - 1`).
 				if (!first && body.startsWith("-")) body = `(${body})`;

@@ -3,38 +3,14 @@
 // grammar needs them; METADATA annotations are printed back as YAML comment blocks.
 
 import { stringify as yamlStringify } from "yaml";
-import type { Annotation, Body, Expr, Import, Loc, Module, RefTerm, Rule, Term } from "./ast.ts";
+import type { Annotation, Body, Expr, Import, Module, RefTerm, Rule, Term } from "./ast.ts";
 import { isIdentifier } from "./keywords.ts";
-import { builtinRef, OPERATOR_SYMBOLS, refName } from "./terms.ts";
+import { isTrue, leftSpineHasOr, operatorOf } from "./operators.ts";
+import { builtinRef } from "./terms.ts";
 
 const TOP = 0;
 /** Where a full term expression is parsed (call args, list items, brackets, heads). */
 const ITEM = 1;
-
-function operatorOf(t: Term): { symbol: string; level: number; name: string } | undefined {
-	if (t.type !== "call" || !t.infix) return undefined;
-	const name = refName(t.fn);
-	if (name === undefined) return undefined;
-	const op = OPERATOR_SYMBOLS[name];
-	if (op && (t.args.length === 2 || (name === "internal.member_3" && t.args.length === 3))) {
-		return { ...op, name };
-	}
-	if (name === "internal.member_3" && t.args.length === 3) return { symbol: "in", level: 1, name };
-	return undefined;
-}
-
-/**
- * True when the term, printed bare, starts with a primary directly followed by `|`: inside
- * `[`/`{` that would read as a comprehension, so such terms get parentheses there.
- */
-function leftSpineHasOr(t: Term): boolean {
-	for (let x: Term = t; ; ) {
-		const op = operatorOf(x);
-		if (!op || op.level === 0) return false;
-		if (op.name === "or") return true;
-		x = (x as Extract<Term, { type: "call" }>).args[0];
-	}
-}
 
 function printString(value: string, raw?: boolean): string {
 	if (raw && !value.includes("`")) return `\`${value}\``;
@@ -92,23 +68,10 @@ function term(t: Term, prec: number, kvOk: boolean): string {
 		case "ref":
 			return printRef(t);
 		case "array":
-			if (brokenAfterOpen(t, t.items[0]))
-				return `[${multiline(t.items.map((x) => () => item(x)))}]`;
 			return `[${list(t.items)}]`;
 		case "set":
-			if (brokenAfterOpen(t, t.items[0]))
-				return `{${multiline(t.items.map((x) => () => item(x)))}}`;
 			return t.items.length === 0 ? "set()" : `{${list(t.items)}}`;
 		case "object":
-			if (brokenAfterOpen(t, t.entries[0]?.[0])) {
-				return `{${multiline(
-					t.entries.map(
-						([k, v]) =>
-							() =>
-								`${item(k)}: ${item(v)}`,
-					),
-				)}}`;
-			}
 			return `{${t.entries.map(([k, v]) => `${item(k)}: ${item(v)}`).join(", ")}}`;
 		case "arrayCompr":
 			return `[${primary(t.term)} | ${inlineBody(t.body)}]`;
@@ -135,31 +98,8 @@ function term(t: Term, prec: number, kvOk: boolean): string {
 				s = `${term(a, op.level === 0 ? 1 : op.level, lhsKv)} ${op.symbol} ${term(b, op.level + 1, lhsKv)}`;
 				return op.level < prec ? `(${s})` : s;
 			}
-			if (brokenAfterOpen(t, t.args[0])) {
-				return `${printRef(t.fn)}(${multiline(t.args.map((x) => () => item(x)))})`;
-			}
 			return `${printRef(t.fn)}(${list(t.args)})`;
 		}
-	}
-}
-
-/**
- * The formatter keeps a collection or call the author broke across lines (first element on a
- * later line than the opening bracket) one element per line; plain printing never does.
- */
-function brokenAfterOpen(t: Term, first: Term | undefined): boolean {
-	return layoutIndent !== undefined && first !== undefined && first.loc.row > t.loc.row;
-}
-
-/** Elements one per line at one more tab than the current line, each with a trailing comma. */
-function multiline(parts: (() => string)[]): string {
-	const outer = layoutIndent ?? "";
-	const inner = `${outer}\t`;
-	layoutIndent = inner;
-	try {
-		return `\n${parts.map((p) => `${inner + p()},`).join("\n")}\n${outer}`;
-	} finally {
-		layoutIndent = outer;
 	}
 }
 
@@ -187,7 +127,7 @@ function literal(e: Expr, indent: string | undefined): string {
 			s += `some ${membership(t.key, t.value, t.collection, t.loc)}`;
 			break;
 		case "every": {
-			s += `every ${membership(t.key, t.value, t.domain, t.loc)} ${block(t.body, indent, t.loc.endRow)}`;
+			s += `every ${membership(t.key, t.value, t.domain, t.loc)} ${block(t.body, indent)}`;
 			break;
 		}
 		default: {
@@ -213,50 +153,11 @@ function inlineBody(body: Body): string {
 	return body.map((e) => literal(e, undefined)).join("; ");
 }
 
-/**
- * Where a formatter puts comments while a rule prints (see src/rego/format.ts): each returns
- * whole lines (or a trailing ` # …`) for the comments it still holds at that point.
- */
-export interface CommentHooks {
-	/** Comments on lines before `loc`, printed on their own lines at `indent`. */
-	leading(loc: Loc, indent: string): string[];
-	/** A comment on `loc`'s last line, to follow the literal on its line. */
-	trailing(loc: Loc): string | undefined;
-	/** Comments before line `row` (a block's closing brace), printed at `indent`. */
-	closing(row: number, indent: string): string[];
-	/**
-	 * Whether a one-literal body (first literal at `first`, its rule or else head at `head`)
-	 * prints as a `{ … }` block rather than inline: to hold a comment, or to keep the layout
-	 * the author chose.
-	 */
-	wantsBlock(first: Loc, head: Loc): boolean;
-}
-
-/** Set only while printRuleWithComments runs (printing is synchronous). */
-let hooks: CommentHooks | undefined;
-/** The indentation of the line being printed, tracked only while hooks are set. */
-let layoutIndent: string | undefined;
-
 /** `{ … }` with one literal per line at `indent + tab`, or inline when `indent` is undefined. */
-function block(body: Body, indent: string | undefined, endRow?: number): string {
+function block(body: Body, indent: string | undefined): string {
 	if (indent === undefined) return `{ ${inlineBody(body)} }`;
 	const inner = `${indent}\t`;
-	if (!hooks) return `{\n${body.map((e) => inner + literal(e, inner)).join("\n")}\n${indent}}`;
-	const h = hooks;
-	const lines: string[] = [];
-	const outer = layoutIndent;
-	for (const e of body) {
-		lines.push(...h.leading(e.loc, inner));
-		layoutIndent = inner;
-		const text = literal(e, inner);
-		layoutIndent = outer;
-		// Comments inside a multi-line literal that no nested block took cannot stay where they
-		// were: they go on their own lines just before it, keeping their order.
-		lines.push(...h.closing(e.loc.endRow, inner));
-		lines.push(inner + text + (h.trailing(e.loc) ?? ""));
-	}
-	if (endRow !== undefined) lines.push(...h.closing(endRow, inner));
-	return `{\n${lines.join("\n")}\n${indent}}`;
+	return `{\n${body.map((e) => inner + literal(e, inner)).join("\n")}\n${indent}}`;
 }
 
 export function printBody(b: Body): string {
@@ -282,10 +183,6 @@ function annotationBlocks(list: Annotation[]): string {
 	return list.map(annotationYaml).join("\n\n");
 }
 
-function isTrue(t: Term | undefined): boolean {
-	return t?.type === "boolean" && t.value;
-}
-
 function headName(r: Rule): string {
 	let s = printRef(r.head.ref);
 	if (r.head.args) s += `(${list(r.head.args)})`;
@@ -300,16 +197,15 @@ function valuePart(r: Rule): string {
 	return ` ${r.head.assign ? ":=" : "="} ${term(v, ITEM, true)}`;
 }
 
-function bodyPart(body: Body, endRow?: number, head?: Loc): string {
+function bodyPart(body: Body): string {
 	if (body.length === 0) return "";
-	const inline = !(hooks && head && hooks.wantsBlock(body[0].loc, head));
-	if (body.length === 1 && body[0].terms.type !== "every" && inline) {
+	if (body.length === 1 && body[0].terms.type !== "every") {
 		// `p if x` reads better than a one-line block. A literal starting with `{` stays in a
 		// block: `p if {1}` would read `{1}` as the body's braces.
 		const text = literal(body[0], "");
 		if (!text.startsWith("{")) return ` if ${text}`;
 	}
-	return ` if ${block(body, "", endRow)}`;
+	return ` if ${block(body, "")}`;
 }
 
 export function printRule(r: Rule): string {
@@ -319,28 +215,16 @@ export function printRule(r: Rule): string {
 	s += headName(r);
 	if (r.kind === "partialSet" && r.head.key) s += ` contains ${term(r.head.key, ITEM, true)}`;
 	else s += valuePart(r);
-	s += bodyPart(r.body, r.else ? r.else.loc.row : r.loc.endRow, r.head.loc);
+	s += bodyPart(r.body);
 	for (let e = r.else; e; e = e.else) {
 		s += " else";
 		if (!(isTrue(e.head.value) && !e.head.assign && e.body.length > 0)) {
 			s += ` ${e.head.assign ? ":=" : "="} ${term(e.head.value ?? { type: "boolean", value: true, loc: e.loc }, ITEM, true)}`;
 		}
-		s += bodyPart(e.body, e.else ? e.else.loc.row : e.loc.endRow, e.loc);
+		s += bodyPart(e.body);
 	}
 	out.push(s);
 	return out.join("\n");
-}
-
-/** printRule, with comments placed inside its bodies by the given hooks. */
-export function printRuleWithComments(r: Rule, h: CommentHooks): string {
-	hooks = h;
-	layoutIndent = "";
-	try {
-		return printRule(r);
-	} finally {
-		hooks = undefined;
-		layoutIndent = undefined;
-	}
 }
 
 function printImport(i: Import): string {
