@@ -29,6 +29,7 @@ import {
 	ruleNodes,
 } from "./ruletree.ts";
 import { checkHeads, reorderBody, reorderTermClosures } from "./safety.ts";
+import { firstStage, isLocalDeclError, stops } from "./stages.ts";
 import { bodyShallowVars, deepVars } from "./term-vars.ts";
 import { TypeChecker } from "./typecheck.ts";
 import { checkUnusedDecls } from "./unused-decls.ts";
@@ -91,14 +92,16 @@ function analyse(parsed: Module[], capabilities?: ReadonlySet<string>): Analysed
 				capabilities,
 			};
 			const resolver = new Resolver(env, functions, errors, rulesAt);
+			const before = errors.length;
 			const rule = resolver.rule(raw.rule, raw.kind, raw.dynKeys, raw.module);
-			checkUnusedDecls(rule, errors);
+			if (!errors.slice(before).some(isLocalDeclError)) checkUnusedDecls(rule, errors);
 			n.rules.push(reorderRule(rule, arityOf, errors));
 		}
 	}
-	if (errors.length === 0) new TypeChecker(root, errors).checkRules();
-	if (errors.length === 0) checkRecursion(root, errors);
-	return { root, rulesAt, functions, arityOf, errors };
+	const found = firstStage(errors);
+	if (!stops(found)) checkRecursion(root, found);
+	if (!stops(found)) new TypeChecker(root, found).checkRules();
+	return { root, rulesAt, functions, arityOf, errors: found };
 }
 
 function reorderRule(rule: CRule, arityOf: ArityOf, errors: RegoError[]): CRule {

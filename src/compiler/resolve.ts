@@ -172,6 +172,15 @@ export class Resolver {
 				patternVars(t.args[0], decls);
 				assign = true;
 			}
+			// As OPA: the right side and the `with` values of `x := …` are read before x is
+			// declared (`x := x`, `[x, y] := [1, x]`, `x := 1 with input as x`).
+			const readFirst = new Set<string>();
+			if (assign && t.type === "call") {
+				const u: VarTerm[] = [];
+				directVars(t.args[1], u);
+				for (const w of e.with) if (!namesBuiltin(w.value)) directVars(w.value, u);
+				for (const v of u) readFirst.add(v.name);
+			}
 			for (const d of decls) {
 				if (assign && (declaredHere.has(d.name) || scope.vars.has(d.name))) {
 					this.errors.push({
@@ -179,7 +188,7 @@ export class Resolver {
 						message: `var ${d.name} assigned above`,
 						loc: at(d.loc),
 					});
-				} else if (assign && seen.has(d.name)) {
+				} else if (assign && (seen.has(d.name) || readFirst.has(d.name))) {
 					this.errors.push({
 						code: "rego_compile_error",
 						message: `var ${d.name} referenced above`,

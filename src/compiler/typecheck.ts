@@ -217,24 +217,31 @@ export class TypeChecker {
 				// The first binding of a local gives it the other side's type.
 				if (a.type === "var" && !seen.has(a.name)) env.set(a.name, this.typeOf(b, env));
 				else if (b.type === "var" && !seen.has(b.name)) env.set(b.name, this.typeOf(a, env));
-				else if (check) {
-					const ta = this.typeOf(a, env);
-					const tb = this.typeOf(b, env);
-					if ((ta & tb) === 0) {
-						this.errors.push({
-							code: "rego_type_error",
-							message: `match error\n\tleft  : ${typeText(ta)}\n\tright : ${typeText(tb)}`,
-							loc: { file: e.loc.file, row: e.loc.row, col: e.loc.col },
-						});
-					}
-				}
+				else if (check) this.matchError(this.typeOf(a, env), this.typeOf(b, env), e.loc);
 				vars(a, seen);
 				vars(b, seen);
+				return;
+			}
+			// OPA's checker unifies the sides of a `==` expression as it does `=` (but not a
+			// nested `x := a == b`, whose value is just false).
+			if (op === "equal" && t.args.length === 2 && check) {
+				this.term(t, env, seen, check, true);
+				this.matchError(this.typeOf(t.args[0], env), this.typeOf(t.args[1], env), e.loc);
+				vars(t, seen);
 				return;
 			}
 		}
 		this.term(t, env, seen, check, true);
 		vars(t, seen);
+	}
+
+	private matchError(ta: Mask, tb: Mask, loc: Loc): void {
+		if ((ta & tb) !== 0) return;
+		this.errors.push({
+			code: "rego_type_error",
+			message: `match error\n\tleft  : ${typeText(ta)}\n\tright : ${typeText(tb)}`,
+			loc: { file: loc.file, row: loc.row, col: loc.col },
+		});
 	}
 
 	/** Check the calls in a term (closures get their own scope). */

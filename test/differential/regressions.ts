@@ -16,6 +16,13 @@ export interface Regression {
 }
 
 const value = (v: unknown): Answer => ({ kind: "result", defined: true, value: v });
+/** A compile error: OPA's codes, and its messages as it printed them (row:col: code: text). */
+const compileError = (codes: string[], messages: string[]): Answer => ({
+	kind: "error",
+	stage: "compile",
+	codes,
+	messages,
+});
 
 export const REGRESSIONS: Regression[] = [
 	{
@@ -73,5 +80,105 @@ k := [x | x := input.s; not true]
 `,
 		input: { s: "b" },
 		opa: value({ o: { b: true }, a: [{ s: "b" }], c: [], k: [] }),
+	},
+
+	{
+		name: "the right side and with values of := are read before the var is declared",
+		found: "seed 20261202 programs 11, 28, 39, 76",
+		source: `package t
+
+p if {
+	x := 1 with input as x
+}
+
+q if {
+	[a, b] := [1, a]
+}
+`,
+		opa: compileError(
+			["rego_compile_error"],
+			[
+				"4:2: rego_compile_error: var x referenced above",
+				"8:3: rego_compile_error: var a referenced above",
+			],
+		),
+	},
+	{
+		name: "== unifies its sides' types as = does (match error), also under not",
+		found: "seed 20261202 programs 27, 55",
+		source: `package t
+
+p if {
+	"a,b" == {1, 2}
+}
+
+q if {
+	not 1 == "a"
+}
+
+r := x if {
+	x := 1 == "a"
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			["4:2: rego_type_error: match error", "8:2: rego_type_error: match error"],
+		),
+	},
+	{
+		name: "declared var unused does not stop the type check",
+		found: "seed 20261202 programs part, kind compile:rego_compile_error,rego_type_error",
+		source: `package t
+
+p if {
+	some y
+	1 == 1
+}
+
+q if {
+	count(1)
+}
+`,
+		opa: compileError(
+			["rego_compile_error", "rego_type_error"],
+			[
+				"4:2: rego_compile_error: declared var y unused",
+				"9:2: rego_type_error: count: invalid argument(s)",
+			],
+		),
+	},
+	{
+		name: "an unknown function stops the check before safety",
+		found: "opa check on the programs part's stage orders",
+		source: `package t
+
+p if {
+	foo(1)
+}
+
+q if {
+	x := y
+}
+`,
+		opa: compileError(["rego_type_error"], ["4:2: rego_type_error: undefined function foo"]),
+	},
+	{
+		name: "var referenced above stops the check before conflicting rules and types",
+		found: "opa check on the programs part's stage orders",
+		source: `package t
+
+f(x) := 1
+
+f := 1
+
+q if {
+	x := x
+}
+
+r if {
+	count(1)
+}
+`,
+		opa: compileError(["rego_compile_error"], ["8:2: rego_compile_error: var x referenced above"]),
 	},
 ];

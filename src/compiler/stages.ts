@@ -1,0 +1,47 @@
+// Which errors a check reports, as OPA 1.22.3 does (measured with `opa check`): its compiler
+// runs in stages and stops after the first stage that found errors, so an unsafe var hides type
+// errors elsewhere and a `var x referenced above` hides even conflicting rules. The order:
+//   1. local declarations (`var x assigned above`, `var x referenced above`)
+//   2. `with` targets
+//   3. the rule tree (conflicting rules, multiple defaults, rules overlapping rules/packages)
+//   4. function names and arities (`undefined function`, `arity mismatch`)
+//   5. safety (`var x is unsafe`)
+//   6. recursion
+//   7. types
+// `declared var x unused` stops nothing: it is reported with the errors of whichever stage
+// stopped (or alone), except for a rule that failed stage 1.
+// Gavel runs stages 1–5 together (they share one walk over the rules) and keeps only what the
+// first failing stage found; recursion and types run only when those passed.
+
+import type { RegoError } from "../rego/errors.ts";
+
+export const isUnusedDecl = (e: RegoError): boolean =>
+	e.code === "rego_compile_error" && /^declared var .* unused$/.test(e.message);
+
+export const isLocalDeclError = (e: RegoError): boolean =>
+	e.code === "rego_compile_error" && /^var .* (assigned|referenced) above$/.test(e.message);
+
+function stageOf(e: RegoError): number {
+	if (isLocalDeclError(e)) return 1;
+	if (e.message.startsWith("with keyword")) return 2;
+	if (
+		e.message.startsWith("conflicting rules") ||
+		e.message.startsWith("multiple default rules") ||
+		/^(rule|package) .* conflicts with/.test(e.message)
+	)
+		return 3;
+	if (e.message.startsWith("undefined function") || e.message.includes("arity mismatch")) return 4;
+	if (e.code === "rego_unsafe_var_error") return 5;
+	if (e.code === "rego_recursion_error") return 6;
+	return 7;
+}
+
+/** Whether anything but unused declarations was found: later stages do not run. */
+export const stops = (errors: RegoError[]): boolean => errors.some((e) => !isUnusedDecl(e));
+
+/** The errors OPA reports: unused declarations and the first failing stage's errors. */
+export function firstStage(errors: RegoError[]): RegoError[] {
+	let first = Number.POSITIVE_INFINITY;
+	for (const e of errors) if (!isUnusedDecl(e)) first = Math.min(first, stageOf(e));
+	return errors.filter((e) => isUnusedDecl(e) || stageOf(e) === first);
+}
