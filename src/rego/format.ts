@@ -133,14 +133,14 @@ function termKey(t: Term): string {
 	return JSON.stringify(normalized(t));
 }
 
-/** A tree without locations and without what printing may change: raw-ness, repeats in sets. */
+/** A tree without locations and without what printing may change: raw-ness, infix or call form, repeats in sets. */
 function normalized(node: unknown): unknown {
 	if (Array.isArray(node)) return node.map(normalized);
 	if (node === null || typeof node !== "object") return node;
 	const o = node as Record<string, unknown>;
 	const out: Record<string, unknown> = {};
 	for (const [k, v] of Object.entries(o)) {
-		if (k === "loc" || k === "raw") continue;
+		if (k === "loc" || k === "raw" || k === "infix") continue;
 		out[k] = normalized(v);
 	}
 	if (o.type === "set" && Array.isArray(o.items)) {
@@ -158,6 +158,20 @@ function uniqueItems(items: Term[]): Term[] {
 		seen.add(key);
 		return true;
 	});
+}
+
+/** `f("x", 0)`: a function head with neither value nor body written (the parser's `true`). */
+function bareHead(r: Rule): boolean {
+	const v = r.head.value;
+	return (
+		r.kind === "function" &&
+		r.body.length === 0 &&
+		!r.head.assign &&
+		v !== undefined &&
+		isTrue(v) &&
+		v.loc.row === r.head.loc.row &&
+		v.loc.col === r.head.loc.col
+	);
 }
 
 /** A body that is only the literal `true`: OPA leaves it out. */
@@ -318,7 +332,47 @@ class Formatter {
 	}
 
 	private callArgs(t: CallTerm): string {
-		return this.collection(`${this.ref(t.fn)}(`, ")", this.elems(t.args), t.loc, true);
+		// Inside `( … )` nothing reads as a comprehension: `a | b` stays bare.
+		const elems = t.args.map((a) => ({
+			print: () => (leftSpineHasOr(a, true) ? this.term(a) : this.item(a)),
+			row: a.loc.row,
+			endRow: a.loc.endRow,
+		}));
+		return this.collection(`${this.ref(t.fn)}(`, ")", elems, t.loc, true);
+	}
+
+	/**
+	 * A term as OPA's canonical printer writes it, used for the key of a two-part head in a
+	 * module without longer ref heads: strings quoted afresh, operators as calls (`plus(x, 1)`).
+	 */
+	private canonical(t: Term): string {
+		switch (t.type) {
+			case "string":
+				return goQuote(t.value);
+			case "ref": {
+				const head = t.head.type === "var" ? t.head.name : this.canonical(t.head);
+				return (
+					head +
+					t.path
+						.map((p) => (p.type === "string" ? this.pathElem(p) : `[${this.canonical(p)}]`))
+						.join("")
+				);
+			}
+			case "array":
+				return `[${t.items.map((x) => this.canonical(x)).join(", ")}]`;
+			case "set":
+				return t.items.length === 0
+					? "set()"
+					: `{${uniqueItems(t.items)
+							.map((x) => this.canonical(x))
+							.join(", ")}}`;
+			case "object":
+				return `{${t.entries.map(([k, v]) => `${this.canonical(k)}: ${this.canonical(v)}`).join(", ")}}`;
+			case "call":
+				return `${this.ref(t.fn)}(${t.args.map((x) => this.canonical(x)).join(", ")})`;
+			default:
+				return this.term(t);
+		}
 	}
 
 	/** The operand of an infix operator written inside a term. */
@@ -483,7 +537,7 @@ class Formatter {
 					const [a, b] = t.args;
 					const rhs = this.term(b);
 					const lhs = this.term(a);
-					body = `${leftSpineHasOr(a, true) ? `(${lhs})` : lhs} ${op.symbol} ${rhs}`;
+					body = `${lhs} ${op.symbol} ${rhs}`;
 				} else if (op && !isMembership(op) && t.type === "call") {
 					// At the top of a literal OPA writes an operator's operands bare.
 					const [a, b] = t.args;
@@ -549,8 +603,8 @@ class Formatter {
 		// In a module without longer ref heads, OPA writes a two-part head (`r.a := 1`) in its
 		// object-rule form, `r["a"]`.
 		const key = ref.path[0];
-		if (!this.refHeads && ref.path.length === 1 && key.type === "string") {
-			return `${this.ref({ ...ref, path: [] })}[${goQuote(key.value)}]`;
+		if (!this.refHeads && ref.path.length === 1) {
+			return `${this.ref({ ...ref, path: [] })}[${this.canonical(key)}]`;
 		}
 		return this.ref(ref);
 	}
@@ -592,14 +646,15 @@ class Formatter {
 	rule(r: Rule): string {
 		let s = r.default ? "default " : "";
 		s += this.headRef(r);
-		if (r.head.args) s += `(${this.items(r.head.args)})`;
+		// `f()` is an ordinary rule to OPA, written without the parentheses.
+		if (r.head.args && r.head.args.length > 0) s += `(${this.items(r.head.args)})`;
 		const body = !r.else && isTrueBody(r.body) ? [] : r.body;
 		// v0 has no `p[x] if`: a partial set takes `if` only beside `contains`.
 		const useIf = this.kwIf && (r.kind !== "partialSet" || this.kwContains);
 		if (r.kind === "partialSet") {
 			if (r.head.key && this.kwContains) s += ` contains ${this.term(r.head.key)}`;
 			else if (r.head.key) s += `[${this.term(r.head.key)}]`;
-		} else if (r.head.value && !(isTrue(r.head.value) && body.length > 0)) {
+		} else if (r.head.value && !(isTrue(r.head.value) && body.length > 0) && !bareHead(r)) {
 			// `:= true` before a body goes: the value is implied.
 			s += ` ${this.assignOp(r)} ${this.term(r.head.value)}`;
 		}
@@ -762,9 +817,12 @@ export function formatMeaning(m: Module): unknown {
 		.filter((i) => !(hasV1 && isFutureKeywords(i)))
 		.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 	const rule = (r: Rule): Rule => {
+		// `f()` reads as the rule `f`.
+		const noArgs = r.kind === "function" && r.head.args?.length === 0;
 		const out: Rule = {
 			...r,
-			head: { ...r.head, assign: false },
+			kind: noArgs ? "complete" : r.kind,
+			head: { ...r.head, assign: false, args: noArgs ? undefined : r.head.args },
 			body: !r.else && isTrueBody(r.body) ? [] : r.body,
 		};
 		if (r.else) out.else = rule(r.else);

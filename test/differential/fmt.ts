@@ -23,11 +23,13 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import type { Io } from "../../src/cli/command.ts";
 import { fmtCommand } from "../../src/cli/fmt.ts";
+import { parseModule } from "../../src/rego/index.ts";
 import { printModule } from "../../src/rego/printer.ts";
 import { findOpa, OPA_INSTALL_HINT } from "../opa.ts";
 import { moduleArb } from "../rego/arbitraries.ts";
 import { conformanceDir, loadCases } from "../rego/conformance-cases.ts";
 import type { Disagreement, Part, PartOptions, PartResult } from "./part.ts";
+import { programArb } from "./program-gen.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -94,6 +96,30 @@ export function conformanceSources(): FmtSource[] {
 		});
 	}
 	return out;
+}
+
+/**
+ * Well-formed v1 programs of the random-programs part (program-gen.ts), as the generator
+ * writes them: closer to real policies than generatedSources' modules, which OPA often refuses.
+ */
+export function programSources(count: number, seed: number): FmtSource[] {
+	return fc.sample(programArb, { numRuns: count, seed }).map((p, i) => ({
+		name: `program seed=${seed} #${i}`,
+		group: "programs",
+		text: p.source,
+	}));
+}
+
+/**
+ * The sources that only read as OPA 0.x syntax, again, to be formatted in --v0-compatible
+ * mode on both sides (in v1 mode both refuse them, which says little).
+ */
+export function v0Copies(sources: FmtSource[]): FmtSource[] {
+	const readsAs = (text: string, regoVersion: 0 | 1) =>
+		parseModule(text, "x.rego", { regoVersion, annotations: false }).module !== undefined;
+	return sources
+		.filter((s) => !s.v0 && !readsAs(s.text, 1) && readsAs(s.text, 0))
+		.map((s) => ({ ...s, name: `${s.name} (v0)`, group: `${s.group}-v0`, v0: true }));
 }
 
 /**
@@ -314,13 +340,15 @@ function disagreement(c: FmtComparison): Disagreement {
 }
 
 export const fmtPart: Part = async (opts: PartOptions): Promise<PartResult> => {
-	const sources: FmtSource[] = opts.policies
+	const base: FmtSource[] = opts.policies
 		? policySources(opts.policies)
 		: [
 				...projectSources(),
 				...conformanceSources(),
 				...generatedSources(opts.programs ?? 300, opts.seed ?? 1),
+				...programSources(opts.programs ?? 300, opts.seed ?? 1),
 			];
+	const sources = [...base, ...v0Copies(base)];
 	const results = await compare(opts.opa, sources);
 	const byGroup: Record<string, { agree: number; disagree: number }> = {};
 	for (const r of results) {
