@@ -94,7 +94,32 @@ class Analysis {
 		} else this.value(t);
 	}
 
+	/** Nothing in `a = b` can bind (OPA: lengths or key sets differ): their vars are unsafe. */
+	private bindsNothing(a: Term, b: Term): void {
+		const vs = new Set<string>();
+		deepVars(a, vs);
+		deepVars(b, vs);
+		for (const v of vs) if (!this.has(v)) this.acc.missing.add(v);
+	}
+
 	unify(a: Term, b: Term): void {
+		// Two literal arrays (objects) unify element by element (key by key) when their lengths
+		// (key sets) match; otherwise they can never be equal and OPA binds nothing from them.
+		if (a.type === "array" && b.type === "array") {
+			if (a.items.length !== b.items.length) this.bindsNothing(a, b);
+			else for (let i = 0; i < a.items.length; i++) this.unify(a.items[i], b.items[i]);
+			return;
+		}
+		if (a.type === "object" && b.type === "object") {
+			const pairs = a.entries.map(([k, v]) => ({ v, w: b.entries.find(([k2]) => sameKey(k, k2)) }));
+			if (a.entries.length !== b.entries.length || pairs.some((p) => p.w === undefined)) {
+				this.bindsNothing(a, b);
+				return;
+			}
+			for (const [k] of a.entries) this.value(k);
+			for (const { v, w } of pairs) if (w) this.unify(v, w[1]);
+			return;
+		}
 		const B = this.boundNow();
 		const pa = isPattern(a, B);
 		const pb = isPattern(b, B);

@@ -57,8 +57,12 @@ export function reorderBody(
 			for (const e of remaining) {
 				const r = analyseExpr(e, B, scopeVars, arityOf);
 				if (r.missing.size > 0) stuck.push(e);
+				// Unless the declaration itself can bind nothing (`[x, y] := []`): then its vars.
+				const own = assignedVars([e]);
+				const ownOnly = [...r.missing].every((v) => own.has(v) || isWildcard(v));
 				for (const v of r.missing) {
-					if (reported.has(v) || isWildcard(v) || declared.has(v)) continue;
+					if (reported.has(v) || isWildcard(v)) continue;
+					if (declared.has(v) && !(ownOnly && own.has(v))) continue;
 					reported.add(v);
 					found.push({
 						code: "rego_unsafe_var_error",

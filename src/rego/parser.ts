@@ -403,6 +403,8 @@ export class Parser extends TermParser {
 		};
 		this.syntax.set(rule, { hasIf, hasContains: false, generatedBody, generatedValue });
 		if (this.isKw("else")) {
+			// An `else := v` without a body ends the chain (OPA: "unexpected else keyword").
+			if (generatedBody) this.illegal();
 			rule.else = this.parseElse(head);
 			rule.loc = this.loc(start);
 		}

@@ -181,4 +181,51 @@ r if {
 `,
 		opa: compileError(["rego_compile_error"], ["8:2: rego_compile_error: var x referenced above"]),
 	},
+
+	{
+		name: "an else without a body ends the chain: a further else is a parse error",
+		found: "seed 20261202 programs 10, 25, 48, 70, 71",
+		source: `package t
+
+r := 1 if {
+	false
+} else := 2 else := 3 if {
+	true
+}
+`,
+		opa: compileError(["rego_parse_error"], ["5:13: rego_parse_error: unexpected else keyword"]),
+	},
+	{
+		name: "literal arrays of different lengths (objects with different keys) bind nothing",
+		found: "seed 20261202 programs 79, 138, 153, 171, 222, 358",
+		source: `package t
+
+s contains v if {
+	[v, w] = []
+}
+
+r if {
+	[a, b] = [1, 2, 3]
+}
+
+o if {
+	{"a": x} = {"b": 1}
+}
+
+n if {
+	[c, [d]] = [1, [2, 3]]
+}
+`,
+		opa: compileError(
+			["rego_unsafe_var_error"],
+			[
+				"4:2: rego_unsafe_var_error: var v is unsafe",
+				"4:2: rego_unsafe_var_error: var w is unsafe",
+				"8:2: rego_unsafe_var_error: var a is unsafe",
+				"8:2: rego_unsafe_var_error: var b is unsafe",
+				"12:2: rego_unsafe_var_error: var x is unsafe",
+				"16:2: rego_unsafe_var_error: var d is unsafe",
+			],
+		),
+	},
 ];
