@@ -212,6 +212,11 @@ export function analyseExpr(
 	// A var the expression itself binds by iterating (`x == input.xs[x]`) is no longer needed
 	// from before it: the planner evaluates the binding term first (see planTerms).
 	for (const b of a.acc.binds) a.acc.missing.delete(b);
+	// But `with` values are evaluated before the expression: what they read must be bound
+	// before it (OPA: `x := xs[i] with input as i` has i unsafe).
+	const w = new Analysis(bound, outer, arityOf);
+	for (const m of e.with) w.value(m.value);
+	for (const v of w.acc.missing) a.acc.missing.add(v);
 	if (e.negated) {
 		// Negation binds nothing; its own `_` iterations stay inside it.
 		const missing = new Set(a.acc.missing);

@@ -228,4 +228,27 @@ n if {
 			],
 		),
 	},
+
+	{
+		name: "with values are read before their expression: a var the expression binds is unsafe there",
+		found: "seed 20261202 programs 26, 42, 100, 127, 200, 309",
+		source: `package t
+
+p if {
+	x := input.arr[i] with data.d.n as i
+}
+
+q if {
+	[a, b] = [1, 2] with input as {a: b}
+}
+`,
+		opa: compileError(
+			["rego_unsafe_var_error"],
+			[
+				"4:2: rego_unsafe_var_error: var i is unsafe",
+				"8:2: rego_unsafe_var_error: var a is unsafe",
+				"8:2: rego_unsafe_var_error: var b is unsafe",
+			],
+		),
+	},
 ];
