@@ -249,6 +249,16 @@ describe("module checks: several errors, sorted, with OPA's codes", () => {
 		]);
 	});
 
+	// opa check 1.22.3 answers the same (row and message; OPA gives no column).
+	it("`some x` declarations take no `with`", () => {
+		expect(errs("package p\np if {\n\tsome x with input as 1\n}")).toEqual([
+			"policy.rego:3:9: rego_parse_error: unexpected with keyword: expected \\n or ; or }",
+		]);
+		expect(errs("package p\np if {\n\tx := [y | some y with input as 1]\n}")).toEqual([
+			"policy.rego:3:19: rego_parse_error: unexpected with keyword: expected \\n or ; or ]",
+		]);
+	});
+
 	it("caps the list like OPA and formats it the same way", () => {
 		const src = `package p\n${Array.from({ length: 12 }, (_, i) => `r${i} { true }`).join("\n")}`;
 		const r = parseModule(src, "policy.rego");

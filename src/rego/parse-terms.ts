@@ -474,7 +474,8 @@ export abstract class TermParser extends TokenCursor {
 			terms = this.parseExprTerm();
 		}
 		const withs: With[] = [];
-		while (this.isKw("with")) withs.push(this.parseWith());
+		// A `some x, y` declaration takes no `with` (OPA then expects the literal's end).
+		while (this.isKw("with") && terms.type !== "some") withs.push(this.parseWith());
 		this.depth--;
 		return { type: "expr", negated, terms, with: withs, loc: this.loc(start) };
 	}
