@@ -12,7 +12,7 @@ import { serve } from "@hono/node-server";
 import { Engine, FileBundleSource, HttpBundleSource } from "./engine/index.ts";
 import { createApp, type GavelApp } from "./server/app.ts";
 import { answerClientError } from "./server/client-error.ts";
-import type { GavelConfig } from "./server/config.ts";
+import { type GavelConfig, isLoopbackHost } from "./server/config.ts";
 import { loadConfig } from "./server/config-file.ts";
 import { DecisionCache } from "./server/decision-cache.ts";
 import { nullLogger } from "./server/decision-log.ts";
@@ -82,6 +82,12 @@ export async function startGavel(
 		config.auth.audience ??= [DEV_AUDIENCE];
 		info(
 			`gavel: development identity; JWKS at ${jwks.url}; mint tokens with \`npx gavel token --sub alice\``,
+		);
+	}
+	if (config.callerAuth.mode === "none" && !isLoopbackHost(config.server.host)) {
+		// Only reachable with callerAuth.allowUnauthenticated (validateConfig refuses otherwise).
+		info(
+			`gavel: WARNING: callerAuth.mode is "none" on ${config.server.host}: the Data API and AuthZEN answer anyone who can connect (callerAuth.allowUnauthenticated is true)`,
 		);
 	}
 	const sources = keySources(config);

@@ -39,6 +39,11 @@ export interface CallerAuthConfig {
 	/** jwt: a bearer token verified with the auth settings (the caller's own identity). */
 	mode: "none" | "api-key" | "mtls" | "jwt";
 	apiKeys: string[];
+	/**
+	 * mode "none" on a non-loopback server.host: refused at start-up unless this is true
+	 * (then a warning line says so), since anyone who can connect may query the Data API.
+	 */
+	allowUnauthenticated: boolean;
 }
 
 export interface GavelConfig {
@@ -189,7 +194,7 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		jwksCacheMaxAgeSeconds: 600,
 		tokenCacheMaxBytes: 8 * 1024 * 1024,
 	},
-	callerAuth: { mode: "none", apiKeys: [] },
+	callerAuth: { mode: "none", apiKeys: [], allowUnauthenticated: false },
 	forwardAuth: {
 		trustedProxies: ["127.0.0.1", "::1"],
 		subjectHeader: "x-auth-subject",
@@ -387,6 +392,17 @@ export function validateConfig(raw: unknown): GavelConfig {
 		problems.push('callerAuth.mode: must be "none", "api-key", "mtls" or "jwt"');
 	}
 	strList("callerAuth.apiKeys");
+	bool("callerAuth.allowUnauthenticated");
+	if (
+		mode === "none" &&
+		get("callerAuth.allowUnauthenticated") !== true &&
+		typeof get("server.host") === "string" &&
+		!isLoopbackHost(get("server.host") as string)
+	) {
+		problems.push(
+			`callerAuth.mode: "none" on server.host ${get("server.host")} (not loopback) lets anyone who can connect use the Data API and AuthZEN: set callerAuth.mode (api-key, mtls, jwt), or callerAuth.allowUnauthenticated: true to accept that`,
+		);
+	}
 	str("forwardAuth.policy", true);
 	strList("forwardAuth.trustedProxies");
 	for (const p of (get("forwardAuth.trustedProxies") as string[] | undefined) ?? []) {
@@ -465,6 +481,14 @@ const OPTIONAL_KEYS = new Set([
 	"decisionLog.url",
 	"policy.decideEntrypoints",
 ]);
+
+/** Only this machine can connect: 127.0.0.0/8, ::1 (also IPv4-mapped), "localhost". */
+export function isLoopbackHost(host: string): boolean {
+	const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+	if (h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
+	const v4 = h.startsWith("::ffff:") ? h.slice(7) : h;
+	return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
 
 function setPath(obj: Json, path: string, value: unknown): void {
 	const keys = path.split(".");
