@@ -374,6 +374,9 @@ export const fmtPart: Part = async (opts: PartOptions): Promise<PartResult> => {
 	};
 };
 
+/** The registry's name for it (parts.ts). */
+export const part: Part = fmtPart;
+
 async function main() {
 	const args = process.argv.slice(2);
 	const opt = (name: string) => {

@@ -26,6 +26,12 @@ export const registry: Record<string, PartEntry> = {
 		policies: true,
 		about: "broken and mutated modules: opa check vs gavel check (codes, rows, the cap)",
 	},
+	fmt: {
+		load: () => import("./fmt.ts"),
+		policies: true,
+		about:
+			"opa fmt vs gavel fmt on every .rego, conformance module and generated program: bytes and --list/--check",
+	},
 	bundles: {
 		load: () => import("./bundles.ts"),
 		policies: true,
