@@ -444,7 +444,8 @@ class Formatter {
 			case "objectCompr":
 				return this.comprehension(
 					"{",
-					`${this.head(t.key)}: ${this.head(t.value)}`,
+					// The key ends at `:`: only `a | b` would read otherwise (as a set comprehension).
+					`${leftSpineHasOr(t.key, true) ? this.paren(t.key) : this.term(t.key)}: ${this.head(t.value)}`,
 					t.key.loc.row,
 					t.body,
 					"}",
@@ -482,7 +483,7 @@ class Formatter {
 		if (body.some((e) => e.loc.row > headRow)) {
 			return `${open}${head} |${this.block(body, loc.endRow)}${close}`;
 		}
-		return `${open}${head} | ${body.map((e, i) => this.literal(e, i === 0)).join("; ")}${close}`;
+		return `${open}${head} | ${body.map((e) => this.literal(e, true)).join("; ")}${close}`;
 	}
 
 	// ---- expressions and bodies -----------------------------------------------------------
@@ -505,7 +506,7 @@ class Formatter {
 			t.body.every((e) => e.loc.row === t.loc.row && e.loc.endRow === t.loc.row) &&
 			!this.pending.some((c) => c.loc.row >= t.loc.row && c.loc.row < t.loc.endRow);
 		if (oneLine) {
-			const lits = t.body.map((e, i) => this.literal(e, i === 0));
+			const lits = t.body.map((e) => this.literal(e, true));
 			// OPA writes a one-line body of several literals without the space before `}`.
 			return `${head}{ ${lits.join("; ")}${lits.length > 1 ? "}" : " }"}`;
 		}
@@ -516,7 +517,7 @@ class Formatter {
 		return `some ${this.membership(t.key, t.value, t.collection, t.loc)}`;
 	}
 
-	/** One literal (may span lines, indented from this.indent). */
+	/** One literal (may span lines, indented from this.indent); `first`: not on a line after another. */
 	literal(e: Expr, first: boolean): string {
 		let s = e.negated ? "not " : "";
 		const t = e.terms;
@@ -550,7 +551,8 @@ class Formatter {
 					if (leftSpineHasOr(t, true)) body = `(${body})`;
 				}
 				// After another literal, `-1 == y` on its own line would continue it (`x - 1`).
-				if (!first && body.startsWith("-")) body = `(${body})`;
+				// After `;` or `not` nothing continues.
+				if (!first && !e.negated && body.startsWith("-")) body = `(${body})`;
 				s += body;
 			}
 		}
