@@ -17,6 +17,12 @@ import { BuiltinError } from "./builtins/builtin-error.ts";
 import { cryptoBuiltins } from "./builtins/crypto.ts";
 import { jwtBuiltins } from "./builtins/jwt.ts";
 import { jwtEncodeBuiltins } from "./builtins/jwt-encode.ts";
+import {
+	JsonText,
+	nativeBridgeBuiltins,
+	type RuntimeSource,
+	runtimeFromFile,
+} from "./builtins/native-bridge.ts";
 import { randBuiltins } from "./builtins/rand.ts";
 import { regexBuiltins } from "./builtins/regex.ts";
 import { runtimeBuiltins } from "./builtins/runtime.ts";
@@ -37,6 +43,11 @@ export interface HostBuiltinOptions {
 	strictErrors?: boolean;
 	/** Source of "now" in nanoseconds; read once per evaluation. */
 	now?: () => bigint;
+	/**
+	 * Gavel's Wasm runtime, for the builtins an OPA-built module imports that Gavel implements
+	 * natively (builtins/native-bridge.ts). Default: read from beside the sources on first use.
+	 */
+	nativeRuntime?: RuntimeSource;
 }
 
 export interface HostBuiltins {
@@ -65,6 +76,8 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 		},
 	};
 	const raw: Record<string, HostBuiltin> = {
+		// First, so a builtin the host also implements in TypeScript keeps that version.
+		...nativeBridgeBuiltins(options.nativeRuntime ?? runtimeFromFile),
 		...(regexBuiltins as Record<string, HostBuiltin>),
 		...(timeBuiltins(clock) as Record<string, HostBuiltin>),
 		...(cryptoBuiltins(uuidScope) as Record<string, HostBuiltin>),
@@ -122,8 +135,13 @@ export function jsonWithBigints(v: unknown): string {
 }
 
 function toSdkValue(v: unknown): unknown {
+	if (v instanceof JsonText) return jsonBytes(v.text);
 	if (!hasBigint(v)) return v;
-	const bytes = new TextEncoder().encode(jsonWithBigints(v));
+	return jsonBytes(jsonWithBigints(v));
+}
+
+function jsonBytes(text: string): ArrayBuffer {
+	const bytes = new TextEncoder().encode(text);
 	// The SDK loads an ArrayBuffer as ready-made JSON text.
 	return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }

@@ -11,9 +11,73 @@ interface Item {
 
 const ANY: Range[] = [[0, 0x10ffff]];
 
+/** OPA's report of a malformed glob: the glob, the position (in code points), the reason. */
+export class GlobSyntaxError extends Error {
+	constructor(glob: string[], pos: number, reason: string) {
+		super(`input:${glob.join("")}, pos:${pos}, ${reason}: the input provided is invalid`);
+	}
+}
+
+/**
+ * Checks a glob as OPA's tokenizer reads it, so a malformed one fails with OPA's words and
+ * position: a position is the index just past the character at fault (past the end for an
+ * unclosed set; at the backslash for a trailing escape).
+ */
+function checkGlob(chars: string[]): void {
+	const fail = (pos: number, reason: string): never => {
+		throw new GlobSyntaxError(chars, pos, reason);
+	};
+	/** The character at i: [next index, char, escaped], or undefined at the end. */
+	const next = (i: number): [number, string, boolean] | undefined => {
+		if (i >= chars.length) return undefined;
+		if (chars[i] !== "\\") return [i + 1, chars[i], false];
+		if (i === chars.length - 1) fail(i, "input ends with a \\ (escape) character");
+		return [i + 2, chars[i + 1], true];
+	};
+	let i = 0;
+	for (let r = next(i); r !== undefined; r = next(i)) {
+		const [after, c, escaped] = r;
+		i = after;
+		if (!escaped && c === "]") fail(i, "set-close ']' with no preceding '['");
+		if (!escaped && (c === "*" || c === "+")) fail(i, `flag '${c}' must be preceded by a non-flag`);
+		if (!escaped && c === "[") {
+			let complete = false;
+			let prev: string | undefined;
+			for (let s = next(i); s !== undefined; s = next(i)) {
+				const [sAfter, sc, sEscaped] = s;
+				i = sAfter;
+				if (!sEscaped && sc === "]") {
+					complete = true;
+					break;
+				}
+				if (sEscaped || sc !== "-") {
+					prev = sc;
+					continue;
+				}
+				if (prev === undefined)
+					fail(i, "range character '-' must be preceded by a Unicode character");
+				if (i >= chars.length - 1)
+					fail(i, "range character '-' must be followed by a Unicode character");
+				const [hAfter, hi, hEscaped] = next(i) as [number, string, boolean];
+				i = hAfter;
+				if (!hEscaped && (hi === "]" || hi === "-"))
+					fail(i, "range character '-' cannot be followed by a special symbol");
+				if ((hi.codePointAt(0) as number) < ((prev as string).codePointAt(0) as number))
+					fail(i, `range is out of order: '${hi}' comes before '${prev}' in Unicode`);
+				prev = undefined;
+			}
+			if (!complete) fail(i, "found [ without matching ]");
+		}
+		// One flag may follow a token; a second is read as a token and refused above.
+		const f = next(i);
+		if (f !== undefined && !f[2] && (f[1] === "*" || f[1] === "+")) i = f[0];
+	}
+}
+
 function parseGlob(glob: string): Item[] {
 	const items: Item[] = [];
 	const chars = Array.from(glob);
+	checkGlob(chars);
 	let i = 0;
 	const single = (cp: number): Range[] => [[cp, cp]];
 	while (i < chars.length) {

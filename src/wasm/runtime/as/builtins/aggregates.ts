@@ -31,7 +31,7 @@ export function b_count(v: usize): usize {
 }
 
 function fold(name: string, v: usize, mul: bool): usize {
-	if (!isArrOrSet(v)) return operandError(name, 1, "any of {array, set}", v);
+	if (!isArrOrSet(v)) return operandError(name, 1, "one of {set, array}", v);
 	const n = collLen(v);
 	// Builtins that pass over a collection without allocating are charged by its size.
 	charge(n >> 2);
@@ -74,7 +74,7 @@ export function b_product(v: usize): usize {
 }
 
 function extreme(name: string, v: usize, sign: i32): usize {
-	if (!isArrOrSet(v)) return operandError(name, 1, "any of {array, set}", v);
+	if (!isArrOrSet(v)) return operandError(name, 1, "one of {set, array}", v);
 	const n = collLen(v);
 	if (n == 0) return 0;
 	charge(n >> 2);
@@ -95,7 +95,7 @@ export function b_min(v: usize): usize {
 }
 
 export function b_sort(v: usize): usize {
-	if (!isArrOrSet(v)) return operandError("sort", 1, "any of {array, set}", v);
+	if (!isArrOrSet(v)) return operandError("sort", 1, "one of {set, array}", v);
 	const n = collLen(v);
 	const r = makeArray(n);
 	if (kind(v) == K_SET) {
@@ -144,7 +144,7 @@ function mergeSortSlots(e: usize, n: u32, tmp: usize): void {
 }
 
 function boolFold(name: string, v: usize, all: bool): usize {
-	if (!isArrOrSet(v)) return operandError(name, 1, "any of {array, set}", v);
+	if (!isArrOrSet(v)) return operandError(name, 1, "one of {set, array}", v);
 	const n = collLen(v);
 	charge(n >> 2);
 	for (let i: u32 = 0; i < n; i++) {

@@ -55,12 +55,12 @@ export function b_array__reverse(a: usize): usize {
 
 function setOfSets(name: string, s: usize): bool {
 	if (kind(s) != K_SET) {
-		operandError(name, 1, "set of sets", s);
+		operandError(name, 1, "set", s);
 		return false;
 	}
 	for (let i: u32 = 0; i < collLen(s); i++) {
 		if (kind(arrGet(s, i)) != K_SET) {
-			operandError(name, 1, "set of sets", s);
+			operandError(name, 1, "set", arrGet(s, i));
 			return false;
 		}
 	}

@@ -30,7 +30,7 @@ function checkArgs(name: string, g: usize, init: usize): bool {
 	}
 	const k = kind(init);
 	if (k != K_ARR && k != K_SET) {
-		operandError(name, 2, "any of {array, set}", init);
+		operandError(name, 2, "{array, set}", init);
 		return false;
 	}
 	return true;

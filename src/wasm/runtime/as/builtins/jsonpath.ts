@@ -1,22 +1,19 @@
 // json.filter, json.remove: keep or drop the documents at "a/b/c" paths (or key arrays).
 
-import { newObject, objGet, objInsert } from "../collections";
-import { compare } from "../compare";
+import { bufData, bufI64, bufLen, bufNew } from "../buffer";
+import { newObject, newSet, objGet, objInsert, setAdd } from "../collections";
 import { operandError } from "../errors";
 import { alloc } from "../memory";
-import { numberFromText } from "../numbers";
 import {
 	arrGet,
 	arrPush,
 	collLen,
 	K_ARR,
-	K_NUM,
 	K_OBJ,
 	K_SET,
 	K_STR,
 	kind,
 	makeArray,
-	makeInt,
 	makeString,
 	NULL,
 	objKeyAt,
@@ -69,12 +66,17 @@ function copyBytes(p: usize, n: u32): usize {
 
 function buildTree(name: string, paths: usize): usize {
 	const k = kind(paths);
-	if (k != K_ARR && k != K_SET) return operandError(name, 2, "any of {array, set}", paths);
+	if (k != K_ARR && k != K_SET) return operandError(name, 2, "one of {set, array}", paths);
 	const root = newObject();
 	for (let i: u32 = 0; i < collLen(paths); i++) {
 		const p = arrGet(paths, i);
 		if (kind(p) != K_STR && kind(p) != K_ARR)
-			return operandError(name, 2, "set or array of strings or arrays", paths);
+			return operandError(
+				name,
+				2,
+				"one of {set, array} containing string paths or array of path segments",
+				p,
+			);
 		const segs = segments(p);
 		let node = root;
 		for (let j: u32 = 0; j < collLen(segs); j++) {
@@ -96,30 +98,16 @@ function buildTree(name: string, paths: usize): usize {
 	return root;
 }
 
-/** The tree entry for an object key or array index (index may be given as "0" or 0). */
+/** The tree entry for an object key or set member: the segment equal to it. */
 function lookup(tree: usize, key: usize): usize {
-	const v = objGet(tree, key);
-	if (v != 0) return v;
-	if (kind(key) == K_NUM) {
-		// Array indexes appear as strings in "a/0/b" paths.
-		for (let i: u32 = 0; i < collLen(tree); i++) {
-			const k = objKeyAt(tree, i);
-			if (kind(k) == K_STR) {
-				const n = numberFromTextSafe(strPtr(k), strLen(k));
-				if (n != 0 && compare(n, key) == 0) return objValAt(tree, i);
-			}
-		}
-	}
-	return 0;
+	return objGet(tree, key);
 }
 
-function numberFromTextSafe(p: usize, n: u32): usize {
-	if (n == 0) return 0;
-	for (let i: u32 = 0; i < n; i++) {
-		const c = load<u8>(p + i);
-		if (c < 48 || c > 57) return 0;
-	}
-	return numberFromText(p, n);
+/** The tree entry for array index i: only a string segment ("0") selects an index, as in OPA. */
+function lookupIndex(tree: usize, i: u32): usize {
+	const w = bufNew(12);
+	bufI64(w, <i64>i);
+	return objGet(tree, makeString(bufData(w), bufLen(w)));
 }
 
 function filter(v: usize, tree: usize): usize {
@@ -136,16 +124,16 @@ function filter(v: usize, tree: usize): usize {
 	if (k == K_ARR) {
 		const r = makeArray(0);
 		for (let i: u32 = 0; i < collLen(v); i++) {
-			const t = lookup(tree, makeInt(i));
+			const t = lookupIndex(tree, i);
 			if (t != 0) arrPush(r, filter(arrGet(v, i), t));
 		}
 		return r;
 	}
 	if (k == K_SET) {
-		const r = makeArray(0);
+		const r = newSet();
 		for (let i: u32 = 0; i < collLen(v); i++) {
 			const t = lookup(tree, arrGet(v, i));
-			if (t != 0) arrPush(r, filter(arrGet(v, i), t));
+			if (t != 0) setAdd(r, filter(arrGet(v, i), t));
 		}
 		return r;
 	}
@@ -166,9 +154,18 @@ function remove(v: usize, tree: usize): usize {
 	if (k == K_ARR) {
 		const r = makeArray(0);
 		for (let i: u32 = 0; i < collLen(v); i++) {
-			const t = lookup(tree, makeInt(i));
+			const t = lookupIndex(tree, i);
 			if (t == 0) arrPush(r, arrGet(v, i));
 			else if (kind(t) == K_OBJ) arrPush(r, remove(arrGet(v, i), t));
+		}
+		return r;
+	}
+	if (k == K_SET) {
+		const r = newSet();
+		for (let i: u32 = 0; i < collLen(v); i++) {
+			const t = lookup(tree, arrGet(v, i));
+			if (t == 0) setAdd(r, arrGet(v, i));
+			else if (kind(t) == K_OBJ) setAdd(r, remove(arrGet(v, i), t));
 		}
 		return r;
 	}

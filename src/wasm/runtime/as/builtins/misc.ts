@@ -1,5 +1,6 @@
 // walk, bits.*, print.
 
+import { bigMul } from "../bigint";
 import { bufByte, bufFinish, bufNew } from "../buffer";
 import { opa_println } from "../env";
 import { operandError, typeError } from "../errors";
@@ -16,8 +17,10 @@ import {
 	makeArray,
 	makeBool,
 	makeInt,
+	numRepr,
 	objKeyAt,
 	objValAt,
+	R_INT,
 } from "../values";
 import { writeRego } from "./strings";
 import { intOf, isInt } from "./util";
@@ -90,7 +93,20 @@ export function b_bits__lsh(a: usize, b: usize): usize {
 			"bits.lsh",
 			"operand 2 must be an unsigned integer number but got a negative integer",
 		);
-	return makeInt(s >= 64 ? 0 : intOf(a) << s);
+	if (numRepr(a) == R_INT && s < 63) {
+		const x = intOf(a);
+		const y = x << s;
+		if (y >> s == x) return makeInt(y);
+	}
+	// OPA shifts big integers: exact, however far (x * 2^s, 62 bits at a time).
+	let r = a;
+	let left = s;
+	while (left > 0) {
+		const step = left > 62 ? 62 : left;
+		r = bigMul(r, makeInt((<i64>1) << step));
+		left -= step;
+	}
+	return r;
 }
 
 export function b_bits__rsh(a: usize, b: usize): usize {

@@ -2,7 +2,7 @@
 
 import { bufByte, bufI64, bufNew } from "../buffer";
 import { setAdd } from "../collections";
-import { builtinError, operandError } from "../errors";
+import { builtinError, builtinErrorQuoting, operandError } from "../errors";
 import { alloc } from "../memory";
 import {
 	arrGet,
@@ -392,20 +392,69 @@ function siblings(a: usize, b: usize): bool {
 	return samePrefix(a, b, p - 1);
 }
 
+/** An IPv4-mapped IPv6 address (::ffff:a.b.c.d), which Go prints as IPv4. */
+function isMapped(a: usize): bool {
+	for (let i = 0; i < 10; i++) if (load<u8>(a + i) != 0) return false;
+	return load<u8>(a + 10) == 0xff && load<u8>(a + 11) == 0xff;
+}
+
+/**
+ * One element as OPA reads it: `addr/prefix` is a network (host bits cleared, as Go's
+ * ParseCIDR); a bare IPv4 address keeps its host bits and takes its classful default mask
+ * (/8, /16, /24); a bare IPv6 address is an error. The record is the network (masked, the
+ * layout above), then the address as read (16 bytes), then a flag set once it is merged
+ * with another. 0 after raising the error.
+ */
+function mergeElement(x: usize): usize {
+	const p = strPtr(x);
+	const n = strLen(x);
+	let slash = false;
+	for (let i: u32 = 0; i < n; i++) if (load<u8>(p + i) == 47) slash = true;
+	const net = parseNet(x, !slash);
+	if (net == 0) return builtinErrorQuoting("net.cidr_merge", "invalid CIDR address: ", p, n, "");
+	if (!slash) {
+		if (load<u32>(net, 20) == 0) {
+			if (!isMapped(net))
+				return builtinError("net.cidr_merge", "IPv6 invalid: needs prefix length");
+			store<u32>(net, 1, 20);
+		}
+		const first = load<u8>(net + 12);
+		const bits: i32 = first < 0x80 ? 8 : first < 0xc0 ? 16 : 24;
+		store<i32>(net, 96 + bits, 16);
+	}
+	const r = alloc(44);
+	memory.copy(r, net, 24);
+	memory.copy(r + 24, net, 16);
+	store<u32>(r, slash ? 1 : 0, 40);
+	clearHostBits(r);
+	return r;
+}
+
+/** `addr/prefix` as Go's IPNet.String: an IPv4-mapped network of /96 or more prints as IPv4. */
+function writeNet(out: usize, r: usize): void {
+	const prefix = load<i32>(r, 16);
+	const v4 = load<u32>(r, 20) != 0 || (prefix >= 96 && isMapped(r));
+	const w = bufNew(48);
+	// A network nothing merged with comes back as it was read (a bare 10.0.0.1 as 10.0.0.1/8).
+	writeAddr(w, load<u32>(r, 40) != 0 ? r : r + 24, v4);
+	bufByte(w, 47);
+	bufI64(w, prefix - (v4 ? 96 : 0));
+	setAdd(out, makeString(load<u32>(w), load<u32>(w, 4)));
+}
+
 export function b_net__cidr_merge(v: usize): usize {
 	const k = kind(v);
-	if (k != K_ARR && k != K_SET) return operandError("net.cidr_merge", 1, "any of {array, set}", v);
+	if (k != K_ARR && k != K_SET) return builtinError("net.cidr_merge", "operand must be an array");
 	const n = collLen(v);
 	const nets = alloc((<usize>n) << 2);
 	for (let i: u32 = 0; i < n; i++) {
 		const x = arrGet(v, i);
-		if (!isStr(x)) return operandError("net.cidr_merge", 1, "array or set of strings", v);
-		const net = parseNet(x, true);
-		if (net == 0) return builtinError("net.cidr_merge", "invalid CIDR or IP");
-		clearHostBits(net);
+		if (!isStr(x)) return builtinError("net.cidr_merge", "element must be string");
+		const net = mergeElement(x);
+		if (net == 0) return 0;
 		store<u32>(nets + (i << 2), net);
 	}
-	// Insertion sort: merge inputs are small.
+	// Insertion sort: merge inputs are small. IPv4 and IPv6 sort apart, so merge apart.
 	for (let i: u32 = 1; i < n; i++) {
 		const x = load<u32>(nets + (i << 2));
 		let j = i;
@@ -419,7 +468,10 @@ export function b_net__cidr_merge(v: usize): usize {
 	let top: u32 = 0;
 	for (let i: u32 = 0; i < n; i++) {
 		const x = load<u32>(nets + (i << 2));
-		if (top > 0 && contains(load<u32>(stack + ((top - 1) << 2)), x)) continue;
+		if (top > 0 && contains(load<u32>(stack + ((top - 1) << 2)), x)) {
+			store<u32>(load<u32>(stack + ((top - 1) << 2)), 1, 40);
+			continue;
+		}
 		store<u32>(stack + (top << 2), x);
 		top++;
 		while (
@@ -428,18 +480,11 @@ export function b_net__cidr_merge(v: usize): usize {
 		) {
 			const parent = load<u32>(stack + ((top - 2) << 2));
 			store<i32>(parent, load<i32>(parent, 16) - 1, 16);
+			store<u32>(parent, 1, 40);
 			top--;
 		}
 	}
 	const out = makeSet(top);
-	for (let i: u32 = 0; i < top; i++) {
-		const net = load<u32>(stack + (i << 2));
-		const v4 = load<u32>(net, 20) != 0;
-		const w = bufNew(48);
-		writeAddr(w, net, v4);
-		bufByte(w, 47);
-		bufI64(w, load<i32>(net, 16) - (v4 ? 96 : 0));
-		setAdd(out, makeString(load<u32>(w), load<u32>(w, 4)));
-	}
+	for (let i: u32 = 0; i < top; i++) writeNet(out, load<u32>(stack + (i << 2)));
 	return out;
 }

@@ -2,7 +2,7 @@
 
 import { newObject, newSet, objFind, objGet, objInsert, setAdd, setHas } from "../collections";
 import { equal } from "../compare";
-import { operandError } from "../errors";
+import { operandError, typeError } from "../errors";
 import { rt_dot } from "../eval";
 import {
 	arrGet,
@@ -55,7 +55,7 @@ function keySet(name: string, k: usize): usize {
 		for (let i: u32 = 0; i < n; i++) setAdd(s, objKeyAt(k, i));
 		return s;
 	}
-	return operandError(name, 2, "any of {array, object, set}", k);
+	return operandError(name, 2, "one of {object, set, array}", k);
 }
 
 export function b_object__remove(o: usize, k: usize): usize {
@@ -160,12 +160,14 @@ function isSubset(sup: usize, sub: usize): bool {
 
 export function b_object__subset(sup: usize, sub: usize): usize {
 	const ks = kind(sup);
-	if (ks != K_OBJ && ks != K_SET && ks != K_ARR) {
-		return operandError("object.subset", 1, "any of {array, object, set}", sup);
-	}
 	const kb = kind(sub);
-	if (kb != K_OBJ && kb != K_SET && kb != K_ARR) {
-		return operandError("object.subset", 2, "any of {array, object, set}", sub);
+	// OPA: objects, sets or arrays of one kind, or a set within an array.
+	const coll = ks == K_OBJ || ks == K_SET || ks == K_ARR;
+	if (!coll || (ks != kb && !(ks == K_ARR && kb == K_SET))) {
+		return typeError(
+			"object.subset",
+			"both arguments object.subset must be of the same type or array and set",
+		);
 	}
 	return makeBool(isSubset(sup, sub));
 }

@@ -18,6 +18,9 @@ import {
 	arrPush,
 	collLen,
 	K_ARR,
+	K_BOOL,
+	K_NULL,
+	K_NUM,
 	K_OBJ,
 	K_SET,
 	kind,
@@ -51,10 +54,40 @@ import {
 	runeOffset,
 } from "./util";
 
+/** OPA's "array containing number" for a collection holding a value of the wrong type. */
+function collContaining(set: bool, x: usize): string {
+	const k = kind(x);
+	if (set) {
+		if (k == K_NULL) return "set containing null";
+		if (k == K_BOOL) return "set containing boolean";
+		if (k == K_NUM) return "set containing number";
+		if (k == K_ARR) return "set containing array";
+		if (k == K_OBJ) return "set containing object";
+		return "set containing set";
+	}
+	if (k == K_NULL) return "array containing null";
+	if (k == K_BOOL) return "array containing boolean";
+	if (k == K_NUM) return "array containing number";
+	if (k == K_ARR) return "array containing array";
+	if (k == K_OBJ) return "array containing object";
+	return "array containing set";
+}
+
 export function b_concat(d: usize, c: usize): usize {
 	if (!isStr(d)) return operandError("concat", 1, "string", d);
-	if (!isArrOrSet(c) || !allStrings(c))
-		return operandError("concat", 2, "any of {array, set} of strings", c);
+	if (!isArrOrSet(c)) return operandError("concat", 2, "one of {set, array}", c);
+	for (let i: u32 = 0; i < collLen(c); i++) {
+		const x = arrGet(c, i);
+		if (!isStr(x)) {
+			const set = kind(c) == K_SET;
+			return typeErrorGot(
+				"concat",
+				2,
+				set ? "set of strings" : "array of strings",
+				collContaining(set, x),
+			);
+		}
+	}
 	const w = bufNew(64);
 	const n = collLen(c);
 	for (let i: u32 = 0; i < n; i++) {

@@ -80,7 +80,7 @@ export function b_cast_array(v: usize): usize {
 		for (let i: u32 = 0; i < collLen(v); i++) arrPush(r, arrGet(v, i));
 		return r;
 	}
-	return operandError("cast_array", 1, "any of {array, set}", v);
+	return operandError("cast_array", 1, "one of {array, set}", v);
 }
 
 export function b_cast_set(v: usize): usize {
@@ -91,7 +91,7 @@ export function b_cast_set(v: usize): usize {
 		for (let i: u32 = 0; i < collLen(v); i++) setAdd(r, arrGet(v, i));
 		return r;
 	}
-	return operandError("cast_set", 1, "any of {array, set}", v);
+	return operandError("cast_set", 1, "one of {array, set}", v);
 }
 
 export function b_cast_null(v: usize): usize {
