@@ -542,13 +542,12 @@ class Formatter {
 				} else if (op && !isMembership(op) && t.type === "call") {
 					// At the top of a literal OPA writes an operator's operands bare.
 					const [a, b] = t.args;
+					// `a | b` too: at the top of a literal it cannot read as a comprehension.
 					body = `${this.bare(a, op, false)} ${op.symbol} ${this.bare(b, op, true)}`;
-					if (leftSpineHasOr(t, true)) body = `(${body})`;
 				} else if (op?.name === "internal.member_3" && t.type === "call") {
 					body = this.infix(t, op);
 				} else {
 					body = this.term(t);
-					if (leftSpineHasOr(t, true)) body = `(${body})`;
 				}
 				// After another literal, `-1 == y` on its own line would continue it (`x - 1`).
 				// After `;` or `not` nothing continues.
