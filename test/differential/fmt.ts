@@ -111,6 +111,20 @@ export function programSources(count: number, seed: number): FmtSource[] {
 }
 
 /**
+ * The programs again as v0 modules importing `future.keywords` (which v0 needs for `if`,
+ * `contains`, `in` and `every`), formatted in --v0-compatible mode on both sides.
+ */
+export function v0ProgramSources(count: number, seed: number): FmtSource[] {
+	return programSources(count, seed).map((s) => ({
+		...s,
+		name: `${s.name} (v0, future.keywords)`,
+		group: "programs-v0",
+		text: s.text.replace(/^(package [^\n]*\n)/, "$1\nimport future.keywords\n"),
+		v0: true,
+	}));
+}
+
+/**
  * The sources that only read as OPA 0.x syntax, again, to be formatted in --v0-compatible
  * mode on both sides (in v1 mode both refuse them, which says little).
  */
@@ -347,14 +361,17 @@ export const fmtPart: Part = async (opts: PartOptions): Promise<PartResult> => {
 				...conformanceSources(),
 				...generatedSources(opts.programs ?? 300, opts.seed ?? 1),
 				...programSources(opts.programs ?? 300, opts.seed ?? 1),
+				...v0ProgramSources(Math.ceil((opts.programs ?? 300) / 3), opts.seed ?? 1),
 			];
 	const sources = [...base, ...v0Copies(base)];
 	const results = await compare(opts.opa, sources);
-	const byGroup: Record<string, { agree: number; disagree: number }> = {};
+	// bothRefused: agreements where both refused the file (counted in agree too).
+	const byGroup: Record<string, { agree: number; disagree: number; bothRefused: number }> = {};
 	for (const r of results) {
-		byGroup[r.source.group] ??= { agree: 0, disagree: 0 };
+		byGroup[r.source.group] ??= { agree: 0, disagree: 0, bothRefused: 0 };
 		const g = byGroup[r.source.group];
 		if (r.skipped) continue;
+		if (r.opa.output === undefined && r.gavel.output === undefined) g.bothRefused++;
 		if (r.agree) g.agree++;
 		else g.disagree++;
 	}
