@@ -208,15 +208,14 @@ describe("module checks: several errors, sorted, with OPA's codes", () => {
 		]);
 	});
 
-	it("v0 refuses `rego.v1` together with `future.keywords` imports, as OPA does", () => {
-		const msg =
-			"rego_parse_error: the `rego.v1` import implies `future.keywords`, these are therefore mutually exclusive";
-		expect(
-			errs("package p\nimport future.keywords.in\nimport rego.v1\nr if { 1 in [1] }", 0),
-		).toEqual([`policy.rego:3:8: ${msg}`]);
-		expect(
-			errs("package p\nimport rego.v1\n\nimport future.keywords\nr if { 1 in [1] }", 0),
-		).toEqual([`policy.rego:4:8: ${msg}`]);
+	// opa check --v0-compatible 1.22.3 accepts both orders (OPA 0.x refused them together).
+	it("v0 takes `rego.v1` together with `future.keywords` imports, as OPA 1.x does", () => {
+		for (const src of [
+			"package p\nimport future.keywords.in\nimport rego.v1\nr if { 1 in [1] }",
+			"package p\nimport rego.v1\n\nimport future.keywords\nr if { 1 in [1] }",
+		]) {
+			expect(parseModule(src, "p.rego", { regoVersion: 0 }).errors).toEqual([]);
+		}
 		// v1 treats both imports as no-ops, so they may stand together.
 		const v1 = parseModule(
 			"package p\nimport rego.v1\nimport future.keywords.in\nr if { 1 in [1] }",

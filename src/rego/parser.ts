@@ -24,8 +24,6 @@ export class Parser extends TermParser {
 	readonly syntax = new Map<Rule, RuleSyntax>();
 	/** v0 module that imported rego.v1: v0 parsing with v1's checks. */
 	regoV1Import = false;
-	/** A v0 module imported `future.keywords…` (which OPA refuses alongside `rego.v1`). */
-	private futureImport = false;
 
 	constructor(src: string, file: string, opts: ParseOptions = {}) {
 		super(src, file, opts);
@@ -161,10 +159,6 @@ export class Parser extends TermParser {
 				);
 			}
 			if (imp.alias) this.failAt("`future` imports cannot be aliased", imp.path.loc);
-			if (this.regoVersion === 0) {
-				if (this.regoV1Import) this.exclusiveImports(imp);
-				this.futureImport = true;
-			}
 		} else if (names[0] === "rego") {
 			if (names.length !== 2 || names[1] !== "v1") {
 				this.failAt(`invalid import \`${names.join(".")}\`, must be \`rego.v1\``, imp.path.loc);
@@ -172,24 +166,9 @@ export class Parser extends TermParser {
 			if (imp.alias && this.regoVersion === 0)
 				this.failAt("`rego` imports cannot be aliased", imp.path.loc);
 			for (const k of FUTURE_KEYWORDS) this.keywords.add(k);
-			if (this.regoVersion === 0) {
-				if (this.futureImport) this.exclusiveImports(imp);
-				this.regoV1Import = true;
-			}
+			// OPA 1.x takes `rego.v1` beside `future.keywords` imports in v0 too (0.x refused it).
+			if (this.regoVersion === 0) this.regoV1Import = true;
 		}
-	}
-
-	/**
-	 * OPA refuses a v0 module importing both `rego.v1` and `future.keywords…`, at whichever
-	 * comes second. Recorded without unwinding: the rest of the module still parses.
-	 */
-	private exclusiveImports(imp: Import): void {
-		this.errors.push({
-			code: "rego_parse_error",
-			message:
-				"the `rego.v1` import implies `future.keywords`, these are therefore mutually exclusive",
-			loc: { file: this.file, row: imp.path.loc.row, col: imp.path.loc.col },
-		});
 	}
 
 	// ---- rules ----
