@@ -110,6 +110,12 @@ class Analysis {
 			else for (let i = 0; i < a.items.length; i++) this.unify(a.items[i], b.items[i]);
 			return;
 		}
+		const ka = literalKind(a);
+		const kb = literalKind(b);
+		if (ka && kb && ka !== kb) {
+			this.bindsNothing(a, b); // `[x] = {"a": 1}`, `[x] = 1`: they never meet
+			return;
+		}
 		if (a.type === "object" && b.type === "object") {
 			const pairs = a.entries.map(([k, v]) => ({ v, w: b.entries.find(([k2]) => sameKey(k, k2)) }));
 			if (a.entries.length !== b.entries.length || pairs.some((p) => p.w === undefined)) {
@@ -126,6 +132,12 @@ class Analysis {
 		if (pa && pb) {
 			if (a.type === "array" && b.type === "array" && a.items.length === b.items.length) {
 				for (let i = 0; i < a.items.length; i++) this.unify(a.items[i], b.items[i]);
+				return;
+			}
+			const ka = literalKind(a);
+			const kb = literalKind(b);
+			if (ka && kb && ka !== kb) {
+				this.bindsNothing(a, b); // `[x] = {"a": 1}`, `[x] = 1`: they never meet
 				return;
 			}
 			if (a.type === "object" && b.type === "object") {
@@ -187,6 +199,21 @@ class Analysis {
 			}
 		}
 		this.value(t);
+	}
+}
+
+/** The kind of value a literal term is; undefined for vars, refs, calls and comprehensions. */
+function literalKind(t: Term): string | undefined {
+	switch (t.type) {
+		case "var":
+		case "ref":
+		case "call":
+		case "arrayCompr":
+		case "setCompr":
+		case "objectCompr":
+			return undefined;
+		default:
+			return t.type;
 	}
 }
 

@@ -28,7 +28,7 @@ describe("semantic checks report OPA's codes at the right place", () => {
 
 	it("literal arguments of the wrong type are type errors; run-time values are not", () => {
 		expect(checkSource('package p\nx := array.reverse({"a": 1})')).toEqual([
-			"policy.rego:2:6: rego_type_error: array.reverse: invalid argument(s)\n\thave: (object[any: any])\n\twant: (array[any])",
+			"policy.rego:2:6: rego_type_error: array.reverse: invalid argument(s)\n\thave: (object<a: number>)\n\twant: (array[any])",
 		]);
 		expect(checkSource("package p\nx := array.reverse(input.a)")).toEqual([]);
 		expect(checkSource('package p\nx := count("abc")')).toEqual([]);

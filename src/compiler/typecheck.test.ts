@@ -69,8 +69,8 @@ nested := upper(data.p.level)`;
 q := 1
 a if q.x == 1
 b if {
-	[x, y] := {"k": 1}
-	x == y
+	x := 1
+	[x, 2] = {"k": 1}
 }
 c if {
 	z := 1
@@ -84,7 +84,7 @@ g if {
 }`;
 		expect(checkSource(src)).toEqual([
 			"policy.rego:3:6: rego_type_error: undefined ref: data.p.q.x\n\tdata.p.q.x\n\t^^^^^^^^\n\thave: number",
-			"policy.rego:5:2: rego_type_error: match error\n\tleft  : array[any]\n\tright : object[any: any]",
+			"policy.rego:6:2: rego_type_error: match error\n\tleft  : array<number, number>\n\tright : object<k: number>",
 			"policy.rego:10:2: rego_type_error: match error\n\tleft  : number\n\tright : string",
 		]);
 	});

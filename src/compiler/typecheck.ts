@@ -1,75 +1,57 @@
 // Type checking as OPA's checker does it for the common mistakes, each a rego_type_error:
 // - an argument whose type is known at compile time and can never be what the builtin takes
-//   (`count(1)`, `x := count(xs); startswith(x, "a")`, `p := 1; upper(p)`);
-// - unifying values of disjoint types (`[a, b] := {"k": 1}`): "match error";
-// - a ref reaching into a rule whose value is a scalar (`p := 1` … `p.x`): "undefined ref".
+//   (`count(1)`, `x := count(xs); startswith(x, "a")`, `concat(",", [1, 2])`, `p := 1; upper(p)`);
+// - unifying values of types that cannot meet (`[a, b] := {"k": 1}`, `"a" == 1`): "match error";
+// - a ref that can select nothing: below a rule whose value is a scalar (`p := 1` … `p.x`), into
+//   a scalar, past the end of an array, a missing key of a literal object: "undefined ref".
 //
-// Types are coarse (a set of the seven kinds of values) and come only from what OPA's checker
-// also knows: literals, comprehensions, builtin results, locals first bound by `=`/`:=` to
+// Types are structural (types.ts) and come only from what OPA's checker also knows: literals,
+// comprehensions, builtin results (OPA's own signatures), locals first bound by `=`/`:=` to
 // such terms, and the values of rules (the union over their definitions). Input, base data,
-// iteration and function arguments are unknown, so they are never an error: this checker may
-// miss what OPA finds, but never reports what OPA would accept.
+// iteration over unknown values and function arguments are `any`, so they are never an error:
+// this checker may miss what OPA finds, but never reports what OPA would accept.
 
-import type { Body, Expr, Loc, Term } from "../rego/ast.ts";
+import type { Body, Expr, Loc, RefTerm, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import { type BasicType, type BuiltinType, lookupBuiltin } from "./builtins.ts";
-import { fnTarget } from "./resolved-names.ts";
+import { printTerm } from "../rego/printer.ts";
+import { lookupBuiltin } from "./builtins.ts";
+import { fnTarget, isWildcard } from "./resolved-names.ts";
 import { type CRule, getNode, pathName, type RuleNode, ruleNodes } from "./ruletree.ts";
-import { forEachVar } from "./term-vars.ts";
+import { bodyDeepVars, forEachVar } from "./term-vars.ts";
+import {
+	ANY,
+	arrayOf,
+	BOOLEAN,
+	elementType,
+	NULL,
+	NUMBER,
+	objectOf,
+	STRING,
+	setOf,
+	signature,
+	type Ty,
+	typeText,
+	unifies,
+	union,
+} from "./types.ts";
 
-const NULL = 1;
-const BOOLEAN = 2;
-const NUMBER = 4;
-const STRING = 8;
-const ARRAY = 16;
-const OBJECT = 32;
-const SET = 64;
-const ANY = 127;
-const SCALAR = NULL | BOOLEAN | NUMBER | STRING;
+type Env = Map<string, Ty>;
 
-type Mask = number;
+const isScalar = (t: Ty) =>
+	t.t === "null" || t.t === "boolean" || t.t === "number" || t.t === "string";
 
-const BASIC_MASKS: Record<BasicType, Mask> = {
-	any: ANY,
-	null: NULL,
-	boolean: BOOLEAN,
-	number: NUMBER,
-	string: STRING,
-	array: ARRAY,
-	object: OBJECT,
-	set: SET,
-};
-
-/** The mask of a catalogue type: a basic type or a `a|b` union. */
-function typeMask(t: BuiltinType): Mask {
-	let m = 0;
-	for (const part of t.split("|")) m |= BASIC_MASKS[part as BasicType];
-	return m;
+/** A literal key as OPA's static object keys spell it (strings by value, others as JSON). */
+function literalKey(t: Term): string | undefined {
+	if (t.type === "string") return t.value;
+	if (t.type === "number") return t.text;
+	if (t.type === "boolean") return String(t.value);
+	if (t.type === "null") return "null";
+	return undefined;
 }
-
-/** How OPA prints these types in "invalid argument(s)" messages. */
-const NAMES: [Mask, string][] = [
-	[NULL, "null"],
-	[BOOLEAN, "boolean"],
-	[NUMBER, "number"],
-	[STRING, "string"],
-	[ARRAY, "array[any]"],
-	[OBJECT, "object[any: any]"],
-	[SET, "set[any]"],
-];
-
-function typeText(m: Mask): string {
-	if (m === ANY) return "any";
-	const parts = NAMES.filter(([bit]) => (m & bit) !== 0).map(([, n]) => n);
-	if (parts.length === 1) return parts[0];
-	return `any<${parts.sort().join(", ")}>`;
-}
-
-type Env = Map<string, Mask>;
 
 export class TypeChecker {
 	/** Rule node → the type of its value; in progress while being computed (recursion). */
-	private readonly nodeTypes = new Map<RuleNode, Mask | "pending">();
+	private readonly nodeTypes = new Map<RuleNode, Ty | "pending">();
 
 	constructor(
 		private readonly root: RuleNode,
@@ -101,29 +83,28 @@ export class TypeChecker {
 
 	// ---- inference -------------------------------------------------------------------------
 
-	private nodeType(node: RuleNode): Mask {
+	private nodeType(node: RuleNode): Ty {
 		const known = this.nodeTypes.get(node);
 		if (known === "pending") return ANY;
 		if (known !== undefined) return known;
 		this.nodeTypes.set(node, "pending");
-		let m: Mask;
-		if (node.kind === "set") m = SET;
-		else if (node.kind === "object") m = OBJECT;
+		let ty: Ty;
+		if (node.kind === "set") ty = setOf(ANY);
+		else if (node.kind === "object") ty = objectOf(ANY, ANY);
 		else {
-			m = 0;
+			const values: Ty[] = [];
 			for (const r of node.rules) {
 				for (let link: CRule | undefined = r; link; link = link.else) {
-					m |= this.ruleValueType(link);
-					if (m === ANY) break;
+					values.push(this.ruleValueType(link));
 				}
 			}
-			if (m === 0) m = ANY;
+			ty = union(values);
 		}
-		this.nodeTypes.set(node, m);
-		return m;
+		this.nodeTypes.set(node, ty);
+		return ty;
 	}
 
-	private ruleValueType(rule: CRule): Mask {
+	private ruleValueType(rule: CRule): Ty {
 		const seen = new Set<string>();
 		for (const a of rule.args ?? []) vars(a, seen);
 		const env: Env = new Map();
@@ -131,7 +112,7 @@ export class TypeChecker {
 		return this.typeOf(rule.value, env);
 	}
 
-	private typeOf(t: Term, env: Env): Mask {
+	private typeOf(t: Term, env: Env): Ty {
 		switch (t.type) {
 			case "null":
 				return NULL;
@@ -142,27 +123,43 @@ export class TypeChecker {
 			case "string":
 				return STRING;
 			case "array":
-			case "arrayCompr":
-				return ARRAY;
+				return { t: "array", static: t.items.map((i) => this.typeOf(i, env)) };
 			case "set":
-			case "setCompr":
-				return SET;
-			case "object":
-			case "objectCompr":
-				return OBJECT;
+				return setOf(t.items.length === 0 ? ANY : union(t.items.map((i) => this.typeOf(i, env))));
+			case "object": {
+				const st: [string, Ty][] = [];
+				const dk: Ty[] = [];
+				const dv: Ty[] = [];
+				for (const [k, v] of t.entries) {
+					const key = literalKey(k);
+					if (key !== undefined && k.type === "string") st.push([key, this.typeOf(v, env)]);
+					else {
+						dk.push(this.typeOf(k, env));
+						dv.push(this.typeOf(v, env));
+					}
+				}
+				return {
+					t: "object",
+					static: st,
+					dyn: dk.length > 0 ? [union(dk), union(dv)] : undefined,
+				};
+			}
+			case "arrayCompr":
+			case "setCompr": {
+				const inner = new Map(env);
+				this.body(t.body, inner, new Set(), false);
+				const el = this.typeOf(t.term, inner);
+				return t.type === "arrayCompr" ? arrayOf(el) : setOf(el);
+			}
+			case "objectCompr": {
+				const inner = new Map(env);
+				this.body(t.body, inner, new Set(), false);
+				return objectOf(this.typeOf(t.key, inner), this.typeOf(t.value, inner));
+			}
 			case "var":
 				return env.get(t.name) ?? ANY;
-			case "ref": {
-				if (t.head.type !== "var" || t.head.name !== "data") return ANY;
-				const path: string[] = [];
-				for (const p of t.path) {
-					if (p.type !== "string") return ANY;
-					path.push(p.value);
-				}
-				const node = getNode(this.root, path, false);
-				if (!node || node.raw.length === 0 || node.kind === "function") return ANY;
-				return this.nodeType(node);
-			}
+			case "ref":
+				return this.refType(t, env, false);
 			case "call": {
 				const target = fnTarget(t.fn);
 				if (target.kind === "user") {
@@ -171,9 +168,93 @@ export class TypeChecker {
 				}
 				const b = lookupBuiltin(target.name, 0);
 				if (!b || b.relation || b.variadic) return ANY;
-				return typeMask(b.result);
+				return signature(target.name)?.result ?? ANY;
 			}
 		}
+	}
+
+	/**
+	 * The type a ref selects; with `report`, a selection that can find nothing is an
+	 * "undefined ref" error. Only heads whose type is known are followed: data refs into rules,
+	 * locals, literals and calls.
+	 */
+	private refType(t: RefTerm, env: Env, report: boolean): Ty {
+		let cur: Ty;
+		let path = t.path;
+		if (t.head.type === "var" && t.head.name === "data") {
+			const names: string[] = [];
+			let node: RuleNode | undefined = this.root;
+			let i = 0;
+			for (; i < path.length; i++) {
+				const p = path[i];
+				if (p.type !== "string" || !node) return ANY;
+				node = node.children.get(p.value);
+				names.push(p.value);
+				if (node && node.raw.length > 0) break;
+			}
+			if (!node || i >= path.length || node.kind === "function") return ANY;
+			cur = this.nodeType(node);
+			path = path.slice(i + 1);
+			if (report && path.length > 0 && isScalar(cur)) {
+				if (!t.path.every((p) => p.type === "string")) return ANY;
+				const text = pathName(t.path.map((p) => (p.type === "string" ? p.value : "")));
+				const prefix = pathName(names);
+				this.errors.push({
+					code: "rego_type_error",
+					message: `undefined ref: ${text}\n\t${text}\n\t${"^".repeat(prefix.length)}\n\thave: ${typeText(cur)}`,
+					loc: { file: t.loc.file, row: t.loc.row, col: t.loc.col },
+				});
+				return ANY;
+			}
+		} else if (t.head.type === "var" && t.head.name === "input") return ANY;
+		else cur = this.typeOf(t.head, env);
+		for (const p of path) {
+			const next = this.select(cur, p, env);
+			if (next === undefined) {
+				if (report) {
+					this.errors.push({
+						code: "rego_type_error",
+						message: `undefined ref: ${printTerm(t)}\n\thave: ${typeText(cur)}`,
+						loc: { file: t.loc.file, row: t.loc.row, col: t.loc.col },
+					});
+				}
+				return ANY;
+			}
+			cur = next;
+		}
+		return cur;
+	}
+
+	/** What `cur[p]` can be; undefined when it can be nothing at all. */
+	private select(cur: Ty, p: Term, env: Env): Ty | undefined {
+		if (cur.t === "any" || cur.t === "union") return ANY;
+		if (isScalar(cur)) return undefined;
+		const known = p.type !== "var" && p.type !== "ref" && p.type !== "call";
+		if (cur.t === "array") {
+			if (p.type === "number") {
+				const n = Number(p.text);
+				if (!Number.isInteger(n) || n < 0) return undefined;
+				return n < cur.static.length ? cur.static[n] : cur.dyn;
+			}
+			if (known) return undefined;
+			return elementType(cur);
+		}
+		if (cur.t === "object") {
+			if (p.type === "string") {
+				const hit = cur.static.find(([k]) => k === p.value);
+				if (hit) return hit[1];
+				if (!cur.dyn) return undefined;
+				return unifies(cur.dyn[0], STRING) ? cur.dyn[1] : undefined;
+			}
+			if (known) {
+				if (!cur.dyn) return undefined;
+				return unifies(cur.dyn[0], this.typeOf(p, env)) ? cur.dyn[1] : undefined;
+			}
+			return elementType(cur);
+		}
+		// A set selects its own elements.
+		if (known && !unifies(cur.of, this.typeOf(p, env))) return undefined;
+		return cur.of;
 	}
 
 	// ---- walking bodies --------------------------------------------------------------------
@@ -194,17 +275,32 @@ export class TypeChecker {
 		switch (t.type) {
 			case "some":
 				return;
-			case "someIn":
+			case "someIn": {
 				this.term(t.collection, env, seen, check);
+				const coll = this.typeOf(t.collection, env);
+				if (t.value.type === "var" && !seen.has(t.value.name))
+					env.set(t.value.name, elementType(coll));
 				if (t.key) vars(t.key, seen);
 				vars(t.value, seen);
 				return;
+			}
 			case "every": {
 				this.term(t.domain, env, seen, check);
 				const inner = new Set(seen);
 				if (t.key) vars(t.key, inner);
 				vars(t.value, inner);
-				this.body(t.body, new Map(env), inner, check);
+				// OPA does not type-check the body of an `every` whose key or value nothing uses
+				// (that is already "declared var unused").
+				const used = new Set<string>();
+				bodyDeepVars(t.body, used);
+				const declared: string[] = [];
+				for (const d of t.key ? [t.key, t.value] : [t.value]) {
+					forEachVar(d, (v) => {
+						if (!isWildcard(v.name)) declared.push(v.name);
+					});
+				}
+				const skip = declared.some((v) => !used.has(v));
+				this.body(t.body, new Map(env), inner, check && !skip);
 				return;
 			}
 		}
@@ -235,8 +331,8 @@ export class TypeChecker {
 		vars(t, seen);
 	}
 
-	private matchError(ta: Mask, tb: Mask, loc: Loc): void {
-		if ((ta & tb) !== 0) return;
+	private matchError(ta: Ty, tb: Ty, loc: Loc): void {
+		if (unifies(ta, tb)) return;
 		this.errors.push({
 			code: "rego_type_error",
 			message: `match error\n\tleft  : ${typeText(ta)}\n\tright : ${typeText(tb)}`,
@@ -250,7 +346,7 @@ export class TypeChecker {
 			case "ref":
 				this.term(t.head, env, seen, check);
 				for (const p of t.path) this.term(p, env, seen, check);
-				if (check) this.checkRef(t);
+				if (check) this.refType(t, env, true);
 				return;
 			case "array":
 			case "set":
@@ -279,12 +375,13 @@ export class TypeChecker {
 				const target = fnTarget(t.fn);
 				if (target.kind !== "builtin") return;
 				const b = lookupBuiltin(target.name, 0);
-				if (!b || b.variadic) return;
-				if (check) this.checkArgs(target.name, b.args, t.args, env, t.loc);
+				const sig = signature(target.name);
+				if (!b || b.variadic || !sig) return;
+				if (check) this.checkArgs(target.name, sig.args, t.args, env, t.loc);
 				// `count(xs, n)`: an output argument seen for the first time takes the result type.
-				const out = t.args[b.args.length];
+				const out = t.args[sig.args.length];
 				if (asExpr && out?.type === "var" && !seen.has(out.name) && !b.relation) {
-					env.set(out.name, typeMask(b.result));
+					env.set(out.name, sig.result);
 				}
 				return;
 			}
@@ -293,40 +390,34 @@ export class TypeChecker {
 		}
 	}
 
-	/** `data.p.q.x` where rule `data.p.q` is a scalar: nothing can be below it. */
-	private checkRef(t: Term & { type: "ref" }): void {
-		if (t.head.type !== "var" || t.head.name !== "data") return;
-		const path: string[] = [];
-		for (const p of t.path) {
-			if (p.type !== "string") return;
-			path.push(p.value);
-		}
-		let node: RuleNode | undefined = this.root;
-		for (let i = 0; i < path.length - 1; i++) {
-			node = node.children.get(path[i]);
-			if (!node) return;
-			if (node.raw.length === 0) continue;
-			if (node.kind === "function") return;
-			const m = this.nodeType(node);
-			if ((m & ~SCALAR) !== 0) return;
-			const text = pathName(path);
-			const prefix = pathName(path.slice(0, i + 1));
-			this.errors.push({
-				code: "rego_type_error",
-				message: `undefined ref: ${text}\n\t${text}\n\t${"^".repeat(prefix.length)}\n\thave: ${typeText(m)}`,
-				loc: { file: t.loc.file, row: t.loc.row, col: t.loc.col },
+	/**
+	 * Can the argument term be of the wanted type? Literal collections are judged element by
+	 * element, as OPA does (`concat(",", {1, "a"})` fails though a set of number-or-string
+	 * values as such could hold strings).
+	 */
+	private argFits(arg: Term, want: Ty, env: Env): boolean {
+		if (want.t === "any") return true;
+		if (want.t === "union") return want.of.some((w) => this.argFits(arg, w, env));
+		if (arg.type === "set" && want.t === "set")
+			return arg.items.every((i) => this.argFits(i, want.of, env));
+		if (arg.type === "array" && want.t === "array") {
+			if (want.static.length > 0 && !want.dyn && want.static.length !== arg.items.length)
+				return false;
+			return arg.items.every((item, i) => {
+				const w = i < want.static.length ? want.static[i] : want.dyn;
+				return w !== undefined && this.argFits(item, w, env);
 			});
-			return;
 		}
+		return unifies(this.typeOf(arg, env), want);
 	}
 
-	private checkArgs(name: string, want: BuiltinType[], args: Term[], env: Env, loc: Loc): void {
-		const have = want.map((_, i) => (args[i] ? this.typeOf(args[i], env) : ANY));
-		const bad = want.some((w, i) => (have[i] & typeMask(w)) === 0);
+	private checkArgs(name: string, want: Ty[], args: Term[], env: Env, loc: Loc): void {
+		const bad = want.some((w, i) => args[i] !== undefined && !this.argFits(args[i], w, env));
 		if (!bad) return;
+		const have = want.map((_, i) => (args[i] ? this.typeOf(args[i], env) : ANY));
 		this.errors.push({
 			code: "rego_type_error",
-			message: `${name}: invalid argument(s)\n\thave: (${have.map(typeText).join(", ")})\n\twant: (${want.map((w) => typeText(typeMask(w))).join(", ")})`,
+			message: `${name}: invalid argument(s)\n\thave: (${have.map(typeText).join(", ")})\n\twant: (${want.map(typeText).join(", ")})`,
 			loc: { file: loc.file, row: loc.row, col: loc.col },
 		});
 	}

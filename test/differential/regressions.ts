@@ -251,4 +251,110 @@ q if {
 			],
 		),
 	},
+
+	{
+		name: "structural types: element types of literal arrays, sets and builtin results",
+		found: "seed 20261202 programs part, kinds compile:rego_type_error / value (concat, union)",
+		source: `package t
+
+a if {
+	x := [1, 2]
+	concat("", x)
+}
+
+b if {
+	concat("", numbers.range(1, 2))
+}
+
+c if {
+	concat("", {1, "a"})
+}
+
+d if {
+	union({1, {2}})
+}
+
+ok if {
+	x := {1, "a"}
+	concat("", x)
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"5:2: rego_type_error: concat: invalid argument(s)",
+				"9:2: rego_type_error: concat: invalid argument(s)",
+				"13:2: rego_type_error: concat: invalid argument(s)",
+				"17:2: rego_type_error: union: invalid argument(s)",
+			],
+		),
+	},
+	{
+		name: "undefined ref: selecting what a known type cannot hold",
+		found: "seed 20261202 programs 58, 65, 147",
+		source: `package t
+
+a := numbers.range(1, 2)[1.5]
+
+b := [1, 2][-1]
+
+c := [1, 2][5]
+
+d := {"a": 1}.b
+
+e if {
+	x := "abc"
+	x[0]
+}
+
+f if {
+	x := {"a": 1}
+	upper(x.a)
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"3:6: rego_type_error: undefined ref: numbers.range(1, 2)[1.5]",
+				"5:6: rego_type_error: undefined ref: [1, 2][-1]",
+				"7:6: rego_type_error: undefined ref: [1, 2][5]",
+				'9:6: rego_type_error: undefined ref: {"a": 1}.b',
+				"13:2: rego_type_error: undefined ref: x[0]",
+				"18:2: rego_type_error: upper: invalid argument(s)",
+			],
+		),
+	},
+	{
+		name: "an every whose declared var is unused is not type-checked",
+		found: "seed 20261202 program 871",
+		source: `package t
+
+p if {
+	every v in [1] { numbers.range(1, 0) == set() }
+}
+`,
+		opa: compileError(["rego_compile_error"], ["4:19: rego_compile_error: declared var v unused"]),
+	},
+	{
+		name: "a pattern never meets a literal of another kind: nothing binds",
+		found: "src/compiler/typecheck.test.ts case checked with opa check",
+		source: `package t
+
+a if {
+	[x, y] := {"k": 1}
+}
+
+b if {
+	[z] = 1
+}
+`,
+		opa: compileError(
+			["rego_unsafe_var_error"],
+			[
+				"4:2: rego_unsafe_var_error: var x is unsafe",
+				"4:2: rego_unsafe_var_error: var y is unsafe",
+				"8:2: rego_unsafe_var_error: var z is unsafe",
+			],
+		),
+	},
 ];
