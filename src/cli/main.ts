@@ -56,6 +56,11 @@ const commands: Entry[] = [
 		load: async () => (await import("./serve.ts")).serveCommand,
 	},
 	{
+		name: "run",
+		summary: "`opa run --server` spelled for Gavel: serve a bundle or policy folder",
+		load: async () => (await import("./run.ts")).runCommand,
+	},
+	{
 		name: "token",
 		summary: "print a development token signed with the key `gavel serve --dev` trusts",
 		load: async () => (await import("./token.ts")).tokenCommand,
