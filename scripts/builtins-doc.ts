@@ -11,6 +11,7 @@ const PROVIDED: Record<BuiltinInfo["impl"], string> = {
 	native: "native",
 	host: "host",
 	sdk: "sdk",
+	compiler: "compiler",
 	refused: "**refused**",
 };
 
@@ -38,13 +39,15 @@ export function renderBuiltinsDoc(): string {
 		"",
 		"Gavel's set of builtins is OPA 1.22.3's (`opa capabilities --current`): the same names,",
 		"arities and argument types, with OPA's results and error messages. Each one is provided in",
-		"one of four ways:",
+		"one of five ways:",
 		"",
 		"- **native**: compiled into the policy's WebAssembly runtime (no call out of the module);",
 		"- **host**: listed in the module's `builtins()` and answered by Gavel's host builtins",
 		"  (src/engine), through the OPA Wasm SDK's `customBuiltins`; these run in Node and in",
 		"  Cloudflare Workers alike;",
 		"- **sdk**: listed in `builtins()` and answered by the official SDK's own implementation;",
+		"- **compiler**: replaced by its value when the policy is compiled, as OPA does",
+		"  (`rego.metadata.rule()` and `rego.metadata.chain()` become the METADATA annotations);",
 		"- **refused**: a call is a compile error, OPA's `rego_type_error: undefined function NAME`,",
 		"  followed by a line saying why Gavel does not provide it. A policy never compiles and then",
 		"  fails at evaluation for want of a builtin. A refused builtin can still be replaced in",
@@ -58,7 +61,7 @@ export function renderBuiltinsDoc(): string {
 		"capabilities JSON: a call to a builtin the file does not list is then `undefined",
 		"function`, as with `opa build --capabilities`.",
 		"",
-		`Totals: ${all.length} builtins; ${count("native")} native, ${count("host")} host, ${count("sdk")} sdk, ${count("refused")} refused.`,
+		`Totals: ${all.length} builtins; ${count("native")} native, ${count("host")} host, ${count("sdk")} sdk, ${count("compiler")} compiler, ${count("refused")} refused.`,
 		"",
 	];
 	const rows = all.map((b) => [

@@ -70,7 +70,7 @@ describe("the catalogue is OPA 1.22.3's set of builtins", () => {
 
 	it("says how each builtin is provided, and why when it is refused", () => {
 		for (const b of allBuiltins()) {
-			expect(["native", "host", "sdk", "refused"]).toContain(b.impl);
+			expect(["native", "host", "sdk", "compiler", "refused"]).toContain(b.impl);
 			if (b.impl === "refused") {
 				expect(b.note, b.name).toBeTruthy();
 				expect(lookupBuiltin(b.name, 0)).toBeUndefined();

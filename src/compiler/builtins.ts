@@ -24,9 +24,10 @@ export type BuiltinType = BasicType | `${BasicType}|${string}`;
  * - native: compiled into the Wasm runtime (pure computation, no host call);
  * - host: declared in the module's builtins() and served by Gavel's host builtins (engine);
  * - sdk: declared in builtins() and answered by the opa-wasm SDK's own table;
+ * - compiler: replaced by its value at compile time (rego.metadata.*, as OPA does);
  * - refused: a compile error (`undefined function`) saying why Gavel does not provide it.
  */
-export type BuiltinImpl = "native" | "host" | "sdk" | "refused";
+export type BuiltinImpl = "native" | "host" | "sdk" | "compiler" | "refused";
 
 export interface BuiltinInfo {
 	name: string;
@@ -54,6 +55,11 @@ export interface BuiltinInfo {
 }
 
 const HOST = { impl: "host" } as const;
+/** The compiler replaces the call with the rule's METADATA annotations (rego-metadata.ts). */
+const COMPILER = {
+	impl: "compiler",
+	note: "replaced by the rule's METADATA annotations at compile time",
+} as const;
 const SDK = {
 	impl: "sdk",
 	note: "answered by the opa-wasm SDK's JavaScript yaml library",
@@ -276,8 +282,8 @@ const SPECS: Spec[] = [
 	["uuid.rfc4122", "string", "string", { nondeterministic: true, ...HOST }],
 	["uuid.parse", "string", "object", { ...HOST }],
 	["http.send", "object", "object", { nondeterministic: true, ...NETWORK }],
-	["rego.metadata.rule", "-", "any", { ...PENDING }],
-	["rego.metadata.chain", "-", "array", { ...PENDING }],
+	["rego.metadata.rule", "-", "any", { ...COMPILER }],
+	["rego.metadata.chain", "-", "array", { ...COMPILER }],
 	[
 		"rego.parse_module",
 		"string string",
@@ -285,7 +291,7 @@ const SPECS: Spec[] = [
 		{ ...refused("Gavel does not reproduce OPA's AST JSON") },
 	],
 	// Added with OPA 1.x, or not yet provided.
-	["io.jwt.verify_eddsa", "string string", "boolean", { ...PENDING }],
+	["io.jwt.verify_eddsa", "string string", "boolean", { ...HOST }],
 	["crypto.x509.parse_and_verify_certificates_with_options", "string object", "array", { ...HOST }],
 	["crypto.x509.parse_keypair", "string string", "object", { ...HOST }],
 	["providers.aws.sign_req", "object object number", "object", { ...HOST }],

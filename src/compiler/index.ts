@@ -17,6 +17,7 @@ import { dropLoneNotTrue, dropLoneNotTrueInBody } from "./lone-not-true.ts";
 import { EMPTY_CTX, PlanError } from "./plan-context.ts";
 import { PolicyBuilder } from "./policy-builder.ts";
 import { checkRecursion } from "./recursion.ts";
+import { rewriteMetadataCalls } from "./rego-metadata.ts";
 import { type FunctionArities, moduleEnv, Resolver } from "./resolve.ts";
 import { fnTarget } from "./resolved-names.ts";
 import {
@@ -64,7 +65,7 @@ interface Analysed {
 /** Runs every semantic pass; the rule tree comes back with resolved, reordered rules. */
 function analyse(parsed: Module[], capabilities?: ReadonlySet<string>): Analysed {
 	const errors: RegoError[] = [];
-	const modules = dropLoneNotTrue(parsed);
+	const modules = dropLoneNotTrue(rewriteMetadataCalls(parsed));
 	const root = buildRuleTree(modules, errors);
 	const functions: FunctionArities = new Map();
 	for (const n of ruleNodes(root)) {

@@ -75,13 +75,14 @@ function toAnnotation(
 	if (Array.isArray(r.authors)) a.authors = r.authors;
 	if (Array.isArray(r.related_resources)) a.related_resources = r.related_resources;
 	if (Array.isArray(r.schemas)) a.schemas = r.schemas;
-	const custom: Record<string, unknown> = {};
 	if (r.custom && typeof r.custom === "object" && !Array.isArray(r.custom)) {
-		Object.assign(custom, r.custom);
+		a.custom = { ...(r.custom as Record<string, unknown>) };
 	}
-	// ast.ts promises unknown keys are kept rather than dropped; they go into `custom`.
-	for (const [k, v] of Object.entries(r)) if (!KNOWN.has(k)) custom[k] = v;
-	if (Object.keys(custom).length > 0) a.custom = custom;
+	// ast.ts promises unknown keys are kept rather than dropped: apart from `custom`, since OPA
+	// drops them and rego.metadata.* must not show them.
+	const extra: Record<string, unknown> = {};
+	for (const [k, v] of Object.entries(r)) if (!KNOWN.has(k)) extra[k] = v;
+	if (Object.keys(extra).length > 0) a.extra = extra;
 	return a;
 }
 
@@ -137,7 +138,10 @@ export function attachAnnotations(mod: Module): RegoError[] {
 			raw && typeof raw === "object" && "scope" in raw
 				? (raw as { scope: unknown }).scope
 				: undefined;
-		let scope: AnnotationScope = target === "package" ? "package" : "rule";
+		// As OPA: an entrypoint annotation on a rule is about the whole document by default.
+		const entry =
+			raw && typeof raw === "object" && (raw as { entrypoint?: unknown }).entrypoint === true;
+		let scope: AnnotationScope = target === "package" ? "package" : entry ? "document" : "rule";
 		if (declared !== undefined) {
 			if (typeof declared !== "string" || !SCOPES.includes(declared as AnnotationScope)) {
 				error(`invalid annotation scope '${String(declared)}'`);

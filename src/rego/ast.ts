@@ -228,7 +228,7 @@ export interface Comment {
 export type AnnotationScope = "rule" | "document" | "package" | "subpackages";
 
 /**
- * A `# METADATA` block, parsed from its YAML. Keys Rego does not define are kept under `custom`
+ * A `# METADATA` block, parsed from its YAML. Keys Rego does not define are kept under `extra`
  * (OPA drops them) so nothing an author wrote is lost.
  */
 export interface Annotation {
@@ -241,6 +241,8 @@ export interface Annotation {
 	related_resources?: unknown[];
 	schemas?: unknown[];
 	custom?: Record<string, unknown>;
+	/** Top-level keys Rego does not define (OPA drops them; kept for the printer). */
+	extra?: Record<string, unknown>;
 	loc: Loc;
 }
 

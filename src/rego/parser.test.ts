@@ -315,7 +315,7 @@ describe("rules", () => {
 		expect(r.errors).toEqual([]);
 		expect(stripLocations(r.module?.annotations)).toEqual([{ scope: "subpackages", title: "pkg" }]);
 		expect(stripLocations(r.module?.rules[0].annotations)).toEqual([
-			{ scope: "rule", title: "Allow", entrypoint: true, custom: { level: 3 } },
+			{ scope: "document", title: "Allow", entrypoint: true, custom: { level: 3 } },
 		]);
 		expect(r.module?.rules[0].annotations?.[0].loc).toMatchObject({ row: 6, col: 1 });
 	});

@@ -174,6 +174,7 @@ function annotationYaml(a: Annotation): string {
 	if (a.related_resources) o.related_resources = a.related_resources;
 	if (a.schemas) o.schemas = a.schemas;
 	if (a.custom) o.custom = a.custom;
+	if (a.extra) Object.assign(o, a.extra);
 	const y = yamlStringify(o).trimEnd();
 	return ["# METADATA", ...y.split("\n").map((l) => `# ${l}`)].join("\n");
 }

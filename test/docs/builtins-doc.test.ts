@@ -7,7 +7,8 @@ import { BUILTINS_DOC, renderBuiltinsDoc } from "../../scripts/builtins-doc.ts";
 describe("docs/builtins.md", () => {
 	it("is what npm run docs:builtins writes from the catalogue", () => {
 		const rendered = renderBuiltinsDoc();
-		expect(rendered).toContain("| `http.send` | **refused** |");
+		// Cells are padded to the column's width (as Biome formats tables).
+		expect(rendered).toMatch(/\| `http\.send` +\| \*\*refused\*\* +\|/);
 		expect(readFileSync(BUILTINS_DOC, "utf8")).toBe(rendered);
 	});
 });

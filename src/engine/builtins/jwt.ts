@@ -95,6 +95,13 @@ function publicKeys(material: string): { kid?: string; alg?: string; key: KeyObj
 
 function verifyWithKey(alg: string, d: Decoded, key: KeyObject): boolean {
 	const data = Buffer.from(d.signingInput);
+	if (alg === "EdDSA") {
+		try {
+			return key.asymmetricKeyType === "ed25519" && verify(null, data, key, d.signature);
+		} catch {
+			return false;
+		}
+	}
 	const hash = HASHES[alg.slice(2)];
 	if (!hash) return false;
 	try {
@@ -233,6 +240,10 @@ export function jwtBuiltins(nowNs: () => bigint) {
 				verifyAsymmetric(name, alg, expectString(name, jwt, 1), expectString(name, cert, 2));
 		}
 	}
+	out["io.jwt.verify_eddsa"] = (jwt: unknown, cert: unknown) => {
+		const name = "io.jwt.verify_eddsa";
+		return verifyAsymmetric(name, "EdDSA", expectString(name, jwt, 1), expectString(name, cert, 2));
+	};
 	for (const bits of ["256", "384", "512"]) {
 		const name = `io.jwt.verify_hs${bits}`;
 		out[name] = (jwt: unknown, secret: unknown) => {
