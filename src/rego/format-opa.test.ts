@@ -94,10 +94,65 @@ const OPA_FMT_CASES: { name: string; source: string; opa: string }[] = [
 		source: "package t\np := 1",
 		opa: "package t\n\np := 1\n",
 	},
+	{
+		name: "two-part heads where no rule head is longer",
+		source:
+			'package t\n\nq.a := 1\nlib.h(x) := 1\nobj[x + 1] := 1 if x := 1\nm[concat(`a`, "b")] := 1\n',
+		opa: 'package t\n\nq["a"] := 1\nlib["h"](x) := 1\nobj[plus(x, 1)] := 1 if x := 1\nm[concat("a", "b")] := 1\n',
+	},
+	{
+		name: "two-part heads beside a longer ref head",
+		source: 'package t\n\nq.a := 1\ns["b"] := 1\nt.u.v := 1\n',
+		opa: "package t\n\nq.a := 1\ns.b := 1\nt.u.v := 1\n",
+	},
+	{
+		name: "ref keys quoted afresh, sets without repeats",
+		source: 'package t\n\nx := data.a[`b`]["c-d"]\ny := {1, 1, 1.0, "a", `a`}\n',
+		opa: 'package t\n\nx := data.a.b["c-d"]\ny := {1, "a"}\n',
+	},
+	{
+		name: "one-literal bodies inline",
+		source:
+			'package t\n\na if {x | x := 1}\nc if {{"a": 1}}\ne if { {1} }\nf if {[1]} # c\ng if {\n\tinput.x\n}\n',
+		opa: 'package t\n\na if {x | x := 1}\nc if {"a": 1}\n\ne if {\n\t{1}\n}\n\nf if [1] # c\ng if {\n\tinput.x\n}\n',
+	},
+	{
+		name: "true values, f(), bare function heads",
+		source:
+			'package t\n\nv := true if input.x\nz() := 1\nb("a")\ng(x) := true\nc if { # c\n\tinput.y\n\tinput.z\n}\n',
+		opa: 'package t\n\nv if input.x\nz := 1\nb("a")\ng(x) := true\n\nc if { # c\n\tinput.y\n\tinput.z\n}\n',
+	},
+	{
+		name: "parentheses: every, some, calls, keys, membership",
+		source:
+			"package t\n\np if {\n\tevery x in [1] | {2} { x }\n\tsome z in [1] | {2}\n\tcount(input.a | input.b) > 0\n\ty := {x + 1: 1 | x := 1}\n\tw := [1 | true; -1]\n}\n\nq := (1, 2 in [[1, 2]])\n",
+		opa: "package t\n\np if {\n\tevery x in [1] | {2} { x }\n\tsome z in ([1] | {2})\n\tcount(input.a | input.b) > 0\n\ty := {x + 1: 1 | x := 1}\n\tw := [1 | true; -1]\n}\n\nq := (1, 2 in [[1, 2]])\n",
+	},
+	{
+		name: "a call broken inside an argument is broken after each one",
+		source: 'package t\n\nx := f({\n\t"a": 1,\n}, 2)\n',
+		opa: 'package t\n\nx := f(\n\t{\n\t\t"a": 1,\n\t},\n\t2,\n)\n',
+	},
+	{
+		name: "a compiler-made variable keeps a call on one line",
+		source: 'package t\n\np if {\n\tf({\n\t\t"a": 1,\n\t}, ["a"], __local1__)\n}\n',
+		opa: 'package t\n\np if {\n\tf({\n\t\t"a": 1,\n\t}, ["a"], __local1__)\n}\n',
+	},
+	{
+		name: "else after a block",
+		source:
+			"package t\n\nr := 1 if { false; true } else := 2\n\ns := 1 if {\n\tfalse } else := 2\n",
+		opa: "package t\n\nr := 1 if {\n\tfalse\n\ttrue\n}\n\nelse := 2\n\ns := 1 if {\n\tfalse\n} else := 2\n",
+	},
+	{
+		name: "comments without trailing blanks, METADATA unchecked",
+		source: "package t\n\n# METADATA  \n\n# x  \np := 1 # t  \n",
+		opa: "package t\n\n# METADATA\n\n# x\np := 1 # t\n",
+	},
 ];
 
 function gavelFmt(source: string): string {
-	const r = parseModule(source, "case.rego", { regoVersion: 1 });
+	const r = parseModule(source, "case.rego", { regoVersion: 1, annotations: false });
 	if (!r.module) throw new Error(r.errors.map(formatError).join("\n"));
 	return formatModule(r.module, { source });
 }

@@ -190,7 +190,11 @@ interface Elem {
 	print: () => string;
 	row: number;
 	endRow: number;
+	/** A variable named as OPA's compiler names its own (`__local1__`). */
+	generated?: boolean;
 }
+
+const isGeneratedVar = (t: Term) => t.type === "var" && /^__local\d+__$/.test(t.name);
 
 class Formatter {
 	private pending: Comment[];
@@ -293,12 +297,15 @@ class Formatter {
 	 * else one line per source row holding the elements that started there, as written.
 	 */
 	private collection(open: string, close: string, elems: Elem[], loc: Loc, call = false): string {
-		// A line break where an element starts below the end of the one before it (arrays, sets
-		// and objects also count their opening bracket's row; calls do not).
-		const breaks = elems.map((e, i) =>
-			i === 0 ? !call && e.row > loc.row : e.row > elems[i - 1].endRow,
-		);
-		if (!breaks.includes(true)) {
+		// One line when every element starts on the row of the first (arrays, sets and objects
+		// also count their opening bracket's row; calls do not). OPA's compiler-made variables
+		// (`__local1__`) carry no row there, and one among the elements keeps them on one line.
+		const row0 = call ? elems[0]?.row : loc.row;
+		if (
+			elems.length === 0 ||
+			elems.every((e) => e.row === row0) ||
+			elems.some((e) => e.generated)
+		) {
 			return `${open}${elems.map((e) => e.print()).join(", ")}${close}`;
 		}
 		const outer = this.indent;
@@ -314,7 +321,7 @@ class Formatter {
 				lines.push(...this.leading(row, inner));
 				const group: string[] = [];
 				let endRow = row;
-				for (; i < elems.length && (group.length === 0 || !breaks[i]); i++) {
+				for (; i < elems.length && elems[i].row === row; i++) {
 					group.push(elems[i].print());
 					endRow = elems[i].endRow;
 				}
@@ -328,7 +335,12 @@ class Formatter {
 	}
 
 	private elems(ts: Term[]): Elem[] {
-		return ts.map((t) => ({ print: () => this.item(t), row: t.loc.row, endRow: t.loc.endRow }));
+		return ts.map((t) => ({
+			print: () => this.item(t),
+			row: t.loc.row,
+			endRow: t.loc.endRow,
+			generated: isGeneratedVar(t),
+		}));
 	}
 
 	private callArgs(t: CallTerm): string {
@@ -337,6 +349,7 @@ class Formatter {
 			print: () => (leftSpineHasOr(a, true) ? this.term(a) : this.item(a)),
 			row: a.loc.row,
 			endRow: a.loc.endRow,
+			generated: isGeneratedVar(a),
 		}));
 		return this.collection(`${this.ref(t.fn)}(`, ")", elems, t.loc, true);
 	}
