@@ -37,7 +37,7 @@ function wrap(active: ActivePolicy): Policy {
 			}
 			const meaning = interpret(result);
 			if ("error" in meaning) {
-				const code = result === undefined ? "undefined_decision" : "invalid_decision";
+				const code = result === undefined ? "undefined_result" : "unexpected_result";
 				return { allow: false, error: { code, message: meaning.error } };
 			}
 			return meaning;

@@ -6,7 +6,7 @@
 // shipped declarations. Nothing of the clone is on the installed package's path.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -190,6 +190,14 @@ function startGavel(
 	});
 }
 
+// `npx gavel build` once; the tests that serve or load its bundle wait for it, so any of them
+// also runs alone (vitest -t).
+let building: ReturnType<typeof gavel> | undefined;
+function buildBundleOnce(dir: string) {
+	building ??= gavel(dir, ["build", "shop.rego", "-e", "shop/allow", "-o", "bundle.tar.gz"]);
+	return building;
+}
+
 function stop(child: ChildProcess): Promise<number | null> {
 	return new Promise((done) => {
 		if (child.exitCode !== null) return done(child.exitCode);
@@ -228,7 +236,7 @@ describe("gavel as an npm package, installed from its tarball", () => {
 
 	it("npx gavel build compiles a policy into a bundle", async (ctx) => {
 		const { dir } = app(ctx);
-		const r = await gavel(dir, ["build", "shop.rego", "-e", "shop/allow", "-o", "bundle.tar.gz"]);
+		const r = await buildBundleOnce(dir);
 		expect(r.stderr).toMatch(
 			/^wrote bundle\.tar\.gz: entrypoints shop\/allow; policy\.wasm \d+ bytes/,
 		);
@@ -238,6 +246,7 @@ describe("gavel as an npm package, installed from its tarball", () => {
 
 	it("gavel serve answers /v1/decide with a token from gavel token", async (ctx) => {
 		const { dir } = app(ctx);
+		await buildBundleOnce(dir);
 		const server = await startGavel(dir, [
 			"serve",
 			"--dev",
@@ -273,6 +282,7 @@ describe("gavel as an npm package, installed from its tarball", () => {
 
 	it("gavel run --server serves the bundle with OPA's --addr: Data API and /v1/decide", async (ctx) => {
 		const { dir } = app(ctx);
+		await buildBundleOnce(dir);
 		const signer = await makeSigner("ES256", "k1");
 		writeFileSync(join(dir, "jwks.json"), JSON.stringify({ keys: [signer.publicJwk] }));
 		const server = await startGavel(
@@ -320,6 +330,7 @@ describe("gavel as an npm package, installed from its tarball", () => {
 
 	it('import { … } from "gavel" loads bundles and compiles Rego in-process, host builtins included', async (ctx) => {
 		const { dir } = app(ctx);
+		await buildBundleOnce(dir);
 		writeFileSync(join(dir, "check.mjs"), LIBRARY_SCRIPT);
 		const r = await run(process.execPath, ["check.mjs"], { cwd: dir, timeout: 60_000 });
 		expect(JSON.parse(r.stdout)).toEqual({
@@ -348,8 +359,22 @@ describe("gavel as an npm package, installed from its tarball", () => {
 		});
 	});
 
+	it("runs docs/library.md's example and prints what the page says", async (ctx) => {
+		const { dir } = app(ctx);
+		await buildBundleOnce(dir);
+		const doc = readFileSync(join(repo, "docs", "library.md"), "utf8");
+		const section = doc.slice(doc.indexOf("## The library"));
+		const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+		const printed = /```text\n([\s\S]*?)```/.exec(section)?.[1];
+		expect(code).toContain('from "gavel"');
+		writeFileSync(join(dir, "example.mjs"), code as string);
+		const r = await run(process.execPath, ["example.mjs"], { cwd: dir, timeout: 60_000 });
+		expect(r.stdout).toBe(printed);
+	});
+
 	it("ships declarations tsc resolves through the exports map, and they reject misuse", async (ctx) => {
 		const { dir } = app(ctx);
+		await buildBundleOnce(dir);
 		writeFileSync(join(dir, "typed.ts"), TYPED_CONSUMER);
 		writeFileSync(join(dir, "mistyped.ts"), MISTYPED_CONSUMER);
 		// The consumer's own settings: Node's ESM resolution, which reads the exports map.
