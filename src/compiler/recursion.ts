@@ -95,10 +95,15 @@ function refDeps(root: RuleNode, path: Term[], out: Set<RuleNode>): void {
 }
 
 export function ruleDeps(root: RuleNode, node: RuleNode): Set<RuleNode> {
+	return rulesDeps(root, node.rules);
+}
+
+/** The rule nodes these rule definitions read. */
+function rulesDeps(root: RuleNode, rules: CRule[]): Set<RuleNode> {
 	const out = new Set<RuleNode>();
 	// The `data` var heading a ref is seen again on its own by the walk: skip it there.
 	const heads = new WeakSet<Term>();
-	for (const r of node.rules) {
+	for (const r of rules) {
 		walkRule(r, (t) => {
 			if (t.type === "ref" && t.head.type === "var" && t.head.name === "data") {
 				heads.add(t.head);
@@ -116,34 +121,48 @@ export function ruleDeps(root: RuleNode, node: RuleNode): Set<RuleNode> {
 	return out;
 }
 
+/**
+ * As OPA reports recursion: once for every rule definition whose own body (or head, or else
+ * chain) leads back to the rule it defines, at that definition, with one such cycle.
+ */
 export function checkRecursion(root: RuleNode, errors: RegoError[]): void {
 	const nodes = ruleNodes(root);
 	const deps = new Map<RuleNode, RuleNode[]>();
 	for (const n of nodes) deps.set(n, [...ruleDeps(root, n)]);
-	const state = new Map<RuleNode, 1 | 2>();
-	const stack: RuleNode[] = [];
-	const reported = new Set<RuleNode>();
-	const visit = (n: RuleNode): void => {
-		state.set(n, 1);
-		stack.push(n);
-		for (const d of deps.get(n) ?? []) {
-			const s = state.get(d);
-			if (s === 1) {
-				const cycle = stack.slice(stack.indexOf(d));
-				if (!reported.has(d)) {
-					reported.add(d);
-					const names = [...cycle, d].map((x) => pathName(x.path));
-					const loc = d.rules[0]?.loc;
-					errors.push({
-						code: "rego_recursion_error",
-						message: `rule ${pathName(d.path)} is recursive: ${names.join(" -> ")}`,
-						loc: loc ? { file: loc.file, row: loc.row, col: loc.col } : undefined,
-					});
+	/** A shortest path of nodes from `from` to `to` (both included), if there is one. */
+	const pathTo = (from: RuleNode, to: RuleNode): RuleNode[] | undefined => {
+		const prev = new Map<RuleNode, RuleNode | null>([[from, null]]);
+		const queue = [from];
+		while (queue.length > 0) {
+			const n = queue.shift() as RuleNode;
+			if (n === to) {
+				const out: RuleNode[] = [];
+				for (let x: RuleNode | null | undefined = n; x; x = prev.get(x)) out.unshift(x);
+				return out;
+			}
+			for (const d of deps.get(n) ?? []) {
+				if (!prev.has(d)) {
+					prev.set(d, n);
+					queue.push(d);
 				}
-			} else if (s === undefined) visit(d);
+			}
 		}
-		stack.pop();
-		state.set(n, 2);
+		return undefined;
 	};
-	for (const n of nodes) if (!state.has(n)) visit(n);
+	for (const n of nodes) {
+		for (const r of n.rules) {
+			let cycle: RuleNode[] | undefined;
+			for (const d of rulesDeps(root, [r])) {
+				const p = pathTo(d, n);
+				if (p && (!cycle || p.length < cycle.length)) cycle = p;
+			}
+			if (!cycle) continue;
+			const names = [n, ...cycle].map((x) => pathName(x.path));
+			errors.push({
+				code: "rego_recursion_error",
+				message: `rule ${pathName(n.path)} is recursive: ${names.join(" -> ")}`,
+				loc: { file: r.loc.file, row: r.loc.row, col: r.loc.col },
+			});
+		}
+	}
 }

@@ -225,7 +225,8 @@ export class Resolver {
 		return undefined;
 	}
 
-	term(t: Term, scope: Scope): Term {
+	/** `top`: the term is a whole expression (only then may a call have an output argument). */
+	term(t: Term, scope: Scope, top = false): Term {
 		switch (t.type) {
 			case "var": {
 				if (t.name === "_") return { type: "var", name: this.freshWildcard(), loc: t.loc };
@@ -254,7 +255,7 @@ export class Resolver {
 					entries: t.entries.map(([k, v]) => [this.term(k, scope), this.term(v, scope)]),
 				};
 			case "call": {
-				const fn = this.fn(t.fn, t.args.length, scope);
+				const fn = this.fn(t.fn, t.args.length, scope, top);
 				return { ...t, fn, args: t.args.map((a) => this.term(a, scope)) };
 			}
 			case "arrayCompr":
@@ -281,7 +282,9 @@ export class Resolver {
 	}
 
 	/** Resolve a called name to a user function (data ref) or a builtin; report unknown ones. */
-	fn(fn: RefTerm, nargs: number, scope: Scope): RefTerm {
+	fn(fn: RefTerm, nargs: number, scope: Scope, top = true): RefTerm {
+		// An extra last argument is an output only in a call that is a whole expression.
+		const output = (arity: number) => top && nargs === arity + 1;
 		let resolved: RefTerm = fn;
 		if (
 			fn.head.type === "var" &&
@@ -302,10 +305,10 @@ export class Resolver {
 					message: `undefined function ${["data", ...target.path].join(".")}`,
 					loc: at(fn.loc),
 				});
-			} else if (nargs >= 0 && nargs !== arity && nargs !== arity + 1) {
+			} else if (nargs >= 0 && nargs !== arity && !output(arity)) {
 				this.errors.push({
 					code: "rego_type_error",
-					message: arityMessage(["data", ...target.path].join("."), arity, nargs),
+					message: `function ${["data", ...target.path].join(".")} has arity ${arity}, got ${nargs} argument${nargs === 1 ? "" : "s"}`,
 					loc: at(fn.loc),
 				});
 			}
@@ -323,12 +326,7 @@ export class Resolver {
 				message: `undefined function ${target.name}`,
 				loc: at(fn.loc),
 			});
-		} else if (
-			!b.variadic &&
-			nargs >= 0 &&
-			nargs !== b.args.length &&
-			nargs !== b.args.length + 1
-		) {
+		} else if (!b.variadic && nargs >= 0 && nargs !== b.args.length && !output(b.args.length)) {
 			this.errors.push({
 				code: "rego_type_error",
 				message: arityMessage(target.name, b.args.length, nargs),
@@ -427,7 +425,7 @@ export class Resolver {
 			const body = this.bodyIn(t.body, inner);
 			return { ...e, with: withs, terms: { ...t, key, value, domain, body } };
 		}
-		return { ...e, with: withs, terms: this.term(t, scope) };
+		return { ...e, with: withs, terms: this.term(t, scope, true) };
 	}
 
 	/** A `with` value may name a function (`with f as g`): keep such names as function refs. */

@@ -30,7 +30,11 @@ function stageOf(e: RegoError): number {
 		/^(rule|package) .* conflicts with/.test(e.message)
 	)
 		return 3;
-	if (e.message.startsWith("undefined function") || e.message.includes("arity mismatch")) return 4;
+	if (
+		e.message.startsWith("undefined function") ||
+		/arity mismatch|has arity \d+, got/.test(e.message)
+	)
+		return 4;
 	if (e.code === "rego_unsafe_var_error") return 5;
 	if (e.code === "rego_recursion_error") return 6;
 	return 7;

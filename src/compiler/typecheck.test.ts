@@ -112,6 +112,7 @@ mocked := n if n := count(1) with count as input.f`;
 		// Rules whose types depend on themselves: the recursion is what gets reported.
 		expect(checkSource("package p\nrec := r\nr := upper(rec)")).toEqual([
 			"policy.rego:2:1: rego_recursion_error: rule data.p.rec is recursive: data.p.rec -> data.p.r -> data.p.rec",
+			"policy.rego:3:1: rego_recursion_error: rule data.p.r is recursive: data.p.r -> data.p.rec -> data.p.r",
 		]);
 	});
 });

@@ -357,4 +357,55 @@ b if {
 			],
 		),
 	},
+
+	{
+		name: "recursion is reported at every rule definition that leads back to its rule",
+		found: "errors part: recursion: direct, add-recursion mutations",
+		source: `package t
+
+p if {
+	input.x
+}
+
+p if {
+	q
+}
+
+q if {
+	p
+}
+`,
+		opa: compileError(
+			["rego_recursion_error"],
+			[
+				"7:1: rego_recursion_error: rule data.t.p is recursive: data.t.p -> data.t.q -> data.t.p",
+				"11:1: rego_recursion_error: rule data.t.q is recursive: data.t.q -> data.t.p -> data.t.q",
+			],
+		),
+	},
+	{
+		name: "an extra argument is an output only when the call is the whole expression",
+		found: "errors part: type: function arity mismatch, add-a-call-of-wrong-arity mutations",
+		source: `package t
+
+f(a) := a
+
+x := f(1, 2)
+
+p if {
+	f(1, y)
+}
+
+q if {
+	z := count([1], w)
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"5:6: rego_type_error: function data.t.f has arity 1, got 2 arguments",
+				"12:7: rego_type_error: count: arity mismatch",
+			],
+		),
+	},
 ];
