@@ -653,7 +653,7 @@ class Formatter {
 				return { text: ` if ${lit}`, block: false };
 		}
 		// A comment after the opening `{` stays on its line.
-		const open = body[0].loc.row > headRow ? this.trailing(headRow) : "";
+		const open = this.trailing(headRow);
 		return { text: ` if {${open}${this.block(body, closeRow)}}`, block: true };
 	}
 
@@ -802,7 +802,10 @@ class Formatter {
 			if (!prev || prevMulti || big || grew || !this.kwIf || r.loc.row > prev.loc.endRow + 1)
 				out.push("");
 			out.push(...lead, ...inside);
-			out.push(s + this.trailing(r.loc.endRow));
+			// After a multi-line `contains` rule OPA does not keep a comment on the closing row:
+			// it becomes the next statement's leading comment.
+			const keepsTrailing = !(r.kind === "partialSet" && multi);
+			out.push(s + (keepsTrailing ? this.trailing(r.loc.endRow) : ""));
 			prevMulti = big || multi || r.loc.endRow > r.loc.row;
 		});
 		const rest2 = this.pending.map(text);
