@@ -94,6 +94,15 @@ function formatFile(path: string, mode: FmtMode): Formatted {
 	});
 	// Never write something that reads differently: check the output parses to the same AST.
 	const again = parseModule(formatted, path, { regoVersion: mode.output, annotations: false });
+	// v0 converted to v1 must also pass v1's checks (a deprecated builtin, say): as opa fmt
+	// --v0-v1 does, refuse with those errors (their rows are the formatted text's).
+	if (
+		!again.module &&
+		mode.input !== mode.output &&
+		again.errors.every((e) => e.code !== "rego_parse_error")
+	) {
+		return { path, source, errors: again.errors };
+	}
 	const same =
 		again.module !== undefined &&
 		JSON.stringify(meaning(again.module)) === JSON.stringify(meaning(parsed.module));
