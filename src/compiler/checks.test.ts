@@ -98,12 +98,12 @@ describe("semantic checks report OPA's codes at the right place", () => {
 		]);
 	});
 
-	it("conflicting rule kinds and duplicate defaults", () => {
-		expect(checkSource("package p\nf(x) := 1\nf := 2")).toEqual([
-			"policy.rego:3:1: rego_type_error: conflicting rules data.p.f found",
+	it("conflicting rule kinds and duplicate defaults (where and how OPA reports them)", () => {
+		expect(checkSource("package p\nf(x) := 1\nf := 2\nf(x, y) := 3")).toEqual([
+			"policy.rego:2:1: rego_type_error: conflicting rules data.p.f found",
 		]);
 		expect(checkSource("package p\ndefault a := 1\ndefault a := 2")).toEqual([
-			"policy.rego:3:1: rego_type_error: multiple default rules data.p.a found",
+			"policy.rego:1:1: rego_type_error: multiple default rules data.p.a found at policy.rego:2, policy.rego:3",
 		]);
 	});
 

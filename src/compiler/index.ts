@@ -30,7 +30,7 @@ import {
 	ruleNodes,
 } from "./ruletree.ts";
 import { checkHeads, reorderBody, reorderTermClosures } from "./safety.ts";
-import { firstStage, isLocalDeclError, stops } from "./stages.ts";
+import { firstStage, headSafety, isLocalDeclError, stops } from "./stages.ts";
 import { bodyShallowVars, deepVars } from "./term-vars.ts";
 import { TypeChecker } from "./typecheck.ts";
 import { checkUnusedDecls } from "./unused-decls.ts";
@@ -115,7 +115,10 @@ function reorderRule(rule: CRule, arityOf: ArityOf, errors: RegoError[]): CRule 
 	for (const h of heads)
 		bodyShallowVars([{ type: "expr", negated: false, terms: h, with: [], loc: h.loc }], outer);
 	const r = reorderBody(rule.body, bound, outer, arityOf, rule.names, errors);
-	checkHeads(heads, r.bound, outer, arityOf, rule.names, errors, rule.loc);
+	const headErrors: RegoError[] = [];
+	checkHeads(heads, r.bound, outer, arityOf, rule.names, headErrors, rule.loc);
+	for (const e of headErrors) headSafety.add(e);
+	errors.push(...headErrors);
 	const scope = new Set(outer);
 	bodyShallowVars(rule.body, scope);
 	const fix = (t: Term) => reorderTermClosures(t, r.bound, scope, arityOf, rule.names, errors);

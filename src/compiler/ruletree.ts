@@ -121,6 +121,20 @@ export function getNode(root: RuleNode, path: string[], create: boolean): RuleNo
 /** Build the tree from raw rules; reports kind conflicts and duplicate defaults as OPA does. */
 export function buildRuleTree(modules: Module[], errors: RegoError[]): RuleNode {
 	const root = newNode([]);
+	// As OPA: one error per path, at its first rule (conflicts) or at the package of its first
+	// default rule, listing every default (multiple defaults).
+	const conflicts = new Set<RuleNode>();
+	const defaults = new Map<RuleNode, { error: RegoError; at: string[] }>();
+	const conflict = (node: RuleNode) => {
+		if (conflicts.has(node)) return;
+		conflicts.add(node);
+		const first = node.raw[0]?.rule.loc;
+		errors.push({
+			code: "rego_type_error",
+			message: `conflicting rules ${pathName(node.path)} found`,
+			loc: first ? { file: first.file, row: first.row, col: first.col } : undefined,
+		});
+	};
 	for (const m of modules) {
 		const pkg = packagePath(m);
 		(getNode(root, pkg, true) as RuleNode).pkg = true;
@@ -130,30 +144,36 @@ export function buildRuleTree(modules: Module[], errors: RegoError[]): RuleNode 
 			const kind = ruleKind(rule, dynKeys);
 			const node = getNode(root, [...pkg, ...prefix], true) as RuleNode;
 			const arity = rule.head.args?.length;
-			const at = { file: rule.loc.file, row: rule.loc.row, col: rule.loc.col };
 			if (node.kind && node.kind !== kind) {
-				errors.push({
-					code: "rego_type_error",
-					message: `conflicting rules ${pathName(node.path)} found`,
-					loc: at,
-				});
+				conflict(node);
 				continue;
 			}
 			if (kind === "function" && node.arity !== undefined && node.arity !== arity) {
-				errors.push({
-					code: "rego_type_error",
-					message: `conflicting rules ${pathName(node.path)} found`,
-					loc: at,
-				});
+				conflict(node);
 				continue;
 			}
-			if (rule.default && node.raw.some((r) => r.rule.default)) {
-				errors.push({
-					code: "rego_type_error",
-					message: `multiple default rules ${pathName(node.path)} found`,
-					loc: at,
-				});
-				continue;
+			if (rule.default) {
+				const first = node.raw.find((r) => r.rule.default);
+				if (first) {
+					const where = (l: { file: string; row: number }) => `${l.file}:${l.row}`;
+					let d = defaults.get(node);
+					if (!d) {
+						const pkgLoc = first.module.package.loc;
+						d = {
+							error: {
+								code: "rego_type_error",
+								message: "",
+								loc: { file: pkgLoc.file, row: pkgLoc.row, col: pkgLoc.col },
+							},
+							at: [where(first.rule.loc)],
+						};
+						defaults.set(node, d);
+						errors.push(d.error);
+					}
+					d.at.push(where(rule.loc));
+					d.error.message = `multiple default rules ${pathName(node.path)} found at ${d.at.join(", ")}`;
+					continue;
+				}
 			}
 			node.kind = kind;
 			if (kind === "function") node.arity = arity;

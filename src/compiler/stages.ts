@@ -5,15 +5,19 @@
 //   2. `with` targets
 //   3. the rule tree (conflicting rules, multiple defaults, rules overlapping rules/packages)
 //   4. function names and arities (`undefined function`, `arity mismatch`)
-//   5. safety (`var x is unsafe`)
-//   6. recursion
-//   7. types
+//   5. safety of rule heads (`p := x if …` with x unbound)
+//   6. safety of bodies (`var x is unsafe`)
+//   7. recursion
+//   8. types
 // `declared var x unused` stops nothing: it is reported with the errors of whichever stage
 // stopped (or alone), except for a rule that failed stage 1.
 // Gavel runs stages 1–5 together (they share one walk over the rules) and keeps only what the
 // first failing stage found; recursion and types run only when those passed.
 
 import type { RegoError } from "../rego/errors.ts";
+
+/** The unsafe-var errors found in rule heads (a stage of their own, before bodies). */
+export const headSafety = new WeakSet<RegoError>();
 
 export const isUnusedDecl = (e: RegoError): boolean =>
 	e.code === "rego_compile_error" && /^declared var .* unused$/.test(e.message);
@@ -35,9 +39,9 @@ function stageOf(e: RegoError): number {
 		/arity mismatch|has arity \d+, got/.test(e.message)
 	)
 		return 4;
-	if (e.code === "rego_unsafe_var_error") return 5;
-	if (e.code === "rego_recursion_error") return 6;
-	return 7;
+	if (e.code === "rego_unsafe_var_error") return headSafety.has(e) ? 5 : 6;
+	if (e.code === "rego_recursion_error") return 7;
+	return 8;
 }
 
 /** Whether anything but unused declarations was found: later stages do not run. */

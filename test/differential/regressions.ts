@@ -408,4 +408,36 @@ q if {
 			],
 		),
 	},
+
+	{
+		name: "unsafe vars in rule heads are a stage before bodies",
+		found: "errors part: unsafe: in function body",
+		source: `package t
+
+p := 1 if {
+	c
+}
+
+f(a) := b if {
+	a == c
+}
+`,
+		opa: compileError(["rego_unsafe_var_error"], ["7:9: rego_unsafe_var_error: var b is unsafe"]),
+	},
+	{
+		name: "one conflicting-rules error per path, at its first rule",
+		found: "errors part: conflict: complete and partial, function and rule",
+		source: `package t
+
+x := 1
+
+x contains 2 if true
+
+x contains 3 if true
+`,
+		opa: compileError(
+			["rego_type_error"],
+			["3:1: rego_type_error: conflicting rules data.t.x found"],
+		),
+	},
 ];
