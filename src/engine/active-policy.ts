@@ -90,9 +90,11 @@ export async function loadActivePolicy(
 	const rebuild = (): SdkPolicy | undefined => {
 		rebuilds++;
 		try {
-			// The SDK's Node build lacks loadPolicySync (its browser builds have it).
-			const loadSync = (opaWasm as unknown as { loadPolicySync?: typeof opaWasm.loadPolicy })
-				.loadPolicySync;
+			// The SDK's Node ESM entry names only loadPolicy; loadPolicySync is on its default
+			// export (the CommonJS module object). Browser builds export it by name.
+			type WithSync = { loadPolicySync?: typeof opaWasm.loadPolicy };
+			const sdk = opaWasm as unknown as WithSync & { default?: WithSync };
+			const loadSync = sdk.loadPolicySync ?? sdk.default?.loadPolicySync;
 			if (!loadSync) throw new Error("this SDK build cannot rebuild an instance synchronously");
 			const fresh = loadSync(module, memory(), builtins) as unknown as SdkPolicy;
 			fresh.setData(bundle.data ?? {});

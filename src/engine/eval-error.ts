@@ -47,6 +47,10 @@ export function toEvalError(thrown: unknown, limits?: { memoryBytes: number }): 
 		const said = /exceeded its memory limit$/.test(message) && bytes ? ` of ${bytes} bytes` : "";
 		return new PolicyEvalError("eval_memory_limit_error", `${message}${said}`);
 	}
+	// A strict builtin failing inside the module aborts with "file:row: eval_builtin_error: …".
+	if (/(?:^|: )eval_builtin_error: /.test(message)) {
+		return new PolicyEvalError("eval_builtin_error", message);
+	}
 	if (/conflict/i.test(message)) return new PolicyEvalError("eval_conflict_error", message);
 	if (/type/i.test(message) && !/internal/i.test(message)) {
 		return new PolicyEvalError("eval_type_error", message);
