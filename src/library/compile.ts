@@ -61,8 +61,11 @@ function sourceHash(sources: Sources): string {
 		.slice(0, 12)}`;
 }
 
-/** Parse, check, plan and emit. Throws RegoCompileError on any problem in the sources. */
-export function compileToBundle(sources: Sources): PolicyBundle {
+/**
+ * Parse, check, plan and emit. Throws RegoCompileError on any problem in the sources.
+ * `strictBuiltinErrors` is compiled in: builtins the module runs natively read it there.
+ */
+export function compileToBundle(sources: Sources, strictBuiltinErrors = false): PolicyBundle {
 	checkSources(sources);
 	const regoVersion = sources.regoVersion ?? 1;
 	const modules: Module[] = [];
@@ -86,7 +89,11 @@ export function compileToBundle(sources: Sources): PolicyBundle {
 			})),
 		);
 	}
-	const { policy, errors: compileErrors } = compileModules({ modules, entrypoints });
+	const { policy, errors: compileErrors } = compileModules({
+		modules,
+		entrypoints,
+		strictBuiltinErrors,
+	});
 	if (!policy || compileErrors.length > 0) throw new RegoCompileError(problems(compileErrors));
 	if (policy.plans.length === 0) {
 		throw new RegoCompileError([

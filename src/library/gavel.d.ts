@@ -60,7 +60,11 @@ export interface PolicyOptions {
 	maxEvalSteps?: number;
 	/** Bytes one evaluation may allocate before it fails with eval_memory_limit_error. */
 	maxEvalMemoryBytes?: number;
-	/** OPA's strict builtin errors: a failing builtin fails the evaluation (default false). */
+	/**
+	 * OPA's strict builtin errors: a failing builtin fails the evaluation (default false). For
+	 * a bundle compiled elsewhere it covers the builtins Gavel's host serves; the ones the
+	 * module runs natively keep the setting the bundle was built with.
+	 */
 	strictBuiltinErrors?: boolean;
 	/** Source of "now" in nanoseconds since the epoch (time.now_ns); read once per evaluation. */
 	now?: () => bigint;

@@ -34,7 +34,7 @@ export async function loadBundle(
 	if (rego.size === 0) throw new Error(`${source}: no .manifest and no .rego files`);
 	if (options.signing) throw new Error(`${source}: a folder of sources carries no signature`);
 	const modules = Object.fromEntries([...rego].map(([file, text]) => [join(source, file), text]));
-	return toPolicy(compileToBundle({ modules, data }), options);
+	return toPolicy(compileToBundle({ modules, data }, options.strictBuiltinErrors), options);
 }
 
 async function fromArchive(bytes: Uint8Array, options: BundleOptions) {
@@ -42,5 +42,5 @@ async function fromArchive(bytes: Uint8Array, options: BundleOptions) {
 }
 
 export async function compile(sources: Sources, options: PolicyOptions = {}): Promise<Policy> {
-	return toPolicy(compileToBundle(sources), options);
+	return toPolicy(compileToBundle(sources, options.strictBuiltinErrors), options);
 }
