@@ -15,6 +15,7 @@ import { HOST_BUILTIN_ALIASES } from "../wasm/host-names.ts";
 import { awsBuiltins } from "./builtins/aws.ts";
 import { BuiltinError } from "./builtins/builtin-error.ts";
 import { cryptoBuiltins } from "./builtins/crypto.ts";
+import { jsonSchemaBuiltins } from "./builtins/jsonschema.ts";
 import { jwtBuiltins } from "./builtins/jwt.ts";
 import { jwtEncodeBuiltins } from "./builtins/jwt-encode.ts";
 import {
@@ -85,6 +86,7 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 		...(awsBuiltins as Record<string, HostBuiltin>),
 		...(x509Builtins(() => clock.nowNs()) as Record<string, HostBuiltin>),
 		...(randBuiltins(randScope) as Record<string, HostBuiltin>),
+		...(jsonSchemaBuiltins as Record<string, HostBuiltin>),
 		...jwtBuiltins(() => clock.nowNs()),
 		...jwtEncodeBuiltins(),
 		...runtimeBuiltins(),
