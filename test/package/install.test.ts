@@ -244,6 +244,29 @@ describe("gavel as an npm package, installed from its tarball", () => {
 		expect(v.stdout).toMatch(/^gavel \d+\.\d+\.\d+ /);
 	});
 
+	it("npx gavel build -O (Binaryen), eval and test run from the package too", async (ctx) => {
+		const { dir } = app(ctx);
+		const o = await gavel(dir, [
+			"build",
+			"shop.rego",
+			"-e",
+			"shop/allow",
+			"-O",
+			"-o",
+			"opt.tar.gz",
+		]);
+		expect(o.stderr).toMatch(/^wrote opt\.tar\.gz: entrypoints shop\/allow/);
+		writeFileSync(join(dir, "input.json"), JSON.stringify({ subject: { roles: ["admin"] } }));
+		const e = await gavel(dir, ["eval", "-d", "shop.rego", "-i", "input.json", "data.shop.allow"]);
+		expect(JSON.parse(e.stdout)).toBe(true);
+		writeFileSync(
+			join(dir, "shop_test.rego"),
+			'package shop\n\ntest_admin if allow with input as {"subject": {"roles": ["admin"]}}\n\ntest_guest if not allow with input as {"action": "write"}\n',
+		);
+		const t = await gavel(dir, ["test", "shop.rego", "shop_test.rego"]);
+		expect(t.stdout).toMatch(/2 passed, 0 failed/);
+	});
+
 	it("gavel serve answers /v1/decide with a token from gavel token", async (ctx) => {
 		const { dir } = app(ctx);
 		await buildBundleOnce(dir);
