@@ -143,7 +143,11 @@ export const runCommand: Command = {
 		}
 		const { host, port } = parseAddr(addrs[0] ?? "localhost:8181");
 		const env = process.env;
-		if (!env.GAVEL_JWKS_URL && !env.GAVEL_JWKS_FILE && !/^(1|true)$/i.test(env.GAVEL_DEV ?? "")) {
+		if (
+			!env.GAVEL_JWKS_URL &&
+			!env.GAVEL_JWKS_FILE &&
+			!["1", "true"].includes(env.GAVEL_DEV ?? "")
+		) {
 			io.err(
 				"gavel run: no key set to verify /v1/decide's bearer tokens: set GAVEL_JWKS_URL or GAVEL_JWKS_FILE, or GAVEL_DEV=1 for the development identity",
 			);
