@@ -9,6 +9,11 @@ declare module "gavel-edge/policy" {
 	export default policy;
 }
 
+declare module "gavel-edge/runtime" {
+	const runtime: import("./edge-gavel.ts").CompiledWasmModule | undefined;
+	export default runtime;
+}
+
 declare module "gavel-edge/bundle.json" {
 	const bundle: { manifest: import("../engine/index.ts").BundleManifest; data: unknown };
 	export default bundle;

@@ -30,6 +30,11 @@ export interface EdgeBundle {
 	policy: CompiledWasmModule;
 	manifest: BundleManifest;
 	data: unknown;
+	/**
+	 * Gavel's runtime, for a module built by `opa build -t wasm`: the host answers the builtins
+	 * it imports that Gavel implements natively with it. Absent for a Gavel-built module.
+	 */
+	runtime?: CompiledWasmModule;
 }
 
 export interface EdgeGavel {
@@ -61,7 +66,9 @@ export async function createEdgeGavel(env: EdgeEnv, bundle: EdgeBundle): Promise
 	const logger = config.decisionLog.enabled
 		? createJsonLineLogger((line) => console.log(line.trimEnd()), config.decisionLog.mask)
 		: nullLogger;
+	const runtime = bundle.runtime;
 	const engine = new Engine({
+		...(runtime ? { nativeRuntime: () => runtime } : {}),
 		evalLimits: {
 			steps: config.policy.maxEvalSteps,
 			memoryBytes: config.policy.maxEvalMemoryBytes,

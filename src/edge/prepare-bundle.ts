@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { policyBundleFromArchive } from "../engine/index.ts";
 import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKey } from "../server/dev-identity.ts";
+import { RUNTIME_WASM } from "../wasm/runtime.ts";
 
 export const DEFAULT_BUNDLE = "bundles/gavel.tar.gz";
 export const DEFAULT_OUT = ".edge";
@@ -24,6 +25,23 @@ export interface PreparedBundle {
 	entrypoints: string[];
 	wasmBytes: number;
 	jsonBytes: number;
+	/** Bytes of Gavel's runtime shipped for the host (0 when the module needs none). */
+	runtimeBytes: number;
+}
+
+/**
+ * Whether the module may call Gavel's runtime through the host: a module `opa build -t wasm`
+ * made imports builtins Gavel implements natively (src/engine/builtins/native-bridge.ts). A
+ * Gavel-built module (it exports the evaluation limits) never does, so it ships without it.
+ */
+function needsNativeRuntime(wasm: Uint8Array): boolean {
+	const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+	const names = api.Module.exports(new api.Module(wasm)).map((e) => e.name);
+	return !names.includes("gavel_budget");
+}
+
+interface WasmApi {
+	Module: { new (bytes: Uint8Array): object; exports(m: object): { name: string }[] };
 }
 
 export async function prepareEdgeBundle(
@@ -44,6 +62,19 @@ export async function prepareEdgeBundle(
 		'import policy from "./policy.wasm";\nexport default policy;\n',
 	);
 	writeFileSync(jsonPath, json);
+	// gavel-edge/runtime: Gavel's runtime as a second compiled module, or nothing.
+	let runtimeBytes = 0;
+	if (needsNativeRuntime(bundle.wasm)) {
+		const runtime = readFileSync(RUNTIME_WASM);
+		runtimeBytes = runtime.byteLength;
+		writeFileSync(join(outDir, "runtime.wasm"), runtime);
+		writeFileSync(
+			join(outDir, "runtime.js"),
+			'import runtime from "./runtime.wasm";\nexport default runtime;\n',
+		);
+	} else {
+		writeFileSync(join(outDir, "runtime.js"), "export default undefined;\n");
+	}
 	return {
 		wasmPath,
 		jsonPath,
@@ -51,6 +82,7 @@ export async function prepareEdgeBundle(
 		entrypoints: (bundle.manifest.wasm ?? []).map((w) => w.entrypoint),
 		wasmBytes: bundle.wasm.byteLength,
 		jsonBytes: Buffer.byteLength(json),
+		runtimeBytes,
 	};
 }
 
@@ -117,7 +149,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
 		const p = await prepareEdgeBundle(bytes, out);
 		process.stderr.write(
 			`edge:bundle: revision ${JSON.stringify(p.revision ?? "")}, entrypoints ${p.entrypoints.join(", ")}; ` +
-				`wrote ${p.wasmPath} (${p.wasmBytes} bytes) and ${p.jsonPath} (${p.jsonBytes} bytes)\n`,
+				`wrote ${p.wasmPath} (${p.wasmBytes} bytes) and ${p.jsonPath} (${p.jsonBytes} bytes)` +
+				(p.runtimeBytes > 0 ? `, and Gavel's runtime for the host (${p.runtimeBytes} bytes)` : "") +
+				"\n",
 		);
 		if (values["dev-env"]) {
 			const envFile = await writeDevEnv(out, process.env.GAVEL_STATE_DIR ?? ".gavel");

@@ -29,6 +29,7 @@ export async function startEdgeWorker(
 		build: {
 			alias: {
 				"gavel-edge/policy": join(dir, "policy.js"),
+				"gavel-edge/runtime": join(dir, "runtime.js"),
 				"gavel-edge/bundle.json": join(dir, "bundle.json"),
 			},
 		},

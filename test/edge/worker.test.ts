@@ -26,6 +26,9 @@ allow if {
 allow if regex.match("^svc-[a-z]+$", input.subject.sub)
 
 digest := crypto.sha256(input.text)
+
+# JSON Schema validation is a host builtin in TypeScript: it must run under workerd as well.
+schema := json.match_schema(input.doc, {"properties": {"id": {"type": "integer"}}})
 `;
 
 let worker: EdgeWorker;
@@ -42,7 +45,7 @@ beforeAll(async () => {
 			"edge.rego": EDGE_POLICY,
 			"authzen.rego": readFileSync("policies/authzen/authzen.rego", "utf8"),
 		},
-		entrypoints: ["edge/allow", "edge/digest", "authzen/allow"],
+		entrypoints: ["edge/allow", "edge/digest", "edge/schema", "authzen/allow"],
 		revision: "edge-test-1",
 	});
 	worker = await startEdgeWorker(bundle, {
@@ -97,6 +100,29 @@ describe("Gavel on workerd", () => {
 		});
 		const expected = createHash("sha256").update("gavel at the edge").digest("hex");
 		expect(await res.json()).toMatchObject({ result: expected });
+	});
+
+	it("validates JSON Schema (json.match_schema) inside workerd", async () => {
+		const ask = async (doc: unknown) => {
+			const res = await worker.fetch("/v1/data/edge/schema", {
+				method: "POST",
+				headers: { "content-type": "application/json" },
+				body: JSON.stringify({ input: { doc } }),
+			});
+			return ((await res.json()) as { result: unknown }).result;
+		};
+		expect(await ask({ id: 5 })).toEqual([true, []]);
+		expect(await ask({ id: "x" })).toEqual([
+			false,
+			[
+				{
+					error: "id: Invalid type. Expected: integer, given: string",
+					type: "invalid_type",
+					field: "id",
+					desc: "Invalid type. Expected: integer, given: string",
+				},
+			],
+		]);
 	});
 
 	it("answers a repeated decision from the isolate's cache", async () => {
