@@ -315,8 +315,8 @@ const SPECS: Spec[] = [
 		"array",
 		{ nondeterministic: true, ...HOST, note: SCHEMA_NOTE },
 	],
-	["uri.is_valid", "string", "boolean", { ...PENDING }],
-	["uri.parse", "string", "object", { ...PENDING }],
+	["uri.is_valid", "string", "boolean", { ...HOST }],
+	["uri.parse", "string", "object", { ...HOST }],
 	["net.lookup_ip_addr", "string", "set", { nondeterministic: true, ...NETWORK }],
 	[
 		"internal.print",

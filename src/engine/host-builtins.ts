@@ -28,6 +28,7 @@ import { randBuiltins } from "./builtins/rand.ts";
 import { regexBuiltins } from "./builtins/regex.ts";
 import { runtimeBuiltins } from "./builtins/runtime.ts";
 import { timeBuiltins } from "./builtins/time.ts";
+import { uriBuiltins } from "./builtins/uri.ts";
 import { uuidBuiltins } from "./builtins/uuid.ts";
 import { x509Builtins } from "./builtins/x509.ts";
 
@@ -87,6 +88,7 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 		...(x509Builtins(() => clock.nowNs()) as Record<string, HostBuiltin>),
 		...(randBuiltins(randScope) as Record<string, HostBuiltin>),
 		...(jsonSchemaBuiltins as Record<string, HostBuiltin>),
+		...(uriBuiltins as Record<string, HostBuiltin>),
 		...jwtBuiltins(() => clock.nowNs()),
 		...jwtEncodeBuiltins(),
 		...runtimeBuiltins(),
