@@ -107,8 +107,13 @@ f(x) := upper(x)
 g := upper(h)
 h := count(input.xs) if input.n
 h := "s" if not input.n
-mocked := n if n := count(1) with count as input.f`;
+one := 1
+mocked if upper(one) with data.p.one as "s"`;
 		expect(checkSource(src)).toEqual([]);
+		// A mocked builtin is still checked against OPA's signature (as opa check does).
+		expect(checkSource("package p\nn := m if m := count(1) with count as input.f")).toEqual([
+			"policy.rego:2:16: rego_type_error: count: invalid argument(s)\n\thave: (number)\n\twant: (any<array[any], object[any: any], set[any], string>)",
+		]);
 		// Rules whose types depend on themselves: the recursion is what gets reported.
 		expect(checkSource("package p\nrec := r\nr := upper(rec)")).toEqual([
 			"policy.rego:2:1: rego_recursion_error: rule data.p.rec is recursive: data.p.rec -> data.p.r -> data.p.rec",

@@ -17,7 +17,7 @@ import { printTerm } from "../rego/printer.ts";
 import { lookupBuiltin } from "./builtins.ts";
 import { fnTarget, isWildcard } from "./resolved-names.ts";
 import { type CRule, getNode, pathName, type RuleNode, ruleNodes } from "./ruletree.ts";
-import { bodyDeepVars, forEachVar } from "./term-vars.ts";
+import { forEachVar } from "./term-vars.ts";
 import {
 	ANY,
 	arrayOf,
@@ -52,6 +52,8 @@ function literalKey(t: Term): string | undefined {
 export class TypeChecker {
 	/** Rule node → the type of its value; in progress while being computed (recursion). */
 	private readonly nodeTypes = new Map<RuleNode, Ty | "pending">();
+	/** Function node → the types its parameters take (the union over its definitions). */
+	private readonly paramTypes = new Map<RuleNode, Ty[] | "pending">();
 
 	constructor(
 		private readonly root: RuleNode,
@@ -60,12 +62,25 @@ export class TypeChecker {
 
 	/** Check every rule's body and head. */
 	checkRules(): void {
-		for (const n of ruleNodes(this.root)) {
+		// Functions first: as OPA, a call is not held to the parameters of a function whose
+		// own definitions have type errors.
+		const nodes = ruleNodes(this.root);
+		const ordered = [
+			...nodes.filter((n) => n.kind === "function"),
+			...nodes.filter((n) => n.kind !== "function"),
+		];
+		for (const n of ordered) {
+			const before = this.errors.length;
 			for (const r of n.rules) {
 				for (let link: CRule | undefined = r; link; link = link.else) this.checkRule(link);
 			}
+			if (this.errors.length > before) this.failed.add(n);
 		}
 	}
+
+	private readonly failed = new Set<RuleNode>();
+	/** Inside an `every` body: its comprehensions are checked though its expressions are not. */
+	private closureCheck = false;
 
 	checkQuery(body: Body): void {
 		this.body(body, new Map(), new Set(), true);
@@ -74,11 +89,38 @@ export class TypeChecker {
 	private checkRule(rule: CRule): void {
 		const seen = new Set<string>();
 		for (const a of rule.args ?? []) vars(a, seen);
-		const env: Env = new Map();
+		const env = paramEnv(rule);
 		this.body(rule.body, env, seen, true);
 		for (const t of [...rule.dynKeys, rule.key, rule.value]) {
 			if (t) this.term(t, env, seen, true);
 		}
+	}
+
+	/**
+	 * As OPA: a function parameter takes the type of the first builtin argument it is passed
+	 * as (`f(x) := upper(x)`: x is a string), a literal parameter its own; a call's arguments
+	 * must fit the union of those over the function's definitions.
+	 */
+	private functionParams(node: RuleNode): Ty[] | undefined {
+		const known = this.paramTypes.get(node);
+		if (known === "pending") return undefined;
+		if (known) return known;
+		this.paramTypes.set(node, "pending");
+		const perArg: Ty[][] = [];
+		for (const r of node.rules) {
+			const seen = new Set<string>();
+			for (const a of r.args ?? []) vars(a, seen);
+			const env = paramEnv(r);
+			this.body(r.body, env, seen, false);
+			for (const t of [...r.dynKeys, r.key, r.value]) if (t) this.term(t, env, seen, false);
+			(r.args ?? []).forEach((a, i) => {
+				const ty = a.type === "var" ? env.get(a.name) : this.typeOf(a, env);
+				(perArg[i] ??= []).push(!ty || ty === UNKNOWN ? ANY : ty);
+			});
+		}
+		const types = perArg.map((ts) => union(ts));
+		this.paramTypes.set(node, types);
+		return types;
 	}
 
 	// ---- inference -------------------------------------------------------------------------
@@ -107,7 +149,7 @@ export class TypeChecker {
 	private ruleValueType(rule: CRule): Ty {
 		const seen = new Set<string>();
 		for (const a of rule.args ?? []) vars(a, seen);
-		const env: Env = new Map();
+		const env = paramEnv(rule);
 		this.body(rule.body, env, seen, false);
 		return this.typeOf(rule.value, env);
 	}
@@ -156,8 +198,10 @@ export class TypeChecker {
 				this.body(t.body, inner, new Set(), false);
 				return objectOf(this.typeOf(t.key, inner), this.typeOf(t.value, inner));
 			}
-			case "var":
-				return env.get(t.name) ?? ANY;
+			case "var": {
+				const ty = env.get(t.name);
+				return !ty || ty === UNKNOWN ? ANY : ty;
+			}
 			case "ref":
 				return this.refType(t, env, false);
 			case "call": {
@@ -268,8 +312,10 @@ export class TypeChecker {
 	}
 
 	private expr(e: Expr, env: Env, seen: Set<string>, report: boolean): void {
-		// Under `with` a mocked builtin is not what the catalog describes: leave those alone.
-		const check = report && e.with.length === 0;
+		// As OPA: a `with` on data may replace a rule's value, so its type says nothing there;
+		// `with input` and mocked functions leave the checks as they are.
+		const check =
+			report && !e.with.some((w) => w.target.head.type === "var" && w.target.head.name === "data");
 		for (const w of e.with) this.term(w.value, env, seen, check);
 		const t = e.terms;
 		switch (t.type) {
@@ -289,18 +335,12 @@ export class TypeChecker {
 				const inner = new Set(seen);
 				if (t.key) vars(t.key, inner);
 				vars(t.value, inner);
-				// OPA does not type-check the body of an `every` whose key or value nothing uses
-				// (that is already "declared var unused").
-				const used = new Set<string>();
-				bodyDeepVars(t.body, used);
-				const declared: string[] = [];
-				for (const d of t.key ? [t.key, t.value] : [t.value]) {
-					forEachVar(d, (v) => {
-						if (!isWildcard(v.name)) declared.push(v.name);
-					});
-				}
-				const skip = declared.some((v) => !used.has(v));
-				this.body(t.body, new Map(env), inner, check && !skip);
+				// As OPA (measured): the expressions of an `every` body are not type-checked, the
+				// comprehensions inside them are.
+				const saved = this.closureCheck;
+				this.closureCheck = check;
+				this.body(t.body, new Map(env), inner, false);
+				this.closureCheck = saved;
 				return;
 			}
 		}
@@ -308,18 +348,28 @@ export class TypeChecker {
 			const op = t.fn.head.name;
 			if ((op === "eq" || op === "assign") && t.args.length === 2) {
 				const [a, b] = t.args;
+				// The first binding of a local (or use of an untyped parameter) gives it the other
+				// side's type.
+				const bindA = a.type === "var" && (!seen.has(a.name) || env.get(a.name) === UNKNOWN);
+				const bindB =
+					!bindA && b.type === "var" && (!seen.has(b.name) || env.get(b.name) === UNKNOWN);
+				if (bindA) env.set(a.name, this.typeOf(b, env));
+				else if (bindB) env.set(b.name, this.typeOf(a, env));
 				this.term(a, env, seen, check);
 				this.term(b, env, seen, check);
-				// The first binding of a local gives it the other side's type.
-				if (a.type === "var" && !seen.has(a.name)) env.set(a.name, this.typeOf(b, env));
-				else if (b.type === "var" && !seen.has(b.name)) env.set(b.name, this.typeOf(a, env));
-				else if (check) this.matchError(this.typeOf(a, env), this.typeOf(b, env), e.loc);
+				if (!bindA && !bindB && check)
+					this.matchError(this.typeOf(a, env), this.typeOf(b, env), e.loc);
 				vars(a, seen);
 				vars(b, seen);
 				return;
 			}
 			// OPA's checker unifies the sides of a `==` expression as it does `=` (but not a
 			// nested `x := a == b`, whose value is just false).
+			if (op === "equal" && t.args.length === 2) {
+				const [a, b] = t.args;
+				if (a.type === "var" && env.get(a.name) === UNKNOWN) env.set(a.name, this.typeOf(b, env));
+				if (b.type === "var" && env.get(b.name) === UNKNOWN) env.set(b.name, this.typeOf(a, env));
+			}
 			if (op === "equal" && t.args.length === 2 && check) {
 				this.term(t, env, seen, check, true);
 				this.matchError(this.typeOf(t.args[0], env), this.typeOf(t.args[1], env), e.loc);
@@ -327,7 +377,7 @@ export class TypeChecker {
 				return;
 			}
 		}
-		this.term(t, env, seen, check, true);
+		this.term(t, env, seen, check, true, e.loc);
 		vars(t, seen);
 	}
 
@@ -341,7 +391,14 @@ export class TypeChecker {
 	}
 
 	/** Check the calls in a term (closures get their own scope). */
-	private term(t: Term, env: Env, seen: Set<string>, check: boolean, asExpr = false): void {
+	private term(
+		t: Term,
+		env: Env,
+		seen: Set<string>,
+		check: boolean,
+		asExpr = false,
+		exprLoc?: Loc,
+	): void {
 		switch (t.type) {
 			case "ref":
 				this.term(t.head, env, seen, check);
@@ -363,21 +420,37 @@ export class TypeChecker {
 			case "objectCompr": {
 				const innerEnv = new Map(env);
 				const innerSeen = new Set(seen);
-				this.body(t.body, innerEnv, innerSeen, check);
+				const c = check || this.closureCheck;
+				const saved = this.closureCheck;
+				this.closureCheck = false;
+				this.body(t.body, innerEnv, innerSeen, c);
 				if (t.type === "objectCompr") {
-					this.term(t.key, innerEnv, innerSeen, check);
-					this.term(t.value, innerEnv, innerSeen, check);
-				} else this.term(t.term, innerEnv, innerSeen, check);
+					this.term(t.key, innerEnv, innerSeen, c);
+					this.term(t.value, innerEnv, innerSeen, c);
+				} else this.term(t.term, innerEnv, innerSeen, c);
+				this.closureCheck = saved;
 				return;
 			}
 			case "call": {
-				for (const a of t.args) this.term(a, env, seen, check);
 				const target = fnTarget(t.fn);
-				if (target.kind !== "builtin") return;
+				const sig = target.kind === "builtin" ? signature(target.name) : undefined;
+				// A parameter not typed yet takes the type this builtin wants of it.
+				sig?.args.forEach((want, i) => {
+					const a = t.args[i];
+					if (a?.type === "var" && env.get(a.name) === UNKNOWN) env.set(a.name, want);
+				});
+				for (const a of t.args) this.term(a, env, seen, check);
+				if (target.kind === "user") {
+					const node = getNode(this.root, target.path, false);
+					const params = node?.kind === "function" ? this.functionParams(node) : undefined;
+					if (check && params && node && !this.failed.has(node) && t.args.length >= params.length)
+						this.checkArgs(pathName(target.path), params, t.args, env, t.loc);
+					return;
+				}
 				const b = lookupBuiltin(target.name, 0);
-				const sig = signature(target.name);
 				if (!b || b.variadic || !sig) return;
 				if (check) this.checkArgs(target.name, sig.args, t.args, env, t.loc);
+				if (check) this.checkMember(target.name, t.args, env, exprLoc ?? t.loc);
 				// `count(xs, n)`: an output argument seen for the first time takes the result type.
 				const out = t.args[sig.args.length];
 				if (asExpr && out?.type === "var" && !seen.has(out.name) && !b.relation) {
@@ -385,8 +458,30 @@ export class TypeChecker {
 				}
 				return;
 			}
+			case "var":
+				// Used other than as a builtin argument first: the parameter stays `any`.
+				if (env.get(t.name) === UNKNOWN) env.set(t.name, ANY);
+				return;
 			default:
 				return;
+		}
+	}
+
+	/** `x in xs`, `k, v in xs`: OPA unifies x (k) with what xs holds (its keys): "match error". */
+	private checkMember(name: string, args: Term[], env: Env, loc: Loc): void {
+		if (name !== "internal.member_2" && name !== "internal.member_3") return;
+		const coll = this.typeOf(args[args.length - 1], env);
+		if (coll.t !== "array" && coll.t !== "set" && coll.t !== "object") return;
+		const value = args[args.length - 2];
+		this.matchError(this.typeOf(value, env), elementType(coll), loc);
+		if (name === "internal.member_3") {
+			const keys: Ty =
+				coll.t === "array"
+					? NUMBER
+					: coll.t === "set"
+						? coll.of
+						: union([...coll.static.map(() => STRING), ...(coll.dyn ? [coll.dyn[0]] : [])]);
+			this.matchError(this.typeOf(args[0], env), keys, loc);
 		}
 	}
 
@@ -421,6 +516,17 @@ export class TypeChecker {
 			loc: { file: loc.file, row: loc.row, col: loc.col },
 		});
 	}
+}
+
+/** The type of a function parameter nothing has constrained yet (it acts as any). */
+const UNKNOWN: Ty = { t: "any" };
+
+/** A rule's starting locals: its parameters that are plain vars, untyped until first used. */
+function paramEnv(rule: CRule): Env {
+	const env: Env = new Map();
+	for (const a of rule.args ?? [])
+		if (a.type === "var" && !isWildcard(a.name)) env.set(a.name, UNKNOWN);
+	return env;
 }
 
 /** Add every var a term mentions (outside closures) to `out`. */

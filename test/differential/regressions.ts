@@ -440,4 +440,109 @@ x contains 3 if true
 			["3:1: rego_type_error: conflicting rules data.t.x found"],
 		),
 	},
+
+	{
+		name: "x in xs and k, v in xs unify with what xs holds (match error), also nested and under with",
+		found: "seed 20261202 programs part, kind compile:rego_type_error / value (match error)",
+		source: `package t
+
+p if {
+	true in [1, 2]
+}
+
+q if {
+	x := true in {"a": 1}
+}
+
+r if {
+	"a", 1 in [1, 2]
+}
+
+s if {
+	1 == "a" with input as 1
+}
+
+ok if {
+	1 in "abc"
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"4:2: rego_type_error: match error",
+				"8:7: rego_type_error: match error",
+				"12:2: rego_type_error: match error",
+				"16:2: rego_type_error: match error",
+			],
+		),
+	},
+	{
+		name: "function parameters take the type of their first builtin use; calls are checked",
+		found:
+			"seed 20261202 programs part, kind compile:rego_type_error / value (data.t.f: invalid argument(s)), program 1647",
+		source: `package t
+
+f(x) := upper(lower(x))
+
+g(x) := 1 if {
+	x == "a"
+}
+
+h(x) := 1 if {
+	upper(x)
+}
+
+h(x) := 2 if {
+	x + 1
+}
+
+k(x) := v if {
+	some v, w in x
+	x == "a,b"
+}
+
+a := f(1)
+
+b := g(1)
+
+c := h(1)
+
+d := k(1)
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"22:6: rego_type_error: data.t.f: invalid argument(s)",
+				"24:6: rego_type_error: data.t.g: invalid argument(s)",
+			],
+		),
+	},
+	{
+		name: "the expressions of an every body are not type-checked, its comprehensions are",
+		found: "seed 20261202 programs 615, 1567, 1720",
+		source: `package t
+
+p if {
+	every v in [1] {
+		v
+		count(1)
+		x := [y | y := count(2)]
+		x
+	}
+}
+
+q if {
+	every v in numbers.range(1, "a") {
+		v
+	}
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"7:18: rego_type_error: count: invalid argument(s)",
+				"13:13: rego_type_error: numbers.range: invalid argument(s)",
+			],
+		),
+	},
 ];
