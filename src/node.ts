@@ -176,6 +176,15 @@ export async function startGavel(
 	await source?.start();
 
 	const tls = config.server.tls;
+	const sc = config.server;
+	// Slow clients: Node checks its header and request deadlines only every 30 s by default,
+	// so a deadline of a few seconds needs a finer check.
+	const timeouts = {
+		headersTimeout: sc.headersTimeoutSeconds * 1000,
+		requestTimeout: sc.requestTimeoutSeconds * 1000,
+		keepAliveTimeout: sc.keepAliveTimeoutSeconds * 1000,
+		connectionsCheckingInterval: Math.min(1000, sc.headersTimeoutSeconds * 500),
+	};
 	const server = serve({
 		fetch: gavel.fetch,
 		port: config.server.port,
@@ -184,6 +193,7 @@ export async function startGavel(
 			? {
 					createServer: createHttpsServer,
 					serverOptions: {
+						...timeouts,
 						cert: readFileSync(tls.cert),
 						key: readFileSync(tls.key),
 						ca: tls.ca ? readFileSync(tls.ca) : undefined,
@@ -191,8 +201,21 @@ export async function startGavel(
 						rejectUnauthorized: tls.requireClientCert,
 					},
 				}
-			: {}),
+			: { serverOptions: timeouts }),
 	});
+	// Properties too: not every Node version reads all of them from the options.
+	const httpServer = server as unknown as {
+		headersTimeout: number;
+		requestTimeout: number;
+		keepAliveTimeout: number;
+		maxConnections: number;
+	};
+	httpServer.headersTimeout = timeouts.headersTimeout;
+	httpServer.requestTimeout = timeouts.requestTimeout;
+	httpServer.keepAliveTimeout = timeouts.keepAliveTimeout;
+	// Past the cap Node closes a new connection on accept: slow sockets cannot use up the
+	// process's file descriptors.
+	httpServer.maxConnections = sc.maxConnections;
 	await new Promise<void>((resolve, reject) => {
 		if (server.listening) resolve();
 		server.once("listening", () => resolve());

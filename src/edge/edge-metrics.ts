@@ -148,7 +148,7 @@ export function createEdgeMetrics(sink?: AnalyticsSink, now: () => number = Date
 				bundleInfo.set({ revision: revision ?? "" }, 1);
 			}
 		},
-		httpRequest(route: string, method: string, status: number) {
+		httpRequest(route: string, method: string, status: number | "aborted") {
 			http.add({ route, method, status: String(status) });
 		},
 		async render() {

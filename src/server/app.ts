@@ -12,6 +12,7 @@ import { DecisionService } from "./decision-service.ts";
 import { registerForwardAuth } from "./forward-auth.ts";
 import { headerOf } from "./headers.ts";
 import {
+	ClientAbortedError,
 	errorResponse,
 	HttpError,
 	parseJsonObject,
@@ -140,6 +141,9 @@ function decideInput(
 
 let openapiText: string | undefined;
 
+// Answers to requests whose client left mid-body (see onError), told apart for the metrics.
+const abortedResponses = new WeakSet<Response>();
+
 const JSON_CONTENT = { "Content-Type": "application/json" };
 
 // A short stand-in for a subject in request keys. The verifier hands out one claims object
@@ -170,6 +174,12 @@ export function createApp(deps: AppDeps): GavelApp {
 
 	app.onError((err, c) => {
 		if (err instanceof HttpError) return errorResponse(c, err);
+		if (err instanceof ClientAbortedError) {
+			// Written to a closed socket, if at all; counted as "aborted", not as a 5xx.
+			const res = c.json({ code: "request_aborted", message: err.message }, 400);
+			abortedResponses.add(res);
+			return res;
+		}
 		return c.json({ code: "internal_error", message: "internal error" }, 500);
 	});
 
@@ -375,7 +385,11 @@ export function createApp(deps: AppDeps): GavelApp {
 	// without composing middleware.
 	const fetch = async (request: Request, env?: unknown, ctx?: unknown): Promise<Response> => {
 		let res = await app.fetch(request, env, ctx as never);
-		metrics.httpRequest(routeLabel(request.url), request.method, res.status);
+		metrics.httpRequest(
+			routeLabel(request.url),
+			request.method,
+			abortedResponses.has(res) ? "aborted" : res.status,
+		);
 		// Every response carries the caller's request id back, whatever route answered.
 		const requestId = request.headers.get("x-request-id");
 		if (requestId !== null && !res.headers.has("x-request-id")) {

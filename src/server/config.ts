@@ -54,6 +54,14 @@ export interface GavelConfig {
 		maxJsonDepth: number;
 		tls?: TlsConfig;
 		shutdownGraceSeconds: number;
+		/** A request's headers must arrive within this (Node's headersTimeout; slowloris). */
+		headersTimeoutSeconds: number;
+		/** The whole request, body included, must arrive within this (Node's requestTimeout). */
+		requestTimeoutSeconds: number;
+		/** An idle keep-alive connection is closed after this (Node's keepAliveTimeout). */
+		keepAliveTimeoutSeconds: number;
+		/** Open connections past this are closed on accept, before they can use a descriptor long. */
+		maxConnections: number;
 	};
 	policy: {
 		/** Entrypoint used by /v1/decide when the body names none ("example/allow"). */
@@ -172,6 +180,10 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		bodyLimitBytes: 1024 * 1024,
 		maxJsonDepth: 64,
 		shutdownGraceSeconds: 10,
+		headersTimeoutSeconds: 10,
+		requestTimeoutSeconds: 30,
+		keepAliveTimeoutSeconds: 5,
+		maxConnections: 4096,
 	},
 	policy: {
 		default: "example/allow",
@@ -309,6 +321,17 @@ export function validateConfig(raw: unknown): GavelConfig {
 	num("server.bodyLimitBytes", 1);
 	num("server.maxJsonDepth", 1, 10_000);
 	num("server.shutdownGraceSeconds", 0);
+	num("server.headersTimeoutSeconds", 1, 3600);
+	num("server.requestTimeoutSeconds", 1, 3600);
+	num("server.keepAliveTimeoutSeconds", 1, 3600);
+	num("server.maxConnections", 1, 1_000_000);
+	// Node refuses a headers timeout longer than the request's.
+	if (
+		(get("server.headersTimeoutSeconds") as number) >
+		(get("server.requestTimeoutSeconds") as number)
+	) {
+		problems.push("server.headersTimeoutSeconds: must not exceed server.requestTimeoutSeconds");
+	}
 	if (get("server.tls") !== undefined) {
 		str("server.tls.cert");
 		str("server.tls.key");

@@ -17,6 +17,14 @@ export class HttpError extends Error {
 	}
 }
 
+/** The request body could not be read to its end: the client went away mid-body. */
+export class ClientAbortedError extends Error {
+	constructor(reason: string) {
+		super(`request body not received: ${reason}`);
+		this.name = "ClientAbortedError";
+	}
+}
+
 export function errorResponse(c: Context, e: HttpError): Response {
 	return c.json({ code: e.code, message: e.message, ...e.extra }, e.status);
 }
@@ -44,7 +52,15 @@ export async function readJsonText(c: Context, limits: BodyLimits): Promise<stri
 		throw new HttpError(413, "request_too_large", `body exceeds ${limits.bodyLimitBytes} bytes`);
 	}
 	const streamed = length === undefined && headerOf(c, "transfer-encoding") !== undefined;
-	const text = streamed ? await readStreamed(c, limits.bodyLimitBytes) : await c.req.text();
+	let text: string;
+	try {
+		text = streamed ? await readStreamed(c, limits.bodyLimitBytes) : await c.req.text();
+	} catch (e) {
+		if (e instanceof HttpError) throw e;
+		// The body stream failed: the client closed or reset mid-body, or the server's own
+		// request deadline cut it off. Nobody is left to answer; not a server error.
+		throw new ClientAbortedError((e as Error).message);
+	}
 	// UTF-16 length is a lower bound on the UTF-8 size and a third of an upper bound, so the
 	// exact byte count is only computed for bodies near the limit.
 	const tooLarge =

@@ -8,7 +8,8 @@ export interface Metrics {
 	cache(hit: boolean): void;
 	tokenVerification(outcome: string): void;
 	bundleActivation(outcome: "success" | "failure", revision?: string): void;
-	httpRequest(route: string, method: string, status: number): void;
+	/** status "aborted": the client closed before its request body arrived (not a 5xx). */
+	httpRequest(route: string, method: string, status: number | "aborted"): void;
 	/** Prometheus text exposition and its content type. */
 	render(): Promise<{ contentType: string; body: string }>;
 }

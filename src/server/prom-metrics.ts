@@ -197,7 +197,7 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 				lastActivation.set(Date.now() / 1000);
 			}
 		},
-		httpRequest(route: string, method: string, status: number) {
+		httpRequest(route: string, method: string, status: number | "aborted") {
 			const key = `${route} ${method} ${status}`;
 			const p = httpPending.get(key);
 			if (p !== undefined) p.n++;
