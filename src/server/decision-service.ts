@@ -342,17 +342,24 @@ export class DecisionService {
 		const prefix = path === "" ? "" : `${path}/`;
 		const below = active.entrypoints.filter((e) => e.startsWith(prefix));
 		if (below.length === 0) return base;
-		const out: Record<string, unknown> =
-			base !== null && typeof base === "object" && !Array.isArray(base)
-				? structuredClone(base as Record<string, unknown>)
-				: {};
+		// Copied only along the paths the rules' values are written to: a deep clone of the
+		// whole base document (structuredClone recurses) overflows the stack on deep data.
+		const isRecord = (v: unknown): v is Record<string, unknown> =>
+			v !== null && typeof v === "object" && !Array.isArray(v);
+		const out: Record<string, unknown> = isRecord(base) ? { ...base } : {};
+		const copied = new WeakSet<object>([out]);
 		for (const ep of below) {
 			const value = active.evaluate(ep, input);
 			if (value === undefined) continue;
 			const keys = ep.slice(prefix.length).split("/");
 			let node = out;
 			for (const k of keys.slice(0, -1)) {
-				if (node[k] === null || typeof node[k] !== "object") node[k] = {};
+				const child = node[k];
+				if (!isRecord(child) || !copied.has(child)) {
+					const copy = isRecord(child) ? { ...child } : {};
+					copied.add(copy);
+					node[k] = copy;
+				}
 				node = node[k] as Record<string, unknown>;
 			}
 			node[keys[keys.length - 1]] = value;
