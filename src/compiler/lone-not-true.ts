@@ -1,18 +1,19 @@
 // OPA 1.22.3 (measured with its binary, not documented): a rule or comprehension whose body is
-// exactly one expression `not true` (with or without `with` modifiers) and whose head term needs
-// rewriting into the body (it holds a ref, a call or a comprehension: `p := input.x`,
-// `p contains count(xs)`, `p[input.k] := 1`, `[input.x | not true]`) gets the rewritten head
-// as its whole body: the `not true` is dropped and the rule is defined. With a constant head
-// (`p := 1 if { not true }`) or any other body the `not true` holds as written. Gavel answers as
-// OPA does, so moving a policy between them changes no decision; this pass copies the modules
-// with such bodies replaced by `true` before any other pass sees them.
+// exactly one expression `true` — negated or not, with or without `with` modifiers (`not true`,
+// `true with input.x as input.missing`) — and whose head term needs rewriting into the body (it
+// holds a ref, a call or a comprehension: `p := input.x`, `p contains count(xs)`,
+// `p[input.k] := 1`, `[input.x | not true]`) gets the rewritten head as its whole body: the
+// `not`, the `with`s (and an undefined `with` value) are dropped and the rule is defined. With a
+// constant head (`p := 1 if { not true }`) or any other body the expression holds as written.
+// Gavel answers as OPA does, so moving a policy between them changes no decision; this pass
+// copies the modules with such bodies replaced by `true` before any other pass sees them.
 
 import type { Body, Expr, Module, Rule, Term } from "../rego/ast.ts";
 
 function isLoneNotTrue(body: Body): boolean {
 	if (body.length !== 1) return false;
 	const e = body[0];
-	return e.negated && e.terms.type === "boolean" && e.terms.value === true;
+	return (e.negated || e.with.length > 0) && e.terms.type === "boolean" && e.terms.value === true;
 }
 
 /** Does OPA move this head term into the body (a ref, call or comprehension anywhere in it)? */

@@ -350,9 +350,13 @@ export class TypeChecker {
 				const [a, b] = t.args;
 				// The first binding of a local (or use of an untyped parameter) gives it the other
 				// side's type.
-				const bindA = a.type === "var" && (!seen.has(a.name) || env.get(a.name) === UNKNOWN);
+				const bindA =
+					a.type === "var" &&
+					(!seen.has(a.name) || (env.get(a.name) === UNKNOWN && isScalarTerm(b)));
 				const bindB =
-					!bindA && b.type === "var" && (!seen.has(b.name) || env.get(b.name) === UNKNOWN);
+					!bindA &&
+					b.type === "var" &&
+					(!seen.has(b.name) || (env.get(b.name) === UNKNOWN && isScalarTerm(a)));
 				if (bindA) env.set(a.name, this.typeOf(b, env));
 				else if (bindB) env.set(b.name, this.typeOf(a, env));
 				this.term(a, env, seen, check);
@@ -367,8 +371,10 @@ export class TypeChecker {
 			// nested `x := a == b`, whose value is just false).
 			if (op === "equal" && t.args.length === 2) {
 				const [a, b] = t.args;
-				if (a.type === "var" && env.get(a.name) === UNKNOWN) env.set(a.name, this.typeOf(b, env));
-				if (b.type === "var" && env.get(b.name) === UNKNOWN) env.set(b.name, this.typeOf(a, env));
+				if (a.type === "var" && env.get(a.name) === UNKNOWN && isScalarTerm(b))
+					env.set(a.name, this.typeOf(b, env));
+				if (b.type === "var" && env.get(b.name) === UNKNOWN && isScalarTerm(a))
+					env.set(b.name, this.typeOf(a, env));
 			}
 			if (op === "equal" && t.args.length === 2 && check) {
 				this.term(t, env, seen, check, true);
@@ -434,12 +440,14 @@ export class TypeChecker {
 			case "call": {
 				const target = fnTarget(t.fn);
 				const sig = target.kind === "builtin" ? signature(target.name) : undefined;
-				// A parameter not typed yet takes the type this builtin wants of it.
+				// Nested terms first (OPA evaluates inner calls before outer ones); then a parameter
+				// not typed yet, passed bare, takes the type this builtin wants of it.
+				for (const a of t.args) if (a.type !== "var") this.term(a, env, seen, check);
 				sig?.args.forEach((want, i) => {
 					const a = t.args[i];
 					if (a?.type === "var" && env.get(a.name) === UNKNOWN) env.set(a.name, want);
 				});
-				for (const a of t.args) this.term(a, env, seen, check);
+				for (const a of t.args) if (a.type === "var") this.term(a, env, seen, check);
 				if (target.kind === "user") {
 					const node = getNode(this.root, target.path, false);
 					const params = node?.kind === "function" ? this.functionParams(node) : undefined;
@@ -517,6 +525,9 @@ export class TypeChecker {
 		});
 	}
 }
+
+const isScalarTerm = (t: Term) =>
+	t.type === "null" || t.type === "boolean" || t.type === "number" || t.type === "string";
 
 /** The type of a function parameter nothing has constrained yet (it acts as any). */
 const UNKNOWN: Ty = { t: "any" };

@@ -545,4 +545,25 @@ q if {
 			],
 		),
 	},
+
+	{
+		name: "a lone `true with …` body is dropped like `not true` when the head is dynamic",
+		found: "seed 7 program 2274",
+		source: `package t
+
+p := input.s if true with input.x as input.missing
+
+q[input.s] := 1 if {
+	true with input.x as input.missing
+}
+
+r := 1 if true with input.x as input.missing
+
+u := input.s if {
+	true with input.s as "c"
+}
+`,
+		input: { s: "b" },
+		opa: value({ p: "b", q: { b: 1 }, u: "b" }),
+	},
 ];
