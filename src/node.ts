@@ -36,6 +36,9 @@ import {
 	remoteKeySource,
 } from "./server/token-verifier.ts";
 
+/** How long the shutdown flush may take per decision-log sink (docs/operations.md: 2 s). */
+export const SHUTDOWN_FLUSH_MS = 2000;
+
 export interface StartOptions {
 	/** Where decision-log lines go (default stdout). */
 	writeLog?: (line: string) => void;
@@ -129,7 +132,11 @@ export async function startGavel(
 	// stdout (pino's asynchronous destination) unless a sink URL or a writer is given.
 	const lineLog =
 		config.decisionLog.enabled && !httpLog
-			? createPinoDecisionLogger({ mask: config.decisionLog.mask, write: options.writeLog })
+			? createPinoDecisionLogger({
+					mask: config.decisionLog.mask,
+					write: options.writeLog,
+					flushDeadlineMs: SHUTDOWN_FLUSH_MS,
+				})
 			: undefined;
 	if (httpLog) metrics.decisionLogDropped("http", () => httpLog.dropped);
 	// A caller-given writer never drops; only pino's own stdout destination does.
@@ -276,8 +283,9 @@ export async function startGavel(
 					closeIdle();
 				});
 				await jwks?.close();
-				// Whatever decisions are still buffered go out before we stop.
-				await httpLog?.flush();
+				// Whatever decisions are still buffered go out before we stop, within the
+				// documented cap: a collector that is down must not hold the process.
+				await httpLog?.flush(SHUTDOWN_FLUSH_MS);
 				// Bounded: a stdout nobody reads must not keep the process from exiting.
 				lineLog?.flush();
 				if (lineLog && lineLog.droppedAtFlushBytes > 0)

@@ -566,4 +566,25 @@ u := input.s if {
 		input: { s: "b" },
 		opa: value({ p: "b", q: { b: 1 }, u: "b" }),
 	},
+
+	{
+		name: "parameter typing follows OPA's order: no type error where OPA finds none",
+		found: "seed 7 programs 1745, 2169, 2488 (Gavel refused programs OPA answers)",
+		source: `package t
+
+f0(p0) if p0 == [indexof(p0, "a") | true]
+
+f1(p0) := 1 if {
+	some v0 in {p0, [1, 2, 3]} | p0
+	trim_suffix("a", p0) in object.union(p0, v0)
+}
+
+f2(p0) := 1 if {
+	not input.obj[substring(p0, object.get({"a": 1}, "b", p0), object.get(p0, "k", 1))]
+}
+
+ok := true
+`,
+		opa: value({ ok: true }),
+	},
 ];
