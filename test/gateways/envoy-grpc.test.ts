@@ -2,16 +2,15 @@
 // API types (github.com/envoyproxy/go-control-plane, test/envoy-grpc/client): the requests are
 // CheckRequests as Envoy sends them, the answers are decoded by Envoy's types.
 
-import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeBundleFile } from "../server/build-bundle.ts";
 import { parseMetrics, startTestServer, type TestServer } from "../server/helpers.ts";
+import { buildClient, checkRequest as http, type Line, runClient } from "./envoy-grpc-client.ts";
 
-const execFileAsync = promisify(execFile);
 const inCi = Boolean(process.env.CI);
 const hasGo = spawnSync("go", ["version"]).status === 0;
 if (!hasGo && !inCi)
@@ -48,60 +47,6 @@ allow if {
 }
 `;
 
-function buildClient(): string {
-	const out = join(
-		process.env.XDG_CACHE_HOME || join(homedir(), ".cache"),
-		"gavel",
-		"envoy-grpc-client",
-	);
-	mkdirSync(join(out, ".."), { recursive: true });
-	execFileSync("go", ["build", "-o", out, "."], {
-		cwd: join(import.meta.dirname, "../envoy-grpc/client"),
-		stdio: ["ignore", "ignore", "inherit"],
-		timeout: 600_000,
-	});
-	return out;
-}
-
-interface Line {
-	code: number;
-	error?: string;
-	response?: {
-		status?: { code?: number; message?: string };
-		okResponse?: {
-			headers?: { header: { key: string; value: string }; appendAction?: string }[];
-			headersToRemove?: string[];
-			responseHeadersToAdd?: { header: { key: string; value: string } }[];
-		};
-		deniedResponse?: {
-			status?: { code?: string };
-			headers?: { header: { key: string; value: string } }[];
-			body?: string;
-		};
-	};
-}
-
-const http = (method: string, path: string, headers: Record<string, string>, body?: string) => ({
-	attributes: {
-		source: { address: { socketAddress: { address: "10.1.2.3", portValue: 51234 } } },
-		destination: { address: { socketAddress: { address: "10.0.0.9", portValue: 8080 } } },
-		request: {
-			time: "2026-12-02T09:00:00.250Z",
-			http: {
-				id: "req-1",
-				method,
-				path,
-				host: "app.example",
-				scheme: "http",
-				protocol: "HTTP/1.1",
-				headers: { ":authority": "app.example", ":method": method, ":path": path, ...headers },
-				...(body === undefined ? {} : { body, size: String(body.length) }),
-			},
-		},
-		contextExtensions: { virtual_host: "app" },
-	},
-});
-
 describe.runIf(!hasGo && inCi)("Envoy gRPC client in CI", () => {
 	it("has go (the client is built on go-control-plane)", () => {
 		expect.fail("go not found and CI is set: the Envoy gRPC test must run");
@@ -135,20 +80,8 @@ describe.skipIf(!hasGo)("Envoy ext_authz gRPC → Gavel (go-control-plane client
 		await gavel?.close();
 	});
 
-	// Asynchronous: the server answering the client runs in this process.
-	async function check(requests: unknown[]): Promise<Line[]> {
-		const file = join(dir, `req-${Math.random().toString(36).slice(2)}.json`);
-		writeFileSync(file, JSON.stringify(requests));
-		const { stdout: out } = await execFileAsync(
-			client,
-			["-addr", `127.0.0.1:${gavel.running.grpcPort}`, "-requests", file],
-			{ encoding: "utf8", timeout: 60_000 },
-		);
-		return out
-			.trim()
-			.split("\n")
-			.map((l) => JSON.parse(l) as Line);
-	}
+	const check = (requests: unknown[]): Promise<Line[]> =>
+		runClient(client, dir, ["-addr", `127.0.0.1:${gavel.running.grpcPort}`], requests);
 
 	it("allows with the policy's headers, header removals and response headers", async () => {
 		const [r] = await check([

@@ -4,6 +4,8 @@
 // It reads a JSON array of CheckRequests (protojson, as Envoy's API defines them) from the
 // file named by -requests, sends each one, and prints one JSON line per request:
 // {"code": <gRPC status code>, "error": "...", "response": <CheckResponse as protojson>}.
+// With -ca it speaks TLS and verifies Gavel's certificate against that CA; -cert and -key add
+// a client certificate, as Envoy presents one to an ext_authz cluster with mutual TLS.
 package main
 
 import (
@@ -29,6 +31,8 @@ func main() {
 	requests := flag.String("requests", "", "file with a JSON array of CheckRequests")
 	caFile := flag.String("ca", "", "CA certificate (PEM) to verify Gavel's TLS certificate; plaintext when empty")
 	serverName := flag.String("server-name", "localhost", "TLS server name")
+	certFile := flag.String("cert", "", "client certificate (PEM) for mutual TLS; needs -ca and -key")
+	keyFile := flag.String("key", "", "client certificate's private key (PEM)")
 	flag.Parse()
 
 	raw, err := os.ReadFile(*requests)
@@ -50,7 +54,22 @@ func main() {
 		if !pool.AppendCertsFromPEM(pem) {
 			fail("no certificate in %s", *caFile)
 		}
-		creds = credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: *serverName})
+		config := &tls.Config{RootCAs: pool, ServerName: *serverName}
+		if *certFile != "" || *keyFile != "" {
+			pair, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+			if err != nil {
+				fail("client certificate: %v", err)
+			}
+			// Always presented, whatever CAs the server names as acceptable, as Envoy does: Go's
+			// default would send none when its issuer is not among them, so a certificate from
+			// another CA would never reach the server to be refused.
+			config.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+				return &pair, nil
+			}
+		}
+		creds = credentials.NewTLS(config)
+	} else if *certFile != "" || *keyFile != "" {
+		fail("-cert and -key need -ca (a client certificate is only sent over TLS)")
 	}
 	conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(creds))
 	if err != nil {
