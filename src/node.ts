@@ -142,6 +142,11 @@ export async function startGavel(
 	// A caller-given writer never drops; only pino's own stdout destination does.
 	if (lineLog && !options.writeLog) metrics.decisionLogDropped("stdout", () => lineLog.dropped);
 	const logger = !config.decisionLog.enabled ? nullLogger : (httpLog ?? lineLog ?? nullLogger);
+	// Loaded only when switched on: with tracing off no OpenTelemetry module is even read.
+	const tracing = config.tracing.enabled
+		? await (await import("./server/tracing-otel.ts")).createOtelTracing(config.tracing, info)
+		: undefined;
+	if (tracing) info(`gavel: tracing to ${config.tracing.endpoint} (OTLP/HTTP protobuf)`);
 	let listenUrl: string | undefined;
 	const gavel = createApp({
 		config,
@@ -153,6 +158,7 @@ export async function startGavel(
 		peerOf: config.server.tls ? nodePeerOf : undefined,
 		remoteAddrOf: nodeRemoteAddr,
 		listenUrl: () => listenUrl,
+		tracing,
 	});
 	engine.onActivation((e) =>
 		info(
@@ -286,6 +292,8 @@ export async function startGavel(
 				// Whatever decisions are still buffered go out before we stop, within the
 				// documented cap: a collector that is down must not hold the process.
 				await httpLog?.flush(SHUTDOWN_FLUSH_MS);
+				// Queued spans too; a collector that is down costs at most its export timeout.
+				await tracing?.shutdown().catch(() => {});
 				// Bounded: a stdout nobody reads must not keep the process from exiting.
 				lineLog?.flush();
 				if (lineLog && lineLog.droppedAtFlushBytes > 0)

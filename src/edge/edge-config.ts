@@ -66,6 +66,10 @@ const NODE_ONLY: [string, string][] = [
 	["auth.jwksFile", "set GAVEL_JWKS to the JWKS itself"],
 	["auth.publicKeyFiles", "set GAVEL_JWKS to the keys as a JWKS"],
 	["dev", "the development identity needs a local key file and port"],
+	[
+		"tracing.enabled",
+		"OTLP export runs on Node; Workers traces with its own observability settings",
+	],
 ];
 
 function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {

@@ -24,6 +24,7 @@ import type { Metrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
 import { pathFields } from "./request-path.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
+import type { Tracing } from "./tracing.ts";
 
 export interface AppDeps {
 	config: GavelConfig;
@@ -38,6 +39,8 @@ export interface AppDeps {
 	remoteAddrOf?: (c: Context) => string | undefined;
 	/** The URL the server listens on, once it does (Node knows the port only then). */
 	listenUrl?: () => string | undefined;
+	/** OpenTelemetry, when tracing.enabled (Node only); unset, nothing is traced. */
+	tracing?: Tracing;
 }
 
 /** Where the configuration says the service is, never where a request's Host says. */
@@ -65,6 +68,16 @@ const FIXED_ROUTES = new Set([
 	"/ready",
 	"/metrics",
 	"/openapi.json",
+]);
+
+/** The routes that make decisions: each request to them is traced (a batch holds many). */
+const TRACED_ROUTES = new Set([
+	"/",
+	"/v1/decide",
+	"/v1/authz/*",
+	"/v1/data/*",
+	"/access/v1/evaluation",
+	"/access/v1/evaluations",
 ]);
 
 /** The route label for metrics, from a request URL, without parsing the URL. */
@@ -162,8 +175,16 @@ function subjectId(claims: object): string {
 }
 
 export function createApp(deps: AppDeps): GavelApp {
-	const { config, engine, verifier, metrics } = deps;
-	const decisions = new DecisionService(engine, metrics, deps.logger, deps.cache);
+	const { config, engine, metrics, tracing } = deps;
+	const verifier = tracing ? tracing.wrapVerifier(deps.verifier) : deps.verifier;
+	const decisions = new DecisionService(
+		engine,
+		metrics,
+		deps.logger,
+		deps.cache,
+		undefined,
+		tracing,
+	);
 	engine.onActivation((e) => {
 		metrics.bundleActivation(e.outcome, e.revision);
 		if (e.outcome === "success") deps.cache?.clear();
@@ -384,12 +405,14 @@ export function createApp(deps: AppDeps): GavelApp {
 	// Counting outside the router keeps every route a single handler, which Hono dispatches
 	// without composing middleware.
 	const fetch = async (request: Request, env?: unknown, ctx?: unknown): Promise<Response> => {
-		let res = await app.fetch(request, env, ctx as never);
-		metrics.httpRequest(
-			routeLabel(request.url),
-			request.method,
-			abortedResponses.has(res) ? "aborted" : res.status,
-		);
+		const route = routeLabel(request.url);
+		let res =
+			tracing !== undefined && TRACED_ROUTES.has(route)
+				? await tracing.request(request, route, route === "/access/v1/evaluations", () =>
+						app.fetch(request, env, ctx as never),
+					)
+				: await app.fetch(request, env, ctx as never);
+		metrics.httpRequest(route, request.method, abortedResponses.has(res) ? "aborted" : res.status);
 		// Every response carries the caller's request id back, whatever route answered.
 		const requestId = request.headers.get("x-request-id");
 		if (requestId !== null && !res.headers.has("x-request-id")) {

@@ -154,6 +154,22 @@ export interface GavelConfig {
 		retryMinMs: number;
 		retryMaxMs: number;
 	};
+	/** OpenTelemetry traces (Node only): a span per decision, exported over OTLP/HTTP. */
+	tracing: {
+		enabled: boolean;
+		/** The collector's OTLP/HTTP traces URL (protobuf), e.g. http://collector:4318/v1/traces. */
+		endpoint: string;
+		/** service.name on every span. */
+		serviceName: string;
+		/** Fraction of new traces recorded (0 to 1); a caller's traceparent decides for its own. */
+		sampleRatio: number;
+		/** Extra headers for the collector (e.g. an API key). */
+		headers?: Record<string, string>;
+		/** Spans wait at most this long before they are exported in a batch. */
+		flushIntervalMs: number;
+		/** Spans waiting for export past this are dropped, so a collector that is down costs bounded memory. */
+		maxQueueSize: number;
+	};
 	input: {
 		/** Request headers copied into input.request.headers (lower-case names). */
 		headers: string[];
@@ -236,6 +252,14 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		maxUploadBytes: 512 * 1024,
 		retryMinMs: 500,
 		retryMaxMs: 30_000,
+	},
+	tracing: {
+		enabled: false,
+		endpoint: "http://127.0.0.1:4318/v1/traces",
+		serviceName: "gavel",
+		sampleRatio: 1,
+		flushIntervalMs: 5000,
+		maxQueueSize: 2048,
 	},
 	// Empty by default: every header the policy sees is part of the decision cache key, so a
 	// per-request header such as x-request-id would make every decision a miss.
@@ -472,6 +496,24 @@ export function validateConfig(raw: unknown): GavelConfig {
 		if (!m.startsWith("/"))
 			problems.push(`decisionLog.mask: "${m}" must be a JSON pointer starting with /`);
 	}
+	bool("tracing.enabled");
+	str("tracing.endpoint");
+	if (
+		typeof get("tracing.endpoint") === "string" &&
+		!/^https?:\/\/[^/]/.test(get("tracing.endpoint") as string)
+	)
+		problems.push("tracing.endpoint: must be an http:// or https:// URL (OTLP/HTTP)");
+	str("tracing.serviceName");
+	num("tracing.sampleRatio", 0, 1);
+	num("tracing.flushIntervalMs", 1, 3_600_000);
+	num("tracing.maxQueueSize", 1, 1_000_000);
+	const tracingHeaders = get("tracing.headers");
+	if (
+		tracingHeaders !== undefined &&
+		!(isObject(tracingHeaders) && Object.values(tracingHeaders).every((v) => typeof v === "string"))
+	) {
+		problems.push("tracing.headers: must map header names to strings");
+	}
 	strList("input.headers");
 	bool("input.normalizePath");
 	bool("input.mergeSlashes");
@@ -503,6 +545,7 @@ const OPTIONAL_KEYS = new Set([
 	"forwardAuth.policy",
 	"decisionLog.url",
 	"policy.decideEntrypoints",
+	"tracing.headers",
 ]);
 
 /** Only this machine can connect: 127.0.0.0/8, ::1 (also IPv4-mapped), "localhost". */

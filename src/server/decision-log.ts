@@ -13,6 +13,9 @@ export interface DecisionLogEntry {
 	error?: { code: string; message: string };
 	cached?: boolean;
 	metrics: { timer_server_handler_ns: number };
+	/** The decision's trace and span (32 and 16 hex digits), when tracing is on. */
+	trace_id?: string;
+	span_id?: string;
 	erased?: string[];
 }
 

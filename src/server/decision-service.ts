@@ -6,9 +6,10 @@
 import type { Engine } from "../engine/index.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import type { DecisionCache } from "./decision-cache.ts";
-import { type DecisionLogger, nullLogger } from "./decision-log.ts";
+import { type DecisionLogEntry, type DecisionLogger, nullLogger } from "./decision-log.ts";
 import type { PolicyInput } from "./input.ts";
 import type { DecisionOutcome, Metrics } from "./metrics.ts";
+import type { DecisionTrace, Tracing } from "./tracing.ts";
 
 export interface Decision {
 	decision_id: string;
@@ -104,12 +105,15 @@ export class DecisionService {
 		private readonly logger: DecisionLogger,
 		private readonly cache: DecisionCache | undefined,
 		private readonly now: () => number = () => performance.now(),
+		/** Unset (tracing off): no span, no trace object, nothing but `undefined?.` checks. */
+		private readonly tracing?: Tracing,
 	) {}
 
 	/** Gavel's decision (allow + reasons + obligations); always returns, never throws. */
 	decide(policy: string, input: unknown, options: DecideOptions = {}): Decision {
 		const started = this.now();
 		const id = newId();
+		const t = this.tracing?.decision();
 		const active = this.engine.current();
 		if (!active) {
 			return this.deny(
@@ -121,6 +125,7 @@ export class DecisionService {
 				"no_bundle",
 				"no policy bundle is active",
 				null,
+				t,
 			);
 		}
 		if (!active.hasEntrypoint(policy)) {
@@ -134,22 +139,28 @@ export class DecisionService {
 				"unknown_policy",
 				message,
 				active.revision,
+				t,
 			);
 		}
 		const useCache = this.cache !== undefined && !options.bypassCache;
+		const lookup = useCache ? t?.step("gavel.cache.lookup") : undefined;
 		const key = useCache
 			? this.cache?.keyOf(active.revision, policy, inputKey(input, options.subjectKey))
 			: undefined;
 		const hit = key !== undefined ? this.cache?.get(key) : undefined;
+		lookup?.end({ "gavel.cache.key": "input", "gavel.cache.hit": hit !== undefined });
 		let result: unknown;
 		if (hit) {
 			result = hit.result;
 		} else {
+			const evaluation = t?.step("gavel.evaluate");
 			try {
 				result = active.evaluate(policy, input);
+				evaluation?.end();
 			} catch (e) {
 				const err = e as { code?: string; message?: string };
 				const code = err.code ?? "eval_internal_error";
+				evaluation?.end(undefined, code);
 				return this.deny(
 					id,
 					policy,
@@ -159,6 +170,7 @@ export class DecisionService {
 					code,
 					err.message ?? String(e),
 					active.revision,
+					t,
 				);
 			}
 		}
@@ -166,7 +178,17 @@ export class DecisionService {
 		const meaning = interpret(result);
 		if ("error" in meaning) {
 			const code = result === undefined ? "undefined_result" : "unexpected_result";
-			return this.deny(id, policy, input, options, started, code, meaning.error, active.revision);
+			return this.deny(
+				id,
+				policy,
+				input,
+				options,
+				started,
+				code,
+				meaning.error,
+				active.revision,
+				t,
+			);
 		}
 		// Only well-formed results are cached: an error should be retried, not remembered.
 		if (!hit && key !== undefined) {
@@ -192,7 +214,7 @@ export class DecisionService {
 		};
 		if (meaning.reasons !== undefined) d.reasons = meaning.reasons;
 		if (meaning.obligations !== undefined) d.obligations = meaning.obligations;
-		return this.finish(d, meaning.allow ? "allow" : "deny", input, options, started, result);
+		return this.finish(d, meaning.allow ? "allow" : "deny", input, options, started, result, t);
 	}
 
 	/**
@@ -210,7 +232,11 @@ export class DecisionService {
 		const active = this.engine.current();
 		if (!active) return undefined;
 		const started = this.now();
+		// On a miss the same trace goes on into decide(), the request's one decision.
+		const t = this.tracing?.decision();
+		const lookup = t?.step("gavel.cache.lookup");
 		const hit = this.cache.get(this.cache.keyOf(active.revision, "", requestKey));
+		lookup?.end({ "gavel.cache.key": "request", "gavel.cache.hit": hit?.policy !== undefined });
 		if (hit?.policy === undefined) return undefined;
 		const meaning = interpret(hit.result);
 		if ("error" in meaning) return undefined;
@@ -228,7 +254,7 @@ export class DecisionService {
 		hit.hitJsonTail ??= JSON.stringify({ ...d, decision_id: undefined }).slice(1);
 		const json = `{"decision_id":"${d.decision_id}",${hit.hitJsonTail}`;
 		const input = this.logger === nullLogger ? undefined : inputOf();
-		this.finish(d, meaning.allow ? "allow" : "deny", input, options, started, hit.result);
+		this.finish(d, meaning.allow ? "allow" : "deny", input, options, started, hit.result, t);
 		return { decision: d, json };
 	}
 
@@ -241,6 +267,7 @@ export class DecisionService {
 		code: string,
 		message: string,
 		revision: string | null,
+		t: DecisionTrace | undefined,
 	): Decision {
 		const d: Decision = {
 			decision_id: id,
@@ -250,7 +277,7 @@ export class DecisionService {
 			cached: false,
 			error: { code, message },
 		};
-		return this.finish(d, "error", input, options, started, undefined);
+		return this.finish(d, "error", input, options, started, undefined, t);
 	}
 
 	/** Count and log a decision. */
@@ -261,11 +288,16 @@ export class DecisionService {
 		options: DecideOptions,
 		started: number,
 		result: unknown,
+		t: DecisionTrace | undefined,
 	): Decision {
 		const seconds = (this.now() - started) / 1000;
 		this.metrics.decision(d.policy, outcome, seconds);
-		if (this.logger === nullLogger) return d;
-		this.logger.log({
+		if (this.logger === nullLogger) {
+			t?.end(traceAttributes(d, outcome), d.error?.code);
+			return d;
+		}
+		const logging = t?.step("gavel.decision_log");
+		const entry: DecisionLogEntry = {
 			decision_id: d.decision_id,
 			timestamp: new Date().toISOString(),
 			path: d.policy,
@@ -276,7 +308,14 @@ export class DecisionService {
 			error: d.error,
 			cached: d.cached,
 			metrics: { timer_server_handler_ns: Math.round(seconds * 1e9) },
-		});
+		};
+		if (t) {
+			entry.trace_id = t.traceId;
+			entry.span_id = t.spanId;
+		}
+		this.logger.log(entry);
+		logging?.end();
+		t?.end(traceAttributes(d, outcome), d.error?.code);
 		return d;
 	}
 
@@ -289,10 +328,12 @@ export class DecisionService {
 		const active = this.engine.current();
 		if (!active) return { error: "no_bundle" };
 		const id = newId();
+		const t = this.tracing?.decision();
 		const norm = path.replace(/^\/+|\/+$/g, "");
 		let result: unknown;
 		let outcome: DecisionOutcome = "allow";
 		let error: { code: string; message: string } | undefined;
+		const evaluation = t?.step("gavel.evaluate");
 		try {
 			result = this.document(norm, input);
 		} catch (e) {
@@ -300,6 +341,7 @@ export class DecisionService {
 			error = { code: err.code ?? "eval_internal_error", message: err.message ?? String(e) };
 			outcome = "error";
 		}
+		evaluation?.end(undefined, error?.code);
 		if (!error) {
 			const m = interpret(result);
 			outcome =
@@ -311,8 +353,9 @@ export class DecisionService {
 		const defined =
 			norm !== "" && active.entrypoints.some((e) => e === norm || e.startsWith(`${norm}/`));
 		this.metrics.decision(defined ? norm : "data", outcome, seconds);
-		if (this.logger !== nullLogger)
-			this.logger.log({
+		if (this.logger !== nullLogger) {
+			const logging = t?.step("gavel.decision_log");
+			const entry: DecisionLogEntry = {
 				decision_id: id,
 				timestamp: new Date().toISOString(),
 				path: norm,
@@ -322,7 +365,23 @@ export class DecisionService {
 				requested_by: requestedBy,
 				error,
 				metrics: { timer_server_handler_ns: Math.round(seconds * 1e9) },
-			});
+			};
+			if (t) {
+				entry.trace_id = t.traceId;
+				entry.span_id = t.spanId;
+			}
+			this.logger.log(entry);
+			logging?.end();
+		}
+		t?.end(
+			{
+				"gavel.decision_id": id,
+				"gavel.policy": norm,
+				"gavel.revision": active.revision,
+				"gavel.outcome": outcome,
+			},
+			error?.code,
+		);
 		if (error) throw Object.assign(new Error(error.message), { code: error.code, decision_id: id });
 		return {
 			decision_id: id,
@@ -366,6 +425,19 @@ export class DecisionService {
 		}
 		return out;
 	}
+}
+
+/** What a decision's span says of it: ids and labels, never the input or the token. */
+function traceAttributes(d: Decision, outcome: DecisionOutcome): Record<string, string | boolean> {
+	const a: Record<string, string | boolean> = {
+		"gavel.decision_id": d.decision_id,
+		"gavel.policy": d.policy,
+		"gavel.outcome": outcome,
+		"gavel.cached": d.cached,
+	};
+	if (d.revision !== null) a["gavel.revision"] = d.revision;
+	if (d.error) a["gavel.error.code"] = d.error.code;
+	return a;
 }
 
 /** One step down a JSON document: an object's own key, or an array's index (as OPA's paths). */

@@ -36,6 +36,7 @@ const OPTIONAL = [
 	"forwardAuth.policy",
 	"decisionLog.url",
 	"policy.decideEntrypoints",
+	"tracing.headers",
 ];
 
 describe("docs/configuration.md", () => {
