@@ -205,6 +205,15 @@ const bitsRows: Row[] = [
 	"bits.lsh(-3, 62)",
 	"bits.lsh(1, -1)",
 	"bits.lsh(1.5, 1)",
+	"bits.rsh(18446744073709551616, 1)",
+	"bits.rsh(-5, 1)",
+	"bits.and(18446744073709551616, 18446744073709551617)",
+	"bits.or(18446744073709551616, 1)",
+	"bits.xor(18446744073709551616, 3)",
+	"bits.negate(18446744073709551616)",
+	'units.parse_bytes("8EiB")',
+	'units.parse_bytes("16EiB")',
+	'units.parse("9E")',
 ].map((e) => expr(e));
 
 // json.patch / json.filter / json.remove: OPA's path forms (with or without the leading "/",

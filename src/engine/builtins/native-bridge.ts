@@ -181,6 +181,18 @@ export const runtimeFromFile: RuntimeSource = () => {
 	return fs.readFileSync(new URL("../../wasm/runtime/build/runtime.wasm", import.meta.url));
 };
 
+/**
+ * Any native builtin's answer as exact JSON text (undefined when undefined), from a fresh
+ * runtime instance: for tests that must see integers past 2^53 as they are.
+ */
+export function nativeJson(
+	source: RuntimeSource,
+	name: string,
+	args: unknown[],
+): string | undefined {
+	return new Bridge(source()).call(name, args)?.text;
+}
+
 /** One function per bridged builtin, sharing one runtime instance made on the first call. */
 export function nativeBridgeBuiltins(
 	source: RuntimeSource,

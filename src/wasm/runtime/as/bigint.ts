@@ -246,3 +246,130 @@ export function bigNeg(v: usize): usize {
 	store<u32>(z, 1, 4);
 	return signedAdd(z, b, false, !negA);
 }
+
+// Bitwise operations on integers of any size, as Go's big.Int: two's complement with the sign
+// extended forever. Magnitudes go to little-endian u32 words and back through decimal digits.
+
+/** |v| as little-endian u32 words [ptr, count, neg], or 0 when v is not an integer. */
+function wordsOf(v: usize): usize {
+	const m = digitsOf(v, false);
+	if (m == 0) return 0;
+	const p = load<u32>(m);
+	const n = load<u32>(m, 4);
+	const cap = n / 9 + 2;
+	const w = alloc(cap << 2);
+	memory.fill(w, 0, cap << 2);
+	let len: u32 = 1;
+	for (let i: u32 = 0; i < n; i++) {
+		// words = words * 10 + digit
+		let carry: u64 = <u64>(load<u8>(p + i) - 48);
+		for (let j: u32 = 0; j < len; j++) {
+			const x = <u64>load<u32>(w + (j << 2)) * 10 + carry;
+			store<u32>(w + (j << 2), <u32>x);
+			carry = x >> 32;
+		}
+		if (carry != 0) {
+			store<u32>(w + (len << 2), <u32>carry);
+			len++;
+		}
+	}
+	const r = alloc(12);
+	store<u32>(r, w);
+	store<u32>(r, len, 4);
+	store<u32>(r, negA ? 1 : 0, 8);
+	return r;
+}
+
+/** Two's complement of a magnitude in `n` words (n beyond its length: sign-extended). */
+function twos(mag: usize, n: u32): usize {
+	const src = load<u32>(mag);
+	const len = load<u32>(mag, 4);
+	const neg = load<u32>(mag, 8) != 0;
+	const out = alloc(n << 2);
+	let borrow: u64 = neg ? 1 : 0;
+	for (let i: u32 = 0; i < n; i++) {
+		let x: u64 = i < len ? <u64>load<u32>(src + (i << 2)) : 0;
+		if (neg) {
+			// ~(|v| - 1)
+			const d = x - borrow;
+			borrow = x < borrow ? 1 : 0;
+			x = ~d & 0xffffffff;
+		}
+		store<u32>(out + (i << 2), <u32>x);
+	}
+	return out;
+}
+
+/** Two's complement words (the top word's high bit is the sign) → a number value. */
+function fromTwos(t: usize, n: u32): usize {
+	const neg = (load<u32>(t + ((n - 1) << 2)) & 0x80000000) != 0;
+	const w = alloc(n << 2);
+	let carry: u64 = neg ? 1 : 0;
+	for (let i: u32 = 0; i < n; i++) {
+		let x = <u64>load<u32>(t + (i << 2));
+		if (neg) {
+			x = (~x & 0xffffffff) + carry;
+			carry = x >> 32;
+		}
+		store<u32>(w + (i << 2), <u32>x);
+	}
+	// Words → decimal digits, least significant first, by repeated division by 10.
+	let len = n;
+	const digits = alloc(n * 10 + 1);
+	let nd: u32 = 0;
+	while (len > 0 && load<u32>(w + ((len - 1) << 2)) == 0) len--;
+	if (len == 0) store<u8>(digits + nd++, 0);
+	while (len > 0) {
+		let rem: u64 = 0;
+		for (let i = <i32>len - 1; i >= 0; i--) {
+			const x = (rem << 32) | <u64>load<u32>(w + (<u32>i << 2));
+			store<u32>(w + (<u32>i << 2), <u32>(x / 10));
+			rem = x % 10;
+		}
+		store<u8>(digits + nd++, <u8>rem);
+		while (len > 0 && load<u32>(w + ((len - 1) << 2)) == 0) len--;
+	}
+	return finish(digits, nd, neg);
+}
+
+/** x op y for op 0 and, 1 or, 2 xor; 0 when an operand is not an integer. */
+export function bigBitwise(x: usize, y: usize, op: i32): usize {
+	const a = wordsOf(x);
+	if (a == 0) return 0;
+	const b = wordsOf(y);
+	if (b == 0) return 0;
+	const n = max(load<u32>(a, 4), load<u32>(b, 4)) + 1;
+	const ta = twos(a, n);
+	const tb = twos(b, n);
+	const r = alloc(n << 2);
+	for (let i: u32 = 0; i < n; i++) {
+		const p = load<u32>(ta + (i << 2));
+		const q = load<u32>(tb + (i << 2));
+		store<u32>(r + (i << 2), op == 0 ? p & q : op == 1 ? p | q : p ^ q);
+	}
+	return fromTwos(r, n);
+}
+
+/** x >> s, rounding toward minus infinity (an arithmetic shift); 0 when x is not an integer. */
+export function bigShiftRight(x: usize, s: u32): usize {
+	const a = wordsOf(x);
+	if (a == 0) return 0;
+	const n = load<u32>(a, 4) + 1;
+	const t = twos(a, n);
+	const sign: u32 = (load<u32>(t + ((n - 1) << 2)) & 0x80000000) != 0 ? 0xffffffff : 0;
+	const r = alloc(n << 2);
+	const ws = s >> 5;
+	const bs = s & 31;
+	for (let i: u32 = 0; i < n; i++) {
+		const at = i + ws;
+		const lo: u64 = at < n ? <u64>load<u32>(t + (at << 2)) : <u64>sign;
+		const hi: u64 = at + 1 < n ? <u64>load<u32>(t + ((at + 1) << 2)) : <u64>sign;
+		store<u32>(r + (i << 2), <u32>(((hi << 32) | lo) >> <u64>bs));
+	}
+	return fromTwos(r, n);
+}
+
+/** Whether v is an integer Gavel holds as text (beyond int64, or written 1e30). */
+export function isBigIntegral(v: usize): bool {
+	return numRepr(v) == R_TEXT && digitsOf(v, false) != 0;
+}

@@ -1,6 +1,6 @@
 // walk, bits.*, print.
 
-import { bigMul } from "../bigint";
+import { bigAdd, bigBitwise, bigMul, bigNeg, bigShiftRight, isBigIntegral } from "../bigint";
 import { bufByte, bufFinish, bufNew } from "../buffer";
 import { opa_println } from "../env";
 import { operandError, typeError } from "../errors";
@@ -50,7 +50,7 @@ export function b_walk(v: usize): usize {
 
 /** OPA's wording for bits.* operands: floats are rejected as "floating-point number". */
 function intOperand(name: string, n: i32, v: usize): bool {
-	if (isInt(v)) return true;
+	if (isInt(v) || isBigIntegral(v)) return true;
 	if (kind(v) == K_NUM) {
 		typeError(
 			name,
@@ -68,21 +68,27 @@ function ints(name: string, a: usize, b: usize): bool {
 	return intOperand(name, 1, a) && intOperand(name, 2, b);
 }
 
+// OPA's integers have no size limit: operands beyond int64 take the exact big-integer path.
+
 export function b_bits__and(a: usize, b: usize): usize {
-	return ints("bits.and", a, b) ? makeInt(intOf(a) & intOf(b)) : 0;
+	if (!ints("bits.and", a, b)) return 0;
+	return isInt(a) && isInt(b) ? makeInt(intOf(a) & intOf(b)) : bigBitwise(a, b, 0);
 }
 
 export function b_bits__or(a: usize, b: usize): usize {
-	return ints("bits.or", a, b) ? makeInt(intOf(a) | intOf(b)) : 0;
+	if (!ints("bits.or", a, b)) return 0;
+	return isInt(a) && isInt(b) ? makeInt(intOf(a) | intOf(b)) : bigBitwise(a, b, 1);
 }
 
 export function b_bits__xor(a: usize, b: usize): usize {
-	return ints("bits.xor", a, b) ? makeInt(intOf(a) ^ intOf(b)) : 0;
+	if (!ints("bits.xor", a, b)) return 0;
+	return isInt(a) && isInt(b) ? makeInt(intOf(a) ^ intOf(b)) : bigBitwise(a, b, 2);
 }
 
 export function b_bits__negate(a: usize): usize {
 	if (!intOperand("bits.negate", 1, a)) return 0;
-	return makeInt(~intOf(a));
+	// ~x = -(x + 1)
+	return isInt(a) ? makeInt(~intOf(a)) : bigNeg(bigAdd(a, makeInt(1)));
 }
 
 export function b_bits__lsh(a: usize, b: usize): usize {
@@ -117,6 +123,7 @@ export function b_bits__rsh(a: usize, b: usize): usize {
 			"bits.rsh",
 			"operand 2 must be an unsigned integer number but got a negative integer",
 		);
+	if (!isInt(a)) return bigShiftRight(a, s > 0x7fffffff ? 0x7fffffff : <u32>s);
 	const x = intOf(a);
 	return makeInt(s >= 64 ? (x < 0 ? -1 : 0) : x >> s);
 }

@@ -3,6 +3,7 @@
 // dots and signs (an e/E belongs to it only before a digit or sign), then the unit. OPA's
 // messages repeat the builtin's name ("units.parse: units.parse: …"); so do these.
 
+import { bigMul } from "../bigint";
 import { bufByte, bufData, bufLen, bufNew } from "../buffer";
 import { builtinError, builtinErrorQuoting, operandError } from "../errors";
 import { numberFromF64, numberFromText, parseF64 } from "../numbers";
@@ -128,8 +129,11 @@ function exactInt(m: f64, scaled: f64): usize {
 	}
 	for (let j = i; j < amountLen; j++) if (!isDigit(<u32>load<u8>(text + j))) return 0;
 	if (m == 1 && !neg && i == 0) return numberFromText(text, amountLen);
-	if (Math.abs(scaled) >= 9007199254740992.0) return 0;
-	return makeInt(<i64>scaled);
+	if (Math.abs(scaled) < 9007199254740992.0) return makeInt(<i64>scaled);
+	// Past 2^53 the float product is not exact: digits times the multiplier (an exact int64:
+	// at most 2^60 or 10^18), however large, as OPA's big integers.
+	const sign = load<u8>(text) == 43 ? 1 : 0;
+	return bigMul(numberFromText(text + sign, amountLen - sign), makeInt(<i64>m));
 }
 
 export function b_units__parse_bytes(s: usize): usize {
