@@ -576,7 +576,21 @@ const uriRows: Row[] = URIS.flatMap((u) => [
 	{ ...expr("uri.is_valid(input.u)", { u: JSON.parse(`"${u}"`) }), name: `uri.is_valid ${u}` },
 ]);
 
+// net.cidr_contains_matches: operands of other types match nothing; OPA's parse errors.
+const containsRows: Row[] = [
+	'net.cidr_contains_matches(input.n, "1.1.1.1")',
+	'net.cidr_contains_matches("1.1.1.1", input.n)',
+	"net.cidr_contains_matches(input.b, input.n)",
+	'net.cidr_contains_matches("10.0.0.0/8", input.o)',
+	'net.cidr_contains_matches("x", "1.1.1.1")',
+	'net.cidr_contains_matches("10.0.0.0/8", "x")',
+	'net.cidr_contains_matches([[]], "1.1.1.1")',
+	'net.cidr_contains_matches([["10.0.0.0/8", 1]], "10.1.1.1")',
+	'net.cidr_contains_matches(input.o2, "10.1.1.1")',
+].map((e) => expr(e, { n: 1, b: true, o: { a: "10.0.0.1" }, o2: { a: 1 } }));
+
 const ROWS: Row[] = [
+	...containsRows,
 	...uriRows,
 	...schemaRows,
 	...eddsaRows(),

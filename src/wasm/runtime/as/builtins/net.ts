@@ -315,9 +315,9 @@ function pushPair(out: usize, a: usize, b: usize): void {
 
 /** {[key1, key2]} for every network of operand 1 that contains an entry of operand 2. */
 export function b_net__cidr_contains_matches(a: usize, b: usize): usize {
+	// As OPA: an operand of another type (number, boolean, null) matches nothing.
 	const xs = matchEntries(a);
-	if (xs == 0)
-		return operandError("net.cidr_contains_matches", 1, "any of {string, array, set, object}", a);
+	if (xs == 0) return makeSet(0);
 	if (xs == BAD_ELEMENT) {
 		return builtinError(
 			"net.cidr_contains_matches",
@@ -325,8 +325,7 @@ export function b_net__cidr_contains_matches(a: usize, b: usize): usize {
 		);
 	}
 	const ys = matchEntries(b);
-	if (ys == 0)
-		return operandError("net.cidr_contains_matches", 2, "any of {string, array, set, object}", b);
+	if (ys == 0) return makeSet(0);
 	if (ys == BAD_ELEMENT) {
 		return builtinError(
 			"net.cidr_contains_matches",
@@ -336,12 +335,30 @@ export function b_net__cidr_contains_matches(a: usize, b: usize): usize {
 	const out = makeSet(0);
 	for (let i: u32 = 0; i < collLen(xs); i++) {
 		const x = arrGet(xs, i);
-		const net = parseNet(arrGet(x, 1), false);
-		if (net == 0) return builtinError("net.cidr_contains_matches", "invalid CIDR");
+		const cidr = arrGet(x, 1);
+		const net = parseNet(cidr, false);
+		if (net == 0) {
+			return builtinErrorQuoting(
+				"net.cidr_contains_matches",
+				"invalid CIDR address: ",
+				strPtr(cidr),
+				strLen(cidr),
+				"",
+			);
+		}
 		for (let j: u32 = 0; j < collLen(ys); j++) {
 			const y = arrGet(ys, j);
-			const other = parseNet(arrGet(y, 1), true);
-			if (other == 0) return builtinError("net.cidr_contains_matches", "invalid CIDR or IP");
+			const addr = arrGet(y, 1);
+			const other = parseNet(addr, true);
+			if (other == 0) {
+				return builtinErrorQuoting(
+					"net.cidr_contains_matches",
+					"not a valid textual representation of an IP address or CIDR: ",
+					strPtr(addr),
+					strLen(addr),
+					"",
+				);
+			}
 			if (load<u32>(net, 20) != load<u32>(other, 20)) continue;
 			const pn = load<i32>(net, 16);
 			if (load<i32>(other, 16) >= pn && samePrefix(net, other, pn)) {
