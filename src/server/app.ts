@@ -4,8 +4,8 @@
 import { type Context, Hono } from "hono";
 import type { Engine } from "../engine/index.ts";
 import { registerAuthzen } from "./authzen.ts";
-import { jsonDepth } from "./canonical-json.ts";
 import type { GavelConfig } from "./config.ts";
+import { registerDataApi } from "./data-api.ts";
 import type { DecisionCache } from "./decision-cache.ts";
 import type { DecisionLogger } from "./decision-log.ts";
 import { DecisionService } from "./decision-service.ts";
@@ -284,57 +284,6 @@ export function createApp(deps: AppDeps): GavelApp {
 		return undefined;
 	};
 
-	const dataHandler = async (c: Context) => {
-		const denied = await callerCheck(c);
-		if (denied) return denied;
-		const path = c.req.path.replace(/^\/v1\/data\/?/, "");
-		let input: unknown;
-		if (c.req.method === "POST") {
-			const body = await readJsonObject(c, limits);
-			input = body.input;
-		} else {
-			const q = c.req.query("input");
-			if (q !== undefined) {
-				try {
-					input = JSON.parse(q);
-				} catch {
-					throw new HttpError(400, "invalid_parameter", "input query parameter is not JSON");
-				}
-				// The same depth limit as a POSTed body: the query string is input too.
-				if (jsonDepth(input, limits.maxJsonDepth) > limits.maxJsonDepth) {
-					throw new HttpError(
-						400,
-						"invalid_parameter",
-						`input query parameter nested deeper than ${limits.maxJsonDepth}`,
-					);
-				}
-			}
-		}
-		let out: ReturnType<DecisionService["query"]>;
-		try {
-			out = decisions.query(path, input, deps.remoteAddrOf?.(c));
-		} catch (e) {
-			const err = e as { code?: string; message?: string; decision_id?: string };
-			return c.json(
-				{ code: err.code ?? "internal_error", message: err.message, decision_id: err.decision_id },
-				500,
-			);
-		}
-		if ("error" in out) {
-			throw new HttpError(503, "no_bundle", "no policy bundle is active");
-		}
-		const response: Record<string, unknown> = { decision_id: out.decision_id };
-		if (out.result !== undefined) response.result = out.result;
-		if (c.req.query("metrics") !== undefined) {
-			response.metrics = { timer_server_handler_ns: out.timer_server_handler_ns };
-		}
-		const pretty = c.req.query("pretty");
-		if (pretty !== undefined && pretty !== "false") {
-			c.header("content-type", "application/json");
-			return c.body(`${JSON.stringify(response, null, 2)}\n`, 200);
-		}
-		return c.json(response, 200);
-	};
 	// OPA's default decision: POST / with the raw input as the body, the bare result back
 	// (what OPA clients' evaluateDefault call). Undefined is a 404, as in OPA.
 	app.post("/", async (c) => {
@@ -351,8 +300,13 @@ export function createApp(deps: AppDeps): GavelApp {
 		}
 		return c.json(out.result as object, 200);
 	});
-	app.on(["GET", "POST"], "/v1/data", dataHandler);
-	app.on(["GET", "POST"], "/v1/data/*", dataHandler);
+	registerDataApi(app, {
+		config,
+		engine,
+		decisions,
+		callerCheck,
+		remoteAddrOf: deps.remoteAddrOf,
+	});
 
 	registerAuthzen(app, {
 		config,

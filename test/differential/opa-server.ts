@@ -35,7 +35,7 @@ export class OpaServer {
 	) {}
 
 	/** Starts OPA's server on an ephemeral loopback port; resolves once /health answers. */
-	static async start(opa: string): Promise<OpaServer> {
+	static async start(opa: string, extraArgs: string[] = []): Promise<OpaServer> {
 		for (let attempt = 0; ; attempt++) {
 			const port = await freePort();
 			const child = spawn(
@@ -48,6 +48,7 @@ export class OpaServer {
 					"--disable-telemetry",
 					"--log-level",
 					"error",
+					...extraArgs,
 				],
 				{ stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } },
 			);

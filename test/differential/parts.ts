@@ -37,4 +37,9 @@ export const registry: Record<string, PartEntry> = {
 		policies: true,
 		about: "opa build bundles (wasm, rego) served by Gavel vs Gavel's own bundle and opa eval",
 	},
+	"data-api": {
+		load: () => import("./data-api.ts"),
+		about:
+			"opa run --server vs gavel serve on one bundle: the same HTTP requests, status, headers, bodies",
+	},
 };

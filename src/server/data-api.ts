@@ -1,0 +1,310 @@
+// OPA's Data API (`opa run --server`) as Gavel serves it: GET/POST /v1/data[/path], the
+// health checks under /health, and the answers shaped as OPA shapes them (field order,
+// trailing newline, indented errors, HTML-safe escaping, `api_usage_warning`, `?metrics`,
+// `?provenance`, gzip both ways, 405 for a wrong method). test/differential/data-api.ts
+// compares it with a real OPA server; docs/api.md lists what is deliberately different.
+
+import type { Context, Hono } from "hono";
+import pkg from "../../package.json" with { type: "json" };
+import type { Engine } from "../engine/index.ts";
+import { jsonDepth } from "./canonical-json.ts";
+import type { GavelConfig } from "./config.ts";
+import type { DecisionService, RawResult } from "./decision-service.ts";
+import { headerOf } from "./headers.ts";
+import { ClientAbortedError, HttpError } from "./http-errors.ts";
+
+export interface DataApiDeps {
+	config: GavelConfig;
+	engine: Engine;
+	decisions: DecisionService;
+	callerCheck: (c: Context) => Promise<Response | undefined>;
+	remoteAddrOf?: (c: Context) => string | undefined;
+}
+
+/** OPA compresses answers of at least this many bytes (server.encoding.gzip.min_length). */
+export const GZIP_MIN_LENGTH = 1024;
+
+const MISSING_INPUT = {
+	code: "api_usage_warning",
+	message: "'input' key missing from the request",
+};
+
+// Go's encoder escapes these for HTML safety; clients comparing bytes see the same text.
+const HTML_UNSAFE = /[<>&\u2028\u2029]/;
+function goEscape(json: string): string {
+	if (!HTML_UNSAFE.test(json)) return json;
+	return json.replace(
+		/[<>&\u2028\u2029]/g,
+		(ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+	);
+}
+
+/** OPA's JSON text: compact (or indented), HTML-escaped, one trailing newline. */
+export function opaJson(value: unknown, indent: boolean): string {
+	return `${goEscape(indent ? JSON.stringify(value, null, 2) : JSON.stringify(value))}\n`;
+}
+
+const acceptsGzip = (c: Context) => /\bgzip\b/i.test(headerOf(c, "accept-encoding") ?? "");
+
+/** A JSON answer of the Data API: gzip when asked for and big enough, as OPA does. */
+async function send(c: Context, status: number, text: string): Promise<Response> {
+	const headers: Record<string, string> = {
+		"Content-Type": "application/json",
+		Vary: "Accept-Encoding",
+	};
+	if (acceptsGzip(c) && text.length >= GZIP_MIN_LENGTH) {
+		const bytes = await new Response(
+			new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
+		).arrayBuffer();
+		headers["Content-Encoding"] = "gzip";
+		return new Response(bytes, { status, headers });
+	}
+	return new Response(text, { status, headers });
+}
+
+/** OPA's error answer: indented {code, message[, errors]}. */
+function opaError(
+	c: Context,
+	status: number,
+	code: string,
+	message: string,
+	extra: Record<string, unknown> = {},
+): Promise<Response> {
+	return send(c, status, opaJson({ code, message, ...extra }, true));
+}
+
+/** The wrong method on an OPA route: 405, as OPA's router answers, with a JSON reason. */
+function methodNotAllowed(c: Context, allow: string): Response {
+	return new Response(
+		`${JSON.stringify({ code: "method_not_allowed", message: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow}` })}\n`,
+		{ status: 405, headers: { "Content-Type": "application/json", Allow: allow } },
+	);
+}
+
+/**
+ * The body's bytes, within the size limit both as sent and (gzip) as decompressed. The
+ * content type is not checked: OPA reads any body on these routes as JSON.
+ */
+async function readBody(c: Context, limit: number): Promise<string> {
+	const length = headerOf(c, "content-length");
+	const tooLarge = () => new HttpError(413, "request_too_large", `body exceeds ${limit} bytes`);
+	if (length !== undefined && Number(length) > limit) throw tooLarge();
+	let bytes: Uint8Array;
+	try {
+		bytes = await readLimited(c.req.raw.body, limit, tooLarge);
+	} catch (e) {
+		if (e instanceof HttpError) throw e;
+		throw new ClientAbortedError((e as Error).message);
+	}
+	const encoding = (headerOf(c, "content-encoding") ?? "").trim().toLowerCase();
+	if (encoding === "gzip") {
+		try {
+			const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+			bytes = await readLimited(stream, limit, tooLarge);
+		} catch (e) {
+			if (e instanceof HttpError) throw e;
+			throw new HttpError(
+				400,
+				"invalid_parameter",
+				`could not decompress the body: ${(e as Error).message}`,
+			);
+		}
+	}
+	return new TextDecoder().decode(bytes);
+}
+
+async function readLimited(
+	stream: ReadableStream<Uint8Array> | null,
+	limit: number,
+	tooLarge: () => HttpError,
+): Promise<Uint8Array> {
+	if (!stream) return new Uint8Array(0);
+	const reader = stream.getReader();
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		size += value.byteLength;
+		if (size > limit) {
+			await reader.cancel();
+			throw tooLarge();
+		}
+		chunks.push(value);
+	}
+	const all = new Uint8Array(size);
+	let at = 0;
+	for (const chunk of chunks) {
+		all.set(chunk, at);
+		at += chunk.byteLength;
+	}
+	return all;
+}
+
+const MALFORMED_BODY = "body contains malformed input document";
+const MALFORMED_PARAM = "parameter contains malformed input document";
+
+/** A JSON text as the input document, or OPA's 400 naming where it came from. */
+function parseInput(text: string, prefix: string, maxDepth: number): unknown {
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch (e) {
+		throw new HttpError(400, "invalid_parameter", `${prefix}: ${(e as Error).message}`);
+	}
+	if (jsonDepth(value, maxDepth) > maxDepth) {
+		throw new HttpError(400, "invalid_parameter", `${prefix}: nested deeper than ${maxDepth}`);
+	}
+	return value;
+}
+
+/** "file:row: code: message" (how the engine reports a located error) as OPA's error. */
+export function evalErrorDetail(code: string, message: string): Record<string, unknown> {
+	const m = /^(.+?):(\d+)(?::(\d+))?: ([a-z_]+): ([\s\S]*)$/.exec(message);
+	if (!m) return { code, message };
+	const location: Record<string, unknown> = { file: m[1], row: Number(m[2]) };
+	if (m[3] !== undefined) location.col = Number(m[3]);
+	return { code, message: m[5], location };
+}
+
+// ?explain values that ask for a trace; "off" and anything else are ignored, as OPA does.
+const TRACE_MODES = new Set(["notes", "fails", "full", "debug"]);
+
+export function registerDataApi(app: Hono, deps: DataApiDeps): void {
+	const { config, engine, decisions } = deps;
+	const limits = config.server;
+
+	const handler = async (c: Context): Promise<Response> => {
+		const denied = await deps.callerCheck(c);
+		if (denied) return denied;
+		const started = performance.now();
+		const path = c.req.path.replace(/^\/v1\/data\/?/, "");
+		const query = c.req.queries();
+		const flag = (name: string) => {
+			const v = query[name];
+			return v !== undefined && v[v.length - 1] !== "false";
+		};
+		const explain = query.explain?.[query.explain.length - 1];
+		if (explain !== undefined && TRACE_MODES.has(explain)) {
+			return opaError(
+				c,
+				400,
+				"invalid_parameter",
+				`explain=${explain} is not supported: Gavel does not trace evaluation`,
+			);
+		}
+		if (flag("strict-builtin-errors")) {
+			return opaError(
+				c,
+				400,
+				"invalid_parameter",
+				"strict-builtin-errors is not supported per request: it is a property of the bundle's build in Gavel",
+			);
+		}
+		let input: unknown;
+		let warning: typeof MISSING_INPUT | undefined;
+		const parseStarted = performance.now();
+		try {
+			if (c.req.method === "POST") {
+				const text = await readBody(c, limits.bodyLimitBytes);
+				if (text.trim() === "") {
+					warning = MISSING_INPUT;
+				} else {
+					const body = parseInput(text, MALFORMED_BODY, limits.maxJsonDepth);
+					if (body === null || typeof body !== "object" || Array.isArray(body)) {
+						throw new HttpError(
+							400,
+							"invalid_parameter",
+							`${MALFORMED_BODY}: the body must be a JSON object`,
+						);
+					}
+					input = (body as Record<string, unknown>).input;
+					// OPA treats "input": null like no input at all.
+					if (input === undefined || input === null) {
+						input = undefined;
+						warning = MISSING_INPUT;
+					}
+				}
+			} else {
+				const q = query.input?.[query.input.length - 1];
+				if (q !== undefined) input = parseInput(q, MALFORMED_PARAM, limits.maxJsonDepth);
+			}
+		} catch (e) {
+			if (e instanceof HttpError) return opaError(c, e.status, e.code, e.message, e.extra);
+			throw e;
+		}
+		const parseNs = Math.round((performance.now() - parseStarted) * 1e6);
+		let out: ReturnType<DecisionService["query"]>;
+		const evalStarted = performance.now();
+		try {
+			out = decisions.query(path, input, deps.remoteAddrOf?.(c));
+		} catch (e) {
+			const err = e as { code?: string; message?: string; decision_id?: string };
+			const code = err.code ?? "eval_internal_error";
+			// A decision that failed: OPA's shape, the engine's error inside errors[].
+			const body: Record<string, unknown> = {};
+			if (err.decision_id !== undefined) body.decision_id = err.decision_id;
+			body.code = "internal_error";
+			body.message = "error(s) occurred while evaluating query";
+			body.errors = [evalErrorDetail(code, err.message ?? "")];
+			return send(c, 500, opaJson(body, true));
+		}
+		if ("error" in out) {
+			return opaError(c, 503, "no_bundle", "no policy bundle is active");
+		}
+		const evalNs = Math.round((performance.now() - evalStarted) * 1e6);
+		// OPA's field order: decision_id, metrics, provenance, result, warning.
+		const response: Record<string, unknown> = { decision_id: out.decision_id };
+		if (flag("metrics") || flag("instrument")) {
+			response.metrics = {
+				timer_rego_input_parse_ns: parseNs,
+				timer_rego_query_eval_ns: evalNs,
+				timer_server_handler_ns: Math.round((performance.now() - started) * 1e6),
+			};
+		}
+		if (flag("provenance")) response.provenance = provenance(out);
+		if (out.result !== undefined) response.result = out.result;
+		if (warning) response.warning = warning;
+		return send(c, 200, opaJson(response, flag("pretty")));
+	};
+
+	// HEAD is answered by GET routes in Hono; OPA's router has no HEAD for these.
+	for (const route of ["/v1/data", "/v1/data/*"]) {
+		app.on("HEAD", route, (c) => methodNotAllowed(c, "GET, POST"));
+		app.on(["GET", "POST"], route, handler);
+		app.all(route, (c) => methodNotAllowed(c, "GET, POST"));
+	}
+
+	// OPA's custom health checks: GET /health/<name> is 200 when data.system.health.<name>
+	// is true, and a 500 naming the rule otherwise.
+	app.get("/health/:name{.+}", async (c) => {
+		const name = c.req.param("name");
+		const rule = `data.system.health.${name.replaceAll("/", ".")}`;
+		const active = engine.current();
+		if (!active) return c.json({ error: "no policy bundle is active" }, 503);
+		const ep = `system/health/${name}`;
+		let value: unknown;
+		try {
+			value = active.entrypoints.includes(ep) ? active.evaluate(ep, {}) : undefined;
+		} catch (e) {
+			return c.json({ error: `health check (${rule}) failed: ${(e as Error).message}` }, 500);
+		}
+		if (value === undefined) return c.json({ error: `health check (${rule}) was undefined` }, 500);
+		if (value !== true) return c.json({ error: `health check (${rule}) failed` }, 500);
+		return c.json({}, 200);
+	});
+	// GET (and so HEAD) /health itself is app.ts's; every other method is OPA's 405.
+	const notGet = ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+	app.on(notGet, ["/health", "/health/*"], (c) => methodNotAllowed(c, "GET, HEAD"));
+}
+
+/** Gavel's version where OPA reports its own; no build metadata is recorded. */
+function provenance(out: RawResult): Record<string, unknown> {
+	return {
+		version: pkg.version,
+		build_commit: "",
+		build_timestamp: "",
+		build_hostname: "",
+		bundles: { gavel: { revision: out.revision } },
+	};
+}
