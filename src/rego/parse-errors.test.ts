@@ -281,4 +281,17 @@ describe("module checks: several errors, sorted, with OPA's codes", () => {
 			"policy.rego:2:1: rego_parse_error: invalid annotation scope 'elsewhere'",
 		]);
 	});
+
+	// opa check 1.22.3 reports both (rows and columns as here): after a broken statement it
+	// goes on at the next rule.
+	it("reports a syntax error in each broken rule, not only the first", () => {
+		expect(errs("package p\n\na if {\n\t1 +\n}\n\nb if {\n\t) \n}\n")).toEqual([
+			"policy.rego:5:1: rego_parse_error: unexpected } token",
+			"policy.rego:8:2: rego_parse_error: unexpected ) token",
+		]);
+		expect(errs("package p\nr0 if { 1 + }\nok if true\nr2 if { 1 + }\n")).toEqual([
+			"policy.rego:2:13: rego_parse_error: unexpected } token",
+			"policy.rego:4:13: rego_parse_error: unexpected } token",
+		]);
+	});
 });

@@ -45,15 +45,20 @@ export class Parser extends TermParser {
 		const imports: Import[] = [];
 		const rules: Rule[] = [];
 		while (this.tok.kind !== "eof") {
-			if (this.isKw("package")) this.fail("unexpected package");
-			if (this.isKw("import")) {
-				imports.push(this.parseImport());
-				continue;
+			try {
+				if (this.isKw("package")) this.fail("unexpected package");
+				if (this.isKw("import")) {
+					imports.push(this.parseImport());
+					continue;
+				}
+				// Backtracking never crosses a statement, so the term memo can start afresh.
+				this.termMemo.clear();
+				this.hint = undefined;
+				rules.push(...this.parseRules());
+			} catch (e) {
+				if (!(e instanceof SyntaxFailure) || this.speculative > 0) throw e;
+				this.recover();
 			}
-			// Backtracking never crosses a statement, so the term memo can start afresh.
-			this.termMemo.clear();
-			this.hint = undefined;
-			rules.push(...this.parseRules());
 		}
 		const mod: Module = {
 			type: "module",
@@ -67,6 +72,24 @@ export class Parser extends TermParser {
 			loc: this.loc(first, this.prev),
 		};
 		return mod;
+	}
+
+	/**
+	 * After a syntax error in a statement, as OPA does: go on at the next line that starts with
+	 * a name in column 1 (the next rule, import or package), so one file reports every broken
+	 * statement, not only the first.
+	 */
+	private recover(): void {
+		this.depth = 0;
+		this.inComprehension = 0;
+		const from = this.tok;
+		if (this.tok.kind !== "eof") this.next();
+		while (
+			this.tok.kind !== "eof" &&
+			!(this.tok.kind === "ident" && this.tok.col === 1 && this.tok.row > from.row)
+		) {
+			this.next();
+		}
 	}
 
 	private parsePackage(): Package {
