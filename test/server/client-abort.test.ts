@@ -62,7 +62,7 @@ describe("a client that closes mid-body", () => {
 	])(
 		"on %s is counted as aborted, not as a 5xx",
 		async (path, route, needsToken) => {
-			const headers = needsToken
+			const headers: Record<string, string> = needsToken
 				? { Authorization: `Bearer ${await sign(t.rsa, { roles: ["admin"] })}` }
 				: {};
 			const key = `gavel_http_requests_total{route="${route}",method="POST",status="aborted"}`;
