@@ -295,7 +295,7 @@ export async function startGavel(
 				// Queued spans too; a collector that is down costs at most its export timeout.
 				await tracing?.shutdown().catch(() => {});
 				// Bounded: a stdout nobody reads must not keep the process from exiting.
-				lineLog?.flush();
+				await lineLog?.flush();
 				if (lineLog && lineLog.droppedAtFlushBytes > 0)
 					info(
 						`gavel: stdout not writable at shutdown; dropped ${lineLog.droppedAtFlushBytes} bytes of decision log`,

@@ -122,6 +122,10 @@ export const serveCommand: Command = {
 					// A cluster worker's IPC channel to the primary would keep it alive.
 					if (cluster.isWorker) process.disconnect();
 					resolve();
+					// Shut down is shut down: whatever is left (a write stuck on a stdout pipe
+					// nobody reads, a straggling timer) must not keep the process alive. Unref'd,
+					// so a process with nothing left exits on its own first.
+					setTimeout(() => process.exit(EXIT_OK), 100).unref();
 				});
 			};
 			process.once("SIGTERM", () => stop("SIGTERM"));

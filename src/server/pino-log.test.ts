@@ -46,7 +46,7 @@ describe("decision log through pino", () => {
 			import { createPinoDecisionLogger } from ${JSON.stringify(new URL("./pino-log.ts", import.meta.url).pathname)};
 			const log = createPinoDecisionLogger();
 			for (let i = 0; i < 500; i++) log.log({ decision_id: "d" + i, timestamp: "t", path: "p", metrics: { timer_server_handler_ns: i } });
-			log.flush();
+			await log.flush();
 			process.exit(0);
 		`;
 		const out = spawnSync(
@@ -140,7 +140,7 @@ describe("flush on shutdown", () => {
 			for (let i = 0; i < 100; i++) {
 				log.log({ decision_id: "d" + i, timestamp: "t", path: "p", input: { blob }, metrics: { timer_server_handler_ns: i } });
 			}
-			log.flush();
+			await log.flush();
 			writeSync(2, JSON.stringify({ dropped: log.dropped, bytes: log.droppedAtFlushBytes }));
 			process.exit(0);
 		`;

@@ -10,11 +10,11 @@ import { createMasker, type DecisionLogger } from "./decision-log.ts";
 
 export interface PinoDecisionLogger extends DecisionLogger {
 	/**
-	 * Write out whatever is buffered (synchronously where the destination can). A destination
-	 * that stays unwritable is given up on after the flush deadline: what was still buffered
-	 * is dropped (its bytes counted in droppedAtFlushBytes) rather than retried forever.
+	 * Wait for whatever is buffered to be written out. A destination that stays unwritable is
+	 * given up on after the flush deadline: what was still buffered is dropped (its bytes
+	 * counted in droppedAtFlushBytes) rather than retried forever.
 	 */
-	flush(): void;
+	flush(): Promise<void>;
 	/** Bytes given up on by flush() because the destination stayed unwritable. */
 	readonly droppedAtFlushBytes: number;
 	/** Lines dropped because the destination's buffer was full (stdout not keeping up). */
@@ -46,9 +46,17 @@ export function createPinoDecisionLogger(options: PinoLogOptions = {}): PinoDeci
 	const write = options.write;
 	let dropped = 0;
 	let droppedAtFlushBytes = 0;
-	// Set only while flush() runs: outside it, a busy fd is retried later off the request path.
+	// Set by flush() (shutdown) and kept: before it, a busy fd is retried later off the request
+	// path; after it, every retry past the deadline gives up, including the asynchronous write
+	// still in flight and pino's own flushSync at exit (which would otherwise sleep-retry a
+	// stdout nobody reads forever and hold process.exit).
 	let flushDeadline: number | undefined;
 	const flushDeadlineMs = options.flushDeadlineMs ?? 2000;
+	// A stdout pipe inherited from the parent is usually in blocking mode; sonic-boom's writes
+	// to it then block a libuv thread once nobody reads, and process exit waits on that thread
+	// for good. Opening process.stdout puts a pipe in non-blocking mode (libuv), so a full pipe
+	// answers EAGAIN, which is retried, bounded at shutdown, and given up on.
+	if (!write && (options.fd ?? 1) === 1) void process.stdout.fd;
 	const destination = write
 		? { write }
 		: // Asynchronous, and no minLength: lines coalesce while a write is in flight, yet a
@@ -59,14 +67,18 @@ export function createPinoDecisionLogger(options: PinoLogOptions = {}): PinoDeci
 				maxLength: options.maxBufferedBytes ?? 16 * 1024 * 1024,
 				retryEAGAIN: (_err: Error, writing: number, remaining: number) => {
 					if (flushDeadline === undefined || Date.now() < flushDeadline) return true;
-					droppedAtFlushBytes = writing + remaining;
+					droppedAtFlushBytes = Math.max(droppedAtFlushBytes, writing + remaining);
 					return false;
 				},
 			});
 	if (!write) {
-		(destination as { on(event: "drop", f: () => void): void }).on("drop", () => {
+		const events = destination as { on(event: string, f: () => void): void };
+		events.on("drop", () => {
 			dropped++;
 		});
+		// A write given up on after the deadline is reported as an error event; unhandled, it
+		// would crash the process mid-shutdown. The bytes are counted in droppedAtFlushBytes.
+		events.on("error", () => {});
 	}
 	const logger = pino(
 		{
@@ -80,26 +92,33 @@ export function createPinoDecisionLogger(options: PinoLogOptions = {}): PinoDeci
 		log(entry) {
 			logger.info(masked(entry), "Decision Log");
 		},
-		flush() {
-			const d = destination as { flushSync?: () => void };
+		async flush() {
+			if (write) return;
+			// Asynchronous and bounded: sonic-boom's flushSync sleeps and retries without end on
+			// a stdout that is not writable (it was seen looping there under load, holding
+			// SIGTERM for good), and a blocking write cannot be interrupted at all. Instead the
+			// writes already under way are given until the deadline to drain the buffer.
+			const d = destination as {
+				flushSync?: () => void;
+				_len?: number;
+				_writing?: boolean;
+			};
 			flushDeadline = Date.now() + flushDeadlineMs;
-			try {
-				d.flushSync?.();
-			} catch (e) {
-				if (
-					(e as { code?: string }).code === "EAGAIN" ||
-					(e as { code?: string }).code === "EBUSY"
-				) {
-					// Given up: pino's exit hook would call flushSync again and retry the same
-					// stuck bytes without end, so nothing more is flushed from this destination.
-					d.flushSync = () => {};
-				} else {
-					// flushSync throws while the destination is still opening (nothing is buffered then).
+			const pending = () => (d._len ?? 0) > 0 || d._writing === true;
+			if (pending() && !d._writing) {
+				try {
 					logger.flush();
+				} catch {
+					// Still opening: nothing was written yet, the wait below covers it.
 				}
-			} finally {
-				flushDeadline = undefined;
 			}
+			while (pending() && Date.now() < flushDeadline) {
+				await new Promise((r) => setTimeout(r, 20));
+			}
+			if (pending()) droppedAtFlushBytes = Math.max(droppedAtFlushBytes, d._len ?? 0);
+			// This was the shutdown flush: pino's exit hook must not start a synchronous one on
+			// what is still stuck.
+			d.flushSync = () => {};
 		},
 		get droppedAtFlushBytes() {
 			return droppedAtFlushBytes;
