@@ -365,8 +365,7 @@ function eddsaRows(): Row[] {
 			return `${input}.${sig.toString("base64url")}`;
 		})(),
 	};
-	// Not compared: malformed tokens and keys. OPA raises errors for them from its JWT and JWK
-	// parsers (for every io.jwt.verify_*); Gavel answers false or its own message.
+	// Not compared: malformed keys (OPA's messages are its JWK library's error chains).
 	const rows: Row[] = [];
 	for (const [t, jwt] of Object.entries(tokens)) {
 		for (const [k, cert] of Object.entries(keys)) {
@@ -381,6 +380,41 @@ function eddsaRows(): Row[] {
 			...expr('io.jwt.decode_verify(input.t, {"cert": input.k})', { t: jwt, k: keys.pem }),
 			name: `io.jwt.decode_verify ${t} pem`,
 		});
+	}
+	// Malformed tokens: OPA's errors before any signature check, for every io.jwt.verify_*.
+	const H = b64({ alg: "ES256" });
+	const P = b64({ sub: "a" });
+	const malformed = [
+		"abc",
+		"a.b",
+		"a.b.c.d",
+		`${H}.${P}.token`,
+		`${H}.${P}.toke`,
+		`${H}.${P}.t`,
+		`${H}.${P}.!!`,
+		`${H}.${P}.A!AA`,
+		`${H}.x.AAAA`,
+		`x.${P}.AAAA`,
+		`!!.${P}.AAAA`,
+		`bm90anNvbg.${P}.AAAA`,
+		`e30.${P}.AAAA`,
+		`WzFd.${P}.AAAA`,
+		`${H}.${P}.`,
+		`.${P}.AAAA`,
+		`eyJ0eXA6IkpXVCJ9.${P}.AAAA`,
+	];
+	for (const jwt of malformed) {
+		for (const [fn, key] of [
+			["io.jwt.verify_es256", keys.ec],
+			["io.jwt.verify_rs256", keys.ec],
+			["io.jwt.verify_eddsa", keys.pem],
+			["io.jwt.verify_hs256", "secret"],
+		]) {
+			rows.push({
+				...expr(`${fn}(input.t, input.k)`, { t: jwt, k: key }),
+				name: `${fn} malformed ${jwt}`,
+			});
+		}
 	}
 	rows.push({
 		...expr('io.jwt.decode_verify(input.t, {"cert": input.k, "alg": "EdDSA", "iss": "x"})', {

@@ -12,6 +12,7 @@ import {
 	X509Certificate,
 } from "node:crypto";
 import { BuiltinError, expectString, typeName } from "./builtin-error.ts";
+import { goJsonSyntaxError } from "./go-json.ts";
 
 type Json = Record<string, unknown>;
 
@@ -139,19 +140,52 @@ function verifyHmac(alg: string, d: Decoded, secret: string): boolean {
 	return mac.length === d.signature.length && timingSafeEqual(mac, d.signature);
 }
 
+/** A base64url segment as OPA's JWS reader checks it: OPA's message, or undefined when fine. */
+function segmentError(seg: string): string | undefined {
+	if (seg.length % 4 === 1) return `illegal base64url string: ${seg}`;
+	const bad = /[^A-Za-z0-9_-]/.exec(seg);
+	return bad ? `illegal base64 data at input byte ${bad.index}` : undefined;
+}
+
+/**
+ * The token errors OPA's io.jwt.verify_* raise before any signature check: the shape, the
+ * signature's encoding and (for the public-key algorithms) the header's encoding and JSON.
+ * A token that passes these and fails later (its payload, its signature) is just false.
+ */
+function checkTokenShape(name: string, token: string, header: boolean): void {
+	if (!token.includes(".")) throw new BuiltinError(name, "encoded JWT had no period separators");
+	const parts = token.split(".");
+	if (parts.length !== 3)
+		throw new BuiltinError(name, `encoded JWT must have 3 sections, found ${parts.length}`);
+	const sig = segmentError(parts[2]);
+	if (sig) throw new BuiltinError(name, sig);
+	if (!header) return;
+	const enc = segmentError(parts[0]);
+	if (enc) throw new BuiltinError(name, `JWT header had invalid encoding: ${enc}`);
+	const text = Buffer.from(parts[0], "base64url").toString("utf8");
+	if (text.trim() === "") throw new BuiltinError(name, "bad JWT header: invalid JSON: EOF");
+	const syntax = goJsonSyntaxError(text);
+	if (syntax) throw new BuiltinError(name, `bad JWT header: invalid JSON: ${syntax}`);
+	const v = JSON.parse(text) as unknown;
+	if (v === null || typeof v !== "object" || Array.isArray(v))
+		throw new BuiltinError(name, "bad JWT header: decoded JSON type was not an Object");
+}
+
 function verifyAsymmetric(name: string, alg: string, token: string, material: string): boolean {
-	let d: Decoded;
-	try {
-		d = decodeJwt(token);
-	} catch {
-		return false;
-	}
 	// Like OPA, the algorithm is the builtin's, not the header's: the header is untrusted.
+	// The key is read first, then the token's shape (OPA reports errors in that order).
 	let keys: ReturnType<typeof publicKeys>;
 	try {
 		keys = publicKeys(material);
 	} catch (e) {
 		throw new BuiltinError(name, `failed to parse key: ${(e as Error).message}`);
+	}
+	checkTokenShape(name, token, true);
+	let d: Decoded;
+	try {
+		d = decodeJwt(token);
+	} catch {
+		return false;
 	}
 	return keys.some((k) => verifyWithKey(alg, d, k.key));
 }
@@ -249,6 +283,7 @@ export function jwtBuiltins(nowNs: () => bigint) {
 		out[name] = (jwt: unknown, secret: unknown) => {
 			const token = expectString(name, jwt, 1);
 			const s = expectString(name, secret, 2);
+			checkTokenShape(name, token, false);
 			try {
 				const d = decodeJwt(token);
 				return verifyHmac(`HS${bits}`, d, s);
