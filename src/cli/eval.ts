@@ -17,6 +17,12 @@ import {
 	stringOption,
 	UsageError,
 } from "./command.ts";
+import {
+	EVAL_LIMIT_HELP,
+	EVAL_LIMIT_OPTIONS,
+	evalLimitHint,
+	evalLimitsOption,
+} from "./eval-limits-option.ts";
 import { readText } from "./files.ts";
 import { loadData, parseDataText } from "./load-data.ts";
 import { loadRegoModules } from "./load-modules.ts";
@@ -31,7 +37,7 @@ import {
 import { formatErrorsWithHint } from "./v0-hint.ts";
 
 const help = `Usage: gavel eval [-d PATH]… [-b BUNDLE] [-i FILE | --input-stdin] [-f json|raw]
-                  [--v0-compatible] 'QUERY'
+                  [--max-eval-steps N] [--max-eval-memory BYTES] [--v0-compatible] 'QUERY'
 
 Compile QUERY (any Rego query) together with the policies, evaluate it with the official OPA
 Wasm SDK and print the result as JSON. A query that is one expression without variables
@@ -50,6 +56,7 @@ Options:
   -f, --format FORMAT      json (default, indented) or raw: a string value bare, any other
                            value as one line of JSON, bindings one solution per line
   --strict-builtin-errors  builtin errors stop evaluation instead of being undefined
+${EVAL_LIMIT_HELP}
   --v0-compatible          parse OPA 0.x syntax (rules without if/contains)
   -h, --help               show this help
 
@@ -127,8 +134,10 @@ export const evalCommand: Command = {
 			format: { type: "string", short: "f" },
 			"strict-builtin-errors": { type: "boolean" },
 			"v0-compatible": { type: "boolean" },
+			...EVAL_LIMIT_OPTIONS,
 		});
 		if (positionals.length !== 1) throw new UsageError("expected exactly one QUERY");
+		const limits = evalLimitsOption(values);
 		const format = stringOption(values.format) ?? "json";
 		if (format !== "json" && format !== "raw")
 			throw new UsageError(`--format must be json or raw, not ${JSON.stringify(format)}`);
@@ -173,10 +182,14 @@ export const evalCommand: Command = {
 		}
 		let results: unknown[];
 		try {
-			results = await evaluateWasm(compiled.wasm, data, input, { strictBuiltinErrors: strict });
+			results = await evaluateWasm(compiled.wasm, data, input, {
+				strictBuiltinErrors: strict,
+				limits,
+			});
 		} catch (e) {
 			if (e instanceof QueryEvalError) {
-				io.err(e.message.includes(e.code) ? e.message : `${e.code}: ${e.message}`);
+				const line = e.message.includes(e.code) ? e.message : `${e.code}: ${e.message}`;
+				io.err(`${line}${evalLimitHint(e.code)}`);
 				return EXIT_FAILURE;
 			}
 			throw e;

@@ -11,12 +11,18 @@ import {
 	stringOption,
 	UsageError,
 } from "./command.ts";
+import {
+	EVAL_LIMIT_HELP,
+	EVAL_LIMIT_OPTIONS,
+	evalLimitHint,
+	evalLimitsOption,
+} from "./eval-limits-option.ts";
 import { loadData } from "./load-data.ts";
 import { loadRegoModules } from "./load-modules.ts";
 import { formatErrorsWithHint } from "./v0-hint.ts";
 
 const help = `Usage: gavel test [PATH…] [--run REGEX] [--verbose] [--format text|json] [--bench]
-                  [--coverage] [--v0-compatible]
+                  [--coverage] [--max-eval-steps N] [--max-eval-memory BYTES] [--v0-compatible]
 
 Run every test under the given files and directories (default: the current directory). A test
 is a rule whose name starts with test_ (todo_ marks one as skipped); it passes when it is
@@ -35,6 +41,7 @@ Options:
   --bench                  time each passing test over repeated evaluations
   -c, --coverage           report which lines of the policies the tests evaluated
   --strict-builtin-errors  builtin errors stop evaluation instead of being undefined
+${EVAL_LIMIT_HELP}
   --v0-compatible          parse OPA 0.x syntax (rules without if/contains)
   -h, --help               show this help
 
@@ -54,7 +61,9 @@ export const testCommand: Command = {
 			coverage: { type: "boolean", short: "c" },
 			"strict-builtin-errors": { type: "boolean" },
 			"v0-compatible": { type: "boolean" },
+			...EVAL_LIMIT_OPTIONS,
 		});
+		const limits = evalLimitsOption(values);
 		const format = stringOption(values.format) ?? "text";
 		if (format !== "text" && format !== "json")
 			throw new UsageError(`--format must be text or json, not "${format}"`);
@@ -80,10 +89,15 @@ export const testCommand: Command = {
 			bench: values.bench === true,
 			coverage: values.coverage === true,
 			strictBuiltinErrors: values["strict-builtin-errors"] === true,
+			limits,
 		});
 		if (report.errors.length > 0) {
 			io.err(formatErrors(report.errors));
 			return EXIT_FAILURE;
+		}
+		// A test cancelled by a limit says which flag raises it.
+		for (const r of report.results) {
+			if (r.error) r.error.message += evalLimitHint(r.error.code);
 		}
 		if (format === "json") io.out(JSON.stringify(jsonReport(report), null, 2));
 		else io.out(textReport(report, { verbose: values.verbose === true }));

@@ -8,8 +8,17 @@ import { toEvalError } from "../engine/eval-error.ts";
 import { createHostBuiltins } from "../engine/host-builtins.ts";
 import type { Module } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
+import {
+	applyEvalLimits,
+	DEFAULT_EVAL_LIMITS,
+	type EvalLimits,
+	type WasmInstance,
+} from "../wasm/limits.ts";
 import { type CoverageReport, coverageReport, instrumentModules, isCoverMark } from "./coverage.ts";
 import { prepareTests, type TestCase } from "./discover.ts";
+
+/** Errors the policy raised itself, which leave the instance as good as new. */
+const POLICY_ERRORS = new Set(["eval_conflict_error", "eval_type_error", "eval_builtin_error"]);
 
 export type Outcome = "pass" | "fail" | "error" | "skip";
 
@@ -36,6 +45,8 @@ export interface RunOptions {
 	benchMs?: number;
 	coverage?: boolean;
 	strictBuiltinErrors?: boolean;
+	/** Per-evaluation budget and memory cap, as the server's (default DEFAULT_EVAL_LIMITS). */
+	limits?: EvalLimits;
 }
 
 export interface RunReport {
@@ -46,6 +57,7 @@ export interface RunReport {
 }
 
 interface SdkPolicy {
+	wasmInstance: WasmInstance;
 	setData(data: unknown): void;
 	evaluate(input: unknown, entrypoint: string | number): unknown;
 }
@@ -110,12 +122,18 @@ export async function runTests(
 		throw e;
 	}
 	const host = createHostBuiltins({ strictErrors: opts.strictBuiltinErrors });
-	const sdk = (await loadPolicy(
-		wasm,
-		undefined,
-		host.builtins as Record<string, (...a: unknown[]) => unknown>,
-	)) as unknown as SdkPolicy;
-	sdk.setData(data ?? {});
+	const limits = opts.limits ?? DEFAULT_EVAL_LIMITS;
+	const instantiate = async () => {
+		const loaded = (await loadPolicy(
+			wasm,
+			undefined,
+			host.builtins as Record<string, (...a: unknown[]) => unknown>,
+		)) as unknown as SdkPolicy;
+		loaded.setData(data ?? {});
+		applyEvalLimits(loaded.wasmInstance, limits);
+		return loaded;
+	};
+	let sdk = await instantiate();
 
 	const hits = new Set<string>();
 	const results: TestResult[] = [...skipped];
@@ -130,7 +148,10 @@ export async function runTests(
 			else output.push(line);
 		}
 		if (run.thrown !== undefined) {
-			const e = toEvalError(run.thrown);
+			const e = toEvalError(run.thrown, limits);
+			// As the server does: after an abort that is not the policy's own error (budget,
+			// memory, trap), the next test starts on a fresh instance.
+			if (!POLICY_ERRORS.has(e.code)) sdk = await instantiate();
 			results.push({
 				test,
 				outcome: "error",

@@ -450,6 +450,17 @@ export class FunctionEmitter {
 	}
 }
 
+/** Does any statement (at any depth) call one of the policy's own functions? */
+function callsPolicyFunction(p: PolicyEmitter, blocks: Block[]): boolean {
+	const stmt = (s: Stmt): boolean => {
+		if (s.op === "call") return p.funcNames.has(s.func);
+		if ("block" in s) return s.block.stmts.some(stmt);
+		if ("blocks" in s) return s.blocks.some((b) => b.stmts.some(stmt));
+		return false;
+	};
+	return blocks.some((b) => b.stmts.some(stmt));
+}
+
 /** Does any statement in the block (at any depth) read `local`? */
 function readsLocal(b: Block, local: number): boolean {
 	const op = (o: Operand) => "local" in o && o.local === local;
@@ -512,8 +523,11 @@ export function buildFunc(p: PolicyEmitter, f: Func): BuiltFunction {
 	const nParams = 2 + f.arity;
 	const nLocals = Math.max(f.locals, nParams, f.result + 1);
 	const e = new FunctionEmitter(p, nParams, nLocals, f.blocks);
-	// Every call is a step: calls without loops can still multiply (f calls g twice, g calls h…).
-	const body: Ref[] = [e.tick()];
+	// Every call into a function that calls others is a step: calls without loops can still
+	// multiply (f calls g twice, g calls h…). A leaf (no calls to policy functions) is not: its
+	// work is bounded by its own size (its scans tick), and its caller paid a step on entry, so
+	// the budget still bounds the work while the cheapest, most frequent calls cost nothing.
+	const body: Ref[] = callsPolicyFunction(p, f.blocks) ? [e.tick()] : [];
 	const slot = p.memoSlots.get(f.name);
 	let memoLocal = -1;
 	if (slot !== undefined) {
