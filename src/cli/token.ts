@@ -17,13 +17,15 @@ import {
 	UsageError,
 } from "./command.ts";
 
-const help = `Usage: gavel token --sub SUBJECT [--claim NAME=VALUE]… [--ttl SECONDS]
+const help = `Usage: gavel token --sub SUBJECT [--role ROLE]… [--claim NAME=VALUE]… [--ttl SECONDS]
 
 Print a token signed with the development key (created in .gavel/ on first use) that
 \`gavel serve --dev\` verifies through its loopback JWKS.
 
 Options:
   --sub SUBJECT        the "sub" claim (required)
+  --role ROLE          add ROLE to the "roles" claim, always a list (repeat for more:
+                       --role admin --role editor gives ["admin","editor"])
   --claim NAME=VALUE   an extra claim; VALUE is read as JSON when it parses (42, true,
                        ["a","b"]), otherwise as a string; repeat a NAME to make a list
   --ttl SECONDS        lifetime (default 3600)
@@ -64,6 +66,7 @@ export const tokenCommand: Command = {
 		const { values } = parseCommandArgs(argv, {
 			sub: { type: "string" },
 			claim: { type: "string", multiple: true },
+			role: { type: "string", multiple: true },
 			ttl: { type: "string" },
 			iss: { type: "string" },
 			aud: { type: "string" },
@@ -75,10 +78,18 @@ export const tokenCommand: Command = {
 		if (ttl !== undefined && !/^\d+$/.test(ttl))
 			throw new UsageError("--ttl must be a number of seconds");
 		const stateDir = stringOption(values["state-dir"]) ?? process.env.GAVEL_STATE_DIR ?? ".gavel";
+		const claims = parseClaims(stringList(values.claim));
+		const roles = stringList(values.role);
+		if (roles.length > 0) {
+			if ("roles" in claims)
+				throw new UsageError("--role and --claim roles=… both set roles: use --role only");
+			// A list even for one role: policies test membership ("admin" in roles).
+			claims.roles = roles;
+		}
 		const key = await loadOrCreateDevKey(stateDir);
 		const token = await mintDevToken(key, {
 			subject: sub,
-			claims: parseClaims(stringList(values.claim)),
+			claims,
 			ttlSeconds: ttl ? Number(ttl) : undefined,
 			issuer: stringOption(values.iss),
 			audience: stringOption(values.aud),

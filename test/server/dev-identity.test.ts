@@ -49,7 +49,7 @@ describe("development identity", () => {
 	});
 
 	it("a token from `gavel token` gets an allow for an admin and a deny otherwise", async () => {
-		const admin = await mint("--sub", "alice", "--claim", "roles=admin");
+		const admin = await mint("--sub", "alice", "--role", "admin");
 		expect(await decide(admin, { action: "delete", resource: { id: "r1" } })).toMatchObject({
 			status: 200,
 			body: { allow: true, policy: "example/allow" },
@@ -61,6 +61,31 @@ describe("development identity", () => {
 		expect((await decide(bob, { action: "read", resource: { owner: "bob" } })).body.allow).toBe(
 			true,
 		);
+	});
+
+	it("--role is repeatable and always makes roles a list, as the gateway policies expect", async () => {
+		const { decodeJwt } = await import("jose");
+		expect(decodeJwt(await mint("--sub", "alice", "--role", "admin")).roles).toEqual(["admin"]);
+		expect(
+			decodeJwt(await mint("--sub", "alice", "--role", "admin", "--role", "editor")).roles,
+		).toEqual(["admin", "editor"]);
+		// The gateway policy of docs/gateways.md: `"admin" in input.subject.roles`, which a
+		// string roles claim ("admin") does not satisfy.
+		const admin = await mint("--sub", "alice", "--role", "admin");
+		expect((await decide(admin, { action: "delete", resource: { id: "r1" } })).body.allow).toBe(
+			true,
+		);
+		const out: string[] = [];
+		await expect(
+			tokenCommand.run(
+				["--sub", "a", "--role", "x", "--claim", "roles=y", "--state-dir", stateDir],
+				{
+					out: (s) => out.push(s),
+					err: (s) => out.push(s),
+					readStdin: async () => "",
+				},
+			),
+		).rejects.toThrow(/--role/);
 	});
 
 	it("a dev token for another audience is refused", async () => {
