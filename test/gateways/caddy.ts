@@ -2,18 +2,10 @@
 // Caddyfile rendered from Caddyfile.template, its state in a temporary folder.
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, waitForPort } from "./nginx.ts";
-
-export function findCaddy(): string | undefined {
-	for (const dir of [...(process.env.PATH ?? "").split(":"), "/usr/bin", "/usr/local/bin"]) {
-		const p = join(dir, "caddy");
-		if (dir && existsSync(p)) return p;
-	}
-	return undefined;
-}
 
 export interface RunningCaddy {
 	url: string;

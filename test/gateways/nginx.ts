@@ -14,14 +14,11 @@ import {
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { findBinary } from "../binaries.ts";
 
 /** The nginx binary, or undefined when none is installed. */
 export function findNginx(): string | undefined {
-	for (const dir of [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/local/sbin"]) {
-		const p = join(dir, "nginx");
-		if (dir && existsSync(p)) return p;
-	}
-	return undefined;
+	return findBinary("nginx");
 }
 
 /** A port nothing listens on right now (nginx needs a fixed one in its config). */
