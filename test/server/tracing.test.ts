@@ -6,6 +6,7 @@
 
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOtelTracing } from "../../src/server/tracing-otel.ts";
 import { writeBundleFile } from "./build-bundle.ts";
 import { sign, startTestServer, type TestServer } from "./helpers.ts";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./otlp-receiver.ts";
@@ -382,13 +383,13 @@ describe("tracing on, other routes", () => {
 		expect(t.logs.find((e) => e.decision_id === id)?.trace_id).toBe(decision?.traceId);
 	});
 
-	it("health, metrics and malformed traceparents: no spans, no error", async () => {
+	it("routes that decide nothing, and malformed traceparents: no spans, no error", async () => {
 		const before = receiver.spans.length;
-		const health = await fetch(`${t.url}/health`, {
+		const metrics = await fetch(`${t.url}/metrics`, {
 			headers: { traceparent: `00-${hex(16)}-${hex(8)}-01` },
 		});
-		expect(health.status).toBe(200);
-		expect(health.headers.get("traceparent")).toBeNull();
+		expect(metrics.status).toBe(200);
+		expect(metrics.headers.get("traceparent")).toBeNull();
 		// A malformed traceparent is ignored: a new trace starts.
 		const token = await sign(t.rsa, { sub: SUB, role: ROLE });
 		const { res } = await decide(token, { action: `x-${hex(4)}` }, { traceparent: "00-zz-yy-01" });
@@ -434,6 +435,60 @@ describe("what reaches the collector", () => {
 			"http.response.status_code",
 			"http.route",
 		]);
+	});
+});
+
+describe("a collector that is down", () => {
+	it("decisions go on; the failed export is reported, once", async () => {
+		// A port that was just listening and is now closed: connections are refused.
+		const gone = await startOtlpReceiver();
+		await gone.close();
+		const messages: string[] = [];
+		const tracing = await createOtelTracing(
+			{
+				endpoint: gone.url,
+				serviceName: "gavel",
+				sampleRatio: 1,
+				flushIntervalMs: 10,
+				maxQueueSize: 100,
+			},
+			(m) => messages.push(m),
+		);
+		const s = await startTestServer({
+			bundle: { path: bundleFile },
+			policy: { default: "tests/allow" },
+			tracing: { enabled: true, endpoint: gone.url, flushIntervalMs: 10 },
+		});
+		try {
+			const token = await sign(s.rsa, { sub: SUB, role: ROLE });
+			for (let i = 0; i < 3; i++) {
+				const res = await s.post(
+					"/v1/decide",
+					{ action: `down-${i}` },
+					{ authorization: `Bearer ${token}` },
+				);
+				expect(res.status).toBe(200);
+				expect(((await res.json()) as { allow: boolean }).allow).toBe(true);
+			}
+			// The same exporter on its own, to read what it reports.
+			const decisionWithStep = () => {
+				const d = tracing.decision();
+				d.step("gavel.evaluate").end();
+				d.end({ "gavel.outcome": "allow" });
+			};
+			decisionWithStep();
+			await until(() => messages.length > 0, "a report of the failed export");
+			expect(messages[0]).toMatch(
+				/^gavel: tracing: export of \d+ spans to http:\/\/127\.0\.0\.1:\d+\/v1\/traces failed: /,
+			);
+			// A second failed batch (shutdown waits for its export): not reported within the minute.
+			decisionWithStep();
+			await tracing.shutdown().catch(() => {});
+			expect(messages).toHaveLength(1);
+		} finally {
+			await s.close();
+			await tracing.shutdown().catch(() => {});
+		}
 	});
 });
 
