@@ -15,7 +15,7 @@ import type { Body, Expr, Loc, RefTerm, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
 import { printTerm } from "../rego/printer.ts";
 import { lookupBuiltin } from "./builtins.ts";
-import { fnTarget, isWildcard } from "./resolved-names.ts";
+import { BUILTIN_HEAD, fnTarget, isWildcard } from "./resolved-names.ts";
 import { type CRule, getNode, pathName, type RuleNode, ruleNodes } from "./ruletree.ts";
 import { forEachVar } from "./term-vars.ts";
 import {
@@ -115,7 +115,8 @@ export class TypeChecker {
 			for (const t of [...r.dynKeys, r.key, r.value]) if (t) this.term(t, env, seen, false);
 			(r.args ?? []).forEach((a, i) => {
 				const ty = a.type === "var" ? env.get(a.name) : this.typeOf(a, env);
-				(perArg[i] ??= []).push(!ty || ty === UNKNOWN ? ANY : ty);
+				if (!perArg[i]) perArg[i] = [];
+				perArg[i].push(!ty || ty === UNKNOWN ? ANY : ty);
 			});
 		}
 		const types = perArg.map((ts) => union(ts));
@@ -276,11 +277,14 @@ export class TypeChecker {
 		const known = p.type !== "var" && p.type !== "ref" && p.type !== "call";
 		if (cur.t === "array") {
 			if (p.type === "number") {
+				// OPA indexes arrays by int64s written as such: not 1e3, 2.5, -1 or 2^64.
+				if (!/^\d+$/.test(p.text) || BigInt(p.text) > 9223372036854775807n) return undefined;
 				const n = Number(p.text);
-				if (!Number.isInteger(n) || n < 0) return undefined;
 				return n < cur.static.length ? cur.static[n] : cur.dyn;
 			}
 			if (known) return undefined;
+			// A key whose type is known and is no number selects nothing.
+			if (!unifies(this.typeOf(p, env), NUMBER)) return undefined;
 			return elementType(cur);
 		}
 		if (cur.t === "object") {
@@ -331,6 +335,20 @@ export class TypeChecker {
 				return;
 			}
 			case "every": {
+				// OPA refuses a function named by a `with` on an `every` (target or value).
+				if (report) {
+					for (const w of e.with) {
+						for (const named of [w.target, w.value]) {
+							const f = this.functionNamed(named);
+							if (f)
+								this.errors.push({
+									code: "rego_type_error",
+									message: `function ${f.name} used as reference, not called`,
+									loc: f.loc && { file: f.loc.file, row: f.loc.row, col: f.loc.col },
+								});
+						}
+					}
+				}
 				this.term(t.domain, env, seen, check);
 				const inner = new Set(seen);
 				if (t.key) vars(t.key, inner);
@@ -385,6 +403,25 @@ export class TypeChecker {
 		}
 		this.term(t, env, seen, check, true, e.loc);
 		vars(t, seen);
+	}
+
+	/** The function a term names (a user function at its ref, a builtin without a location). */
+	private functionNamed(t: Term): { name: string; loc?: Loc } | undefined {
+		const head = t.type === "ref" ? t.head : t;
+		const path = t.type === "ref" ? t.path : [];
+		if (head.type !== "var" || head.name === "input") return undefined;
+		const names: string[] = [];
+		for (const p of path) {
+			if (p.type !== "string") return undefined;
+			names.push(p.value);
+		}
+		if (head.name === "data") {
+			const node = getNode(this.root, names, false);
+			return node?.kind === "function" ? { name: pathName(names), loc: t.loc } : undefined;
+		}
+		// A with value naming a builtin comes resolved as `$builtin.name…`.
+		const name = (head.name === BUILTIN_HEAD ? names : [head.name, ...names]).join(".");
+		return lookupBuiltin(name, 0) ? { name } : undefined;
 	}
 
 	private matchError(ta: Ty, tb: Ty, loc: Loc): void {

@@ -587,4 +587,55 @@ ok := true
 `,
 		opa: value({ ok: true }),
 	},
+
+	{
+		name: "arrays are indexed by int64 literals and number-typed keys only (undefined ref)",
+		found: "seed 20261202 programs part, kind compile:rego_type_error / value (undefined ref)",
+		source: `package t
+
+a := split("a,b", ",")[1e3]
+
+b := split("a,b", ",")[100000000000000000000]
+
+c := split("a,b", ",")[trim("a", "b")]
+
+d := numbers.range(1, 2)[0]
+
+f(p0) := split(p0, ",")[p0]
+
+h if {
+	x := "a"
+	[1][x]
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				'3:6: rego_type_error: undefined ref: split("a,b", ",")[1e3]',
+				'5:6: rego_type_error: undefined ref: split("a,b", ",")[100000000000000000000]',
+				'7:6: rego_type_error: undefined ref: split("a,b", ",")[trim("a", "b")]',
+				'11:10: rego_type_error: undefined ref: split(p0, ",")[p0]',
+				"15:2: rego_type_error: undefined ref: [1][x]",
+			],
+		),
+	},
+	{
+		name: "a with on an every may not name a function (target or value)",
+		found: "seed 20261202 programs part, kind compile:rego_type_error / value (used as reference)",
+		source: `package t
+
+f(x) := 1
+
+p if {
+	every x in [1] { x } with f as abs
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"6:28: rego_type_error: function data.t.f used as reference, not called",
+				"rego_type_error: function abs used as reference, not called",
+			],
+		),
+	},
 ];
