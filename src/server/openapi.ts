@@ -58,7 +58,12 @@ const dataGet = (withPath: boolean) => ({
 			description: "The input document as JSON text.",
 		},
 	],
-	responses: dataResponses,
+	responses: {
+		...dataResponses,
+		"400": errorResponse(
+			"The input query parameter is not JSON or is nested deeper than server.maxJsonDepth, or a refused option.",
+		),
+	},
 });
 
 const dataPost = (withPath: boolean) => ({
@@ -119,6 +124,9 @@ const forwardAuth = (withPath: boolean) => {
 					"X-Auth-Roles": { schema: { type: "string" } },
 				},
 			},
+			"400": errorResponse(
+				"invalid_path: the forwarded path has malformed percent-encoding, or an encoded / or \\ (input.escapedSlashesAction: reject).",
+			),
 			"401": UNAUTHORIZED,
 			"403": { description: "Denied, or the decision failed (fail closed)." },
 		},

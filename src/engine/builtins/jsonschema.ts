@@ -437,7 +437,9 @@ class Validator {
 				}
 			});
 		} else if ("items" in s) {
-			v.forEach((x, i) => this.validate(s.items, x, [...path, String(i)], out));
+			v.forEach((x, i) => {
+				this.validate(s.items, x, [...path, String(i)], out);
+			});
 		}
 		if (isInt(s.minItems) && v.length < s.minItems)
 			fail("array_min_items", `Array must have at least ${s.minItems} items`);

@@ -26,7 +26,7 @@ function shouldEscape(c: string, mode: Mode): boolean {
 }
 
 /** Percent-decoding with Go's checks; bytes that are not UTF-8 become U+FFFD (as OPA shows). */
-function unescape(s: string, mode: Mode): string {
+function percentUnescape(s: string, mode: Mode): string {
 	const bytes: number[] = [];
 	const enc = new TextEncoder();
 	for (let i = 0; i < s.length; i++) {
@@ -113,8 +113,8 @@ function parseHost(host: string): { hostname: string; port: string } {
 		const zone = inner.indexOf("%25");
 		const hostname =
 			zone >= 0
-				? unescape(inner.slice(0, zone), "host") + unescape(inner.slice(zone), "zone")
-				: unescape(inner, "host");
+				? percentUnescape(inner.slice(0, zone), "host") + percentUnescape(inner.slice(zone), "zone")
+				: percentUnescape(inner, "host");
 		return { hostname, port: colonPort.slice(1) };
 	}
 	const i = host.lastIndexOf(":");
@@ -127,10 +127,11 @@ function parseHost(host: string): { hostname: string; port: string } {
 		port = colonPort.slice(1);
 		name = host.slice(0, i);
 	}
-	return { hostname: unescape(name, "host"), port };
+	return { hostname: percentUnescape(name, "host"), port };
 }
 
 function parseUrl(raw: string): Url {
+	// biome-ignore lint/suspicious/noControlCharactersInRegex: Go's net/url refuses exactly these.
 	if (/[\x00-\x1f\x7f]/.test(raw)) throw new UrlError("net/url: invalid control character in URL");
 	const u: Url = {
 		scheme: "",
@@ -144,7 +145,7 @@ function parseUrl(raw: string): Url {
 	let rest = raw;
 	const hash = rest.indexOf("#");
 	if (hash >= 0) {
-		u.fragment = unescape(rest.slice(hash + 1), "fragment");
+		u.fragment = percentUnescape(rest.slice(hash + 1), "fragment");
 		rest = rest.slice(0, hash);
 	}
 	if (rest === "*") {
@@ -181,10 +182,10 @@ function parseUrl(raw: string): Url {
 		const authority = authEnd >= 0 ? rest.slice(2, authEnd) : rest.slice(2);
 		rest = authEnd >= 0 ? rest.slice(authEnd) : "";
 		const at = authority.lastIndexOf("@");
-		if (at >= 0) unescape(authority.slice(0, at), "userinfo");
+		if (at >= 0) percentUnescape(authority.slice(0, at), "userinfo");
 		Object.assign(u, parseHost(at >= 0 ? authority.slice(at + 1) : authority));
 	}
-	u.path = unescape(rest, "path");
+	u.path = percentUnescape(rest, "path");
 	u.rawPath = escapePath(u.path) === rest ? "" : rest;
 	return u;
 }

@@ -322,8 +322,8 @@ function fromTwos(t: usize, n: u32): usize {
 	while (len > 0) {
 		let rem: u64 = 0;
 		for (let i = <i32>len - 1; i >= 0; i--) {
-			const x = (rem << 32) | <u64>load<u32>(w + (<u32>i << 2));
-			store<u32>(w + (<u32>i << 2), <u32>(x / 10));
+			const x = (rem << 32) | <u64>load<u32>(w + ((<u32>i) << 2));
+			store<u32>(w + ((<u32>i) << 2), <u32>(x / 10));
 			rem = x % 10;
 		}
 		store<u8>(digits + nd++, <u8>rem);
