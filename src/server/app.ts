@@ -5,7 +5,7 @@ import { type Context, Hono } from "hono";
 import type { Engine } from "../engine/index.ts";
 import { registerAuthzen } from "./authzen.ts";
 import type { GavelConfig } from "./config.ts";
-import { registerDataApi } from "./data-api.ts";
+import { opaMethodNotAllowed, registerDataApi } from "./data-api.ts";
 import type { DecisionCache } from "./decision-cache.ts";
 import type { DecisionLogger } from "./decision-log.ts";
 import { DecisionService } from "./decision-service.ts";
@@ -352,8 +352,10 @@ export function createApp(deps: AppDeps): GavelApp {
 		c.header("content-type", "application/json");
 		return c.body(openapiText, 200);
 	});
-	app.notFound((c) =>
-		c.json({ code: "not_found", message: `no route ${c.req.method} ${c.req.path}` }, 404),
+	app.notFound(
+		(c) =>
+			opaMethodNotAllowed(c) ??
+			c.json({ code: "not_found", message: `no route ${c.req.method} ${c.req.path}` }, 404),
 	);
 
 	// Counting outside the router keeps every route a single handler, which Hono dispatches

@@ -47,11 +47,11 @@ export function opaJson(value: unknown, indent: boolean): string {
 const acceptsGzip = (c: Context) => /\bgzip\b/i.test(headerOf(c, "accept-encoding") ?? "");
 
 /** A JSON answer of the Data API: gzip when asked for and big enough, as OPA does. */
-async function send(c: Context, status: number, text: string): Promise<Response> {
-	const headers: Record<string, string> = {
-		"Content-Type": "application/json",
-		Vary: "Accept-Encoding",
-	};
+async function send(c: Context, status: number, text: string, vary = true): Promise<Response> {
+	const headers: Record<string, string> = { "Content-Type": "application/json" };
+	// Only the reads may be compressed (as in OPA): only they vary by Accept-Encoding.
+	if (!vary) return new Response(text, { status, headers });
+	headers.Vary = "Accept-Encoding";
 	if (acceptsGzip(c) && text.length >= GZIP_MIN_LENGTH) {
 		const bytes = await new Response(
 			new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
@@ -69,8 +69,9 @@ function opaError(
 	code: string,
 	message: string,
 	extra: Record<string, unknown> = {},
+	vary = true,
 ): Promise<Response> {
-	return send(c, status, opaJson({ code, message, ...extra }, true));
+	return send(c, status, opaJson({ code, message, ...extra }, true), vary);
 }
 
 /** The wrong method on an OPA route: 405, as OPA's router answers, with a JSON reason. */
@@ -160,11 +161,11 @@ function parseInput(text: string, prefix: string, maxDepth: number): unknown {
 
 /** "file:row: code: message" (how the engine reports a located error) as OPA's error. */
 export function evalErrorDetail(code: string, message: string): Record<string, unknown> {
-	const m = /^(.+?):(\d+)(?::(\d+))?: ([a-z_]+): ([\s\S]*)$/.exec(message);
+	// OPA's clients (e.g. @open-policy-agent/opa) require file, row and col in a location:
+	// without a column the position stays in the message instead.
+	const m = /^(.+?):(\d+):(\d+): ([a-z_]+): ([\s\S]*)$/.exec(message);
 	if (!m) return { code, message };
-	const location: Record<string, unknown> = { file: m[1], row: Number(m[2]) };
-	if (m[3] !== undefined) location.col = Number(m[3]);
-	return { code, message: m[5], location };
+	return { code, message: m[5], location: { file: m[1], row: Number(m[2]), col: Number(m[3]) } };
 }
 
 // ?explain values that ask for a trace; "off" and anything else are ignored, as OPA does.
@@ -174,7 +175,86 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 	const { config, engine, decisions } = deps;
 	const limits = config.server;
 
+	/**
+	 * Enterprise OPA's batch API (what OPA clients' evaluateBatch calls): one evaluation per
+	 * entry of `inputs`, each deep-merged over `common_input`; 200 when all succeed, 207 with
+	 * a status per response when some fail.
+	 */
+	const batchHandler = async (c: Context): Promise<Response> => {
+		const denied = await deps.callerCheck(c);
+		if (denied) return denied;
+		const started = performance.now();
+		const path = c.req.path.replace(/^\/v1\/batch\/data\/?/, "");
+		const query = c.req.queries();
+		const flag = (name: string) => {
+			const v = query[name];
+			return v !== undefined && v[v.length - 1] !== "false";
+		};
+		let inputs: Record<string, unknown> = {};
+		let common: unknown;
+		try {
+			const text = await readBody(c, limits.bodyLimitBytes);
+			const body = text.trim() === "" ? {} : parseInput(text, MALFORMED_BODY, limits.maxJsonDepth);
+			if (body === null || typeof body !== "object" || Array.isArray(body)) {
+				throw new HttpError(
+					400,
+					"invalid_parameter",
+					`${MALFORMED_BODY}: the body must be a JSON object`,
+				);
+			}
+			const b = body as Record<string, unknown>;
+			if (b.inputs !== undefined) {
+				if (b.inputs === null || typeof b.inputs !== "object" || Array.isArray(b.inputs)) {
+					throw new HttpError(400, "invalid_parameter", "inputs must be an object of id → input");
+				}
+				inputs = b.inputs as Record<string, unknown>;
+			}
+			common = b.common_input;
+		} catch (e) {
+			if (e instanceof HttpError) return opaError(c, e.status, e.code, e.message, e.extra);
+			throw e;
+		}
+		if (!engine.current()) return opaError(c, 503, "no_bundle", "no policy bundle is active");
+		const responses: Record<string, Record<string, unknown>> = {};
+		let failed = 0;
+		for (const [id, own] of Object.entries(inputs)) {
+			const input = common === undefined ? own : mergeInputs(common, own);
+			try {
+				const out = decisions.query(path, input, deps.remoteAddrOf?.(c));
+				if ("error" in out) return opaError(c, 503, "no_bundle", "no policy bundle is active");
+				const r: Record<string, unknown> = { decision_id: out.decision_id };
+				if (flag("provenance")) r.provenance = provenance(out);
+				if (out.result !== undefined)
+					r.result = path === "" ? withoutSystem(out.result) : out.result;
+				responses[id] = r;
+			} catch (e) {
+				failed++;
+				const err = e as { code?: string; message?: string; decision_id?: string };
+				const r: Record<string, unknown> = {};
+				if (err.decision_id !== undefined) r.decision_id = err.decision_id;
+				r.code = "internal_error";
+				r.message = "error(s) occurred while evaluating query";
+				r.errors = [evalErrorDetail(err.code ?? "eval_internal_error", err.message ?? "")];
+				responses[id] = r;
+			}
+		}
+		if (failed > 0) {
+			for (const r of Object.values(responses))
+				r.http_status_code = r.code === "internal_error" ? "500" : "200";
+		}
+		const response: Record<string, unknown> = { batch_decision_id: crypto.randomUUID() };
+		if (flag("metrics") || flag("instrument")) {
+			response.metrics = {
+				timer_server_handler_ns: Math.round((performance.now() - started) * 1e6),
+			};
+		}
+		response.responses = responses;
+		return send(c, failed > 0 ? 207 : 200, opaJson(response, flag("pretty")));
+	};
+
 	const handler = async (c: Context): Promise<Response> => {
+		// Hono answers HEAD with the GET route; OPA's router has no HEAD here.
+		if (c.req.raw.method === "HEAD") return methodNotAllowed(c, "GET, POST");
 		const denied = await deps.callerCheck(c);
 		if (denied) return denied;
 		const started = performance.now();
@@ -263,22 +343,39 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 			};
 		}
 		if (flag("provenance")) response.provenance = provenance(out);
-		if (out.result !== undefined) response.result = out.result;
+		if (out.result !== undefined)
+			response.result = path === "" ? withoutSystem(out.result) : out.result;
 		if (warning) response.warning = warning;
 		return send(c, 200, opaJson(response, flag("pretty")));
 	};
 
 	// HEAD is answered by GET routes in Hono; OPA's router has no HEAD for these.
 	for (const route of ["/v1/data", "/v1/data/*"]) {
-		app.on("HEAD", route, (c) => methodNotAllowed(c, "GET, POST"));
 		app.on(["GET", "POST"], route, handler);
-		app.all(route, (c) => methodNotAllowed(c, "GET, POST"));
+		// Gavel's data is the bundle's, all of it: OPA answers writes to bundle-owned paths so.
+		app.on(["PUT", "PATCH", "DELETE"], route, (c) =>
+			opaError(c, 400, "invalid_parameter", 'all paths owned by bundle "gavel"', {}, false),
+		);
 	}
+	for (const route of ["/v1/batch/data", "/v1/batch/data/*"]) app.post(route, batchHandler);
+	// Ad-hoc queries need Rego compiled at run time, which Gavel does not do (docs/api.md).
+	app.on(["GET", "POST"], "/v1/query", (c) =>
+		opaError(
+			c,
+			404,
+			"not_supported",
+			"ad-hoc queries (/v1/query) are not supported by Gavel: ask for a document with /v1/data/<path>",
+			{},
+			false,
+		),
+	);
 
 	// OPA's custom health checks: GET /health/<name> is 200 when data.system.health.<name>
 	// is true, and a 500 naming the rule otherwise.
-	app.get("/health/:name{.+}", async (c) => {
-		const name = c.req.param("name");
+	app.get("/health/*", async (c, next) => {
+		// Hono's wildcard also matches /health itself: that one is app.ts's route.
+		if (c.req.path === "/health") return next();
+		const name = c.req.path.slice("/health/".length);
 		const rule = `data.system.health.${name.replaceAll("/", ".")}`;
 		const active = engine.current();
 		if (!active) return c.json({ error: "no policy bundle is active" }, 503);
@@ -290,12 +387,52 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 			return c.json({ error: `health check (${rule}) failed: ${(e as Error).message}` }, 500);
 		}
 		if (value === undefined) return c.json({ error: `health check (${rule}) was undefined` }, 500);
-		if (value !== true) return c.json({ error: `health check (${rule}) failed` }, 500);
+		if (value !== true)
+			return c.json({ error: `health check (${rule}) returned unexpected value` }, 500);
 		return c.json({}, 200);
 	});
-	// GET (and so HEAD) /health itself is app.ts's; every other method is OPA's 405.
-	const notGet = ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
-	app.on(notGet, ["/health", "/health/*"], (c) => methodNotAllowed(c, "GET, HEAD"));
+}
+
+// The methods OPA's router serves on each of these paths: any other method is a 405 there.
+// Answered from the app's not-found handler, so no route is registered just to refuse.
+const OPA_ROUTES: [RegExp, string][] = [
+	[/^\/v1\/data(\/.*)?$/, "GET, POST, PUT, PATCH, DELETE"],
+	[/^\/v1\/batch\/data(\/.*)?$/, "POST"],
+	[/^\/v1\/query$/, "GET, POST"],
+	[/^\/health(\/.*)?$/, "GET, HEAD"],
+];
+
+/** OPA's 405 (with Allow) for a wrong method on one of its routes; undefined elsewhere. */
+export function opaMethodNotAllowed(c: Context): Response | undefined {
+	for (const [re, allow] of OPA_ROUTES) if (re.test(c.req.path)) return methodNotAllowed(c, allow);
+	return undefined;
+}
+
+/** The whole document as OPA answers it: data.system (OPA's own namespace) left out. */
+function withoutSystem(doc: unknown): unknown {
+	if (
+		doc === null ||
+		typeof doc !== "object" ||
+		Array.isArray(doc) ||
+		!Object.hasOwn(doc, "system")
+	)
+		return doc;
+	const { system: _, ...rest } = doc as Record<string, unknown>;
+	return rest;
+}
+
+/** `own` deep-merged over `common`: objects key by key, anything else `own` as it is. */
+export function mergeInputs(common: unknown, own: unknown): unknown {
+	const isObj = (v: unknown): v is Record<string, unknown> =>
+		v !== null && typeof v === "object" && !Array.isArray(v);
+	if (!isObj(common) || !isObj(own)) return own === undefined ? common : own;
+	const out: Record<string, unknown> = { ...common };
+	for (const [k, v] of Object.entries(own)) {
+		const value = Object.hasOwn(common, k) ? mergeInputs(common[k], v) : v;
+		// A data property even for "__proto__" (a JSON key like any other).
+		Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+	}
+	return out;
 }
 
 /** Gavel's version where OPA reports its own; no build metadata is recorded. */

@@ -65,19 +65,10 @@ export function inputKey(input: unknown, subjectKey: string | undefined): string
 	return `${subjectKey}\u0000${JSON.stringify(i.request)}\u0000${JSON.stringify(i.peer ?? null)}\u0000${canonicalJson(i.action)}\u0000${canonicalJson(i.resource)}\u0000${canonicalJson(i.context)}`;
 }
 
-// Decision ids are UUIDs (version 4 layout, as OPA's): a random prefix drawn per process
-// and a counter in the last group. Unique across replicas by the 74 random bits, and much
-// cheaper than drawing fresh randomness for every decision.
-let idPrefix = "";
-let idCounter = 0;
-const ID_COUNTER_LIMIT = 2 ** 48;
-
+// Decision ids are random version-4 UUIDs, as OPA's: one id tells nothing about the next
+// (a counter after a per-process prefix did; see docs/api.md).
 export function newId(): string {
-	if (idPrefix === "" || idCounter >= ID_COUNTER_LIMIT) {
-		idPrefix = crypto.randomUUID().slice(0, 24);
-		idCounter = 0;
-	}
-	return idPrefix + (idCounter++).toString(16).padStart(12, "0");
+	return crypto.randomUUID();
 }
 
 /** A boolean, or an object with a boolean `allow` (and optional reasons / obligations). */
@@ -394,7 +385,12 @@ export class DecisionService {
 	private document(path: string, input: unknown): unknown {
 		const active = this.engine.current();
 		if (!active) return undefined;
-		if (path !== "" && active.hasEntrypoint(path)) return active.evaluate(path, input);
+		// A path names a rule only spelled with slashes: hasEntrypoint also accepts dotted
+		// names, and "a.b" in a URL is one key, as in OPA.
+		const rule =
+			path !== "" &&
+			(path.includes(".") ? active.entrypoints.includes(path) : active.hasEntrypoint(path));
+		if (rule) return active.evaluate(path, input);
 		const segs = path === "" ? [] : path.split("/");
 		let base: unknown = active.data;
 		for (const s of segs) base = childOf(base, s);

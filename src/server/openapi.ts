@@ -39,9 +39,82 @@ const dataParameters = [
 		in: "query",
 		required: false,
 		schema: { type: "string" },
-		description: "Add a metrics object with timer_server_handler_ns.",
+		description:
+			"Add a metrics object: timer_rego_input_parse_ns, timer_rego_query_eval_ns, timer_server_handler_ns.",
+	},
+	{
+		name: "instrument",
+		in: "query",
+		required: false,
+		schema: { type: "string" },
+		description: "As metrics (Gavel has no finer instrumentation).",
+	},
+	{
+		name: "provenance",
+		in: "query",
+		required: false,
+		schema: { type: "string" },
+		description: "Add a provenance object: Gavel's version and the bundle's revision.",
+	},
+	{
+		name: "explain",
+		in: "query",
+		required: false,
+		schema: { type: "string" },
+		description: "off is accepted; notes, fails, full and debug are refused with 400 (no traces).",
+	},
+	{
+		name: "strict-builtin-errors",
+		in: "query",
+		required: false,
+		schema: { type: "string" },
+		description: "Refused with 400: strictness is a property of the bundle in Gavel.",
 	},
 ];
+
+// The Data API reads any content type as JSON (as OPA does), gzip-encoded or not.
+const DATA_BODY_ERRORS = {
+	"400": errorResponse(
+		"Malformed JSON, a body that is not an object, nesting too deep, or a body that is not valid gzip.",
+	),
+	"413": errorResponse("The body (also once decompressed) is larger than server.bodyLimitBytes."),
+};
+
+const dataWrite = (withPath: boolean, method: string) => ({
+	summary: "OPA Data API writes: refused, all data belongs to the bundle",
+	operationId: `${method}Data${withPath ? "Path" : ""}`,
+	tags: ["opa"],
+	parameters: withPath ? [pathParameter("Document path below data, slash-separated.")] : [],
+	responses: { "400": errorResponse('all paths owned by bundle "gavel", as OPA answers.') },
+});
+
+const batchPost = (withPath: boolean) => ({
+	summary: "Enterprise OPA's batch API: one evaluation per input",
+	operationId: withPath ? "postBatchDataPath" : "postBatchData",
+	tags: ["opa"],
+	parameters: [
+		...(withPath ? [pathParameter("Document path below data, slash-separated.")] : []),
+		...dataParameters,
+	],
+	requestBody: { required: false, content: json(ref("BatchRequest")) },
+	responses: {
+		"200": { description: "Every evaluation succeeded.", content: json(ref("BatchResponse")) },
+		"207": {
+			description: "Some failed: each response carries http_status_code (200 or 500).",
+			content: json(ref("BatchResponse")),
+		},
+		"401": UNAUTHORIZED,
+		...DATA_BODY_ERRORS,
+		"503": NO_BUNDLE,
+	},
+});
+
+const queryRefused = (method: string) => ({
+	summary: "OPA's ad-hoc query API: not supported",
+	operationId: `${method}Query`,
+	tags: ["opa"],
+	responses: { "404": errorResponse("not_supported: ask for a document with /v1/data.") },
+});
 
 const dataGet = (withPath: boolean) => ({
 	summary: "OPA Data API: the document at a path, input from the query string",
@@ -75,7 +148,7 @@ const dataPost = (withPath: boolean) => ({
 		...dataParameters,
 	],
 	requestBody: { required: false, content: json(ref("DataRequest")) },
-	responses: { ...dataResponses, ...BODY_ERRORS },
+	responses: { ...dataResponses, ...DATA_BODY_ERRORS },
 });
 
 const dataResponses = {
@@ -207,8 +280,46 @@ export const OPENAPI_DOCUMENT = {
 				},
 			},
 		},
-		"/v1/data": { get: dataGet(false), post: dataPost(false) },
-		"/v1/data/{path}": { get: dataGet(true), post: dataPost(true) },
+		"/v1/data": {
+			get: dataGet(false),
+			post: dataPost(false),
+			put: dataWrite(false, "put"),
+			patch: dataWrite(false, "patch"),
+			delete: dataWrite(false, "delete"),
+		},
+		"/v1/data/{path}": {
+			get: dataGet(true),
+			post: dataPost(true),
+			put: dataWrite(true, "put"),
+			patch: dataWrite(true, "patch"),
+			delete: dataWrite(true, "delete"),
+		},
+		"/v1/batch/data": { post: batchPost(false) },
+		"/v1/batch/data/{path}": { post: batchPost(true) },
+		"/v1/query": { get: queryRefused("get"), post: queryRefused("post") },
+		"/health/{path}": {
+			get: {
+				summary: "OPA's custom health check: 200 when data.system.health.<path> is true",
+				operationId: "healthCheck",
+				tags: ["operations"],
+				parameters: [pathParameter("The rule below data.system.health, slash-separated.")],
+				responses: {
+					"200": { description: "The rule is true.", content: json({ type: "object" }) },
+					"500": {
+						description: "The rule is undefined, not true, or failed.",
+						content: json({
+							type: "object",
+							required: ["error"],
+							properties: { error: { type: "string" } },
+						}),
+					},
+					"503": {
+						description: "No policy bundle is active.",
+						content: json({ type: "object", properties: { error: { type: "string" } } }),
+					},
+				},
+			},
+		},
 		"/access/v1/evaluation": {
 			post: {
 				summary: "AuthZEN access evaluation",
@@ -434,10 +545,34 @@ export const OPENAPI_DOCUMENT = {
 				required: ["decision_id"],
 				properties: {
 					decision_id: { type: "string", format: "uuid" },
-					result: { description: "Absent when the document is undefined." },
 					metrics: {
 						type: "object",
-						properties: { timer_server_handler_ns: { type: "integer" } },
+						properties: {
+							timer_rego_input_parse_ns: { type: "integer" },
+							timer_rego_query_eval_ns: { type: "integer" },
+							timer_server_handler_ns: { type: "integer" },
+						},
+					},
+					provenance: {
+						type: "object",
+						properties: {
+							version: { type: "string" },
+							build_commit: { type: "string" },
+							build_timestamp: { type: "string" },
+							build_hostname: { type: "string" },
+							bundles: {
+								type: "object",
+								additionalProperties: {
+									type: "object",
+									properties: { revision: { type: "string" } },
+								},
+							},
+						},
+					},
+					result: { description: "Absent when the document is undefined." },
+					warning: {
+						description: "api_usage_warning when a POST carried no input.",
+						...ref("Error"),
 					},
 				},
 			},
@@ -445,9 +580,49 @@ export const OPENAPI_DOCUMENT = {
 				type: "object",
 				required: ["code"],
 				properties: {
-					code: { type: "string" },
-					message: { type: "string" },
 					decision_id: { type: "string" },
+					code: { type: "string", description: "internal_error for a failed evaluation." },
+					message: { type: "string" },
+					errors: {
+						type: "array",
+						items: {
+							type: "object",
+							required: ["code", "message"],
+							properties: {
+								code: { type: "string" },
+								message: { type: "string" },
+								location: {
+									type: "object",
+									properties: {
+										file: { type: "string" },
+										row: { type: "integer" },
+										col: { type: "integer" },
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+			BatchRequest: {
+				type: "object",
+				properties: {
+					inputs: { type: "object", description: "id → input document." },
+					common_input: { description: "Deep-merged under each input (the input wins)." },
+				},
+			},
+			BatchResponse: {
+				type: "object",
+				required: ["batch_decision_id", "responses"],
+				properties: {
+					batch_decision_id: { type: "string", format: "uuid" },
+					metrics: { type: "object" },
+					responses: {
+						type: "object",
+						additionalProperties: {
+							oneOf: [ref("DataResponse"), ref("DataError")],
+						},
+					},
 				},
 			},
 			AuthzenEntity: {
