@@ -76,9 +76,15 @@ const TRACED_ROUTES = new Set([
 	"/v1/decide",
 	"/v1/authz/*",
 	"/v1/data/*",
+	"/v1/batch/data/*",
 	"/access/v1/evaluation",
 	"/access/v1/evaluations",
 ]);
+/** Routes whose request holds many decisions: the request's span is named for the batch. */
+const BATCH_SPANS: Record<string, string> = {
+	"/access/v1/evaluations": "gavel.evaluations",
+	"/v1/batch/data/*": "gavel.batch",
+};
 
 /** The route label for metrics, from a request URL, without parsing the URL. */
 export function routeLabel(url: string): string {
@@ -89,6 +95,7 @@ export function routeLabel(url: string): string {
 	if (FIXED_ROUTES.has(path)) return path;
 	if (path === "/v1/data" || path.startsWith("/v1/data/")) return "/v1/data/*";
 	if (path === "/v1/authz" || path.startsWith("/v1/authz/")) return "/v1/authz/*";
+	if (path === "/v1/batch/data" || path.startsWith("/v1/batch/data/")) return "/v1/batch/data/*";
 	return "unmatched";
 }
 
@@ -284,22 +291,6 @@ export function createApp(deps: AppDeps): GavelApp {
 		return undefined;
 	};
 
-	// OPA's default decision: POST / with the raw input as the body, the bare result back
-	// (what OPA clients' evaluateDefault call). Undefined is a 404, as in OPA.
-	app.post("/", async (c) => {
-		const denied = await callerCheck(c);
-		if (denied) return denied;
-		const input = await readJsonObject(c, limits);
-		const out = decisions.query(config.policy.default, input, deps.remoteAddrOf?.(c));
-		if ("error" in out) throw new HttpError(503, "no_bundle", "no policy bundle is active");
-		if (out.result === undefined) {
-			return c.json(
-				{ code: "undefined_document", message: `${config.policy.default} is undefined` },
-				404,
-			);
-		}
-		return c.json(out.result as object, 200);
-	});
 	registerDataApi(app, {
 		config,
 		engine,
@@ -364,7 +355,7 @@ export function createApp(deps: AppDeps): GavelApp {
 		const route = routeLabel(request.url);
 		let res =
 			tracing !== undefined && TRACED_ROUTES.has(route)
-				? await tracing.request(request, route, route === "/access/v1/evaluations", () =>
+				? await tracing.request(request, route, BATCH_SPANS[route], () =>
 						app.fetch(request, env, ctx as never),
 					)
 				: await app.fetch(request, env, ctx as never);

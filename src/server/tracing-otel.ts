@@ -143,7 +143,7 @@ export async function createOtelTracing(
 		async request(request, route, batch, run) {
 			const parent = propagator.extract(ROOT_CONTEXT, request.headers, headerGetter);
 			const span = tracer.startSpan(
-				batch ? "gavel.evaluations" : "gavel.decision",
+				batch ?? "gavel.decision",
 				{
 					kind: SpanKind.SERVER,
 					attributes: { "http.request.method": request.method, "http.route": route },
@@ -153,7 +153,7 @@ export async function createOtelTracing(
 			const ctx = trace.setSpan(parent, span);
 			let res: Response;
 			try {
-				res = await scopes.run({ span, ctx, single: !batch }, run);
+				res = await scopes.run({ span, ctx, single: batch === undefined }, run);
 			} catch (e) {
 				span.setStatus({ code: SpanStatusCode.ERROR, message: "exception" });
 				span.end();

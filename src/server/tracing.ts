@@ -28,12 +28,13 @@ export interface Tracing {
 	/**
 	 * Runs one HTTP request in its span (a child of the caller's W3C `traceparent`, when it
 	 * sent one), and returns the response with Gavel's `traceparent` on it. `batch`: the
-	 * request holds many decisions, each gets a span of its own below the request's.
+	 * request holds many decisions, each gets a span of its own below the request's, which
+	 * has this name (else the request's span is its one decision's, "gavel.decision").
 	 */
 	request(
 		request: Request,
 		route: string,
-		batch: boolean,
+		batch: string | undefined,
 		run: () => Response | Promise<Response>,
 	): Promise<Response>;
 	/** The span for a decision being made now: the request's span, or a new child (or root). */

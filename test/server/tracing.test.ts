@@ -326,6 +326,28 @@ describe("tracing on, other routes", () => {
 		}
 	});
 
+	it("the Data API's batch is one request span with a decision span per input", async () => {
+		const traceId = hex(16);
+		const callerSpan = hex(8);
+		const res = await t.post(
+			"/v1/batch/data/tests/allow",
+			{ inputs: { a: { subject: { role: "admin" } }, b: { subject: { role: "guest" } } } },
+			{ traceparent: `00-${traceId}-${callerSpan}-01` },
+		);
+		expect(res.status).toBe(200);
+		const spans = await spansOf(traceId, 7);
+		const request = one(spans, "gavel.batch");
+		expect(request.parentSpanId).toBe(callerSpan);
+		expect(request.attributes["http.route"]).toBe("/v1/batch/data/*");
+		const perDecision = spans.filter((s) => s.name === "gavel.decision");
+		expect(perDecision.map((d) => d.parentSpanId)).toEqual([request.spanId, request.spanId]);
+		expect(perDecision.map((d) => d.attributes["gavel.outcome"]).sort()).toEqual(["allow", "deny"]);
+		for (const d of perDecision) {
+			const steps = spans.filter((s) => s.parentSpanId === d.spanId).map((s) => s.name);
+			expect(steps.sort()).toEqual(["gavel.decision_log", "gavel.evaluate"]);
+		}
+	});
+
 	it("forward auth: the proxy gets Gavel's traceparent to pass to the upstream", async () => {
 		const token = await sign(t.rsa, { sub: SUB, role: ROLE });
 		const traceId = hex(16);
