@@ -197,7 +197,8 @@ export class TypeChecker {
 			case "objectCompr": {
 				const inner = new Map(env);
 				this.body(t.body, inner, new Set(), false);
-				return objectOf(this.typeOf(t.key, inner), this.typeOf(t.value, inner));
+				// As OPA: an object comprehension's keys are not typed, its values are.
+				return objectOf(ANY, this.typeOf(t.value, inner));
 			}
 			case "var": {
 				const ty = env.get(t.name);

@@ -638,4 +638,16 @@ p if {
 			],
 		),
 	},
+
+	{
+		name: "object comprehension keys are not typed (values are)",
+		found:
+			"conformance replacen/test-replacen-bad-operands.yaml (a false type error), checked with opa check",
+		source: `package t
+
+p := strings.replace_n({2: "x" | true}, "foo")
+`,
+		// Without strict builtin errors (as the programs part asks) the bad call is undefined.
+		opa: value({}),
+	},
 ];
