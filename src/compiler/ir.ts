@@ -84,7 +84,18 @@ export type Stmt =
 	 * e.g. "count", "plus", "io.jwt.decode"). Plan functions receive input and data first.
 	 * Undefined when the callee returns undefined.
 	 */
-	| { op: "call"; func: string; args: Operand[]; target: Local; loc?: IrLoc }
+	| {
+			op: "call";
+			func: string;
+			args: Operand[];
+			target: Local;
+			loc?: IrLoc;
+			/**
+			 * Pass undefined arguments as they are instead of making the call undefined: for the
+			 * helpers split-funcs.ts moves parts of a large function into, which take its locals.
+			 */
+			undefinedArgs?: boolean;
+	  }
 	| { op: "makeNull"; target: Local }
 	| { op: "makeArray"; target: Local; capacity: number }
 	| { op: "makeObject"; target: Local }

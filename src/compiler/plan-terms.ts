@@ -79,25 +79,27 @@ function constTerm(fp: PlanState, t: Term): Operand {
 			return fp.pb.constOp({ type: "number", text: t.text });
 		case "string":
 			return fp.str(t.value);
+		// Collections are made first and filled entry by entry, so each entry's statements sit
+		// together: a long literal can then be moved out in parts (split-funcs.ts).
 		case "array": {
-			const ops = t.items.map((x) => constTerm(fp, x));
 			const a = fp.newLocal();
-			fp.emit({ op: "makeArray", target: a, capacity: ops.length });
-			for (const o of ops) fp.emit({ op: "arrayAppend", array: a, value: o });
+			fp.emit({ op: "makeArray", target: a, capacity: t.items.length });
+			for (const x of t.items) fp.emit({ op: "arrayAppend", array: a, value: constTerm(fp, x) });
 			return { local: a };
 		}
 		case "set": {
-			const ops = t.items.map((x) => constTerm(fp, x));
 			const s = fp.newLocal();
 			fp.emit({ op: "makeSet", target: s });
-			for (const o of ops) fp.emit({ op: "setAdd", set: s, value: o });
+			for (const x of t.items) fp.emit({ op: "setAdd", set: s, value: constTerm(fp, x) });
 			return { local: s };
 		}
 		case "object": {
-			const ops = t.entries.map(([key, v]) => [constTerm(fp, key), constTerm(fp, v)]);
 			const o = fp.newLocal();
 			fp.emit({ op: "makeObject", target: o });
-			for (const [key, v] of ops) fp.emit({ op: "objectInsert", object: o, key, value: v });
+			for (const [k, v] of t.entries) {
+				const key = constTerm(fp, k);
+				fp.emit({ op: "objectInsert", object: o, key, value: constTerm(fp, v) });
+			}
 			return { local: o };
 		}
 		default:
@@ -140,6 +142,10 @@ export function planTerm(fp: PlanState, t: Term, k: (v: Operand) => void): void 
 			planRef(fp, t, k);
 			return;
 		case "array":
+			if (isConstant(t)) {
+				k(constTerm(fp, t));
+				return;
+			}
 			planTerms(fp, t.items, (ops) => {
 				const a = fp.newLocal();
 				fp.emit({ op: "makeArray", target: a, capacity: ops.length });
@@ -148,6 +154,10 @@ export function planTerm(fp: PlanState, t: Term, k: (v: Operand) => void): void 
 			});
 			return;
 		case "set":
+			if (isConstant(t)) {
+				k(constTerm(fp, t));
+				return;
+			}
 			planTerms(fp, t.items, (ops) => {
 				const s = fp.newLocal();
 				fp.emit({ op: "makeSet", target: s });
@@ -156,6 +166,10 @@ export function planTerm(fp: PlanState, t: Term, k: (v: Operand) => void): void 
 			});
 			return;
 		case "object":
+			if (isConstant(t)) {
+				k(constTerm(fp, t));
+				return;
+			}
 			planTerms(fp, t.entries.flat(), (ops) => {
 				const o = fp.newLocal();
 				fp.emit({ op: "makeObject", target: o });

@@ -11,6 +11,7 @@ import { PlanState } from "./plan-state.ts";
 import { planTerm } from "./plan-terms.ts";
 import { isWildcard } from "./resolved-names.ts";
 import { pathName, type RuleNode } from "./ruletree.ts";
+import { splitLargeFuncs } from "./split-funcs.ts";
 
 export class PolicyBuilder {
 	readonly consts: Const[] = [];
@@ -158,6 +159,7 @@ export class PolicyBuilder {
 			.map(([name, arity]) => ({ name, arity }));
 		const policy: Policy = { consts: this.consts, plans: this.plans, funcs: this.funcs, builtins };
 		hoistInvariants(policy);
+		splitLargeFuncs(policy);
 		return policy;
 	}
 }

@@ -434,8 +434,8 @@ export class FunctionEmitter {
 				throw new EmitError(`undefined function ${s.func}`);
 			}
 		}
-		// An undefined argument makes the call undefined.
-		for (const a of checked) {
+		// An undefined argument makes the call undefined (unless the call passes them on).
+		for (const a of s.undefinedArgs ? [] : checked) {
 			if ("local" in a) parts.push(this.undefinedIf(m.i32.eqz(this.get(a.local))));
 		}
 		parts.push(m.local.set(t, callExpr));
