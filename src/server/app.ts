@@ -16,7 +16,6 @@ import {
 	errorResponse,
 	HttpError,
 	parseJsonObject,
-	readJsonObject,
 	readJsonText,
 } from "./http-errors.ts";
 import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";

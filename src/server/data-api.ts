@@ -349,6 +349,54 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 		return send(c, 200, opaJson(response, flag("pretty")));
 	};
 
+	// OPA's default decision: POST / with the raw input (any JSON) as the body, the bare
+	// result back (what OPA clients' evaluateDefault call). Undefined is a 404, as in OPA.
+	app.post("/", async (c) => {
+		const denied = await deps.callerCheck(c);
+		if (denied) return denied;
+		let input: unknown;
+		try {
+			const text = await readBody(c, limits.bodyLimitBytes);
+			if (text.trim() !== "")
+				input = parseInput(
+					text,
+					`unexpected parse error for input: ${MALFORMED_BODY}`,
+					limits.maxJsonDepth,
+				);
+		} catch (e) {
+			if (e instanceof HttpError) return opaError(c, e.status, e.code, e.message, e.extra, false);
+			throw e;
+		}
+		const policy = config.policy.default;
+		let out: ReturnType<DecisionService["query"]>;
+		try {
+			out = decisions.query(policy, input, deps.remoteAddrOf?.(c));
+		} catch (e) {
+			const err = e as { code?: string; message?: string };
+			return opaError(
+				c,
+				500,
+				"internal_error",
+				"error(s) occurred while evaluating query",
+				{ errors: [evalErrorDetail(err.code ?? "eval_internal_error", err.message ?? "")] },
+				false,
+			);
+		}
+		if ("error" in out)
+			return opaError(c, 503, "no_bundle", "no policy bundle is active", {}, false);
+		if (out.result === undefined) {
+			return opaError(
+				c,
+				404,
+				"undefined_document",
+				`document missing: data.${policy.replaceAll("/", ".")}`,
+				{},
+				false,
+			);
+		}
+		return send(c, 200, opaJson(out.result, false), false);
+	});
+
 	// HEAD is answered by GET routes in Hono; OPA's router has no HEAD for these.
 	for (const route of ["/v1/data", "/v1/data/*"]) {
 		app.on(["GET", "POST"], route, handler);

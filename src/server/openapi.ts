@@ -270,12 +270,20 @@ export const OPENAPI_DOCUMENT = {
 				summary: "OPA's default decision: the body is the input, the bare result comes back",
 				operationId: "defaultDecision",
 				tags: ["opa"],
-				requestBody: { required: false, content: json({ type: "object" }) },
+				requestBody: {
+					required: false,
+					description: "Any JSON value (any content type, gzip or not); empty: no input.",
+					content: json({}),
+				},
 				responses: {
 					"200": { description: "The value of policy.default.", content: json({}) },
 					"401": UNAUTHORIZED,
-					...BODY_ERRORS,
-					"404": errorResponse("policy.default is undefined for this input."),
+					...DATA_BODY_ERRORS,
+					"404": errorResponse("undefined_document: policy.default is undefined for this input."),
+					"500": {
+						description: "Evaluation failed (for example a conflict).",
+						content: json(ref("DataError")),
+					},
 					"503": NO_BUNDLE,
 				},
 			},

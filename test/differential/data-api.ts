@@ -310,6 +310,25 @@ export const REQUESTS: Req[] = [
 		path: "/v1/query?q=x%20%3A%3D%201",
 		note: "no ad-hoc queries (docs/api.md)",
 	},
+	{ name: "POST / (default decision)", method: "POST", path: "/", body: '{"user":"alice"}' },
+	{
+		name: "POST / text/plain",
+		method: "POST",
+		path: "/",
+		headers: { "content-type": "text/plain" },
+		body: '{"user":"bob"}',
+	},
+	{ name: "POST / empty body", method: "POST", path: "/", body: "" },
+	{ name: "POST / array input", method: "POST", path: "/", headers: JSON_CT, body: "[1]" },
+	{ name: "POST / bad JSON", method: "POST", path: "/", headers: JSON_CT, body: "{" },
+	{ name: "POST / ?pretty", method: "POST", path: "/?pretty", headers: JSON_CT, body: "{}" },
+	{
+		name: "POST / gzip",
+		method: "POST",
+		path: "/",
+		headers: { ...JSON_CT, "content-encoding": "gzip" },
+		body: gzipSync('{"user":"alice"}'),
+	},
 	{ jsonErrorByDesign: true, name: "PATCH /v1/query", method: "PATCH", path: "/v1/query" },
 ];
 
@@ -371,7 +390,7 @@ function send(base: string, r: Req): Promise<Answer> {
 // Messages of the JSON and gzip decoders (Go's vs JavaScript's) after OPA's own prefix, and
 // bundle names (OPA names a bundle by its path, Gavel calls its one bundle "gavel").
 const DECODER_MESSAGE =
-	/^((?:body|parameter) contains malformed input document|could not decompress the body): .*$/s;
+	/^((?:unexpected parse error for input: )?(?:body|parameter) contains malformed input document|could not decompress the body): .*$/s;
 
 function normalise(v: unknown, key = ""): unknown {
 	if (Array.isArray(v)) return v.map((x) => normalise(x));
@@ -436,8 +455,12 @@ export const part: Part = async (opts) => {
 		const tar = join(dir, "bundle.tar.gz");
 		const built = await opaBuild(opts.opa, ["."], { output: tar, cwd: src });
 		if (!built.ok) throw new Error(`opa build: ${built.error}`);
-		opa = await OpaServer.start(opts.opa, ["-b", tar]);
-		gavel = await startTestServer({ bundle: { path: tar, watch: false } });
+		// POST / is each server's default decision: the same rule on both.
+		opa = await OpaServer.start(opts.opa, ["-b", tar, "--set", "default_decision=/authz/allow"]);
+		gavel = await startTestServer({
+			bundle: { path: tar, watch: false },
+			policy: { default: "authz/allow" },
+		});
 		for (const r of REQUESTS) {
 			// One at a time, OPA first: neither side's answer depends on the other's.
 			const o = await send(opa.base, r);

@@ -38,7 +38,7 @@ beforeAll(async () => {
 		entrypoints: ["authz/allow", "authz/conflict", "system/health/live", "system/health/down"],
 		revision: "r-1",
 	});
-	t = await startTestServer({ bundle: { path: file } });
+	t = await startTestServer({ bundle: { path: file }, policy: { default: "authz/allow" } });
 });
 afterAll(async () => {
 	await t.close();
@@ -196,6 +196,20 @@ describe("Data API as OPA's server answers it", () => {
 		]);
 		expect(body.provenance.bundles).toEqual({ gavel: { revision: "r-1" } });
 		expect(typeof body.provenance.version).toBe("string");
+	});
+
+	it("answers POST / (the default decision) as OPA: any JSON body, any type, gzip, bare value", async () => {
+		const alice = await post("/", '{"user":"alice"}', { "content-type": "text/plain" });
+		expect(await alice.text()).toBe("true\n");
+		expect(await (await post("/", "[1]")).text()).toBe("false\n");
+		expect(await (await post("/", "")).text()).toBe("false\n");
+		const gz = await post("/", gzipSync('{"role":"admin"}'), { "content-encoding": "gzip" });
+		expect(await gz.text()).toBe("true\n");
+		const bad = await post("/", "{");
+		expect(bad.status).toBe(400);
+		expect((await jsonOf(bad)).message).toMatch(
+			/^unexpected parse error for input: body contains malformed input document: /,
+		);
 	});
 
 	it("gives random decision ids", async () => {
