@@ -208,7 +208,8 @@ export function termArbs(): Arbs {
 				negated:
 					negated && terms.type !== "some" && terms.type !== "someIn" && terms.type !== "every",
 				terms: terms as Expr["terms"],
-				with: withs,
+				// A bare `some x` declaration takes no `with` (a parse error in OPA, and now here).
+				with: terms.type === "some" ? [] : withs,
 				loc: L,
 			}),
 		);
