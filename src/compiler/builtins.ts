@@ -60,9 +60,10 @@ const COMPILER = {
 	impl: "compiler",
 	note: "replaced by the rule's METADATA annotations at compile time",
 } as const;
-const SDK = {
-	impl: "sdk",
-	note: "answered by the opa-wasm SDK's JavaScript yaml library",
+/** Served by the host, not the SDK's own unbounded YAML (src/engine/builtins/yaml.ts). */
+const YAML = {
+	impl: "host",
+	note: "limits: input 1 MiB, nesting 1,000 levels, 1,000,000 values after aliases",
 } as const;
 function refused(note: string): Partial<BuiltinInfo> {
 	return { impl: "refused", note };
@@ -207,9 +208,9 @@ const SPECS: Spec[] = [
 	["json.marshal_with_options", "any object", "string"],
 	["json.unmarshal", "string", "any"],
 	["json.is_valid", "string", "boolean"],
-	["yaml.marshal", "any", "string", { ...SDK }],
-	["yaml.unmarshal", "string", "any", { ...SDK }],
-	["yaml.is_valid", "string", "boolean", { ...SDK }],
+	["yaml.marshal", "any", "string", { ...YAML }],
+	["yaml.unmarshal", "string", "any", { ...YAML }],
+	["yaml.is_valid", "string", "boolean", { ...YAML }],
 	// Misc.
 	["walk", "any", "array", { relation: true }],
 	["units.parse_bytes", "string", "number"],

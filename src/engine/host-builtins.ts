@@ -1,7 +1,7 @@
 // The one set of host builtins Gavel gives the OPA Wasm SDK (`loadPolicy(wasm, mem,
-// customBuiltins)`): regex, time, crypto, uuid, rand and JWT functions a compiled policy declares
-// in its builtins() map instead of implementing in the Wasm runtime. The server, the CLI and
-// the conformance runner all use this module, so a builtin behaves the same everywhere.
+// customBuiltins)`): regex, time, crypto, uuid, rand, YAML and JWT functions a compiled policy
+// declares in its builtins() map instead of implementing in the Wasm runtime. The server, the
+// CLI and the conformance runner all use this module, so a builtin behaves the same everywhere.
 //
 // Two things the SDK does not do for us:
 // - Per-evaluation state. OPA fixes time.now_ns for a whole query and returns the same
@@ -31,6 +31,7 @@ import { timeBuiltins } from "./builtins/time.ts";
 import { uriBuiltins } from "./builtins/uri.ts";
 import { uuidBuiltins } from "./builtins/uuid.ts";
 import { x509Builtins } from "./builtins/x509.ts";
+import { yamlBuiltins } from "./builtins/yaml.ts";
 
 export { BuiltinError } from "./builtins/builtin-error.ts";
 
@@ -89,6 +90,7 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 		...(randBuiltins(randScope) as Record<string, HostBuiltin>),
 		...(jsonSchemaBuiltins as Record<string, HostBuiltin>),
 		...(uriBuiltins as Record<string, HostBuiltin>),
+		...(yamlBuiltins as Record<string, HostBuiltin>),
 		...jwtBuiltins(() => clock.nowNs()),
 		...jwtEncodeBuiltins(),
 		...runtimeBuiltins(),

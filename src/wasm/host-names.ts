@@ -2,12 +2,18 @@
 //
 // The official SDK answers a few builtins from its own table before it looks at the host's
 // customBuiltins, with JavaScript semantics: its regex.split runs a backtracking RegExp (Go's
-// RE2 never backtracks, and an attacker-chosen string can stall a backtracking engine). Listing
-// such a builtin under another name makes the SDK hand the call to Gavel's host builtins (RE2,
-// linear time). A leaf module with no imports, so the engine can share it without loading the
-// back end.
+// RE2 never backtracks, and an attacker-chosen string can stall a backtracking engine), and its
+// yaml.* has no bound on aliases, nesting or time. Listing such a builtin under another name
+// makes the SDK hand the call to Gavel's host builtins (RE2 in linear time; bounded YAML). A
+// leaf module with no imports, so the engine can share it without loading the back end.
 
-const SDK_SHADOWED: ReadonlyMap<string, string> = new Map([["regex.split", "gavel.regex.split"]]);
+const SDK_SHADOWED: ReadonlyMap<string, string> = new Map([
+	["regex.split", "gavel.regex.split"],
+	// The SDK's YAML (an old `yaml` package) ran 93 s and exhausted the heap on a 200 KB input.
+	["yaml.unmarshal", "gavel.yaml.unmarshal"],
+	["yaml.is_valid", "gavel.yaml.is_valid"],
+	["yaml.marshal", "gavel.yaml.marshal"],
+]);
 
 /** The builtins() name for a host builtin: its Rego name, unless the SDK would shadow it. */
 export function hostBuiltinName(name: string): string {
