@@ -64,6 +64,7 @@ const FIXED_ROUTES = new Set([
 	"/access/v1/evaluations",
 	"/.well-known/authzen-configuration",
 	"/health",
+	"/v1/query",
 	"/ready",
 	"/metrics",
 	"/openapi.json",
@@ -95,6 +96,8 @@ export function routeLabel(url: string): string {
 	if (path === "/v1/data" || path.startsWith("/v1/data/")) return "/v1/data/*";
 	if (path === "/v1/authz" || path.startsWith("/v1/authz/")) return "/v1/authz/*";
 	if (path === "/v1/batch/data" || path.startsWith("/v1/batch/data/")) return "/v1/batch/data/*";
+	// OPA's custom health checks: one label whatever the rule's name.
+	if (path.startsWith("/health/")) return "/health/*";
 	return "unmatched";
 }
 

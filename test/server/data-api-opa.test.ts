@@ -8,7 +8,7 @@ import { OPAClient } from "@open-policy-agent/opa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mergeInputs } from "../../src/server/data-api.ts";
 import { writeBundleFile } from "./build-bundle.ts";
-import { startTestServer, type TestServer } from "./helpers.ts";
+import { parseMetrics, startTestServer, type TestServer } from "./helpers.ts";
 
 const AUTHZ = `package authz
 
@@ -172,6 +172,22 @@ describe("Data API as OPA's server answers it", () => {
 		expect(await jsonOf(none)).toEqual({
 			error: "health check (data.system.health.ready) was undefined",
 		});
+	});
+
+	it("counts /health/<name> and /v1/query under one route label each, not as unmatched", async () => {
+		await fetch(`${t.url}/health/live`);
+		await fetch(`${t.url}/health/whatever-name`);
+		await post("/v1/query", "{}");
+		const m = parseMetrics(await (await fetch(`${t.url}/metrics`)).text());
+		expect(
+			m.get('gavel_http_requests_total{route="/health/*",method="GET",status="200"}'),
+		).toBeGreaterThan(0);
+		expect(
+			m.get('gavel_http_requests_total{route="/health/*",method="GET",status="500"}'),
+		).toBeGreaterThan(0);
+		expect(
+			m.get('gavel_http_requests_total{route="/v1/query",method="POST",status="404"}'),
+		).toBeGreaterThan(0);
 	});
 
 	it("reads a dotted segment as one key, never as a rule path; leaves data.system out of data", async () => {
