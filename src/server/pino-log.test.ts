@@ -123,8 +123,14 @@ describe("decision log through pino", () => {
 		// The lines kept are all written, whole, in order.
 		const lines = out.trimEnd().split("\n");
 		expect(lines.length + dropped).toBe(200);
-		expect(JSON.parse(lines[0]).decision_id).toBe("d0");
 		expect(dropped).toBeLessThan(200);
+		// Which lines survive depends on when the pipe drains (d0 is usually, not always, one of
+		// them on a loaded machine); what is kept is whole JSON, in the order it was logged.
+		const ids = lines.map((l) =>
+			Number((JSON.parse(l) as { decision_id: string }).decision_id.slice(1)),
+		);
+		expect(ids).toEqual([...ids].sort((a, b) => a - b));
+		expect(new Set(ids).size).toBe(ids.length);
 	});
 });
 
