@@ -135,7 +135,9 @@ function scalarValue(node: Scalar): Json {
 			if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) {
 				throw new YamlError(`yaml: cannot decode !!binary data: illegal base64 data`);
 			}
-			return new TextDecoder().decode(Buffer.from(clean, "base64"));
+			// atob: available in Workers as in Node.
+			const bytes = Uint8Array.from(atob(clean), (c) => c.charCodeAt(0));
+			return new TextDecoder().decode(bytes);
 		}
 		case "null":
 		case "bool":
