@@ -91,12 +91,12 @@ try {
 	let n = 0;
 	// Fresh resource ids keep the cache filling and evicting; a bad token and a malformed body
 	// keep the refusal paths busy too.
-	const requests = [
+	const requests: autocannon.Request[] = [
 		decide(admin, { id: "doc-1", owner: "bob" }),
 		decide(user, { id: "doc-2", owner: "alice" }, true),
 		{
 			...decide(admin, { id: "x", owner: "bob" }),
-			setupRequest: (req: { body?: string }) => ({
+			setupRequest: (req: autocannon.Request) => ({
 				...req,
 				body: JSON.stringify({ action: "read", resource: { id: `doc-${n++}`, owner: "bob" } }),
 			}),
