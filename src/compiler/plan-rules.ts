@@ -15,6 +15,7 @@ import {
 	termKey,
 } from "./plan-context.ts";
 import { planBody } from "./plan-exprs.ts";
+import { type IndexedRule, indexConditions, planIndexed } from "./plan-index.ts";
 import { basePath, documentOf } from "./plan-refs.ts";
 import type { PlanState } from "./plan-state.ts";
 import { planTerm, planTerms } from "./plan-terms.ts";
@@ -42,7 +43,18 @@ export function planNode(fp: PlanState, node: RuleNode, name: string): Func {
 		(kind === "complete" || kind === "function") &&
 		values.length > 0 &&
 		values.every((v) => v !== undefined && v === values[0]);
+	// Rules whose order cannot show are visited through the index on their input tests.
+	const indexed: IndexedRule[] | undefined = sameConst && kind === "complete" ? [] : undefined;
 	for (const rule of rules) {
+		if (indexed) {
+			const block = fp.block(() => {
+				fp.emit({ op: "isUndefined", source: result });
+				planRule(fp, rule, arity, (v, keys) => output(fp, rule, result, v, keys));
+			});
+			guardScans(block.stmts, result);
+			indexed.push({ block, conds: indexConditions(rule.body) });
+			continue;
+		}
 		if (!rule.else) {
 			const block = fp.block(() => {
 				if (sameConst && blocks.length > 0) fp.emit({ op: "isUndefined", source: result });
@@ -67,6 +79,7 @@ export function planNode(fp: PlanState, node: RuleNode, name: string): Func {
 			stmts: [{ op: "isDefined", source: chain }, assignOnce(fp, result, { local: chain }, rule)],
 		});
 	}
+	if (indexed) blocks.push(...planIndexed(fp, indexed));
 	if (def) {
 		blocks.push(
 			fp.block(() => {

@@ -21,14 +21,17 @@ const MAX_SHARED = 64;
 /** How many statements back from a full segment to look for a cut that can move. */
 const CUT_SEARCH = 32;
 
-type Visit = (local: Local, write: boolean) => void;
+/** Sees each local a statement reads or writes, with the statement that does it. */
+type Visit = (local: Local, write: boolean, by: Stmt) => void;
+type Use = (local: Local, write: boolean) => void;
 
-function operand(o: Operand, f: Visit): void {
+function operand(o: Operand, f: Use): void {
 	if ("local" in o) f(o.local, false);
 }
 
 /** Every local a statement reads or writes, nested blocks included. */
-function stmtLocals(s: Stmt, f: Visit): void {
+function stmtLocals(s: Stmt, visit: Visit): void {
+	const f: Use = (l, w) => visit(l, w, s);
 	switch (s.op) {
 		case "assign":
 		case "assignOnce":
@@ -58,14 +61,14 @@ function stmtLocals(s: Stmt, f: Visit): void {
 			operand(s.source, f);
 			f(s.key, true);
 			f(s.value, true);
-			blockLocals(s.block, f);
+			blockLocals(s.block, visit);
 			return;
 		case "not":
 		case "memoScope":
-			blockLocals(s.block, f);
+			blockLocals(s.block, visit);
 			return;
 		case "blocks":
-			for (const b of s.blocks) blockLocals(b, f);
+			for (const b of s.blocks) blockLocals(b, visit);
 			return;
 		case "call":
 			for (const a of s.args) operand(a, f);
@@ -240,6 +243,8 @@ class Splitter {
 	private counts = new Map<Local, number>();
 	private nextLocal = 0;
 	private parts = 0;
+	/** Locals that receive a part's result (defined whenever the assign after the call runs). */
+	private readonly handedBack = new Set<Local>();
 
 	constructor(
 		private readonly policy: Policy,
@@ -337,13 +342,17 @@ class Splitter {
 		const written = new Set<Local>();
 		const writesOnlyOnce = new Map<Local, boolean>();
 		for (const b of chunk) {
-			for (const s of b.stmts) {
-				stmtLocals(s, (l, w) => {
+			for (const top of b.stmts) {
+				stmtLocals(top, (l, w, s) => {
 					inChunk.set(l, (inChunk.get(l) ?? 0) + 1);
 					if (!w) return;
 					written.add(l);
 					// A shared local the helper hands back must not go undefined once defined.
-					const safe = s.op === "assignOnce" || (straight && neverUndefined(s));
+					const safe =
+						s.op === "assignOnce" ||
+						(straight && neverUndefined(s)) ||
+						// What an earlier part handed back (its call was defined, so is this).
+						(s.op === "assign" && "local" in s.source && this.handedBack.has(s.source.local));
 					writesOnlyOnce.set(l, (writesOnlyOnce.get(l) ?? true) && safe);
 				});
 			}
@@ -386,6 +395,7 @@ class Splitter {
 		const helper: Func = { name, arity: shared.length, result, locals: next, blocks, memo: false };
 		this.policy.funcs.push(helper);
 		const target = this.nextLocal++;
+		this.handedBack.add(target);
 		const args: Operand[] = [{ local: 0 }, { local: 1 }, ...shared.map((local) => ({ local }))];
 		const stmts: Stmt[] = [{ op: "call", func: name, args, target, undefinedArgs: true }];
 		if (back !== undefined) stmts.push({ op: "assign", target: back, source: { local: target } });

@@ -1,0 +1,83 @@
+// Evaluation cost against rule count, through the official SDK: issue 12's policy of N rules
+// `allow if { input.method == "GET"; input.path == "/api/vN/items"; input.role == "rK" }` at
+// 10, 100, 1,000, 10,000 and 50,000 rules, evaluated side by side in one run (rounds rotate
+// over the sizes so load that drifts hits them alike); median µs per evaluation and the ratio to
+// the 10-rule policy. Inputs cycle over a matching request (the last rule), a request whose
+// path matches but role does not, and one that matches no rule.
+// Run: npm run bench:scale [-- --sizes 10,100,1000] [--rounds 15]
+
+import { loadPolicy } from "@open-policy-agent/opa-wasm";
+import { compile } from "../src/compiler/index.ts";
+import { parseModule } from "../src/rego/index.ts";
+import { emitWasm } from "../src/wasm/index.ts";
+import { ruleSetSource } from "../test/scale/rule-sets.ts";
+import { median } from "./measure.ts";
+
+const arg = (name: string) => {
+	const i = process.argv.indexOf(`--${name}`);
+	return i > 0 ? process.argv[i + 1] : undefined;
+};
+const sizes = (arg("sizes") ?? "10,100,1000,10000,50000").split(",").map(Number);
+const rounds = Number(arg("rounds") ?? 15);
+const perRound = Number(arg("per-round") ?? 2000);
+
+interface Entry {
+	n: number;
+	buildMs: number;
+	wasmBytes: number;
+	evaluate: () => void;
+	times: number[];
+}
+
+async function prepare(n: number): Promise<Entry> {
+	const t0 = performance.now();
+	const parsed = parseModule(ruleSetSource(n), "rules.rego", { regoVersion: 1 });
+	if (!parsed.module) throw new Error("parse failed");
+	const r = compile({ modules: [parsed.module], entrypoints: ["rules/allow"] });
+	if (!r.policy) throw new Error(r.errors.map((e) => e.message).join("\n"));
+	const wasm = emitWasm(r.policy);
+	const buildMs = performance.now() - t0;
+	const policy = await loadPolicy(wasm);
+	const last = n - 1;
+	const inputs = [
+		{ method: "GET", path: `/api/v${last}/items`, role: `r${last % 7}` },
+		{ method: "GET", path: `/api/v${last}/items`, role: `r${(last + 1) % 7}` },
+		{ method: "GET", path: "/api/none", role: "r0" },
+	];
+	const want = [true, false, false];
+	inputs.forEach((input, i) => {
+		const got = (policy.evaluate(input, "rules/allow") as { result: boolean }[])[0]?.result;
+		if (got !== want[i]) throw new Error(`${n} rules: input ${i} gave ${got}, want ${want[i]}`);
+	});
+	let k = 0;
+	const evaluate = () => {
+		policy.evaluate(inputs[k], "rules/allow");
+		k = (k + 1) % inputs.length;
+	};
+	return { n, buildMs, wasmBytes: wasm.length, evaluate, times: [] };
+}
+
+const { execSync } = await import("node:child_process");
+const uptime = () => execSync("uptime").toString().trim();
+console.log(`load before: ${uptime()}`);
+const entries: Entry[] = [];
+for (const n of sizes) entries.push(await prepare(n));
+for (const e of entries) for (let i = 0; i < perRound; i++) e.evaluate();
+for (let r = 0; r < rounds; r++) {
+	const order = entries.map((_, i) => entries[(i + r) % entries.length]);
+	for (const e of order) {
+		const t = performance.now();
+		for (let i = 0; i < perRound; i++) e.evaluate();
+		e.times.push(((performance.now() - t) * 1000) / perRound);
+	}
+}
+const base = entries.find((e) => e.n === 10) ?? entries[0];
+const baseUs = median(base.times);
+console.log("rules     build ms   wasm KB   µs/eval   × 10 rules");
+for (const e of entries) {
+	const us = median(e.times);
+	console.log(
+		`${String(e.n).padStart(6)}  ${e.buildMs.toFixed(0).padStart(9)}  ${(e.wasmBytes / 1024).toFixed(0).padStart(8)}  ${us.toFixed(2).padStart(8)}  ${(us / baseUs).toFixed(2).padStart(11)}`,
+	);
+}
+console.log(`load after: ${uptime()}`);
