@@ -47,8 +47,10 @@ export function planNode(fp: PlanState, node: RuleNode, name: string): Func {
 	const indexed: IndexedRule[] | undefined = sameConst && kind === "complete" ? [] : undefined;
 	for (const rule of rules) {
 		if (indexed) {
+			const first = indexed.length === 0;
 			const block = fp.block(() => {
-				fp.emit({ op: "isUndefined", source: result });
+				// The first rule needs no guard: nothing ran before it, or only rules with the same value.
+				if (!first) fp.emit({ op: "isUndefined", source: result });
 				planRule(fp, rule, arity, (v, keys) => output(fp, rule, result, v, keys));
 			});
 			guardScans(block.stmts, result);
