@@ -42,7 +42,7 @@ async function evaluator(policy: Policy, entrypoint: string) {
 
 describe("rule sets of one path", () => {
 	for (const n of [10_000, 50_000]) {
-		it(`${n} rules build, load in the SDK and answer`, async () => {
+		it(`${n} rules build, load in the SDK and answer`, { timeout: 180_000 }, async () => {
 			const policy = build(ruleSetSource(n), "rules/allow");
 			expect(size(policy)).toBeLessThanOrEqual(MAX_STMTS + 10);
 			const allow = await evaluator(policy, "rules/allow");
@@ -87,17 +87,23 @@ describe("rule sets of one path", () => {
 });
 
 describe("literal data", () => {
-	it("a policy with 1 MB of literal data builds, loads and answers", async () => {
+	it("a policy with 1 MB of literal data builds, loads and answers", {
+		timeout: 180_000,
+	}, async () => {
 		const users: Record<string, unknown> = {};
 		let i = 0;
-		while (JSON.stringify(users).length < 1_050_000) {
-			users[`user${i}`] = {
+		let bytes = 2;
+		while (bytes < 1_050_000) {
+			const user = {
 				name: `User number ${i}`,
 				roles: [`r${i % 7}`, "reader"],
 				admin: i % 100 === 0,
 			};
+			users[`user${i}`] = user;
+			bytes += JSON.stringify(`user${i}`).length + JSON.stringify(user).length + 2;
 			i++;
 		}
+		expect(JSON.stringify(users).length).toBeGreaterThan(1_000_000);
 		const src = `package big\n\nusers := ${JSON.stringify(users)}\n\nallow if users[input.user].admin\n\nn := count(users)\n`;
 		const policy = build(src, "big/allow", "big/n");
 		expect(size(policy)).toBeLessThanOrEqual(MAX_STMTS + 10);
