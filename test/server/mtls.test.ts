@@ -2,12 +2,10 @@
 // certificate from the configured CA are refused at the handshake, and the verified peer
 // (subject, SPIFFE URI SAN, fingerprint) reaches the policy as input.peer.
 
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CertDir, certDir } from "../tls-certs.ts";
 import { buildBundle } from "./build-bundle.ts";
 import { sign, startTestServer, type TestServer } from "./helpers.ts";
 
@@ -22,88 +20,25 @@ decision := {"allow": true, "reasons": [input.peer.uris[0], input.peer.subject]}
 }
 `;
 
-let dir: string;
+let certs: CertDir;
 let t: TestServer;
-const file = (n: string) => join(dir, n);
-
-function openssl(...args: string[]): void {
-	execFileSync("openssl", args, { stdio: "pipe" });
-}
-
-function issue(name: string, subject: string, ext: string, ca = "ca"): void {
-	openssl(
-		"req",
-		"-newkey",
-		"ec",
-		"-pkeyopt",
-		"ec_paramgen_curve:P-256",
-		"-nodes",
-		"-keyout",
-		file(`${name}.key`),
-		"-out",
-		file(`${name}.csr`),
-		"-subj",
-		subject,
-	);
-	writeFileSync(file(`${name}.ext`), ext);
-	openssl(
-		"x509",
-		"-req",
-		"-in",
-		file(`${name}.csr`),
-		"-CA",
-		file(`${ca}.crt`),
-		"-CAkey",
-		file(`${ca}.key`),
-		"-CAcreateserial",
-		"-out",
-		file(`${name}.crt`),
-		"-days",
-		"1",
-		"-extfile",
-		file(`${name}.ext`),
-	);
-}
-
-function makeCa(name: string): void {
-	openssl(
-		"req",
-		"-x509",
-		"-newkey",
-		"ec",
-		"-pkeyopt",
-		"ec_paramgen_curve:P-256",
-		"-nodes",
-		"-keyout",
-		file(`${name}.key`),
-		"-out",
-		file(`${name}.crt`),
-		"-subj",
-		`/CN=${name}`,
-		"-days",
-		"1",
-		"-addext",
-		"basicConstraints=critical,CA:TRUE",
-		"-addext",
-		"keyUsage=critical,keyCertSign",
-	);
-}
+const file = (n: string) => certs.file(n);
 
 beforeAll(async () => {
-	dir = mkdtempSync(join(tmpdir(), "gavel-mtls-"));
-	makeCa("ca");
-	makeCa("rogue-ca");
-	issue(
+	certs = certDir("gavel-mtls-");
+	certs.ca("ca");
+	certs.ca("rogue-ca");
+	certs.leaf(
 		"server",
 		"/CN=localhost",
 		"subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
 	);
-	issue(
+	certs.leaf(
 		"client",
 		"/O=Gavel Tests/CN=orders",
 		"subjectAltName=URI:spiffe://gavel.test/svc/orders\nextendedKeyUsage=clientAuth\n",
 	);
-	issue(
+	certs.leaf(
 		"rogue",
 		"/CN=rogue",
 		"subjectAltName=URI:spiffe://gavel.test/svc/orders\nextendedKeyUsage=clientAuth\n",
