@@ -1,17 +1,8 @@
-// HTTP benchmark: Gavel's POST /v1/decide (real ES256 token verified, the example policy
-// evaluated) against a bare Hono endpoint on this machine, measured side by side in one run,
-// and the same Gavel with tracing on (every request sampled, spans exported over OTLP/HTTP to
-// a sink process that decodes them) beside it with tracing off: the tracing overhead.
-// Rounds alternate between the servers so drift in a shared machine's load hits both; the
-// printed figures are medians over rounds and the ratios are what to compare, not absolutes.
-
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import autocannon from "autocannon";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { gavelFixture, type Server, startServer } from "./http-fixture.ts";
 import { median } from "./measure.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -19,25 +10,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = 16;
 /** tracing.sampleRatio of the traced server: 1 (every request) is the most it can cost. */
 const TRACE_RATIO = Number(process.env.BENCH_TRACE_RATIO ?? 1);
-
-interface Server {
-	child: ChildProcess;
-	url: string;
-}
-
-function startServer(args: string[]): Promise<Server> {
-	const child = spawn(process.execPath, ["--import", "tsx", "bench/http-server.ts", ...args], {
-		stdio: ["ignore", "pipe", "inherit"],
-	});
-	return new Promise((resolve, reject) => {
-		const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
-		lines.once("line", (line) => {
-			const { port } = JSON.parse(line) as { port: number };
-			resolve({ child, url: `http://127.0.0.1:${port}` });
-		});
-		child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
-	});
-}
 
 // Linux's clock ticks per second for /proc/PID/stat (USER_HZ, 100 on every common build).
 const CLOCK_TICKS = 100;
@@ -96,33 +68,8 @@ export async function runHttpBench(): Promise<void> {
 	const dir = mkdtempSync(join(tmpdir(), "gavel-bench-"));
 	const servers: Server[] = [];
 	try {
-		const { privateKey, publicKey } = await generateKeyPair("ES256");
-		const jwk = { ...(await exportJWK(publicKey)), kid: "bench", alg: "ES256", use: "sig" };
-		writeFileSync(join(dir, "jwks.json"), JSON.stringify({ keys: [jwk] }));
-		const token = await new SignJWT({ sub: "alice", roles: ["user"] })
-			.setProtectedHeader({ alg: "ES256", kid: "bench" })
-			.setIssuer("https://bench.test")
-			.setAudience("gavel-bench")
-			.setIssuedAt()
-			.setExpirationTime("1h")
-			.sign(privateKey);
-		const bundle = join(dir, "example.tar.gz");
-		const built = spawnSync(
-			process.execPath,
-			["bin/gavel.js", "build", "policies/example", "-e", "example/allow", "-O", "-o", bundle],
-			{ stdio: "inherit" },
-		);
-		if (built.status !== 0) throw new Error("gavel build failed");
-		const config = {
-			server: { port: 0 },
-			bundle: { path: bundle, watch: false },
-			auth: {
-				jwksFile: join(dir, "jwks.json"),
-				issuer: ["https://bench.test"],
-				audience: ["gavel-bench"],
-			},
-			decisionLog: { enabled: false },
-		};
+		const { sign, config } = await gavelFixture(dir);
+		const token = await sign({ sub: "alice", roles: ["user"] }, "1h");
 		const gavel = await startServer(["gavel", JSON.stringify(config)]);
 		servers.push(gavel);
 		const hono = await startServer(["hono"]);

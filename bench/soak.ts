@@ -5,13 +5,12 @@
 // RSS stayed flat: the last minute's median against the first minute's after warm-up.
 // Loopback only; it stops by itself.
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import autocannon from "autocannon";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { gavelFixture, startServer } from "./http-fixture.ts";
 import { median } from "./measure.ts";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
@@ -28,55 +27,13 @@ function rssMiB(pid: number | undefined): number {
 	}
 }
 
-function startGavel(config: unknown): Promise<{ child: ChildProcess; url: string }> {
-	const child = spawn(
-		process.execPath,
-		["--import", "tsx", "bench/http-server.ts", "gavel", JSON.stringify(config)],
-		{ stdio: ["ignore", "pipe", "inherit"] },
-	);
-	return new Promise((resolve, reject) => {
-		const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
-		lines.once("line", (line) => {
-			const { port } = JSON.parse(line) as { port: number };
-			resolve({ child, url: `http://127.0.0.1:${port}` });
-		});
-		child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
-	});
-}
-
 const dir = mkdtempSync(join(tmpdir(), "gavel-soak-"));
 let server: ChildProcess | undefined;
 try {
-	const { privateKey, publicKey } = await generateKeyPair("ES256");
-	const jwk = { ...(await exportJWK(publicKey)), kid: "soak", alg: "ES256", use: "sig" };
-	writeFileSync(join(dir, "jwks.json"), JSON.stringify({ keys: [jwk] }));
-	const sign = (claims: Record<string, unknown>) =>
-		new SignJWT(claims)
-			.setProtectedHeader({ alg: "ES256", kid: "soak" })
-			.setIssuer("https://soak.test")
-			.setAudience("gavel-soak")
-			.setIssuedAt()
-			.setExpirationTime("2h")
-			.sign(privateKey);
-	const admin = await sign({ sub: "alice", roles: ["admin"] });
-	const user = await sign({ sub: "bob", roles: ["user"] });
-	const bundle = join(dir, "example.tar.gz");
-	const built = spawnSync(
-		process.execPath,
-		["bin/gavel.js", "build", "policies/example", "-e", "example/allow", "-O", "-o", bundle],
-		{ stdio: "inherit" },
-	);
-	if (built.status !== 0) throw new Error("gavel build failed");
-	const gavel = await startGavel({
-		server: { port: 0 },
-		bundle: { path: bundle, watch: false },
-		auth: {
-			jwksFile: join(dir, "jwks.json"),
-			issuer: ["https://soak.test"],
-			audience: ["gavel-soak"],
-		},
-		decisionLog: { enabled: false },
-	});
+	const { sign, config } = await gavelFixture(dir);
+	const admin = await sign({ sub: "alice", roles: ["admin"] }, "2h");
+	const user = await sign({ sub: "bob", roles: ["user"] }, "2h");
+	const gavel = await startServer(["gavel", JSON.stringify(config)]);
 	server = gavel.child;
 	const decide = (token: string | undefined, resource: unknown, noCache = false) => ({
 		method: "POST" as const,

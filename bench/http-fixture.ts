@@ -1,0 +1,64 @@
+// What the HTTP benchmarks share: a server process from bench/http-server.ts, an ES256 key
+// whose JWKS Gavel reads from a file, the example policy built with -O, and the Gavel
+// configuration serving it with the decision log off.
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+
+export interface Server {
+	child: ChildProcess;
+	url: string;
+}
+
+/** Starts `bench/http-server.ts ARGS…` and resolves once it prints its port. */
+export function startServer(args: string[]): Promise<Server> {
+	const child = spawn(process.execPath, ["--import", "tsx", "bench/http-server.ts", ...args], {
+		stdio: ["ignore", "pipe", "inherit"],
+	});
+	return new Promise((resolve, reject) => {
+		const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
+		lines.once("line", (line) => {
+			const { port } = JSON.parse(line) as { port: number };
+			resolve({ child, url: `http://127.0.0.1:${port}` });
+		});
+		child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+	});
+}
+
+const ISSUER = "https://bench.test";
+const AUDIENCE = "gavel-bench";
+
+/**
+ * A key pair in `dir` (jwks.json), the example bundle built into `dir`, and the Gavel
+ * configuration using both; `sign` mints tokens valid for `expiresIn`.
+ */
+export async function gavelFixture(dir: string) {
+	const { privateKey, publicKey } = await generateKeyPair("ES256");
+	const jwk = { ...(await exportJWK(publicKey)), kid: "bench", alg: "ES256", use: "sig" };
+	writeFileSync(join(dir, "jwks.json"), JSON.stringify({ keys: [jwk] }));
+	const sign = (claims: Record<string, unknown>, expiresIn: string) =>
+		new SignJWT(claims)
+			.setProtectedHeader({ alg: "ES256", kid: "bench" })
+			.setIssuer(ISSUER)
+			.setAudience(AUDIENCE)
+			.setIssuedAt()
+			.setExpirationTime(expiresIn)
+			.sign(privateKey);
+	const bundle = join(dir, "example.tar.gz");
+	const built = spawnSync(
+		process.execPath,
+		["bin/gavel.js", "build", "policies/example", "-e", "example/allow", "-O", "-o", bundle],
+		{ stdio: "inherit" },
+	);
+	if (built.status !== 0) throw new Error("gavel build failed");
+	const config = {
+		server: { port: 0 },
+		bundle: { path: bundle, watch: false },
+		auth: { jwksFile: join(dir, "jwks.json"), issuer: [ISSUER], audience: [AUDIENCE] },
+		decisionLog: { enabled: false },
+	};
+	return { sign, config };
+}
