@@ -11,7 +11,7 @@ import { jsonDepth } from "./canonical-json.ts";
 import type { GavelConfig } from "./config.ts";
 import type { DecisionService, RawResult } from "./decision-service.ts";
 import { headerOf } from "./headers.ts";
-import { ClientAbortedError, HttpError } from "./http-errors.ts";
+import { ClientAbortedError, HttpError, readLimited } from "./http-errors.ts";
 
 export interface DataApiDeps {
 	config: GavelConfig;
@@ -112,34 +112,6 @@ async function readBody(c: Context, limit: number): Promise<string> {
 		}
 	}
 	return new TextDecoder().decode(bytes);
-}
-
-async function readLimited(
-	stream: ReadableStream<Uint8Array> | null,
-	limit: number,
-	tooLarge: () => HttpError,
-): Promise<Uint8Array> {
-	if (!stream) return new Uint8Array(0);
-	const reader = stream.getReader();
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		size += value.byteLength;
-		if (size > limit) {
-			await reader.cancel();
-			throw tooLarge();
-		}
-		chunks.push(value);
-	}
-	const all = new Uint8Array(size);
-	let at = 0;
-	for (const chunk of chunks) {
-		all.set(chunk, at);
-		at += chunk.byteLength;
-	}
-	return all;
 }
 
 const MALFORMED_BODY = "body contains malformed input document";

@@ -99,22 +99,25 @@ export function parseJsonObject(text: string, limits: BodyLimits): Record<string
 }
 
 /**
- * A chunked body has no length to check up front: count it as it streams in and stop at the
- * limit, so an endless body is cut off instead of buffered whole.
+ * A body with no length to check up front (chunked, or decompressed): count it as it streams
+ * in and stop at the limit, so an endless body is cut off instead of buffered whole.
  */
-async function readStreamed(c: Context, max: number): Promise<string> {
-	const body = c.req.raw.body;
-	if (!body) return "";
-	const reader = body.getReader();
+export async function readLimited(
+	stream: ReadableStream<Uint8Array> | null,
+	limit: number,
+	tooLarge: () => HttpError,
+): Promise<Uint8Array> {
+	if (!stream) return new Uint8Array(0);
+	const reader = stream.getReader();
 	const chunks: Uint8Array[] = [];
 	let size = 0;
 	for (;;) {
 		const { done, value } = await reader.read();
 		if (done) break;
 		size += value.byteLength;
-		if (size > max) {
+		if (size > limit) {
 			await reader.cancel();
-			throw new HttpError(413, "request_too_large", `body exceeds ${max} bytes`);
+			throw tooLarge();
 		}
 		chunks.push(value);
 	}
@@ -124,5 +127,14 @@ async function readStreamed(c: Context, max: number): Promise<string> {
 		all.set(chunk, at);
 		at += chunk.byteLength;
 	}
-	return new TextDecoder().decode(all);
+	return all;
+}
+
+async function readStreamed(c: Context, max: number): Promise<string> {
+	const bytes = await readLimited(
+		c.req.raw.body,
+		max,
+		() => new HttpError(413, "request_too_large", `body exceeds ${max} bytes`),
+	);
+	return new TextDecoder().decode(bytes);
 }
