@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
-import { Engine, FileBundleSource, HttpBundleSource } from "./engine/index.ts";
+import { Engine, FileBundleSource, HttpBundleSource, OciBundleSource } from "./engine/index.ts";
 import { createApp, type GavelApp } from "./server/app.ts";
 import { answerClientError } from "./server/client-error.ts";
 import { type GavelConfig, isLoopbackHost } from "./server/config.ts";
@@ -168,8 +168,20 @@ export async function startGavel(
 		),
 	);
 
-	let source: FileBundleSource | HttpBundleSource | undefined;
-	if (config.bundle.url) {
+	let source: FileBundleSource | HttpBundleSource | OciBundleSource | undefined;
+	const oci = config.bundle.oci;
+	if (oci) {
+		source = new OciBundleSource(engine, {
+			resource: oci.resource,
+			url: oci.url,
+			credentials: { username: oci.username, password: oci.password, token: oci.token },
+			minDelaySeconds: config.bundle.minDelaySeconds,
+			maxDelaySeconds: config.bundle.maxDelaySeconds,
+			persistPath: config.bundle.persistPath ?? join(config.stateDir, "last-good-bundle.tar.gz"),
+			signing: config.bundle.signing,
+			maxDownloadBytes: config.bundle.maxDownloadBytes,
+		});
+	} else if (config.bundle.url) {
 		source = new HttpBundleSource(engine, {
 			url: config.bundle.url,
 			minDelaySeconds: config.bundle.minDelaySeconds,

@@ -89,7 +89,7 @@ export const serveCommand: Command = {
 			}
 			throw e;
 		}
-		if (config.dev && !config.bundle.path && !config.bundle.url) {
+		if (config.dev && !config.bundle.path && !config.bundle.url && !config.bundle.oci) {
 			// The quick start: a built bundle if there is one, else the policies folder itself,
 			// compiled in-process and recompiled on every change.
 			if (existsSync("bundles/example.tar.gz")) config.bundle.path = "bundles/example.tar.gz";

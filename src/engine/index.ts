@@ -26,3 +26,11 @@ export {
 export { signatureHash } from "./signature-hash.ts";
 export { FileBundleSource, type FileSourceOptions } from "./sources/file-source.ts";
 export { HttpBundleSource, type HttpSourceOptions } from "./sources/http-source.ts";
+export {
+	OCI_BUNDLE_LAYER_TYPE,
+	OciBundleSource,
+	type OciCredentials,
+	type OciReference,
+	type OciSourceOptions,
+	parseOciReference,
+} from "./sources/oci-source.ts";

@@ -90,6 +90,18 @@ export interface GavelConfig {
 		maxDownloadBytes?: number;
 		/** Extra headers for the bundle server, e.g. Authorization. */
 		headers?: Record<string, string>;
+		/** Pull the bundle from an OCI registry instead (polled like bundle.url). */
+		oci?: {
+			/** registry/repository:tag or registry/repository@sha256:… */
+			resource: string;
+			/** How the registry is reached; default https://<registry of resource>. */
+			url?: string;
+			/** Basic credentials (sent to a Basic challenge, or to the token realm). */
+			username?: string;
+			password?: string;
+			/** A bearer token sent as it is. */
+			token?: string;
+		};
 		/** Verify OPA bundle signatures; when set, unsigned bundles are refused. */
 		signing?: {
 			keys: { id: string; algorithm: string; keyFile?: string; secret?: string }[];
@@ -383,6 +395,23 @@ export function validateConfig(raw: unknown): GavelConfig {
 	) {
 		problems.push("bundle.headers: must map header names to strings");
 	}
+	const oci = get("bundle.oci");
+	if (oci !== undefined) {
+		if (!isObject(oci)) problems.push("bundle.oci: must be an object");
+		else {
+			str("bundle.oci.resource");
+			for (const k of ["url", "username", "token"]) str(`bundle.oci.${k}`, true);
+			// An empty password is a password (user-only credentials).
+			if (oci.password !== undefined && typeof oci.password !== "string")
+				problems.push("bundle.oci.password: must be a string");
+			for (const k of Object.keys(oci)) {
+				if (!["resource", "url", "username", "password", "token"].includes(k))
+					problems.push(`bundle.oci.${k}: unknown field`);
+			}
+			if (get("bundle.url") !== undefined || get("bundle.path") !== undefined)
+				problems.push("bundle.oci: one bundle source: not with bundle.url or bundle.path");
+		}
+	}
 	const signing = get("bundle.signing");
 	if (signing !== undefined) {
 		const keys = isObject(signing) ? signing.keys : undefined;
@@ -536,6 +565,7 @@ const OPTIONAL_KEYS = new Set([
 	"bundle.persistPath",
 	"bundle.signing",
 	"bundle.headers",
+	"bundle.oci",
 	"auth.jwksUrl",
 	"auth.jwksFile",
 	"auth.issuer",

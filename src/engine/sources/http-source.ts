@@ -35,7 +35,7 @@ export const DEFAULT_MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024;
  * the cap is refused before reading, and a body that streams past it is cancelled there
  * (servers may omit or understate the length).
  */
-async function readCapped(res: Response, max: number): Promise<Uint8Array> {
+export async function readCapped(res: Response, max: number): Promise<Uint8Array> {
 	const declared = Number(res.headers.get("content-length") ?? Number.NaN);
 	if (declared > max) {
 		await res.body?.cancel();
