@@ -4,25 +4,32 @@
 // over the sizes so load that drifts hits them alike); median µs per evaluation and the ratio to
 // the 10-rule policy. Inputs cycle over a matching request (the last rule), a request whose
 // path matches but role does not, and one that matches no rule.
-// Run: npm run bench:scale [-- --sizes 10,100,1000] [--rounds 15]
+// Then the same for a policy with 1 MB of literal data (`users := {…}`, 10,000 users), beside a
+// 10-rule policy: per-evaluation cost and the time to load the module (instantiate).
+// Run: npm run bench:scale [-- --sizes 10,100,1000] [--rounds 15] [--literal-only]
 
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { compile } from "../src/compiler/index.ts";
 import { parseModule } from "../src/rego/index.ts";
 import { emitWasm } from "../src/wasm/index.ts";
-import { ruleSetSource } from "../test/scale/rule-sets.ts";
+import { literalSource, ruleSetSource } from "../test/scale/rule-sets.ts";
 import { median } from "./measure.ts";
 
 const arg = (name: string) => {
 	const i = process.argv.indexOf(`--${name}`);
 	return i > 0 ? process.argv[i + 1] : undefined;
 };
-const sizes = (arg("sizes") ?? "10,100,1000,10000,50000").split(",").map(Number);
+const literalOnly = process.argv.includes("--literal-only");
+const sizes = (arg("sizes") ?? (literalOnly ? "10" : "10,100,1000,10000,50000"))
+	.split(",")
+	.map(Number);
 const rounds = Number(arg("rounds") ?? 15);
 const perRound = Number(arg("per-round") ?? 2000);
 
 interface Entry {
 	n: number;
+	label?: string;
+	loadMs?: number;
 	buildMs: number;
 	wasmBytes: number;
 	evaluate: () => void;
@@ -57,27 +64,64 @@ async function prepare(n: number): Promise<Entry> {
 	return { n, buildMs, wasmBytes: wasm.length, evaluate, times: [] };
 }
 
+async function prepareLiteral(): Promise<Entry> {
+	const { source, count } = literalSource();
+	const t0 = performance.now();
+	const parsed = parseModule(source, "big.rego", { regoVersion: 1 });
+	if (!parsed.module) throw new Error("parse failed");
+	const r = compile({ modules: [parsed.module], entrypoints: ["big/allow"] });
+	if (!r.policy) throw new Error(r.errors.map((e) => e.message).join("\n"));
+	const wasm = emitWasm(r.policy);
+	const buildMs = performance.now() - t0;
+	const t1 = performance.now();
+	const policy = await loadPolicy(wasm);
+	const loadMs = performance.now() - t1;
+	const inputs = [{ user: "user100" }, { user: "user101" }, { user: `user${count}` }];
+	const want = [[{ result: true }], [], []];
+	inputs.forEach((input, i) => {
+		const got = JSON.stringify(policy.evaluate(input, "big/allow"));
+		if (got !== JSON.stringify(want[i])) throw new Error(`1 MB literal: input ${i} gave ${got}`);
+	});
+	let k = 0;
+	const evaluate = () => {
+		policy.evaluate(inputs[k], "big/allow");
+		k = (k + 1) % inputs.length;
+	};
+	return { n: 0, label: "1MB lit", loadMs, buildMs, wasmBytes: wasm.length, evaluate, times: [] };
+}
+
 const { execSync } = await import("node:child_process");
 const uptime = () => execSync("uptime").toString().trim();
 console.log(`load before: ${uptime()}`);
 const entries: Entry[] = [];
 for (const n of sizes) entries.push(await prepare(n));
-for (const e of entries) for (let i = 0; i < perRound; i++) e.evaluate();
-for (let r = 0; r < rounds; r++) {
-	const order = entries.map((_, i) => entries[(i + r) % entries.length]);
-	for (const e of order) {
-		const t = performance.now();
-		for (let i = 0; i < perRound; i++) e.evaluate();
-		e.times.push(((performance.now() - t) * 1000) / perRound);
+const literal = await prepareLiteral();
+const run = (list: Entry[], per: (e: Entry) => number) => {
+	for (const e of list) for (let i = 0; i < per(e); i++) e.evaluate();
+	for (let r = 0; r < rounds; r++) {
+		const order = list.map((_, i) => list[(i + r) % list.length]);
+		for (const e of order) {
+			const n = per(e);
+			const t = performance.now();
+			for (let i = 0; i < n; i++) e.evaluate();
+			e.times.push(((performance.now() - t) * 1000) / n);
+		}
 	}
-}
+};
+run(entries, () => perRound);
+// The literal's rounds are shorter when each evaluation rebuilds it (milliseconds apiece).
+const t = performance.now();
+literal.evaluate();
+const literalPer = performance.now() - t > 1 ? 20 : perRound;
+run([literal], () => literalPer);
 const base = entries.find((e) => e.n === 10) ?? entries[0];
 const baseUs = median(base.times);
 console.log("rules     build ms   wasm KB   µs/eval   × 10 rules");
-for (const e of entries) {
+for (const e of [...entries, literal]) {
 	const us = median(e.times);
 	console.log(
-		`${String(e.n).padStart(6)}  ${e.buildMs.toFixed(0).padStart(9)}  ${(e.wasmBytes / 1024).toFixed(0).padStart(8)}  ${us.toFixed(2).padStart(8)}  ${(us / baseUs).toFixed(2).padStart(11)}`,
+		`${(e.label ?? String(e.n)).padStart(6)}  ${e.buildMs.toFixed(0).padStart(9)}  ${(e.wasmBytes / 1024).toFixed(0).padStart(8)}  ${us.toFixed(2).padStart(8)}  ${(us / baseUs).toFixed(2).padStart(11)}`,
 	);
 }
+console.log(`1 MB literal: module load (instantiate) ${literal.loadMs?.toFixed(1)} ms`);
 console.log(`load after: ${uptime()}`);

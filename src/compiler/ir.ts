@@ -177,6 +177,12 @@ export interface Policy {
 	 */
 	builtins: BuiltinRef[];
 	/**
+	 * Funcs (of arity 0, not memoised) evaluated once when the module is instantiated, their
+	 * results kept for the module's life: large constant collections, which would otherwise be
+	 * rebuilt by every evaluation. A call to one reads the kept value.
+	 */
+	preload?: string[];
+	/**
 	 * Builtin type and run-time errors abort the evaluation (eval_type_error /
 	 * eval_builtin_error) instead of making the call undefined (OPA's strict-builtin-errors).
 	 */

@@ -68,8 +68,49 @@ function bindersFirst(fp: PlanState, ts: Term[]): number[] {
 	return [...order.filter((i) => !waits[i]), ...order.filter((i) => waits[i])];
 }
 
-/** A constant term (see isConstant), built without continuations. */
-function constTerm(fp: PlanState, t: Term): Operand {
+/**
+ * Constant collections of at least this many values (nested ones counted) are built once when
+ * the module is instantiated (Policy.preload) instead of by every evaluation that reads them.
+ */
+export const PRELOAD_MIN_VALUES = 64;
+
+/** Values in a constant term, counting stops once past `limit`. */
+function constSize(t: Term, limit: number): number {
+	let n = 0;
+	const walk = (x: Term) => {
+		if (n > limit) return;
+		n++;
+		if (x.type === "array" || x.type === "set") for (const y of x.items) walk(y);
+		else if (x.type === "object")
+			for (const [k, v] of x.entries) {
+				walk(k);
+				walk(v);
+			}
+	};
+	walk(t);
+	return n;
+}
+
+/**
+ * A constant term (see isConstant), built without continuations; a large collection is read
+ * from its preloaded Func (the Funcs building them pass `preload` false).
+ */
+export function constTerm(fp: PlanState, t: Term, preload = true): Operand {
+	if (
+		preload &&
+		(t.type === "array" || t.type === "set" || t.type === "object") &&
+		constSize(t, PRELOAD_MIN_VALUES) >= PRELOAD_MIN_VALUES
+	) {
+		const target = fp.newLocal();
+		fp.emit({
+			op: "call",
+			func: fp.pb.constFunc(t),
+			args: [{ local: 0 }, { local: 1 }],
+			target,
+			undefinedArgs: true,
+		});
+		return { local: target };
+	}
 	switch (t.type) {
 		case "null":
 			return fp.pb.constOp({ type: "null" });
@@ -84,21 +125,22 @@ function constTerm(fp: PlanState, t: Term): Operand {
 		case "array": {
 			const a = fp.newLocal();
 			fp.emit({ op: "makeArray", target: a, capacity: t.items.length });
-			for (const x of t.items) fp.emit({ op: "arrayAppend", array: a, value: constTerm(fp, x) });
+			for (const x of t.items)
+				fp.emit({ op: "arrayAppend", array: a, value: constTerm(fp, x, false) });
 			return { local: a };
 		}
 		case "set": {
 			const s = fp.newLocal();
 			fp.emit({ op: "makeSet", target: s });
-			for (const x of t.items) fp.emit({ op: "setAdd", set: s, value: constTerm(fp, x) });
+			for (const x of t.items) fp.emit({ op: "setAdd", set: s, value: constTerm(fp, x, false) });
 			return { local: s };
 		}
 		case "object": {
 			const o = fp.newLocal();
 			fp.emit({ op: "makeObject", target: o });
 			for (const [k, v] of t.entries) {
-				const key = constTerm(fp, k);
-				fp.emit({ op: "objectInsert", object: o, key, value: constTerm(fp, v) });
+				const key = constTerm(fp, k, false);
+				fp.emit({ op: "objectInsert", object: o, key, value: constTerm(fp, v, false) });
 			}
 			return { local: o };
 		}

@@ -1,14 +1,14 @@
 // The policy being planned: its constant pool, the functions planned so far (each rule
 // node once per `with` context), builtins used, and the plans for entrypoints and queries.
 
-import type { Body, Loc, RefTerm } from "../rego/ast.ts";
+import type { Body, Loc, RefTerm, Term } from "../rego/ast.ts";
 import { hoistInvariants } from "./hoist.ts";
 import type { BuiltinRef, Const, Func, Operand, Plan, Policy } from "./ir.ts";
 import { type Ctx, EMPTY_CTX } from "./plan-context.ts";
 import { planBody } from "./plan-exprs.ts";
 import { planExtent, planNode } from "./plan-rules.ts";
 import { PlanState } from "./plan-state.ts";
-import { planTerm } from "./plan-terms.ts";
+import { constTerm, planTerm } from "./plan-terms.ts";
 import { isWildcard } from "./resolved-names.ts";
 import { pathName, type RuleNode } from "./ruletree.ts";
 import { splitLargeFuncs } from "./split-funcs.ts";
@@ -21,6 +21,9 @@ export class PolicyBuilder {
 	readonly builtins = new Map<string, number>();
 	readonly plans: Plan[] = [];
 	private readonly ctxIds = new Map<string, number>();
+	/** Funcs building large constants once per module (Policy.preload), by the term's JSON. */
+	readonly preload: string[] = [];
+	private readonly preloadIndex = new Map<string, string>();
 
 	constructor(readonly root: RuleNode) {}
 
@@ -76,6 +79,25 @@ export class PolicyBuilder {
 				},
 			],
 		});
+		return name;
+	}
+
+	/** The preloaded Func (Policy.preload) that builds the constant collection `t`. */
+	constFunc(t: Term): string {
+		const key = JSON.stringify(t, (k, v) => (k === "loc" ? undefined : v));
+		const known = this.preloadIndex.get(key);
+		if (known) return known;
+		const name = `g0.$const.${this.preload.length}`;
+		this.preloadIndex.set(key, name);
+		const fp = new PlanState(this, EMPTY_CTX, 2);
+		let result = 0;
+		const block = fp.block(() => {
+			const v = constTerm(fp, t, false);
+			if (!("local" in v)) throw new Error("planner: a preloaded constant is a collection");
+			result = v.local;
+		});
+		this.funcs.push({ name, arity: 0, result, locals: fp.locals, blocks: [block], memo: false });
+		this.preload.push(name);
 		return name;
 	}
 
@@ -158,6 +180,7 @@ export class PolicyBuilder {
 			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 			.map(([name, arity]) => ({ name, arity }));
 		const policy: Policy = { consts: this.consts, plans: this.plans, funcs: this.funcs, builtins };
+		if (this.preload.length > 0) policy.preload = this.preload;
 		hoistInvariants(policy);
 		splitLargeFuncs(policy);
 		return policy;

@@ -127,9 +127,11 @@ export function printIr(policy: Policy): string {
 		lines.push(`plan ${p.name}`);
 		blocks(p.blocks);
 	}
+	const preload = new Set(policy.preload ?? []);
 	for (const f of policy.funcs) {
 		const params = Array.from({ length: f.arity }, (_, i) => `%${i + 2}`).join(", ");
-		lines.push(`func ${f.name}(${params})${f.memo ? " memo" : ""} -> %${f.result}`);
+		const mark = f.memo ? " memo" : preload.has(f.name) ? " preload" : "";
+		lines.push(`func ${f.name}(${params})${mark} -> %${f.result}`);
 		blocks(f.blocks);
 	}
 	if (policy.builtins.length > 0) {

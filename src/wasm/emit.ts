@@ -140,7 +140,11 @@ export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
 		setGlobal(m, rt, "cfg_memo_slots", p.memoSlots.size);
 		setGlobal(m, rt, "cfg_strict", policy.strictBuiltinErrors ? 1 : 0);
 
-		placeData(m, rt, data, heapStart);
+		const init = placeData(m, rt, data, heapStart);
+		const preload = p.preloadBody(init);
+		if (preload !== undefined) {
+			m.setStart(m.addFunction(PRELOAD_FUNCTION, binaryen.none, binaryen.none, [], preload));
+		} else if (init !== undefined) m.setStart(m.getFunction(init));
 
 		for (const name of rt.exports.keys()) {
 			if (!KEPT_EXPORTS.has(name)) m.removeExport(name);
@@ -163,14 +167,21 @@ export function emitModule(policy: Policy, opts: EmitOptions = {}): Uint8Array {
 const PAGE = 65536;
 const CONSTS_SEGMENT = "gavel:consts";
 const INIT_FUNCTION = "gavel:init_consts";
+const PRELOAD_FUNCTION = "gavel:preload";
 
 /**
  * Keep the runtime's data segments, append the policy's, keep memory imported. Constants that
  * fit the SDK's default memory are an active segment; bigger ones are a passive segment that
  * the module's start function copies in after growing memory, so the module still declares a
- * minimum the SDK's default memory satisfies and loads unmodified.
+ * minimum the SDK's default memory satisfies and loads unmodified. Returns the name of the
+ * function that copies them, when there is one.
  */
-function placeData(m: Binaryen.Module, rt: RuntimeInfo, data: StaticData, heapStart: number): void {
+function placeData(
+	m: Binaryen.Module,
+	rt: RuntimeInfo,
+	data: StaticData,
+	heapStart: number,
+): string | undefined {
 	const info = m.getMemoryInfo();
 	const segments: Binaryen.MemorySegment[] = [];
 	const dm = m as unknown as DataSegmentApi;
@@ -193,10 +204,12 @@ function placeData(m: Binaryen.Module, rt: RuntimeInfo, data: StaticData, heapSt
 	const pages = passive ? info.initial : Math.max(info.initial, needPages);
 	m.setMemory(pages, -1, null, segments, false, false, memName);
 	m.addMemoryImport(memName, "env", "memory", false);
-	if (passive) addConstsInit(m, memName, data.base, bytes.length, needPages);
+	if (!passive) return undefined;
+	addConstsInit(m, memName, data.base, bytes.length, needPages);
+	return INIT_FUNCTION;
 }
 
-/** Start function: grow memory to `pages`, copy the passive constants in, drop the segment. */
+/** Grow memory to `pages`, copy the passive constants in, drop the segment (run at start). */
 function addConstsInit(
 	m: Binaryen.Module,
 	memName: string,
@@ -214,6 +227,5 @@ function addConstsInit(
 		m.memory.init(CONSTS_SEGMENT, m.i32.const(base), m.i32.const(0), m.i32.const(length), memName),
 		m.data.drop(CONSTS_SEGMENT),
 	]);
-	const f = m.addFunction(INIT_FUNCTION, binaryen.none, binaryen.none, [i32], body);
-	m.setStart(f);
+	m.addFunction(INIT_FUNCTION, binaryen.none, binaryen.none, [i32], body);
 }

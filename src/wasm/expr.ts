@@ -23,6 +23,9 @@ export interface ExprBuilder {
 		lt_s(left: Ref, right: Ref): Ref;
 		add(left: Ref, right: Ref): Ref;
 		sub(left: Ref, right: Ref): Ref;
+		/** i32.load at ptr + offset (align is log2 of the alignment, as in binaryen). */
+		load(offset: number, align: number, ptr: Ref): Ref;
+		store(offset: number, align: number, ptr: Ref, value: Ref): Ref;
 	};
 	block(label: string | null, children: Ref[], resultType?: number): Ref;
 	loop(label: string | null, body: Ref): Ref;
@@ -43,7 +46,7 @@ type Node =
 	| { k: "gget"; name: string }
 	| { k: "gset"; name: string; v: Ref }
 	| { k: "const"; n: number }
-	| { k: "op"; code: number; args: Ref[]; ty: Ty }
+	| { k: "op"; code: number; args: Ref[]; ty: Ty; mem?: [number, number] }
 	| { k: "block"; label: string | null; kids: Ref[]; ty: Ty }
 	| { k: "loop"; label: string | null; body: Ref }
 	| { k: "if"; c: Ref; t: Ref; e?: Ref; ty: Ty }
@@ -65,8 +68,8 @@ export class WasmExprs implements ExprBuilder {
 		return this.nodes.length - 1;
 	}
 
-	private op(code: number, args: Ref[], ty: Ty = "i32"): Ref {
-		return this.add({ k: "op", code, args, ty });
+	private op(code: number, args: Ref[], ty: Ty = "i32", mem?: [number, number]): Ref {
+		return this.add({ k: "op", code, args, ty, mem });
 	}
 
 	typeOf(r: Ref): Ty {
@@ -114,6 +117,10 @@ export class WasmExprs implements ExprBuilder {
 		ge_s: (a: Ref, b: Ref): Ref => this.op(0x4e, [a, b]),
 		add: (a: Ref, b: Ref): Ref => this.op(0x6a, [a, b]),
 		sub: (a: Ref, b: Ref): Ref => this.op(0x6b, [a, b]),
+		load: (offset: number, align: number, ptr: Ref): Ref =>
+			this.op(0x28, [ptr], "i32", [align, offset]),
+		store: (offset: number, align: number, ptr: Ref, v: Ref): Ref =>
+			this.op(0x36, [ptr, v], "none", [align, offset]),
 	};
 
 	block(label: string | null, kids: Ref[], resultType?: number): Ref {
@@ -219,6 +226,7 @@ export class WasmExprs implements ExprBuilder {
 				case "op":
 					for (const a of n.args) emit(a);
 					w.byte(n.code);
+					if (n.mem) w.u32(n.mem[0]).u32(n.mem[1]);
 					return;
 				case "block":
 					w.byte(0x02).byte(blockType(n.ty));

@@ -29,6 +29,8 @@ export class PolicyEmitter {
 	readonly memoSlots = new Map<string, number>();
 	readonly hostIds = new Map<string, number>();
 	readonly consts: number[];
+	/** Preloaded Funcs (Policy.preload) → the static word holding the value they built. */
+	readonly preloadSlots = new Map<string, number>();
 	/** Names of the functions added for this policy (what `optimize` works on). */
 	readonly emittedFunctions: string[] = [];
 	private cStrings = new Map<string, number>();
@@ -59,6 +61,28 @@ export class PolicyEmitter {
 			this.hostIds.set(b.name, this.hostIds.size);
 		}
 		this.consts = policy.consts.map((c) => data.constant(c));
+		for (const name of policy.preload ?? []) {
+			const f = this.funcNames.get(name);
+			if (!f || f.arity !== 0 || f.memo) throw new EmitError(`cannot preload ${name}`);
+			this.preloadSlots.set(name, data.reserve(4));
+		}
+	}
+
+	/**
+	 * The body of the function that runs the preloaded Funcs once, at instantiation (after
+	 * `first`, the copy of passive constants, when given), keeping each value in its slot.
+	 * Outside an evaluation nothing is metered, and what they allocate lies below the heap
+	 * pointer the SDK reads after instantiating, so no evaluation's reset reaches it.
+	 */
+	preloadBody(first?: string): Ref | undefined {
+		if (this.preloadSlots.size === 0) return undefined;
+		const m = this.m;
+		const parts: Ref[] = first ? [m.call(first, [], NONE)] : [];
+		for (const [name, slot] of this.preloadSlots) {
+			const value = m.call(this.funcWasmName(name), [m.i32.const(0), m.i32.const(0)], i32);
+			parts.push(m.i32.store(0, 2, m.i32.const(slot), value));
+		}
+		return m.block(null, parts, NONE);
 	}
 
 	/** The builtins() value: host builtin names (as the host knows them) → ids. */
@@ -391,6 +415,8 @@ export class FunctionEmitter {
 
 	private callStmt(s: Extract<Stmt, { op: "call" }>): Ref {
 		const m = this.m;
+		const slot = this.p.preloadSlots.get(s.func);
+		if (slot !== undefined) return this.set(s.target, m.i32.load(0, 2, m.i32.const(slot)));
 		const t = this.scratch();
 		const parts: Ref[] = [];
 		let callExpr: Ref;

@@ -167,11 +167,20 @@ export function spliceModule(
 	if (!memImport?.limits) throw new EmitError("runtime does not import its memory");
 	const passive = needPages > Math.max(memImport.limits.min, SDK_DEFAULT_PAGES);
 	const minPages = passive ? memImport.limits.min : Math.max(memImport.limits.min, needPages);
+	// The start function: copy passive constants in, then build the preloaded constants.
 	let startFunc: number | undefined;
+	let next = firstPolicyFunc + built.length;
 	if (passive) {
-		startFunc = firstPolicyFunc + built.length;
+		startFunc = next++;
+		policyIndex.set(CONSTS_INIT, startFunc);
 		policyTypes.push(typeOf({ params: [], results: [] }));
 		bodies.push(constsInitBody(parsed.data.length, data.base, constBytes.length, needPages));
+	}
+	const preload = p.preloadBody(passive ? CONSTS_INIT : undefined);
+	if (preload !== undefined) {
+		startFunc = next++;
+		policyTypes.push(typeOf({ params: [], results: [] }));
+		bodies.push(b.encodeBody(preload, 0, index, false, globalIndex));
 	}
 
 	const out = new Writer();
@@ -263,6 +272,8 @@ function constsInitBody(segment: number, base: number, length: number, pages: nu
 	w.byte(0x0b);
 	return w.done().slice();
 }
+
+const CONSTS_INIT = "gavel:consts_init";
 
 /** No locals, `unreachable`, `end`: the body of a runtime function no policy path can reach. */
 const DEAD_BODY = new Uint8Array([0x00, 0x00, 0x0b]);

@@ -29,6 +29,10 @@ digest := crypto.sha256(input.text)
 
 # JSON Schema validation is a host builtin in TypeScript: it must run under workerd as well.
 schema := json.match_schema(input.doc, {"properties": {"id": {"type": "integer"}}})
+
+# A large constant is built once when workerd instantiates the module (a start function).
+region := regions[input.region]
+regions := {${Array.from({ length: 200 }, (_, i) => `"r${i}": ${i * 10}`).join(", ")}}
 `;
 
 let worker: EdgeWorker;
@@ -45,7 +49,7 @@ beforeAll(async () => {
 			"edge.rego": EDGE_POLICY,
 			"authzen.rego": readFileSync("policies/authzen/authzen.rego", "utf8"),
 		},
-		entrypoints: ["edge/allow", "edge/digest", "edge/schema", "authzen/allow"],
+		entrypoints: ["edge/allow", "edge/digest", "edge/schema", "edge/region", "authzen/allow"],
 		revision: "edge-test-1",
 	});
 	worker = await startEdgeWorker(bundle, {
@@ -100,6 +104,21 @@ describe("Gavel on workerd", () => {
 		});
 		const expected = createHash("sha256").update("gavel at the edge").digest("hex");
 		expect(await res.json()).toMatchObject({ result: expected });
+	});
+
+	it("reads a large constant built once at instantiation, request after request", async () => {
+		for (const [region, want] of [
+			["r7", 70],
+			["r199", 1990],
+			["r7", 70],
+		] as const) {
+			const res = await worker.fetch("/v1/data/edge/region", {
+				method: "POST",
+				headers: { "content-type": "application/json" },
+				body: JSON.stringify({ input: { region } }),
+			});
+			expect(await res.json()).toMatchObject({ result: want });
+		}
 	});
 
 	it("validates JSON Schema (json.match_schema) inside workerd", async () => {
