@@ -33,9 +33,10 @@ const AUDIENCE = "gavel-bench";
 
 /**
  * A key pair in `dir` (jwks.json), the example bundle built into `dir`, and the Gavel
- * configuration using both; `sign` mints tokens valid for `expiresIn`.
+ * configuration using both; `sign` mints tokens valid for `expiresIn`. With `authzen`, the
+ * bundle is built from all of policies/ (as `npm run build`) and answers authzen/allow too.
  */
-export async function gavelFixture(dir: string) {
+export async function gavelFixture(dir: string, options: { authzen?: boolean } = {}) {
 	const { privateKey, publicKey } = await generateKeyPair("ES256");
 	const jwk = { ...(await exportJWK(publicKey)), kid: "bench", alg: "ES256", use: "sig" };
 	writeFileSync(join(dir, "jwks.json"), JSON.stringify({ keys: [jwk] }));
@@ -50,7 +51,20 @@ export async function gavelFixture(dir: string) {
 	const bundle = join(dir, "example.tar.gz");
 	const built = spawnSync(
 		process.execPath,
-		["bin/gavel.js", "build", "policies/example", "-e", "example/allow", "-O", "-o", bundle],
+		options.authzen
+			? [
+					"bin/gavel.js",
+					"build",
+					"policies",
+					"-e",
+					"example/allow",
+					"-e",
+					"authzen/allow",
+					"-O",
+					"-o",
+					bundle,
+				]
+			: ["bin/gavel.js", "build", "policies/example", "-e", "example/allow", "-O", "-o", bundle],
 		{ stdio: "inherit" },
 	);
 	if (built.status !== 0) throw new Error("gavel build failed");

@@ -21,6 +21,7 @@ import {
 import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
 import type { Metrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
+import { registerPoliciesApi } from "./policies-api.ts";
 import { pathFields } from "./request-path.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
 import type { Tracing } from "./tracing.ts";
@@ -183,6 +184,17 @@ function subjectId(claims: object): string {
 	return id;
 }
 
+/** The /v1/decide request key (see DecideOptions.requestKey). */
+export function decideRequestKey(
+	claims: object,
+	request: RequestInfo,
+	peer: PeerIdentity | undefined,
+	text: string,
+	config: GavelConfig,
+): string {
+	return `${subjectId(claims)}\u0000${request.host}\u0000${config.input.headers.length === 0 ? "" : JSON.stringify(request.headers)}\u0000${peer === undefined ? "" : JSON.stringify(peer)}\u0000${text}`;
+}
+
 export function createApp(deps: AppDeps): GavelApp {
 	const { config, engine, metrics, tracing } = deps;
 	const verifier = tracing ? tracing.wrapVerifier(deps.verifier) : deps.verifier;
@@ -232,7 +244,7 @@ export function createApp(deps: AppDeps): GavelApp {
 			// The verified claims, the request fields the input carries and the exact body
 			// determine the whole input and the policy: a repeated request is answered from
 			// the cache before its body is parsed.
-			requestKey: `${subjectId(verified.claims)}\u0000${request.host}\u0000${config.input.headers.length === 0 ? "" : JSON.stringify(request.headers)}\u0000${peer === undefined ? "" : JSON.stringify(peer)}\u0000${text}`,
+			requestKey: decideRequestKey(verified.claims, request, peer, text, config),
 		};
 		// (No named closures here: tsx's keepNames would decorate each one per request.)
 		const hit = decisions.cachedDecision(
@@ -300,6 +312,8 @@ export function createApp(deps: AppDeps): GavelApp {
 		callerCheck,
 		remoteAddrOf: deps.remoteAddrOf,
 	});
+
+	registerPoliciesApi(app, { config, engine, callerCheck });
 
 	registerAuthzen(app, {
 		config,
