@@ -26,6 +26,7 @@ import {
 	serveJwks,
 } from "./server/dev-identity.ts";
 import { startExtAuthzGrpc } from "./server/ext-authz-grpc.ts";
+import type { OpaSettings } from "./server/opa-config.ts";
 import { createPinoDecisionLogger } from "./server/pino-log.ts";
 import { createPromMetrics } from "./server/prom-metrics.ts";
 import { nodePeerOf, nodeRemoteAddr } from "./server/tls-peer.ts";
@@ -46,6 +47,13 @@ export interface StartOptions {
 	info?: (message: string) => void;
 	/** Collect Node process metrics (default true). */
 	processMetrics?: boolean;
+	/** OPA's configuration file's management settings (decision logs, status, services). */
+	opa?: OpaSettings;
+	/**
+	 * Start without token keys, as OPA's server does (`gavel run`): the routes that verify a
+	 * subject's token then answer 401, the Data API is unaffected.
+	 */
+	tokenKeysOptional?: boolean;
 }
 
 export interface RunningGavel {
@@ -93,8 +101,13 @@ export async function startGavel(
 			`gavel: WARNING: callerAuth.mode is "none" on ${config.server.host}: the Data API and AuthZEN answer anyone who can connect (callerAuth.allowUnauthenticated is true)`,
 		);
 	}
+	for (const w of options.opa?.warnings ?? []) info(`gavel: WARNING: ${w}`);
 	const sources = keySources(config);
-	if (sources.length === 0) {
+	if (sources.length === 0 && options.tokenKeysOptional) {
+		info(
+			"gavel: no token verification keys (auth.jwksUrl, GAVEL_JWKS_URL, …): /v1/decide, forward auth and AuthZEN answer 401; the Data API needs none",
+		);
+	} else if (sources.length === 0) {
 		throw new Error(
 			"no token verification keys: set auth.jwksUrl, auth.jwksFile or auth.publicKeyFiles (or use --dev)",
 		);
@@ -141,7 +154,18 @@ export async function startGavel(
 	if (httpLog) metrics.decisionLogDropped("http", () => httpLog.dropped);
 	// A caller-given writer never drops; only pino's own stdout destination does.
 	if (lineLog && !options.writeLog) metrics.decisionLogDropped("stdout", () => lineLog.dropped);
-	const logger = !config.decisionLog.enabled ? nullLogger : (httpLog ?? lineLog ?? nullLogger);
+	// OPA's management clients, when started with OPA's configuration file.
+	const opa = options.opa
+		? (await import("./server/opa-runtime.ts")).createOpaRuntime(options.opa, {
+				engine,
+				metricsJson: () => metrics.registry.getMetricsAsJSON() as Promise<unknown[]>,
+				info,
+				defaultBundleName: config.bundle.path,
+			})
+		: undefined;
+	if (opa?.sink) metrics.decisionLogDropped("http", () => opa.sink?.dropped ?? 0);
+	const logger =
+		opa?.logger ?? (!config.decisionLog.enabled ? nullLogger : (httpLog ?? lineLog ?? nullLogger));
 	// Loaded only when switched on: with tracing off no OpenTelemetry module is even read.
 	const tracing = config.tracing.enabled
 		? await (await import("./server/tracing-otel.ts")).createOtelTracing(config.tracing, info)
@@ -177,8 +201,10 @@ export async function startGavel(
 			credentials: { username: oci.username, password: oci.password, token: oci.token },
 			minDelaySeconds: config.bundle.minDelaySeconds,
 			maxDelaySeconds: config.bundle.maxDelaySeconds,
-			persistPath: config.bundle.persistPath ?? join(config.stateDir, "last-good-bundle.tar.gz"),
-			signing: config.bundle.signing,
+			persistPath: opa
+				? opa.bundlePersistPath
+				: (config.bundle.persistPath ?? join(config.stateDir, "last-good-bundle.tar.gz")),
+			signing: options.opa?.bundle?.signing ?? config.bundle.signing,
 			maxDownloadBytes: config.bundle.maxDownloadBytes,
 		});
 	} else if (config.bundle.url) {
@@ -186,10 +212,13 @@ export async function startGavel(
 			url: config.bundle.url,
 			minDelaySeconds: config.bundle.minDelaySeconds,
 			maxDelaySeconds: config.bundle.maxDelaySeconds,
-			persistPath: config.bundle.persistPath ?? join(config.stateDir, "last-good-bundle.tar.gz"),
-			signing: config.bundle.signing,
+			persistPath: opa
+				? opa.bundlePersistPath
+				: (config.bundle.persistPath ?? join(config.stateDir, "last-good-bundle.tar.gz")),
+			signing: options.opa?.bundle?.signing ?? config.bundle.signing,
 			headers: config.bundle.headers,
 			maxDownloadBytes: config.bundle.maxDownloadBytes,
+			fetch: opa?.bundleFetch as typeof fetch | undefined,
 		});
 	} else if (config.bundle.path) {
 		source = new FileBundleSource(engine, {
@@ -199,6 +228,7 @@ export async function startGavel(
 		});
 	}
 	await source?.start();
+	opa?.start();
 
 	const tls = config.server.tls;
 	const sc = config.server;
@@ -304,6 +334,7 @@ export async function startGavel(
 				// Whatever decisions are still buffered go out before we stop, within the
 				// documented cap: a collector that is down must not hold the process.
 				await httpLog?.flush(SHUTDOWN_FLUSH_MS);
+				await opa?.close(SHUTDOWN_FLUSH_MS);
 				// Queued spans too; a collector that is down costs at most its export timeout.
 				await tracing?.shutdown().catch(() => {});
 				// Bounded: a stdout nobody reads must not keep the process from exiting.

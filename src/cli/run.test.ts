@@ -28,9 +28,6 @@ describe("gavel run --server", () => {
 	);
 
 	it.each([
-		[["--server", "--config-file", "c.yaml"], "--config-file"],
-		[["--server", "-c", "c.yaml"], "--config-file"],
-		[["-s", "--set=decision_logs.console=true"], "--set"],
 		[["--server", "--log-level", "debug"], "--log-level"],
 		[["--server", "--tls-cert-file=cert.pem"], "--tls-cert-file"],
 		[["--server", "--authentication=token"], "--authentication"],
@@ -52,15 +49,16 @@ describe("gavel run --server", () => {
 		);
 	});
 
-	it("refuses to start without a key set for bearer tokens, saying which variables give one", async () => {
-		const saved = { ...process.env };
-		for (const k of ["GAVEL_JWKS_URL", "GAVEL_JWKS_FILE", "GAVEL_DEV"]) delete process.env[k];
-		try {
-			const { err, io: i } = io();
-			expect(await runCommand.run(["--server", "bundle.tar.gz"], i)).toBe(2);
-			expect(err.join("")).toContain("set GAVEL_JWKS_URL or GAVEL_JWKS_FILE");
-		} finally {
-			Object.assign(process.env, saved);
-		}
+	it("reads -c / --set as OPA's configuration: a bad key is named with the file before anything starts", async () => {
+		const { err, io: i } = io();
+		expect(await runCommand.run(["--server", "-c", "no-such-opa.yaml"], i)).toBe(2);
+		expect(err.join("")).toContain("no-such-opa.yaml: cannot read");
+		const second = io();
+		expect(
+			await runCommand.run(["-s", "--set", "bundles.a.service=nowhere"], second.io),
+		).toBe(2);
+		expect(second.err.join("")).toContain(
+			'--set: bundles.a.service: no service named "nowhere" in services',
+		);
 	});
 });

@@ -1,16 +1,17 @@
 // `gavel run --server`: the spelling of `opa run --server`, so a command line that starts OPA
-// starts Gavel with `opa` → `gavel`, for the flags handled here: the path, --addr, --bundle, --watch.
+// starts Gavel with `opa` → `gavel`, for the flags handled here: the path, --addr, --bundle, --watch,
+// --config-file and --set.
 // It is `gavel serve` underneath. OPA's other flags are refused by name, never ignored.
 
 import {
 	type Command,
-	EXIT_USAGE,
 	type Io,
 	parseCommandArgs,
 	stringList,
+	stringOption,
 	UsageError,
 } from "./command.ts";
-import { serveCommand } from "./serve.ts";
+import { runServe } from "./serve.ts";
 
 const help = `Usage: gavel run --server [PATH] [--addr [HOST]:PORT] [--bundle] [--watch]
 
@@ -31,13 +32,20 @@ Options:
   --bundle, -b          the paths are bundles: accepted, as Gavel tells a bundle from a source
                         folder by its contents either way
   --watch, -w           accepted: the path is re-read and swapped in when it changes either way
+  --config-file, -c FILE
+                        OPA's configuration file (services, bundles, decision_logs, status,
+                        labels, keys, default_decision, …; docs/migrating-from-opa.md lists
+                        each key); a Gavel configuration file is read as gavel serve reads it
+  --set KEY=VALUE       override a key of OPA's configuration, as opa run --set (repeatable)
   -h, --help            show this help
 
-Tokens: /v1/decide verifies bearer tokens. Give the key set with GAVEL_JWKS_URL or
-GAVEL_JWKS_FILE (with GAVEL_ISSUER, GAVEL_AUDIENCE), or GAVEL_DEV=1 for the development
-identity of \`gavel serve --dev\`. Every GAVEL_* variable of docs/configuration.md applies.
+Tokens: like OPA's server, this needs no token keys: the Data API answers without them.
+Gavel's own /v1/decide, forward auth and AuthZEN verify a subject's bearer token and answer
+401 until a key set is given (GAVEL_JWKS_URL or GAVEL_JWKS_FILE, with GAVEL_ISSUER,
+GAVEL_AUDIENCE; or GAVEL_DEV=1 for the development identity of \`gavel serve --dev\`).
+Every GAVEL_* variable of docs/configuration.md applies.
 
-Other \`opa run\` flags (--config-file, --set, --log-level, --tls-*, --authentication, …) are
+Other \`opa run\` flags (--log-level, --tls-*, --authentication, …) are
 refused by name: use \`gavel serve\` and its configuration file for those.
 
 Exit codes: 0 after a clean shutdown, 2 for a bad command line or configuration.`;
@@ -48,7 +56,6 @@ Exit codes: 0 after a clean shutdown, 2 for a bad command line or configuration.
 const OPA_FLAGS = [
 	"authentication",
 	"authorization",
-	"config-file",
 	"diagnostic-addr",
 	"exclude-files-verify",
 	"format",
@@ -65,7 +72,6 @@ const OPA_FLAGS = [
 	"pprof",
 	"ready-timeout",
 	"scope",
-	"set",
 	"set-file",
 	"shutdown-grace-period",
 	"shutdown-wait-period",
@@ -85,7 +91,6 @@ const OPA_FLAGS = [
 	"watch-config",
 ];
 const OPA_SHORT: Record<string, string> = {
-	c: "config-file",
 	f: "format",
 	H: "history",
 	l: "log-level",
@@ -130,6 +135,8 @@ export const runCommand: Command = {
 			addr: { type: "string", short: "a", multiple: true },
 			bundle: { type: "boolean", short: "b" },
 			watch: { type: "boolean", short: "w" },
+			"config-file": { type: "string", short: "c" },
+			set: { type: "string", multiple: true },
 		});
 		if (values.server !== true) {
 			throw new UsageError("only --server is supported (the interactive REPL is not provided)");
@@ -142,19 +149,14 @@ export const runCommand: Command = {
 			);
 		}
 		const { host, port } = parseAddr(addrs[0] ?? "localhost:8181");
-		const env = process.env;
-		if (
-			!env.GAVEL_JWKS_URL &&
-			!env.GAVEL_JWKS_FILE &&
-			!["1", "true"].includes(env.GAVEL_DEV ?? "")
-		) {
-			io.err(
-				"gavel run: no key set to verify /v1/decide's bearer tokens: set GAVEL_JWKS_URL or GAVEL_JWKS_FILE, or GAVEL_DEV=1 for the development identity",
-			);
-			return EXIT_USAGE;
-		}
 		const args = ["--host", host, "--port", port];
 		if (positionals[0] !== undefined) args.push("--bundle", positionals[0]);
-		return serveCommand.run(args, io);
+		const configFile = stringOption(values["config-file"]);
+		if (configFile !== undefined) args.push("--config", configFile);
+		for (const s of stringList(values.set)) args.push("--set", s);
+		// OPA's server needs no token keys: without them the Data API answers as OPA's does,
+		// and only Gavel's own routes that verify a subject's token (/v1/decide, forward auth,
+		// AuthZEN) answer 401.
+		return runServe(args, io, { tokenKeysOptional: true });
 	},
 };

@@ -3,13 +3,15 @@
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import { ConfigError } from "../server/config.ts";
-import { loadConfig } from "../server/config-file.ts";
+import { type loadConfig, loadServeConfig } from "../server/config-file.ts";
+import type { OpaSettings } from "../server/opa-config.ts";
 import {
 	type Command,
 	EXIT_OK,
 	EXIT_USAGE,
 	type Io,
 	parseCommandArgs,
+	stringList,
 	stringOption,
 } from "./command.ts";
 
@@ -19,7 +21,10 @@ Serve decisions over HTTP: POST /v1/decide, the OPA Data API (/v1/data), AuthZEN
 (/access/v1/evaluation[s]), /health, /ready, /metrics.
 
 Options:
-  --config FILE   YAML or JSON configuration (GAVEL_* environment variables override it)
+  --config FILE   YAML or JSON configuration (GAVEL_* environment variables override it);
+                  OPA's configuration file (services, bundles, decision_logs, status, …) is
+                  recognised by its shape and read as \`opa run -c\` reads it
+  --set K=V       override a key of OPA's configuration file, as \`opa run --set\` (repeatable)
   --dev           development identity: a local key pair (kept in .gavel/), its JWKS served
                   on loopback, tokens from \`gavel token\`; bundle defaults to
                   bundles/example.tar.gz, else the policies/ folder compiled on the fly
@@ -41,99 +46,125 @@ export const serveCommand: Command = {
 	name: "serve",
 	summary: "serve decisions over HTTP (/v1/decide, Data API, AuthZEN, metrics)",
 	help,
-	async run(argv: string[], io: Io) {
-		const { values } = parseCommandArgs(argv, {
-			config: { type: "string" },
-			dev: { type: "boolean" },
-			watch: { type: "boolean" },
-			bundle: { type: "string" },
-			url: { type: "string" },
-			host: { type: "string" },
-			port: { type: "string" },
-			policy: { type: "string" },
-			workers: { type: "string" },
-		});
-		const overrides: Record<string, unknown> = {};
-		const server: Record<string, unknown> = {};
-		const host = stringOption(values.host);
-		const port = stringOption(values.port);
-		if (host) server.host = host;
-		if (port !== undefined) server.port = /^\d+$/.test(port) ? Number(port) : port;
-		if (Object.keys(server).length > 0) overrides.server = server;
-		const bundle: Record<string, unknown> = {};
-		if (stringOption(values.bundle)) bundle.path = stringOption(values.bundle);
-		if (stringOption(values.url)) bundle.url = stringOption(values.url);
-		if (values.watch && bundle.url) {
-			io.err("gavel serve: --watch serves local sources; it cannot be combined with --url");
-			return EXIT_USAGE;
-		}
-		if (values.watch) {
-			// Sources, not a built bundle: what the author edits is what answers.
-			bundle.path ??= "policies";
-			bundle.watch = true;
-			if (!existsSync(String(bundle.path))) {
-				io.err(`gavel serve: --watch: ${bundle.path}: no such folder`);
-				return EXIT_USAGE;
-			}
-		}
-		if (Object.keys(bundle).length > 0) overrides.bundle = bundle;
-		if (stringOption(values.policy)) overrides.policy = { default: stringOption(values.policy) };
-		if (values.dev) overrides.dev = true;
-		let config: ReturnType<typeof loadConfig>;
-		try {
-			config = loadConfig(stringOption(values.config), process.env, overrides);
-		} catch (e) {
-			if (e instanceof ConfigError) {
-				io.err(`gavel serve: ${e.message}`);
-				return EXIT_USAGE;
-			}
-			throw e;
-		}
-		if (config.dev && !config.bundle.path && !config.bundle.url && !config.bundle.oci) {
-			// The quick start: a built bundle if there is one, else the policies folder itself,
-			// compiled in-process and recompiled on every change.
-			if (existsSync("bundles/example.tar.gz")) config.bundle.path = "bundles/example.tar.gz";
-			else if (existsSync("policies")) config.bundle.path = "policies";
-			else io.err("gavel serve: no bundle and no policies/ folder; serving without a policy");
-		}
-		const workers = stringOption(values.workers);
-		if (workers !== undefined && !/^[1-9]\d*$/.test(workers)) {
-			io.err("gavel serve: --workers must be a positive number");
-			return EXIT_USAGE;
-		}
-		if (workers !== undefined && Number(workers) > 1 && cluster.isPrimary) {
-			return runCluster(Number(workers), config, io);
-		}
-		// Loaded lazily: the server's dependencies are not needed by other commands.
-		const { startGavel } = await import("../node.ts");
-		let running: Awaited<ReturnType<typeof startGavel>>;
-		try {
-			running = await startGavel(config, { info: (m) => io.err(m) });
-		} catch (e) {
-			// Missing keys, an unreadable certificate, a port in use: what the configuration
-			// asked for cannot be served. Said in one line, not a stack trace.
-			io.err(`gavel serve: ${(e as Error).message}`);
-			return EXIT_USAGE;
-		}
-		await new Promise<void>((resolve) => {
-			const stop = (signal: string) => {
-				io.err(`gavel: ${signal}, shutting down`);
-				void running.close().then(() => {
-					// A cluster worker's IPC channel to the primary would keep it alive.
-					if (cluster.isWorker) process.disconnect();
-					resolve();
-					// Shut down is shut down: whatever is left (a write stuck on a stdout pipe
-					// nobody reads, a straggling timer) must not keep the process alive. Unref'd,
-					// so a process with nothing left exits on its own first.
-					setTimeout(() => process.exit(EXIT_OK), 100).unref();
-				});
-			};
-			process.once("SIGTERM", () => stop("SIGTERM"));
-			process.once("SIGINT", () => stop("SIGINT"));
-		});
-		return EXIT_OK;
-	},
+	run: (argv: string[], io: Io) => runServe(argv, io),
 };
+
+/**
+ * `gavel serve`, and `gavel run` underneath. tokenKeysOptional: start without token keys, as
+ * OPA's server needs none (the routes that verify a subject's token answer 401).
+ */
+export async function runServe(
+	argv: string[],
+	io: Io,
+	extra: { tokenKeysOptional?: boolean } = {},
+): Promise<number> {
+	const { values } = parseCommandArgs(argv, {
+		config: { type: "string" },
+		set: { type: "string", multiple: true },
+		dev: { type: "boolean" },
+		watch: { type: "boolean" },
+		bundle: { type: "string" },
+		url: { type: "string" },
+		host: { type: "string" },
+		port: { type: "string" },
+		policy: { type: "string" },
+		workers: { type: "string" },
+	});
+	const overrides: Record<string, unknown> = {};
+	const server: Record<string, unknown> = {};
+	const host = stringOption(values.host);
+	const port = stringOption(values.port);
+	if (host) server.host = host;
+	if (port !== undefined) server.port = /^\d+$/.test(port) ? Number(port) : port;
+	if (Object.keys(server).length > 0) overrides.server = server;
+	const bundle: Record<string, unknown> = {};
+	if (stringOption(values.bundle)) bundle.path = stringOption(values.bundle);
+	if (stringOption(values.url)) bundle.url = stringOption(values.url);
+	if (values.watch && bundle.url) {
+		io.err("gavel serve: --watch serves local sources; it cannot be combined with --url");
+		return EXIT_USAGE;
+	}
+	if (values.watch) {
+		// Sources, not a built bundle: what the author edits is what answers.
+		bundle.path ??= "policies";
+		bundle.watch = true;
+		if (!existsSync(String(bundle.path))) {
+			io.err(`gavel serve: --watch: ${bundle.path}: no such folder`);
+			return EXIT_USAGE;
+		}
+	}
+	if (Object.keys(bundle).length > 0) overrides.bundle = bundle;
+	if (stringOption(values.policy)) overrides.policy = { default: stringOption(values.policy) };
+	if (values.dev) overrides.dev = true;
+	let config: ReturnType<typeof loadConfig>;
+	let opa: OpaSettings | undefined;
+	try {
+		({ config, opa } = loadServeConfig(
+			stringOption(values.config),
+			process.env,
+			overrides,
+			stringList(values.set),
+		));
+	} catch (e) {
+		if (e instanceof ConfigError) {
+			io.err(`gavel serve: ${e.message}`);
+			return EXIT_USAGE;
+		}
+		throw e;
+	}
+	if (config.dev && !config.bundle.path && !config.bundle.url && !config.bundle.oci) {
+		// The quick start: a built bundle if there is one, else the policies folder itself,
+		// compiled in-process and recompiled on every change.
+		if (existsSync("bundles/example.tar.gz")) config.bundle.path = "bundles/example.tar.gz";
+		else if (existsSync("policies")) config.bundle.path = "policies";
+		else io.err("gavel serve: no bundle and no policies/ folder; serving without a policy");
+	}
+	const workers = stringOption(values.workers);
+	if (workers !== undefined && !/^[1-9]\d*$/.test(workers)) {
+		io.err("gavel serve: --workers must be a positive number");
+		return EXIT_USAGE;
+	}
+	if (workers !== undefined && Number(workers) > 1 && opa) {
+		// Each worker would report status and upload logs as its own instance.
+		io.err("gavel serve: --workers is not supported with OPA's configuration file");
+		return EXIT_USAGE;
+	}
+	if (workers !== undefined && Number(workers) > 1 && cluster.isPrimary) {
+		return runCluster(Number(workers), config, io);
+	}
+	// Loaded lazily: the server's dependencies are not needed by other commands.
+	const { startGavel } = await import("../node.ts");
+	let running: Awaited<ReturnType<typeof startGavel>>;
+	try {
+		running = await startGavel(config, {
+			info: (m) => io.err(m),
+			opa,
+			tokenKeysOptional: extra.tokenKeysOptional,
+		});
+	} catch (e) {
+		// Missing keys, an unreadable certificate, a port in use: what the configuration
+		// asked for cannot be served. Said in one line, not a stack trace.
+		io.err(`gavel serve: ${(e as Error).message}`);
+		return EXIT_USAGE;
+	}
+	await new Promise<void>((resolve) => {
+		const stop = (signal: string) => {
+			io.err(`gavel: ${signal}, shutting down`);
+			void running.close().then(() => {
+				// A cluster worker's IPC channel to the primary would keep it alive.
+				if (cluster.isWorker) process.disconnect();
+				resolve();
+				// Shut down is shut down: whatever is left (a write stuck on a stdout pipe
+				// nobody reads, a straggling timer) must not keep the process alive. Unref'd,
+				// so a process with nothing left exits on its own first.
+				setTimeout(() => process.exit(EXIT_OK), 100).unref();
+			});
+		};
+		process.once("SIGTERM", () => stop("SIGTERM"));
+		process.once("SIGINT", () => stop("SIGINT"));
+	});
+	return EXIT_OK;
+}
 
 /**
  * The primary of `--workers N`: forks N copies of this command (they share the listening

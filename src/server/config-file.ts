@@ -4,6 +4,13 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, type GavelConfig, mergeConfig, validateConfig } from "./config.ts";
+import {
+	applyOpaSet,
+	isOpaConfig,
+	type OpaSettings,
+	substituteEnv,
+	translateOpaConfig,
+} from "./opa-config.ts";
 
 type Conv = (v: string) => unknown;
 const list: Conv = (v) =>
@@ -56,25 +63,68 @@ export function envOverrides(env: Record<string, string | undefined>): Record<st
 	return out;
 }
 
+function readConfigFile(file: string): { text: string; doc: unknown } {
+	let text: string;
+	try {
+		text = readFileSync(file, "utf8");
+	} catch (e) {
+		throw new ConfigError([`${file}: cannot read (${(e as Error).message})`]);
+	}
+	try {
+		// YAML is a superset of JSON, so one parser reads both.
+		return { text, doc: parseYaml(text) ?? {} };
+	} catch (e) {
+		throw new ConfigError([`${file}: not valid YAML/JSON (${(e as Error).message})`]);
+	}
+}
+
 export function loadConfig(
 	file: string | undefined,
 	env: Record<string, string | undefined> = process.env,
 	overrides: Record<string, unknown> = {},
 ): GavelConfig {
+	return loadServeConfig(file, env, overrides).config;
+}
+
+/**
+ * The configuration to serve with: Gavel's own file, or OPA's (`opa run -c`), recognised by its
+ * shape. OPA's file gets OPA's treatment: `${VAR}` substituted from the environment, then the
+ * `--set` overrides; it is translated into Gavel's settings (defaults < OPA file < GAVEL_*
+ * variables < command-line overrides) and the OPA management clients' settings (`opa`).
+ */
+export function loadServeConfig(
+	file: string | undefined,
+	env: Record<string, string | undefined> = process.env,
+	overrides: Record<string, unknown> = {},
+	opaSets: readonly string[] = [],
+): { config: GavelConfig; opa?: OpaSettings } {
 	let fromFile: unknown = {};
-	if (file) {
-		let textContent: string;
-		try {
-			textContent = readFileSync(file, "utf8");
-		} catch (e) {
-			throw new ConfigError([`${file}: cannot read (${(e as Error).message})`]);
+	let opa: OpaSettings | undefined;
+	const read = file ? readConfigFile(file) : undefined;
+	const opaShaped = read !== undefined && isOpaConfig(read.doc);
+	if (opaSets.length > 0 && read !== undefined && !opaShaped)
+		throw new ConfigError([
+			`--set: applies to OPA's configuration file; ${file} is Gavel's (set its fields there)`,
+		]);
+	if (opaSets.length > 0 || opaShaped) {
+		let doc: Record<string, unknown> = {};
+		if (read) {
+			try {
+				doc = (parseYaml(substituteEnv(read.text, env)) ?? {}) as Record<string, unknown>;
+			} catch (e) {
+				throw new ConfigError([
+					`${file}: not valid YAML/JSON after \${VAR} substitution (${(e as Error).message})`,
+				]);
+			}
 		}
-		try {
-			// YAML is a superset of JSON, so one parser reads both.
-			fromFile = parseYaml(textContent) ?? {};
-		} catch (e) {
-			throw new ConfigError([`${file}: not valid YAML/JSON (${(e as Error).message})`]);
-		}
-	}
-	return validateConfig(mergeConfig(mergeConfig(fromFile, envOverrides(env)), overrides));
+		for (const s of opaSets) applyOpaSet(doc, s);
+		const t = translateOpaConfig(doc, file ?? "--set");
+		opa = t.opa;
+		// OPA logs decisions only where decision_logs says: Gavel's own decision log is off.
+		fromFile = mergeConfig({ decisionLog: { enabled: false } }, t.gavel);
+	} else if (read) fromFile = read.doc;
+	return {
+		config: validateConfig(mergeConfig(mergeConfig(fromFile, envOverrides(env)), overrides)),
+		opa,
+	};
 }

@@ -36,9 +36,15 @@ export interface HttpSinkOptions {
 	onError?: (message: string) => void;
 	/** The jitter's source of randomness in [0, 1) (default Math.random). */
 	random?: () => number;
+	/** Send each body gzip-compressed (Content-Encoding: gzip), as OPA's decision-log plugin does. */
+	gzip?: boolean;
+	/** Told after each upload: delivered, or why not (the HTTP status when there was an answer). */
+	onUpload?: (result: { ok: true } | { ok: false; message: string; status?: number }) => void;
 }
 
 export interface HttpDecisionLogger extends DecisionLogger {
+	/** Buffer a value that is already the event to upload (no masking applied). */
+	send(value: unknown): void;
 	/**
 	 * Send everything waiting now, ignoring the backoff, until the buffer is empty, an upload
 	 * fails, or `deadlineMs` has passed (default: no deadline).
@@ -141,15 +147,31 @@ export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 		trim();
 	};
 
-	const post = (batch: readonly Pending[]) =>
-		doFetch(options.url, {
+	const post = async (batch: readonly Pending[]) => {
+		const text = `[${batch.map((p) => p.line).join(",")}]`;
+		const headers: Record<string, string> = {
+			"content-type": "application/json",
+			...options.headers,
+		};
+		let body: string | Uint8Array = text;
+		if (options.gzip) {
+			// CompressionStream rather than zlib: this module also builds for Workers.
+			body = new Uint8Array(
+				await new Response(
+					new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
+				).arrayBuffer(),
+			);
+			headers["content-encoding"] = "gzip";
+		}
+		return doFetch(options.url, {
 			method: "POST",
-			headers: { "content-type": "application/json", ...options.headers },
-			body: `[${batch.map((p) => p.line).join(",")}]`,
+			headers,
+			body,
 			// A sink that accepts and never answers would otherwise hold every later upload,
 			// and the shutdown flush, forever.
 			signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
 		});
+	};
 
 	/** Upload a batch; returns the entries not delivered (to be retried), [] when all went. */
 	const deliver = async (batch: Pending[]): Promise<Pending[]> => {
@@ -160,9 +182,13 @@ export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 			await res.arrayBuffer().catch(() => undefined);
 		} catch (e) {
 			options.onError?.(`decision log upload failed: ${(e as Error).message}`);
+			options.onUpload?.({ ok: false, message: (e as Error).message });
 			return batch;
 		}
-		if (res.ok) return [];
+		if (res.ok) {
+			options.onUpload?.({ ok: true });
+			return [];
+		}
 		if (res.status === 413) {
 			if (batch.length === 1) {
 				// It will never fit this collector: keeping it would block everything behind it.
@@ -179,6 +205,7 @@ export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 			return deliver(batch.slice(half));
 		}
 		options.onError?.(`decision log upload failed: HTTP ${res.status}`);
+		options.onUpload?.({ ok: false, message: `HTTP ${res.status}`, status: res.status });
 		return batch;
 	};
 
@@ -246,14 +273,20 @@ export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 		return pumping;
 	};
 
+	const push = (line: string) => {
+		buffer.push({ line, bytes: utf8Length(line) });
+		bufferedBytes += buffer[buffer.length - 1].bytes;
+		trim();
+		if (buffer.length >= batchSize && !busy) void pump({ all: false, ignoreBackoff: false });
+		else armFlushTimer();
+	};
+
 	return {
 		log(entry) {
-			const line = JSON.stringify(masked(entry));
-			buffer.push({ line, bytes: utf8Length(line) });
-			bufferedBytes += buffer[buffer.length - 1].bytes;
-			trim();
-			if (buffer.length >= batchSize && !busy) void pump({ all: false, ignoreBackoff: false });
-			else armFlushTimer();
+			push(JSON.stringify(masked(entry)));
+		},
+		send(value) {
+			push(JSON.stringify(value));
 		},
 		async flush(deadlineMs?: number) {
 			const deadline = deadlineMs === undefined ? undefined : Date.now() + deadlineMs;
