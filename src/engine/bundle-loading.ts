@@ -31,7 +31,7 @@ export async function policyBundleFromArchive(
 			roots: b.manifest.roots,
 			metadata: b.manifest.metadata,
 		};
-		return compiled;
+		return { ...compiled, rego: b.rego, regoVersion: b.manifest.rego_version === 0 ? 0 : 1 };
 	}
 	return {
 		manifest: {
@@ -43,5 +43,7 @@ export async function policyBundleFromArchive(
 		},
 		wasm: module.bytes,
 		data: b.data,
+		rego: b.rego.size > 0 ? b.rego : undefined,
+		regoVersion: b.manifest.rego_version === 0 ? 0 : 1,
 	};
 }

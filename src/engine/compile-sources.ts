@@ -63,6 +63,8 @@ export function compileSources(src: SourceSet): PolicyBundle {
 		},
 		wasm: emitWasm(policy),
 		data: src.data,
+		rego: src.rego,
+		regoVersion: src.regoVersion ?? 1,
 	};
 }
 

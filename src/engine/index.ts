@@ -8,7 +8,13 @@ export {
 	type VerificationKey,
 	verifyBundleSignature,
 } from "./bundle-signature.ts";
-export { type ActivationEvent, type ActivationListener, Engine } from "./engine.ts";
+export {
+	type ActivationEvent,
+	type ActivationListener,
+	Engine,
+	type PolicyModule,
+	PolicyNotFoundError,
+} from "./engine.ts";
 export { type EvalErrorCode, PolicyEvalError } from "./eval-error.ts";
 export {
 	BuiltinError,

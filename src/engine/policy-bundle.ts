@@ -29,6 +29,13 @@ export interface PolicyBundle {
 	module?: WebAssembly.Module;
 	/** The merged base document (data.json files at their paths). */
 	data: unknown;
+	/**
+	 * The .rego sources the bundle carried (path → text), when it did: what policies uploaded
+	 * through /v1/policies are compiled with.
+	 */
+	rego?: ReadonlyMap<string, string>;
+	/** The sources' Rego version (the manifest's rego_version; default 1). */
+	regoVersion?: 0 | 1;
 }
 
 /** Turns bundle bytes (tar.gz) into a PolicyBundle; provided by src/bundle at wiring time. */

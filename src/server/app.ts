@@ -22,6 +22,7 @@ import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./
 import type { Metrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
 import { registerPoliciesApi } from "./policies-api.ts";
+import { registerPoliciesApi } from "./policies-api.ts";
 import { pathFields } from "./request-path.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
 import type { Tracing } from "./tracing.ts";
@@ -312,6 +313,8 @@ export function createApp(deps: AppDeps): GavelApp {
 		callerCheck,
 		remoteAddrOf: deps.remoteAddrOf,
 	});
+
+	registerPoliciesApi(app, { config, engine, callerCheck });
 
 	registerPoliciesApi(app, { config, engine, callerCheck });
 

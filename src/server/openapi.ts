@@ -116,6 +116,62 @@ const queryRefused = (method: string) => ({
 	responses: { "404": errorResponse("not_supported: ask for a document with /v1/data.") },
 });
 
+const policyId = pathParameter("The policy's id (any text, slashes included).");
+const policyModule = {
+	type: "object",
+	required: ["id", "raw"],
+	properties: { id: { type: "string" }, raw: { type: "string", description: "The Rego text." } },
+};
+const POLICY_REFUSED = {
+	description:
+		"invalid_parameter: the module does not parse or compile (errors[] with locations), or its package is owned by the active bundle.",
+	content: json(ref("DataError")),
+};
+const POLICY_NOT_FOUND = errorResponse("resource_not_found: no policy with this id.");
+const policyOps = {
+	get: {
+		summary: "OPA Policy API: one module (id and Rego text)",
+		operationId: "getPolicy",
+		tags: ["opa"],
+		parameters: [policyId],
+		responses: {
+			"200": {
+				description: "The module.",
+				content: json({ type: "object", properties: { result: policyModule } }),
+			},
+			"401": UNAUTHORIZED,
+			"404": POLICY_NOT_FOUND,
+		},
+	},
+	put: {
+		summary: "OPA Policy API: add or replace a module, compiled with the bundle's sources",
+		operationId: "putPolicy",
+		tags: ["opa"],
+		parameters: [policyId],
+		requestBody: { required: true, content: { "text/plain": { schema: { type: "string" } } } },
+		responses: {
+			"200": { description: "Compiled and serving.", content: json({ type: "object" }) },
+			"400": POLICY_REFUSED,
+			"401": UNAUTHORIZED,
+			"413": errorResponse("The body is larger than server.bodyLimitBytes."),
+			"500": errorResponse("The compiled policy could not be loaded."),
+		},
+	},
+	delete: {
+		summary: "OPA Policy API: remove an uploaded module",
+		operationId: "deletePolicy",
+		tags: ["opa"],
+		parameters: [policyId],
+		responses: {
+			"200": { description: "Removed.", content: json({ type: "object" }) },
+			"400": POLICY_REFUSED,
+			"401": UNAUTHORIZED,
+			"404": POLICY_NOT_FOUND,
+			"500": errorResponse("The recompiled policy could not be loaded."),
+		},
+	},
+};
+
 const dataGet = (withPath: boolean) => ({
 	summary: "OPA Data API: the document at a path, input from the query string",
 	operationId: withPath ? "getDataPath" : "getData",
@@ -305,6 +361,24 @@ export const OPENAPI_DOCUMENT = {
 		"/v1/batch/data": { post: batchPost(false) },
 		"/v1/batch/data/{path}": { post: batchPost(true) },
 		"/v1/query": { get: queryRefused("get"), post: queryRefused("post") },
+		"/v1/policies": {
+			get: {
+				summary: "OPA Policy API: every module (the bundle's and the uploaded ones)",
+				operationId: "listPolicies",
+				tags: ["opa"],
+				responses: {
+					"200": {
+						description: "The modules.",
+						content: json({
+							type: "object",
+							properties: { result: { type: "array", items: policyModule } },
+						}),
+					},
+					"401": UNAUTHORIZED,
+				},
+			},
+		},
+		"/v1/policies/{path}": policyOps,
 		"/health/{path}": {
 			get: {
 				summary: "OPA's custom health check: 200 when data.system.health.<path> is true",

@@ -63,6 +63,15 @@ interface Req {
 	jsonErrorByDesign?: boolean;
 }
 
+const UPLOAD = `package extra
+
+import data.authz
+
+p := 1
+
+alice_allowed := authz.allow with input as {"user": "alice"}
+`;
+
 const JSON_CT = { "content-type": "application/json" };
 const alice = JSON.stringify({ input: { user: "alice" } });
 
@@ -332,6 +341,84 @@ export const REQUESTS: Req[] = [
 	{ jsonErrorByDesign: true, name: "PATCH /v1/query", method: "PATCH", path: "/v1/query" },
 ];
 
+/** /v1/policies: uploads outside the bundle's roots, refusals, reads, deletes. */
+export function POLICY_REQUESTS(): Req[] {
+	const NO_AST = "Gavel's policy answers carry id and raw, not OPA's JSON AST (docs/api.md)";
+	const put = (name: string, id: string, body: string, extra: Partial<Req> = {}): Req => ({
+		name,
+		method: "PUT",
+		path: `/v1/policies/${id}`,
+		headers: { "content-type": "text/plain" },
+		body,
+		...extra,
+	});
+	return [
+		{ name: "GET /v1/policies (bundle only)", method: "GET", path: "/v1/policies", note: NO_AST },
+		put("PUT /v1/policies new module", "extra/policy.rego", UPLOAD),
+		{ name: "GET uploaded rule", method: "GET", path: "/v1/data/extra/p" },
+		{
+			name: "GET uploaded rule using the bundle",
+			method: "GET",
+			path: "/v1/data/extra/alice_allowed",
+		},
+		{ name: "GET uploaded package", method: "GET", path: "/v1/data/extra" },
+		{
+			name: "GET /v1/policies/<id>",
+			method: "GET",
+			path: "/v1/policies/extra/policy.rego",
+			note: NO_AST,
+		},
+		put("PUT replaces a module", "extra/policy.rego", "package extra\n\np := 2\n"),
+		{ name: "GET replaced rule", method: "GET", path: "/v1/data/extra/p" },
+		{
+			name: "GET rule of the replaced text gone",
+			method: "GET",
+			path: "/v1/data/extra/alice_allowed",
+		},
+		put("PUT ?metrics", "extra/metrics.rego", "package extra.m\n\nq := true\n", {
+			path: "/v1/policies/extra/metrics.rego?metrics=true",
+		}),
+		put("PUT ?pretty", "extra/pretty.rego", "package extra.pretty\n\nq := 1\n", {
+			path: "/v1/policies/extra/pretty.rego?pretty=true",
+		}),
+		put("PUT under a bundle root", "mine.rego", "package authz\n\nmine := 1\n"),
+		put("PUT under a bundle root, deeper", "mine2.rego", "package authz.sub\n\nmine := 1\n"),
+		put("PUT unsafe variable", "unsafe.rego", "package extra.bad\n\np := y\n"),
+		put("PUT type error", "types.rego", 'package extra.bad\n\np := 1 + "a"\n', {
+			note: "type errors carry no details object (have/want) (docs/api.md)",
+		}),
+		put("PUT unknown function", "fn.rego", "package extra.bad\n\np := nope(1)\n"),
+		put("PUT parse error", "parse.rego", "package extra.bad\n\np := \n", {
+			note: "parse error at EOF: OPA reports two errors at col 0, Gavel one at col 1 (docs/api.md)",
+		}),
+		put("PUT empty module", "empty.rego", ""),
+		{ name: "GET after refused uploads", method: "GET", path: "/v1/data/extra/bad" },
+		{ name: "DELETE uploaded", method: "DELETE", path: "/v1/policies/extra/pretty.rego" },
+		{ name: "DELETE uploaded again", method: "DELETE", path: "/v1/policies/extra/pretty.rego" },
+		{ name: "GET deleted package", method: "GET", path: "/v1/data/extra/pretty" },
+		{ name: "GET /v1/policies/<unknown>", method: "GET", path: "/v1/policies/nope.rego" },
+		{
+			name: "GET /v1/policies (bundle and uploads)",
+			method: "GET",
+			path: "/v1/policies",
+			note: NO_AST,
+		},
+		{
+			jsonErrorByDesign: true,
+			name: "POST /v1/policies/<id>",
+			method: "POST",
+			path: "/v1/policies/x",
+		},
+		{ name: "DELETE extra/policy.rego", method: "DELETE", path: "/v1/policies/extra/policy.rego" },
+		{
+			name: "DELETE extra/metrics.rego",
+			method: "DELETE",
+			path: "/v1/policies/extra/metrics.rego",
+		},
+		{ name: "GET uploads gone", method: "GET", path: "/v1/data/extra" },
+	];
+}
+
 interface Answer {
 	status: number;
 	headers: Record<string, string>;
@@ -452,6 +539,7 @@ export const part: Part = async (opts) => {
 		writeFileSync(join(src, "authz.rego"), POLICY);
 		writeFileSync(join(src, "health.rego"), HEALTH);
 		writeFileSync(join(src, "data.json"), JSON.stringify(DATA));
+
 		const tar = join(dir, "bundle.tar.gz");
 		const built = await opaBuild(opts.opa, ["."], { output: tar, cwd: src });
 		if (!built.ok) throw new Error(`opa build: ${built.error}`);
@@ -461,39 +549,31 @@ export const part: Part = async (opts) => {
 			bundle: { path: tar, watch: false },
 			policy: { default: "authz/allow" },
 		});
-		for (const r of REQUESTS) {
-			// One at a time, OPA first: neither side's answer depends on the other's.
-			const o = await send(opa.base, r);
-			const g = await send(gavel.url, r);
-			const same = r.jsonErrorByDesign
-				? o.status === g.status &&
-					(o.headers.allow === undefined || o.headers.allow === g.headers.allow) &&
-					g.headers["content-type"] === "application/json" &&
-					(r.method === "HEAD" || typeof g.body === "object")
-				: JSON.stringify(o) === JSON.stringify(g);
-			if (same) {
-				result.agree++;
-				continue;
-			}
-			result.disagree++;
-			const d: Disagreement = {
-				name: r.name,
-				repro: {
-					method: r.method,
-					path: r.path,
-					headers: r.headers,
-					body: Buffer.isBuffer(r.body) ? `<${r.body.length} bytes>` : r.body,
-				},
-				gavel: g,
-				opa: o,
-			};
-			if (r.note) d.note = r.note;
-			result.disagreements.push(d);
-			if (opts.verbose)
-				console.log(
-					`  ${r.name}${r.note ? ` (${r.note})` : ""}\n    opa:   ${JSON.stringify(o)}\n    gavel: ${JSON.stringify(g)}`,
-				);
-		}
+		await compareAll(REQUESTS, opa.base, gavel.url, result, opts.verbose);
+		await gavel.close();
+		await opa.stop();
+		gavel = undefined;
+		opa = undefined;
+		// The Policy API on a bundle with roots (without roots a bundle owns every path and
+		// every upload is refused), in order: each request sees what the ones before uploaded.
+		const rooted = join(dir, "rooted");
+		mkdirSync(rooted);
+		writeFileSync(join(rooted, "authz.rego"), POLICY);
+		writeFileSync(join(rooted, "data.json"), JSON.stringify(DATA));
+		writeFileSync(
+			join(rooted, ".manifest"),
+			JSON.stringify({ roots: ["authz", "users", "dotted.key", "big"] }),
+		);
+		const rootedTar = join(dir, "rooted.tar.gz");
+		const builtRooted = await opaBuild(opts.opa, ["."], {
+			output: rootedTar,
+			cwd: rooted,
+			bundleMode: true,
+		});
+		if (!builtRooted.ok) throw new Error(`opa build -b: ${builtRooted.error}`);
+		opa = await OpaServer.start(opts.opa, ["-b", rootedTar]);
+		gavel = await startTestServer({ bundle: { path: rootedTar, watch: false } });
+		await compareAll(POLICY_REQUESTS(), opa.base, gavel.url, result, opts.verbose);
 	} finally {
 		await gavel?.close();
 		await opa?.stop();
@@ -501,3 +581,45 @@ export const part: Part = async (opts) => {
 	}
 	return result;
 };
+
+async function compareAll(
+	requests: Req[],
+	opaBase: string,
+	gavelBase: string,
+	result: PartResult,
+	verbose: boolean | undefined,
+): Promise<void> {
+	for (const r of requests) {
+		// One at a time, OPA first: neither side's answer depends on the other's.
+		const o = await send(opaBase, r);
+		const g = await send(gavelBase, r);
+		const same = r.jsonErrorByDesign
+			? o.status === g.status &&
+				(o.headers.allow === undefined || o.headers.allow === g.headers.allow) &&
+				g.headers["content-type"] === "application/json" &&
+				(r.method === "HEAD" || typeof g.body === "object")
+			: JSON.stringify(o) === JSON.stringify(g);
+		if (same) {
+			result.agree++;
+			continue;
+		}
+		result.disagree++;
+		const d: Disagreement = {
+			name: r.name,
+			repro: {
+				method: r.method,
+				path: r.path,
+				headers: r.headers,
+				body: Buffer.isBuffer(r.body) ? `<${r.body.length} bytes>` : r.body,
+			},
+			gavel: g,
+			opa: o,
+		};
+		if (r.note) d.note = r.note;
+		result.disagreements.push(d);
+		if (verbose)
+			console.log(
+				`  ${r.name}${r.note ? ` (${r.note})` : ""}\n    opa:   ${JSON.stringify(o)}\n    gavel: ${JSON.stringify(g)}`,
+			);
+	}
+}

@@ -15,6 +15,10 @@ export interface BundleSpec {
 	entrypoints: string[];
 	data?: Record<string, unknown>;
 	revision: string;
+	/** The manifest's roots (default [""]: the bundle owns every path). */
+	roots?: string[];
+	/** Leave the .rego sources out (policy.wasm only). */
+	withoutSources?: boolean;
 }
 
 export function buildBundle(spec: BundleSpec): Uint8Array {
@@ -29,12 +33,12 @@ export function buildBundle(spec: BundleSpec): Uint8Array {
 	return writeBundle({
 		manifest: {
 			revision: spec.revision,
-			roots: [""],
+			roots: spec.roots ?? [""],
 			wasm: spec.entrypoints.map((entrypoint) => ({ entrypoint, module: "/policy.wasm" })),
 		},
 		data: spec.data ?? {},
 		wasm: emitWasm(policy),
-		rego: new Map(Object.entries(spec.sources)),
+		rego: spec.withoutSources ? new Map() : new Map(Object.entries(spec.sources)),
 	});
 }
 
