@@ -37,6 +37,7 @@ const isLimit = (e: RegoError) => e.loc === undefined && e.message === LIMIT_MES
  * Sorted by location, capped at MAX_ERRORS with OPA's closing "error limit reached" entry.
  * Lists that were capped before (one per file) are merged: their closing entries are dropped
  * and one is put back last, never sorted to the top as a location-less error would be.
+ * A list of parse errors only is not capped: `opa check` lists every one of them.
  */
 export function sortErrors(errors: RegoError[]): RegoError[] {
 	const capped = errors.some(isLimit);
@@ -49,6 +50,7 @@ export function sortErrors(errors: RegoError[]): RegoError[] {
 				(a.loc?.col ?? 0) - (b.loc?.col ?? 0),
 		);
 	if (sorted.length <= MAX_ERRORS && !capped) return sorted;
+	if (!capped && sorted.every((e) => e.code === "rego_parse_error")) return sorted;
 	return [...sorted.slice(0, MAX_ERRORS), { code: "rego_compile_error", message: LIMIT_MESSAGE }];
 }
 

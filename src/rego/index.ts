@@ -23,17 +23,19 @@ export interface ParseOptions {
 }
 
 /**
- * The scanner's first error explains whatever the parser then trips over at or after it, so a
- * parse error there is dropped; errors before it stand.
+ * The scanner's first error, then the parser's (OPA lists both: a non-terminated string and
+ * the "illegal token" the parser found there).
  */
 function withLexError(p: Parser): RegoError[] {
 	const errs = [...p.errors];
 	const lex = p.lexError;
-	const at = lex?.loc;
-	if (!lex || !at) return errs;
-	const after = (e: RegoError) =>
-		!e.loc || e.loc.row > at.row || (e.loc.row === at.row && e.loc.col >= at.col);
-	return [lex, ...errs.filter((e) => !after(e))];
+	if (!lex) return errs;
+	// An illegal character is one error, whichever of the two saw it first.
+	const i = errs.findIndex(
+		(e) => e.message === lex.message && e.loc?.row === lex.loc?.row && e.loc?.col === lex.loc?.col,
+	);
+	if (i >= 0) errs.splice(i, 1);
+	return [lex, ...errs];
 }
 
 export function parseModule(
@@ -45,6 +47,7 @@ export function parseModule(
 	const mod = p.parseModule();
 	const errors = withLexError(p);
 	if (!mod || errors.length > 0) return { errors: sortErrors(errors) };
+	errors.push(...p.notRules);
 	if (opts.annotations !== false) errors.push(...attachAnnotations(mod));
 	if (mod.regoVersion === 1 || p.regoV1Import) errors.push(...checkV1Module(mod, p.syntax));
 	if (errors.length > 0) return { errors: sortErrors(errors) };

@@ -162,7 +162,8 @@ export function lex(src: string, file: string): LexResult {
 			const r = scanString(src, i, (m, at) => err(m, at));
 			i = r.end;
 			value = r.value;
-			kind = "string";
+			// As OPA's scanner: an unterminated string is an illegal token for the parser.
+			kind = r.terminated ? "string" : "illegal";
 		} else if (c === 96) {
 			// Raw string: no escapes, may span lines.
 			let j = i + 1;
@@ -173,16 +174,17 @@ export function lex(src: string, file: string): LexResult {
 				}
 				j++;
 			}
+			raw = true;
+			kind = "string";
 			if (j >= n) {
-				err("non-terminated raw string", start, startRow, startCol);
+				err("non-terminated string", start, startRow, startCol);
 				value = src.slice(i + 1, j);
 				i = j;
+				kind = "illegal";
 			} else {
 				value = src.slice(i + 1, j);
 				i = j + 1;
 			}
-			raw = true;
-			kind = "string";
 		} else {
 			let op: string | undefined;
 			const two = src.slice(i, i + 2);
@@ -300,7 +302,7 @@ function scanString(
 	src: string,
 	i: number,
 	err: (m: string, at: number) => void,
-): { end: number; value: string } {
+): { end: number; value: string; terminated: boolean } {
 	const n = src.length;
 	let j = i + 1;
 	let out = "";
@@ -309,12 +311,12 @@ function scanString(
 		if (j >= n || src.charCodeAt(j) === 10) {
 			err("non-terminated string", i);
 			out += src.slice(chunk, j);
-			return { end: j, value: out };
+			return { end: j, value: out, terminated: false };
 		}
 		const c = src.charCodeAt(j);
 		if (c === 34) {
 			out += src.slice(chunk, j);
-			return { end: j + 1, value: out };
+			return { end: j + 1, value: out, terminated: true };
 		}
 		if (c !== 92) {
 			j++;

@@ -362,6 +362,13 @@ export abstract class TermParser extends TokenCursor {
 			const op = this.infixOp();
 			if (!op || op.level < minLevel) break;
 			const opTok = this.next();
+			if (!this.startsTerm()) {
+				// No right operand: OPA reports it and reads on from here (`1 + }` ends the literal
+				// at `}`); another operator there (`1 + + 2`) is a plain syntax error.
+				if (this.infixOp() || this.speculative > 0) this.illegal();
+				this.softIllegal();
+				break;
+			}
 			let rhs = this.parseTerm();
 			for (;;) {
 				const nextOp = this.infixOp();
@@ -381,6 +388,19 @@ export abstract class TermParser extends TokenCursor {
 		}
 		this.depth -= chain;
 		return lhs;
+	}
+
+	/** The current token can begin a term (or a parse error inside one). */
+	protected startsTerm(): boolean {
+		const t = this.tok;
+		if (t.kind === "number" || t.kind === "string") return true;
+		if (t.kind === "ident")
+			return (
+				!this.isReserved(t) ||
+				["contains", "null", "true", "false"].includes(t.text) ||
+				this.isRefKeyword()
+			);
+		return t.kind === "op" && ["[", "{", "(", "-", "."].includes(t.text);
 	}
 
 	protected continueInfix(lhs: Term, keyVal: boolean): Term {
@@ -440,7 +460,12 @@ export abstract class TermParser extends TokenCursor {
 				continue;
 			}
 			if (this.atClose(close)) return body;
-			if (!this.tok.nlBefore) this.illegal(`expected \\n or ; or ${close}`);
+			if (!this.tok.nlBefore) {
+				// After an operator without its operand was reported here, OPA adds nothing.
+				if (this.lastErrorAt(this.tok) && this.speculative === 0)
+					throw new SyntaxFailure("after a reported error");
+				this.illegal(`expected \\n or ; or ${close}`);
+			}
 		}
 	}
 

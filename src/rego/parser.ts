@@ -3,7 +3,8 @@
 // and whole queries; parse-terms.ts reads what is inside them. Syntax errors stop the parse
 // (as in OPA); the module-level checks in checks.ts then report everything else together.
 
-import type { Body, Import, Module, Package, RefTerm, Rule, RuleHead, Term } from "./ast.ts";
+import type { Body, Expr, Import, Module, Package, RefTerm, Rule, RuleHead, Term } from "./ast.ts";
+import type { RegoError } from "./errors.ts";
 import { BASE_KEYWORDS, FUTURE_KEYWORDS, type FutureKeyword, isFutureKeyword } from "./keywords.ts";
 import type { Token } from "./lexer.ts";
 import { TermParser } from "./parse-terms.ts";
@@ -16,12 +17,17 @@ import {
 	typeName,
 	varTerm,
 } from "./terms.ts";
-import { type ParseOptions, type RuleSyntax, SyntaxFailure } from "./token-cursor.ts";
+import { MAX_DEPTH, type ParseOptions, type RuleSyntax, SyntaxFailure } from "./token-cursor.ts";
 
 export { MAX_DEPTH, type ParseOptions, type RuleSyntax } from "./token-cursor.ts";
 
 export class Parser extends TermParser {
 	readonly syntax = new Map<Rule, RuleSyntax>();
+	/**
+	 * "… cannot be used for rule name" for top-level statements that are expressions: OPA
+	 * reports them only when the file parses (with the module checks).
+	 */
+	readonly notRules: RegoError[] = [];
 	/** v0 module that imported rego.v1: v0 parsing with v1's checks. */
 	regoV1Import = false;
 
@@ -44,6 +50,8 @@ export class Parser extends TermParser {
 		const pkg = this.parsePackage();
 		const imports: Import[] = [];
 		const rules: Rule[] = [];
+		// As OPA: a syntax error that ends a statement ends the parse (errors so far stand); an
+		// operator missing its operand is reported and the parse goes on (see climb).
 		while (this.tok.kind !== "eof") {
 			try {
 				if (this.isKw("package")) this.fail("unexpected package");
@@ -54,10 +62,23 @@ export class Parser extends TermParser {
 				// Backtracking never crosses a statement, so the term memo can start afresh.
 				this.termMemo.clear();
 				this.hint = undefined;
-				rules.push(...this.parseRules());
+				const parsed = this.parseRules();
+				rules.push(...parsed);
+				// OPA stops at a rule without a body (`ok := 1`, `f(x) := 1`, `p.q`) once
+				// errors were reported; `contains` and `default` rules are read on.
+				const first = parsed[0];
+				const syntax = first && this.syntax.get(first);
+				if (
+					this.errors.length > 0 &&
+					syntax?.generatedBody &&
+					!syntax.hasContains &&
+					!first.default
+				) {
+					break;
+				}
 			} catch (e) {
 				if (!(e instanceof SyntaxFailure) || this.speculative > 0) throw e;
-				this.recover();
+				break;
 			}
 		}
 		const mod: Module = {
@@ -72,24 +93,6 @@ export class Parser extends TermParser {
 			loc: this.loc(first, this.prev),
 		};
 		return mod;
-	}
-
-	/**
-	 * After a syntax error in a statement, as OPA does: go on at the next line that starts with
-	 * a name in column 1 (the next rule, import or package), so one file reports every broken
-	 * statement, not only the first.
-	 */
-	private recover(): void {
-		this.depth = 0;
-		this.inComprehension = 0;
-		const from = this.tok;
-		if (this.tok.kind !== "eof") this.next();
-		while (
-			this.tok.kind !== "eof" &&
-			!(this.tok.kind === "ident" && this.tok.col === 1 && this.tok.row > from.row)
-		) {
-			this.next();
-		}
 	}
 
 	private parsePackage(): Package {
@@ -142,6 +145,8 @@ export class Parser extends TermParser {
 			this.next();
 			const a = this.tok;
 			if (a.kind !== "ident" || this.isReserved(a)) this.illegal("expected var");
+			if (a.text === "input" || a.text === "data")
+				this.fail(`unexpected import alias, must not be a reserved name, got: ${a.text}`, a);
 			this.next();
 			if (!this.tok.wsBefore && (this.isOp(".") || this.isOp("[") || this.isOp("("))) {
 				this.illegal("expected var");
@@ -213,6 +218,11 @@ export class Parser extends TermParser {
 		}
 		const parsed = this.parseHead(isDefault);
 		const { head, hasContains } = parsed;
+		// `p with x as 1`, `p := 1 with …`: an expression, not a rule.
+		if (!isDefault && !hasContains && this.isKw("with")) {
+			this.pos = this.toks.indexOf(start);
+			return this.notRule(start, this.notRuleMessage(this.parseLiteral()));
+		}
 		let generatedValue = parsed.generatedValue;
 		const refLen = head.ref.path.length + 1;
 
@@ -287,7 +297,7 @@ export class Parser extends TermParser {
 			body = [];
 			generatedBody = true;
 		} else if (head.ref.path.length === 0 && !head.args && kind !== "partialSet") {
-			this.failAt("var cannot be used for rule name", start);
+			return this.notRule(start, "var cannot be used for rule name");
 		} else if (head.args?.length === 0) {
 			// `f()` alone: a zero-argument function needs a value or a body (either syntax).
 			this.failAt("rule argument list must take at least one argument", start);
@@ -436,12 +446,14 @@ export class Parser extends TermParser {
 				path.push(stringTerm(w.text, this.loc(w)));
 			} else if (this.isOp("[") && !args) {
 				this.next();
-				path.push(this.parseTermInfix(true));
-				if (!this.isOp("]")) this.illegal("expected [");
+				this.headTerm("expected rule head name", false, () => {
+					path.push(this.parseTermInfix(true));
+					if (!this.isOp("]")) this.illegal("expected [");
+				});
 				this.next();
 			} else if (this.isOp("(") && !args) {
 				this.next();
-				args = this.parseTermList(")");
+				args = this.headTerm("expected rule head name", false, () => this.parseTermList(")"));
 				this.next();
 				if (this.isOp(".") || this.isOp("[") || this.isOp("(")) {
 					this.failAt("rule head ref invalid", nameTok);
@@ -463,7 +475,11 @@ export class Parser extends TermParser {
 			if (this.tok.kind === "eof") {
 				this.illegal(`expected rule key term (e.g., ${display} contains <VALUE> { ... })`);
 			}
-			head.key = this.parseTermInfix(true);
+			head.key = this.headTerm(
+				`expected rule key term (e.g., ${display} contains <VALUE> { ... })`,
+				true,
+				() => this.parseTermInfix(true),
+			);
 			hasContains = true;
 		} else if (this.isOp("=") || this.isOp(":=")) {
 			head.assign = this.next().text === ":=";
@@ -474,7 +490,12 @@ export class Parser extends TermParser {
 					this.illegal(`expected function value term (e.g., ${display}(...) := <VALUE> { ... })`);
 				this.illegal(`expected rule value term (e.g., ${display} := <VALUE> { ... })`);
 			}
-			head.value = this.parseTermInfix(true);
+			const what = isDefault
+				? `expected default rule value term (e.g., default ${display} := <VALUE>)`
+				: args
+					? `expected function value term (e.g., ${display}(...) := <VALUE> { ... })`
+					: `expected rule value term (e.g., ${display} := <VALUE> { ... })`;
+			head.value = this.headTerm(what, true, () => this.parseTermInfix(true));
 		}
 		head.loc = this.loc(nameTok);
 		let generatedValue = false;
@@ -483,6 +504,48 @@ export class Parser extends TermParser {
 			generatedValue = true;
 		}
 		return { head, hasContains, generatedValue };
+	}
+
+	/**
+	 * A term of a rule head. When it fails, OPA adds a second error at the same place saying
+	 * which part of the head was expected, for a value or key only when its first operand
+	 * failed (`p := [1` does, `p := 1 + (2` does not).
+	 */
+	private headTerm<T>(what: string, firstOperand: boolean, f: () => T): T {
+		const from = this.pos;
+		const depth = this.depth;
+		try {
+			return f();
+		} catch (e) {
+			if (!(e instanceof SyntaxFailure) || this.speculative > 0) throw e;
+			if (this.depth > MAX_DEPTH) throw e;
+			const at = this.errors[this.errors.length - 1]?.loc;
+			const tok = at && this.toks.find((t) => t.row === at.row && t.col === at.col);
+			const failed = this.pos;
+			if (firstOperand) {
+				this.pos = from;
+				this.speculative++;
+				try {
+					this.parseTerm();
+					this.pos = failed;
+					throw e;
+				} catch (inner) {
+					if (inner === e) throw e;
+					if (!(inner instanceof SyntaxFailure)) throw inner;
+				} finally {
+					this.speculative--;
+				}
+				this.pos = failed;
+				this.depth = depth;
+			}
+			const t = tok ?? this.tok;
+			this.errors.push({
+				code: "rego_parse_error",
+				message: this.unexpected(what, t),
+				loc: { file: this.file, row: t.row, col: t.col },
+			});
+			throw e;
+		}
 	}
 
 	private printHeadName(nameTok: Token, path: Term[]): string {
@@ -516,17 +579,43 @@ export class Parser extends TermParser {
 		walk(value);
 	}
 
-	/** A statement that does not start with a rule name: say what it is, as OPA does. */
-	private failStatement(start: Token, isDefault: boolean): never {
+	/** A statement that does not start with a rule name: an expression, said what it is later. */
+	private failStatement(start: Token, isDefault: boolean): Rule[] {
 		if (isDefault) this.illegal("expected ident");
-		if (this.isKw("some") || this.isKw("not") || this.isKw("every")) this.illegal();
 		const lit = this.parseLiteral();
+		return this.notRule(start, this.notRuleMessage(lit));
+	}
+
+	private notRuleMessage(lit: Expr): string {
+		if (lit.with.length > 0) return "expressions using with keyword cannot be used for rule head";
+		if (lit.negated) return "negated expressions cannot be used for rule head";
 		const t = lit.terms;
+		if (t.type === "some") return "'some' declarations cannot be used for rule head";
+		if (t.type === "every") return "expression cannot be used for rule head";
 		if (t.type === "call" && t.infix && (refName(t.fn) === "eq" || refName(t.fn) === "assign")) {
-			this.failAt(`${typeName(t.args[0])} cannot be used for rule name`, start);
+			return `${typeName(t.args[0])} cannot be used for rule name`;
 		}
-		if (t.type === "call") this.failAt("call cannot be used for rule name", start);
-		this.failAt(`${typeName(t as Term)} cannot be used for rule name`, start);
+		if (t.type === "call") return "call cannot be used for rule name";
+		return `${typeName(t as Term)} cannot be used for rule name`;
+	}
+
+	/**
+	 * A top-level statement that is an expression (`a b c` is three): OPA reads on and names
+	 * each once the file parsed, with a hint where a v0 module seems to want `if`/`contains`.
+	 */
+	private notRule(start: Token, message: string): Rule[] {
+		let hint: string | undefined;
+		const wants = (w: string) =>
+			!this.keywords.has(w as FutureKeyword) &&
+			(start.text === w || (this.tok.kind === "ident" && this.tok.text === w));
+		if (wants("contains")) hint = "`import future.keywords.contains` for `p contains x` rules";
+		else if (wants("if")) hint = "`import future.keywords.if` for `p if { ... }` rules";
+		this.notRules.push({
+			code: "rego_parse_error",
+			message: hint ? `${message} (hint: ${hint})` : message,
+			loc: { file: this.file, row: start.row, col: start.col },
+		});
+		return [];
 	}
 
 	// ---- queries and terms on their own ----

@@ -164,6 +164,27 @@ export abstract class TokenCursor {
 	/** OPA's "unexpected <tok> token[: note]". */
 	illegal(note = "", t: Token = this.tok): never {
 		if (this.speculative > 0) throw SPECULATION_FAILED;
+		this.fail(this.unexpected(note, t), t);
+	}
+	/**
+	 * Records "unexpected <tok> token" and lets the parse go on (OPA does so where an operator
+	 * has no right operand: `1 + }` is reported, and the rest of the file is still read).
+	 */
+	softIllegal(t: Token = this.tok): void {
+		if (this.speculative > 0) throw SPECULATION_FAILED;
+		this.errors.push({
+			code: "rego_parse_error",
+			message: this.unexpected("", t),
+			loc: { file: this.file, row: t.row, col: t.col },
+		});
+	}
+	/** The last error was reported at token `t`. */
+	protected lastErrorAt(t: Token): boolean {
+		const e = this.errors[this.errors.length - 1];
+		return e?.loc !== undefined && e.loc.row === t.row && e.loc.col === t.col;
+	}
+	protected unexpected(note: string, t: Token): string {
+		if (t.kind === "illegal") return "illegal token";
 		let what: string;
 		let kind = "token";
 		if (t.kind === "eof") what = "eof";
@@ -175,8 +196,7 @@ export abstract class TokenCursor {
 				kind = "keyword";
 			} else what = "identifier";
 		} else what = TOKEN_NAMES[t.text] ?? t.text;
-		if (t.kind === "illegal") this.fail("illegal token", t);
-		this.fail(note ? `unexpected ${what} ${kind}: ${note}` : `unexpected ${what} ${kind}`, t);
+		return note ? `unexpected ${what} ${kind}: ${note}` : `unexpected ${what} ${kind}`;
 	}
 	protected enter(): void {
 		if (++this.depth > MAX_DEPTH) this.fail("max parsing recursion depth exceeded");
