@@ -1,28 +1,35 @@
-// Rule indexing: of the rules at one path, visit only those whose equality tests on input can
-// hold, as OPA's evaluator does. A rule body that tests `input.a.b == "s"` (or `=`, or
+// Rule indexing: of the rules at one path, visit only those whose equality tests can hold, as
+// OPA's evaluator does. A rule body that tests `input.a.b == "s"` (or `=`, or
 // `input.a.b in {"s", "t"}`) at its top level cannot succeed unless input.a.b is one of those
-// strings, so the rules are grouped by that value: the value is read once, a binary search
-// over the sorted strings (Rego's `<`) picks its group, and only that group's rules run (the
-// test stays in each body, so a group is a filter, never a decision). Rules without such a
-// test run as before, after the groups.
+// values, so the rules are grouped by that value: the value is read once, a binary search over
+// the sorted values (Rego's `<`) picks its group, and only that group's rules run (the test
+// stays in each body, so a group is a filter, never a decision). Rules without such a test run
+// as before, after the groups.
+//
+// What is indexed: tests of a ref into input, or into base data (no rule at or below the
+// path), whose path is strings and integers (`input.a[0].b`), or of a function's argument
+// (`f(x) if x == "a"`, `f("a")`), against strings, integers, booleans and null.
 //
 // As in OPA, a rule skipped this way raises no error either (a conflict in a rule it calls,
 // say): `opa eval` answers true for p=b and undefined for p=z with
 // `allow if { data.t.conflicting == 1; input.p == "a" }` beside `allow if input.p == "b"`.
-//
-// Used only where the order of the rules cannot show: complete rules that all yield the same
-// constant (planNode's sameConst), so at most one success matters and no two can conflict.
+// Conflicts between rules that both hold stay errors: two such rules test the same value, so
+// they sit in the same group or run unindexed.
 
 import type { Expr, RefTerm, Term } from "../rego/ast.ts";
-import type { Block, Local, Stmt } from "./ir.ts";
+import type { Block, Const, Local, Operand, Stmt } from "./ir.ts";
 import type { PlanState } from "./plan-state.ts";
 import { planTerm } from "./plan-terms.ts";
 import { fnTarget } from "./resolved-names.ts";
+import { hasRules, type RuleNode } from "./ruletree.ts";
 
-/** A planned rule and the values its body requires of input refs (ref key → strings). */
+/** Where an indexed value is read from: a ref (planned once), or a function's parameter. */
+export type IndexRead = { ref: RefTerm } | { local: Local };
+
+/** A planned rule and the values its body requires (read key → where, and which values). */
 export interface IndexedRule {
 	block: Block;
-	conds: Map<string, { ref: RefTerm; values: string[] }>;
+	conds: Map<string, { read: IndexRead; values: Const[] }>;
 }
 
 /** Groups of at most this many values are tested one by one instead of searched. */
@@ -30,24 +37,81 @@ const LEAF = 4;
 /** A rule with `ref in {…}` joins one group per value; past this many it is not indexed. */
 const MAX_IN_VALUES = 16;
 
-function inputRef(t: Term): RefTerm | undefined {
-	if (t.type !== "ref" || t.head.type !== "var" || t.head.name !== "input") return undefined;
-	if (t.path.length === 0 || !t.path.every((p) => p.type === "string")) return undefined;
-	return t;
+/** A ref whose value can be read ahead of the rules without running any rule or raising. */
+function readableRef(t: Term, root: RuleNode): RefTerm | undefined {
+	if (t.type !== "ref" || t.head.type !== "var") return undefined;
+	if (t.path.length === 0) return undefined;
+	const plain = t.path.every(
+		(p) => p.type === "string" || (p.type === "number" && /^\d+$/.test(p.text)),
+	);
+	if (!plain) return undefined;
+	if (t.head.name === "input") return t;
+	if (t.head.name !== "data") return undefined;
+	// Base data only: reading a virtual document would evaluate rules (which may fail).
+	let node: RuleNode | undefined = root;
+	for (const p of t.path) {
+		if (!node || !hasRules(node)) return t;
+		if (p.type !== "string") return undefined;
+		node = node.children.get(p.value);
+	}
+	return node && hasRules(node) ? undefined : t;
 }
 
-function refKey(r: RefTerm): string {
-	return r.path.map((p) => (p.type === "string" ? p.value : "")).join("\u0000");
+/** An indexable constant: strings, booleans, null, and integers exact as doubles. */
+function indexConst(t: Term): Const | undefined {
+	switch (t.type) {
+		case "string":
+			return { type: "string", value: t.value };
+		case "boolean":
+			return { type: "boolean", value: t.value };
+		case "null":
+			return { type: "null" };
+		case "number":
+			return /^-?\d+$/.test(t.text) && Number.isSafeInteger(Number(t.text))
+				? { type: "number", text: String(Number(t.text)) }
+				: undefined;
+		default:
+			return undefined;
+	}
 }
 
-/** The input tests of a body that the index can use. */
-export function indexConditions(body: Expr[]): IndexedRule["conds"] {
+function readKey(r: IndexRead): string {
+	if ("local" in r) return `local:${r.local}`;
+	const head = r.ref.head.type === "var" ? r.ref.head.name : "";
+	return `${head}:${JSON.stringify(r.ref.path.map((p) => (p.type === "string" ? p.value : p.type === "number" ? Number(p.text) : null)))}`;
+}
+
+/**
+ * The tests of a body (and a function's argument patterns) that the index can use. `params`
+ * maps a function's argument vars to the parameter locals they stand for.
+ */
+export function indexConditions(
+	fp: PlanState,
+	body: Expr[],
+	params: { args: Term[]; first: Local } | undefined = undefined,
+): IndexedRule["conds"] {
 	const conds: IndexedRule["conds"] = new Map();
-	const add = (ref: RefTerm, values: string[]) => {
-		const k = refKey(ref);
-		const prev = conds.get(k);
-		// Two tests on one ref: the rule needs both; keeping the first is still a sound filter.
-		if (!prev) conds.set(k, { ref, values });
+	const add = (read: IndexRead, values: Const[]) => {
+		const k = readKey(read);
+		// Two tests of one value: the rule needs both; keeping the first is still a sound filter.
+		if (!conds.has(k)) conds.set(k, { read, values });
+	};
+	const argVars = new Map<string, Local>();
+	params?.args.forEach((a, i) => {
+		const local = params.first + i;
+		if (a.type === "var") argVars.set(a.name, local);
+		else {
+			const c = indexConst(a);
+			if (c) add({ local }, [c]);
+		}
+	});
+	const reader = (t: Term): IndexRead | undefined => {
+		if (t.type === "var") {
+			const l = argVars.get(t.name);
+			return l === undefined ? undefined : { local: l };
+		}
+		const ref = readableRef(t, fp.pb.root);
+		return ref ? { ref } : undefined;
 	};
 	for (const e of body) {
 		if (e.negated || e.with.length > 0 || e.terms.type !== "call") continue;
@@ -56,21 +120,23 @@ export function indexConditions(body: Expr[]): IndexedRule["conds"] {
 		if (target.kind !== "builtin" || t.args.length !== 2) continue;
 		const [a, b] = t.args;
 		if (target.name === "equal" || target.name === "eq") {
-			const ra = inputRef(a);
-			const rb = inputRef(b);
-			if (ra && b.type === "string") add(ra, [b.value]);
-			else if (rb && a.type === "string") add(rb, [a.value]);
+			const ra = reader(a);
+			const cb = indexConst(b);
+			if (ra && cb) {
+				add(ra, [cb]);
+				continue;
+			}
+			const rb = reader(b);
+			const ca = indexConst(a);
+			if (rb && ca) add(rb, [ca]);
 			continue;
 		}
 		if (target.name === "internal.member_2") {
-			const r = inputRef(a);
+			const r = reader(a);
 			if (!r || (b.type !== "set" && b.type !== "array")) continue;
 			if (b.items.length === 0 || b.items.length > MAX_IN_VALUES) continue;
-			if (!b.items.every((x) => x.type === "string")) continue;
-			add(
-				r,
-				b.items.map((x) => (x.type === "string" ? x.value : "")),
-			);
+			const values = b.items.map(indexConst);
+			if (values.every((v) => v !== undefined)) add(r, values as Const[]);
 		}
 	}
 	return conds;
@@ -87,29 +153,92 @@ function compareUtf8(a: string, b: string): number {
 	return x.length - y.length;
 }
 
+const RANK = { null: 0, boolean: 1, number: 2, string: 3 };
+
+/** Rego's order on the indexable constants: null < booleans < numbers < strings. */
+function compareConst(a: Const, b: Const): number {
+	if (a.type !== b.type) return RANK[a.type] - RANK[b.type];
+	if (a.type === "string" && b.type === "string") return compareUtf8(a.value, b.value);
+	if (a.type === "number" && b.type === "number") return Number(a.text) - Number(b.text);
+	if (a.type === "boolean" && b.type === "boolean") return Number(a.value) - Number(b.value);
+	return 0;
+}
+
+/** Equal constants (integers are canonical, see indexConst) share one key. */
+const constKey = (c: Const): string => JSON.stringify(c);
+
+/** Statements that read an indexed value into a local. */
+function readInto(fp: PlanState, read: IndexRead, target: Local): Stmt[] {
+	if ("local" in read) return [{ op: "assign", target, source: { local: read.local } }];
+	return fp.block(() => planTerm(fp, read.ref, (v) => fp.emit({ op: "assign", target, source: v })))
+		.stmts;
+}
+
+/**
+ * The rule's block with its indexed tests that no dispatch checked (not in `used`) checked
+ * first: as in OPA, a rule whose indexed test fails does not run at all, so it raises no
+ * error from an expression before that test (`opa eval` skips even a lone rule, and each link
+ * of an else chain, this way).
+ */
+export function guardRule(
+	fp: PlanState,
+	block: Block,
+	conds: IndexedRule["conds"],
+	used: Set<string> = new Set(),
+): Block {
+	const guard: Stmt[] = [];
+	for (const [key, c] of conds) {
+		if (used.has(key)) continue;
+		const l = fp.newLocal();
+		guard.push(...readInto(fp, c.read, l));
+		const operand = (v: Const): Operand =>
+			v.type === "string" ? fp.str(v.value) : fp.pb.constOp(v);
+		if (c.values.length === 1) {
+			guard.push({ op: "equal", a: { local: l }, b: operand(c.values[0]) });
+			continue;
+		}
+		const hit = fp.newLocal();
+		guard.push(
+			{
+				op: "blocks",
+				blocks: c.values.map((v) => ({
+					stmts: [
+						{ op: "isUndefined", source: hit },
+						{ op: "equal", a: { local: l }, b: operand(v) },
+						{ op: "assign", target: hit, source: fp.pb.constOp({ type: "boolean", value: true }) },
+					] as Stmt[],
+				})),
+			},
+			{ op: "isDefined", source: hit },
+		);
+	}
+	return guard.length === 0 ? block : { stmts: [...guard, ...block.stmts] };
+}
+
 /**
  * The blocks that run `rules` visiting only the groups their indexed tests allow; the plain
- * blocks in order when no input ref splits them.
+ * blocks in order when no tested value splits them (each checking its own indexed tests).
  */
 export function planIndexed(
 	fp: PlanState,
 	rules: IndexedRule[],
 	used = new Set<string>(),
 ): Block[] {
-	if (rules.length < 2) return rules.map((r) => r.block);
-	// The ref that tells the most rules apart.
-	let best: { key: string; ref: RefTerm; distinct: number; covered: number } | undefined;
-	const seen = new Map<string, { ref: RefTerm; values: Set<string>; covered: number }>();
+	const plain = (rs: IndexedRule[]) => rs.map((r) => guardRule(fp, r.block, r.conds, used));
+	if (rules.length < 2) return plain(rules);
+	// The value that tells the most rules apart.
+	let best: { key: string; read: IndexRead; distinct: number; covered: number } | undefined;
+	const seen = new Map<string, { read: IndexRead; values: Set<string>; covered: number }>();
 	for (const r of rules) {
 		for (const [key, c] of r.conds) {
 			if (used.has(key)) continue;
 			let s = seen.get(key);
 			if (!s) {
-				s = { ref: c.ref, values: new Set(), covered: 0 };
+				s = { read: c.read, values: new Set(), covered: 0 };
 				seen.set(key, s);
 			}
 			s.covered++;
-			for (const v of c.values) s.values.add(v);
+			for (const v of c.values) s.values.add(constKey(v));
 		}
 	}
 	for (const [key, s] of seen) {
@@ -120,11 +249,11 @@ export function planIndexed(
 			distinct > best.distinct ||
 			(distinct === best.distinct && s.covered > best.covered)
 		) {
-			best = { key, ref: s.ref, distinct, covered: s.covered };
+			best = { key, read: s.read, distinct, covered: s.covered };
 		}
 	}
-	if (!best) return rules.map((r) => r.block);
-	const groups = new Map<string, IndexedRule[]>();
+	if (!best) return plain(rules);
+	const groups = new Map<string, { value: Const; rules: IndexedRule[] }>();
 	const rest: IndexedRule[] = [];
 	for (const r of rules) {
 		const c = r.conds.get(best.key);
@@ -132,29 +261,44 @@ export function planIndexed(
 			rest.push(r);
 			continue;
 		}
-		c.values.forEach((v, i) => {
-			let g = groups.get(v);
+		const mine = new Set<string>();
+		for (const v of c.values) {
+			const k = constKey(v);
+			// `x in {1, 1}`: one group, once.
+			if (mine.has(k)) continue;
+			let g = groups.get(k);
 			if (!g) {
-				g = [];
-				groups.set(v, g);
+				g = { value: v, rules: [] };
+				groups.set(k, g);
 			}
 			// A rule in several groups needs its own copy in each (later passes edit in place).
-			g.push(i === 0 ? r : { block: structuredClone(r.block), conds: r.conds });
-		});
+			g.rules.push(mine.size === 0 ? r : { block: structuredClone(r.block), conds: r.conds });
+			mine.add(k);
+		}
 	}
-	const key = fp.newLocal();
-	const read = fp.block(() =>
-		planTerm(fp, best.ref, (v) => fp.emit({ op: "assign", target: key, source: v })),
-	);
+	const read = best.read;
+	let key: Local;
+	const pre: Block[] = [];
+	if ("local" in read) key = read.local;
+	else {
+		const l = fp.newLocal();
+		key = l;
+		pre.push(
+			fp.block(() =>
+				planTerm(fp, read.ref, (v) => fp.emit({ op: "assign", target: l, source: v })),
+			),
+		);
+	}
 	const inner = new Set(used).add(best.key);
-	const values = [...groups.keys()].sort(compareUtf8);
+	const sorted = [...groups.values()].sort((a, b) => compareConst(a.value, b.value));
+	const operand = (c: Const): Operand => (c.type === "string" ? fp.str(c.value) : fp.pb.constOp(c));
 	const search = (lo: number, hi: number): Stmt[] => {
 		if (hi - lo <= LEAF) {
-			const leaves = values.slice(lo, hi).map(
-				(v): Block => ({
+			const leaves = sorted.slice(lo, hi).map(
+				(g): Block => ({
 					stmts: [
-						{ op: "equal", a: { local: key }, b: fp.str(v) },
-						{ op: "blocks", blocks: planIndexed(fp, groups.get(v) ?? [], inner) },
+						{ op: "equal", a: { local: key }, b: operand(g.value) },
+						{ op: "blocks", blocks: planIndexed(fp, g.rules, inner) },
 					],
 				}),
 			);
@@ -164,7 +308,7 @@ export function planIndexed(
 		const less: Local = fp.newLocal();
 		fp.pb.useBuiltin("lt", 2);
 		return [
-			{ op: "call", func: "lt", args: [{ local: key }, fp.str(values[mid])], target: less },
+			{ op: "call", func: "lt", args: [{ local: key }, operand(sorted[mid].value)], target: less },
 			{
 				op: "blocks",
 				blocks: [
@@ -183,12 +327,14 @@ export function planIndexed(
 			},
 		];
 	};
+	// All strings: anything else can skip the search (its tests fail in every group).
+	const strings = sorted.every((g) => g.value.type === "string");
 	const dispatch: Block = {
 		stmts: [
 			{ op: "isDefined", source: key },
-			{ op: "isType", source: { local: key }, typeName: "string" },
-			...search(0, values.length),
+			...(strings ? [{ op: "isType", source: { local: key }, typeName: "string" } as Stmt] : []),
+			...search(0, sorted.length),
 		],
 	};
-	return [read, dispatch, ...planIndexed(fp, rest, used)];
+	return [...pre, dispatch, ...planIndexed(fp, rest, used)];
 }

@@ -15,7 +15,7 @@ import {
 	termKey,
 } from "./plan-context.ts";
 import { planBody } from "./plan-exprs.ts";
-import { type IndexedRule, indexConditions, planIndexed } from "./plan-index.ts";
+import { guardRule, type IndexedRule, indexConditions, planIndexed } from "./plan-index.ts";
 import { basePath, documentOf } from "./plan-refs.ts";
 import type { PlanState } from "./plan-state.ts";
 import { planTerm, planTerms } from "./plan-terms.ts";
@@ -43,45 +43,44 @@ export function planNode(fp: PlanState, node: RuleNode, name: string): Func {
 		(kind === "complete" || kind === "function") &&
 		values.length > 0 &&
 		values.every((v) => v !== undefined && v === values[0]);
-	// Rules whose order cannot show are visited through the index on their input tests.
-	const indexed: IndexedRule[] | undefined = sameConst && kind === "complete" ? [] : undefined;
+	// The rules are visited through the index on their equality tests (plan-index.ts): which
+	// rules run and in what order cannot show, since a skipped rule could not have succeeded
+	// and a conflict needs two rules that hold, which the index never separates.
+	const indexed: IndexedRule[] = [];
+	const params = kind === "function" ? { first: 2 } : undefined;
 	for (const rule of rules) {
-		if (indexed) {
+		if (!rule.else) {
 			const first = indexed.length === 0;
 			const block = fp.block(() => {
 				// The first rule needs no guard: nothing ran before it, or only rules with the same value.
-				if (!first) fp.emit({ op: "isUndefined", source: result });
-				planRule(fp, rule, arity, (v, keys) => output(fp, rule, result, v, keys));
-			});
-			guardScans(block.stmts, result);
-			indexed.push({ block, conds: indexConditions(rule.body) });
-			continue;
-		}
-		if (!rule.else) {
-			const block = fp.block(() => {
-				if (sameConst && blocks.length > 0) fp.emit({ op: "isUndefined", source: result });
+				if (sameConst && !first) fp.emit({ op: "isUndefined", source: result });
 				planRule(fp, rule, arity, (v, keys) => output(fp, rule, result, v, keys));
 			});
 			if (sameConst) guardScans(block.stmts, result);
-			blocks.push(block);
+			const args = params && rule.args ? { args: rule.args.slice(0, arity), ...params } : undefined;
+			indexed.push({ block, conds: indexConditions(fp, rule.body, args) });
 			continue;
 		}
 		// An else chain yields its first defined link; later links run only while undefined.
+		// It is not dispatched on (a link runs when the ones before it fail their tests), but
+		// each link checks its own indexed tests first, as OPA skips such a link.
 		const chain = fp.newLocal();
+		const links: Block[] = [];
 		for (let link: CRule | undefined = rule; link; link = link.else) {
 			const l = link;
-			blocks.push(
-				fp.block(() => {
-					fp.emit({ op: "isUndefined", source: chain });
-					planRule(fp, l, arity, (v, keys) => output(fp, l, chain, v, keys));
-				}),
+			const body = fp.block(() =>
+				planRule(fp, l, arity, (v, keys) => output(fp, l, chain, v, keys)),
 			);
+			const args = params && l.args ? { args: l.args.slice(0, arity), ...params } : undefined;
+			const guarded = guardRule(fp, body, indexConditions(fp, l.body, args));
+			links.push({ stmts: [{ op: "isUndefined", source: chain }, ...guarded.stmts] });
 		}
-		blocks.push({
+		links.push({
 			stmts: [{ op: "isDefined", source: chain }, assignOnce(fp, result, { local: chain }, rule)],
 		});
+		indexed.push({ block: { stmts: [{ op: "blocks", blocks: links }] }, conds: new Map() });
 	}
-	if (indexed) blocks.push(...planIndexed(fp, indexed));
+	blocks.push(...planIndexed(fp, indexed));
 	if (def) {
 		blocks.push(
 			fp.block(() => {

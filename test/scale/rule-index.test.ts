@@ -79,7 +79,7 @@ allow if {
 		}
 	});
 
-	it("else chains and functions are planned as before", async () => {
+	it("else chains and functions with several values answer as before", async () => {
 		const src = `package t
 v := 1 if input.x == "a"
 else := 2 if input.x == "b"
