@@ -133,9 +133,22 @@ export function createOpaStatusReporter(options: OpaStatusOptions): OpaStatusRep
 	let again = false;
 	const sendOnce = async () => {
 		const body = await current();
-		options.console?.(
-			`${JSON.stringify({ level: "info", msg: "Status Log", ...body, time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), type: "openpolicyagent.org/status" })}\n`,
-		);
+		if (options.console) {
+			// OPA's log line: the report's fields and the logger's, sorted by name.
+			const fields: Record<string, unknown> = {
+				...body,
+				level: "info",
+				msg: "Status Log",
+				time: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+				type: "openpolicyagent.org/status",
+			};
+			const sorted = Object.fromEntries(
+				Object.keys(fields)
+					.sort()
+					.map((k) => [k, fields[k]]),
+			);
+			options.console(`${JSON.stringify(sorted)}\n`);
+		}
 		if (!options.upload) return;
 		try {
 			const res = await options.upload.fetch(options.upload.url, {
