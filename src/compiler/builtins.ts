@@ -68,10 +68,10 @@ const YAML = {
 function refused(note: string): Partial<BuiltinInfo> {
 	return { impl: "refused", note };
 }
-/** Builtins another part of issue 11 is implementing: refused at compile time until then. */
-const PENDING = refused("not implemented yet");
 /** OPA fetches a schema's remote `$ref`s during the decision; Gavel refuses them. */
 const SCHEMA_NOTE = "drafts 4, 6, 7; a $ref to another document is refused, not fetched";
+/** graphql-js parses and validates; the AST objects and error texts are OPA's. */
+const GRAPHQL_NOTE = "graphql-js, with OPA's AST objects and schema rules";
 /** A decision must not wait on the network by surprise. */
 const NETWORK = refused("reaches the network during a decision");
 /** Names OPA's own compiler generates for language features. */
@@ -298,12 +298,17 @@ const SPECS: Spec[] = [
 	["crypto.x509.parse_and_verify_certificates_with_options", "string object", "array", { ...HOST }],
 	["crypto.x509.parse_keypair", "string string", "object", { ...HOST }],
 	["providers.aws.sign_req", "object object number", "object", { ...HOST }],
-	["graphql.is_valid", "object|string object|string", "boolean", { ...PENDING }],
-	["graphql.parse", "object|string object|string", "array", { ...PENDING }],
-	["graphql.parse_and_verify", "object|string object|string", "array", { ...PENDING }],
-	["graphql.parse_query", "string", "object", { ...PENDING }],
-	["graphql.parse_schema", "string", "object", { ...PENDING }],
-	["graphql.schema_is_valid", "object|string", "boolean", { ...PENDING }],
+	["graphql.is_valid", "object|string object|string", "boolean", { ...HOST, note: GRAPHQL_NOTE }],
+	["graphql.parse", "object|string object|string", "array", { ...HOST, note: GRAPHQL_NOTE }],
+	[
+		"graphql.parse_and_verify",
+		"object|string object|string",
+		"array",
+		{ ...HOST, note: GRAPHQL_NOTE },
+	],
+	["graphql.parse_query", "string", "object", { ...HOST, note: GRAPHQL_NOTE }],
+	["graphql.parse_schema", "string", "object", { ...HOST, note: GRAPHQL_NOTE }],
+	["graphql.schema_is_valid", "object|string", "boolean", { ...HOST, note: GRAPHQL_NOTE }],
 	[
 		"json.match_schema",
 		"object|string object|string",

@@ -1,6 +1,6 @@
 // The one set of host builtins Gavel gives the OPA Wasm SDK (`loadPolicy(wasm, mem,
-// customBuiltins)`): regex, time, crypto, uuid, rand, YAML and JWT functions a compiled policy
-// declares in its builtins() map instead of implementing in the Wasm runtime. The server, the
+// customBuiltins)`): regex, time, crypto, uuid, rand, YAML, JWT and GraphQL functions a
+// compiled policy declares in its builtins() map instead of implementing in the Wasm runtime. The server, the
 // CLI and the conformance runner all use this module, so a builtin behaves the same everywhere.
 //
 // Two things the SDK does not do for us:
@@ -15,6 +15,7 @@ import { HOST_BUILTIN_ALIASES } from "../wasm/host-names.ts";
 import { awsBuiltins } from "./builtins/aws.ts";
 import { BuiltinError } from "./builtins/builtin-error.ts";
 import { cryptoBuiltins } from "./builtins/crypto.ts";
+import { graphqlBuiltins } from "./builtins/graphql/index.ts";
 import { jsonSchemaBuiltins } from "./builtins/jsonschema.ts";
 import { jwtBuiltins } from "./builtins/jwt.ts";
 import { jwtEncodeBuiltins } from "./builtins/jwt-encode.ts";
@@ -89,6 +90,7 @@ export function createHostBuiltins(options: HostBuiltinOptions = {}): HostBuilti
 		...(x509Builtins(() => clock.nowNs()) as Record<string, HostBuiltin>),
 		...(randBuiltins(randScope) as Record<string, HostBuiltin>),
 		...(jsonSchemaBuiltins as Record<string, HostBuiltin>),
+		...(graphqlBuiltins as Record<string, HostBuiltin>),
 		...(uriBuiltins as Record<string, HostBuiltin>),
 		...(yamlBuiltins as Record<string, HostBuiltin>),
 		...jwtBuiltins(() => clock.nowNs()),

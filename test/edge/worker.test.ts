@@ -30,6 +30,9 @@ digest := crypto.sha256(input.text)
 # JSON Schema validation is a host builtin in TypeScript: it must run under workerd as well.
 schema := json.match_schema(input.doc, {"properties": {"id": {"type": "integer"}}})
 
+# GraphQL (graphql-js behind OPA's AST and error texts) is a host builtin too.
+gql := graphql.parse_and_verify(input.q, "type Query { a: Int b(x: Int!): Int }")
+
 # A large constant is built once when workerd instantiates the module (a start function).
 region := regions[input.region]
 regions := {${Array.from({ length: 200 }, (_, i) => `"r${i}": ${i * 10}`).join(", ")}}
@@ -49,7 +52,14 @@ beforeAll(async () => {
 			"edge.rego": EDGE_POLICY,
 			"authzen.rego": readFileSync("policies/authzen/authzen.rego", "utf8"),
 		},
-		entrypoints: ["edge/allow", "edge/digest", "edge/schema", "edge/region", "authzen/allow"],
+		entrypoints: [
+			"edge/allow",
+			"edge/digest",
+			"edge/schema",
+			"edge/gql",
+			"edge/region",
+			"authzen/allow",
+		],
 		revision: "edge-test-1",
 	});
 	worker = await startEdgeWorker(bundle, {
@@ -142,6 +152,53 @@ describe("Gavel on workerd", () => {
 				},
 			],
 		]);
+	});
+
+	it("parses and validates GraphQL (graphql.parse_and_verify) inside workerd", async () => {
+		const ask = async (q: string) => {
+			const res = await worker.fetch("/v1/data/edge/gql", {
+				method: "POST",
+				headers: { "content-type": "application/json" },
+				body: JSON.stringify({ input: { q } }),
+			});
+			return ((await res.json()) as { result: unknown }).result;
+		};
+		expect(await ask("{ a }")).toEqual([
+			true,
+			{
+				Operations: [
+					{
+						Name: "",
+						Description: "",
+						Operation: "query",
+						SelectionSet: [{ Alias: "a", Name: "a" }],
+					},
+				],
+			},
+			{
+				Definitions: [
+					{
+						Kind: "OBJECT",
+						Name: "Query",
+						Description: "",
+						BuiltIn: false,
+						Fields: [
+							{ Description: "", Name: "a", Type: { NamedType: "Int", NonNull: false } },
+							{
+								Description: "",
+								Name: "b",
+								Arguments: [
+									{ Description: "", Name: "x", Type: { NamedType: "Int", NonNull: true } },
+								],
+								Type: { NamedType: "Int", NonNull: false },
+							},
+						],
+					},
+				],
+			},
+		]);
+		// A required argument left out: OPA answers [false, {}, {}].
+		expect(await ask("{ b }")).toEqual([false, {}, {}]);
 	});
 
 	it("answers a repeated decision from the isolate's cache", async () => {
