@@ -24,6 +24,11 @@ export interface SigningConfig {
 	keys: VerificationKey[];
 	/** Key used when the signature names none. */
 	defaultKeyId?: string;
+	/**
+	 * Key used whatever the signature names (OPA's bundles.<name>.signing.keyid: `opa build`
+	 * names its key "default", and OPA verifies with the configured one).
+	 */
+	keyId?: string;
 	scope?: string;
 	/** Files that need not be listed (OPA's exclude_files). */
 	excludeFiles?: string[];
@@ -79,6 +84,7 @@ export async function verifyBundleSignature(
 			new TextDecoder().decode(Buffer.from(jws.split(".")[1] ?? "", "base64url")),
 		);
 		const keyId =
+			config.keyId ??
 			(unverified.keyid as string | undefined) ??
 			(header.kid as string | undefined) ??
 			config.defaultKeyId;

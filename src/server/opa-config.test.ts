@@ -110,7 +110,7 @@ describe("OPA's configuration file", () => {
 		});
 		expect(opa.bundle?.signing).toEqual({
 			keys: [{ id: "k1", algorithm: "HS256", secret: "secret" }],
-			defaultKeyId: "k1",
+			keyId: "k1",
 			scope: "read",
 			excludeFiles: [],
 		});

@@ -536,7 +536,7 @@ export function translateOpaConfig(doc: unknown, file: string): TranslatedOpaCon
 			const chosen = keyid !== undefined ? keys.get(keyid) : undefined;
 			signing = {
 				keys: [...keys.values()].map(({ scope: _, ...k }) => k),
-				defaultKeyId: keyid,
+				keyId: keyid,
 				scope: str(so, "scope", `${path}.signing`) ?? chosen?.scope,
 				excludeFiles: exclude as string[],
 			};
