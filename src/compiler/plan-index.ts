@@ -29,7 +29,8 @@ export type IndexRead = { ref: RefTerm } | { local: Local };
 /** A planned rule and the values its body requires (read key → where, and which values). */
 export interface IndexedRule {
 	block: Block;
-	conds: Map<string, { read: IndexRead; values: Const[] }>;
+	/** `leading`: the body runs this test before any expression that could raise an error. */
+	conds: Map<string, { read: IndexRead; values: Const[]; leading: boolean }>;
 }
 
 /** Groups of at most this many values are tested one by one instead of searched. */
@@ -91,10 +92,10 @@ export function indexConditions(
 	params: { args: Term[]; first: Local } | undefined = undefined,
 ): IndexedRule["conds"] {
 	const conds: IndexedRule["conds"] = new Map();
-	const add = (read: IndexRead, values: Const[]) => {
+	const add = (read: IndexRead, values: Const[], leading: boolean) => {
 		const k = readKey(read);
 		// Two tests of one value: the rule needs both; keeping the first is still a sound filter.
-		if (!conds.has(k)) conds.set(k, { read, values });
+		if (!conds.has(k)) conds.set(k, { read, values, leading });
 	};
 	const argVars = new Map<string, Local>();
 	params?.args.forEach((a, i) => {
@@ -102,7 +103,8 @@ export function indexConditions(
 		if (a.type === "var") argVars.set(a.name, local);
 		else {
 			const c = indexConst(a);
-			if (c) add({ local }, [c]);
+			// Argument patterns are matched before the body runs.
+			if (c) add({ local }, [c], true);
 		}
 	});
 	const reader = (t: Term): IndexRead | undefined => {
@@ -113,31 +115,36 @@ export function indexConditions(
 		const ref = readableRef(t, fp.pb.root);
 		return ref ? { ref } : undefined;
 	};
-	for (const e of body) {
-		if (e.negated || e.with.length > 0 || e.terms.type !== "call") continue;
+	const test = (e: Expr): { read: IndexRead; values: Const[] } | undefined => {
+		if (e.negated || e.with.length > 0 || e.terms.type !== "call") return undefined;
 		const t = e.terms;
 		const target = fnTarget(t.fn);
-		if (target.kind !== "builtin" || t.args.length !== 2) continue;
+		if (target.kind !== "builtin" || t.args.length !== 2) return undefined;
 		const [a, b] = t.args;
 		if (target.name === "equal" || target.name === "eq") {
 			const ra = reader(a);
 			const cb = indexConst(b);
-			if (ra && cb) {
-				add(ra, [cb]);
-				continue;
-			}
+			if (ra && cb) return { read: ra, values: [cb] };
 			const rb = reader(b);
 			const ca = indexConst(a);
-			if (rb && ca) add(rb, [ca]);
-			continue;
+			return rb && ca ? { read: rb, values: [ca] } : undefined;
 		}
-		if (target.name === "internal.member_2") {
-			const r = reader(a);
-			if (!r || (b.type !== "set" && b.type !== "array")) continue;
-			if (b.items.length === 0 || b.items.length > MAX_IN_VALUES) continue;
-			const values = b.items.map(indexConst);
-			if (values.every((v) => v !== undefined)) add(r, values as Const[]);
-		}
+		if (target.name !== "internal.member_2") return undefined;
+		const r = reader(a);
+		if (!r || (b.type !== "set" && b.type !== "array")) return undefined;
+		if (b.items.length === 0 || b.items.length > MAX_IN_VALUES) return undefined;
+		const values = b.items.map(indexConst);
+		return values.every((v) => v !== undefined)
+			? { read: r, values: values as Const[] }
+			: undefined;
+	};
+	// Tests before any other expression (these tests never raise) run before anything that
+	// could: they need no guard (see guardRule).
+	let leading = true;
+	for (const e of body) {
+		const t = test(e);
+		if (t) add(t.read, t.values, leading);
+		else leading = false;
 	}
 	return conds;
 }
@@ -175,8 +182,8 @@ function readInto(fp: PlanState, read: IndexRead, target: Local): Stmt[] {
 }
 
 /**
- * The rule's block with its indexed tests that no dispatch checked (not in `used`) checked
- * first: as in OPA, a rule whose indexed test fails does not run at all, so it raises no
+ * The rule's block with its indexed tests that no dispatch checked (not in `used`) and that the
+ * body does not run first anyway checked before it: as in OPA, a rule whose indexed test fails does not run at all, so it raises no
  * error from an expression before that test (`opa eval` skips even a lone rule, and each link
  * of an else chain, this way).
  */
@@ -188,7 +195,7 @@ export function guardRule(
 ): Block {
 	const guard: Stmt[] = [];
 	for (const [key, c] of conds) {
-		if (used.has(key)) continue;
+		if (used.has(key) || c.leading) continue;
 		const l = fp.newLocal();
 		guard.push(...readInto(fp, c.read, l));
 		const operand = (v: Const): Operand =>
