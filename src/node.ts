@@ -95,7 +95,11 @@ export async function startGavel(
 			`gavel: development identity; JWKS at ${jwks.url}; mint tokens with \`npx gavel token --sub alice\``,
 		);
 	}
-	if (config.callerAuth.mode === "none" && !isLoopbackHost(config.server.host)) {
+	if (
+		config.callerAuth.mode === "none" &&
+		!config.callerAuth.systemAuthz &&
+		!isLoopbackHost(config.server.host)
+	) {
 		// Only reachable with callerAuth.allowUnauthenticated (validateConfig refuses otherwise).
 		info(
 			`gavel: WARNING: callerAuth.mode is "none" on ${config.server.host}: the Data API and AuthZEN answer anyone who can connect (callerAuth.allowUnauthenticated is true)`,
@@ -286,6 +290,12 @@ export async function startGavel(
 	listenUrl = url;
 	info(`gavel: serving on ${url}`);
 
+	// OPA's --diagnostic-addr: health and metrics on their own listener (plain HTTP, as OPA's).
+	const diagnostic = config.server.diagnostic
+		? await startDiagnostic(gavel, config.server.diagnostic.host, config.server.diagnostic.port)
+		: undefined;
+	if (diagnostic) info(`gavel: diagnostics (/health, /ready, /metrics) on ${diagnostic.url}`);
+
 	const eg = config.envoyGrpc;
 	const grpcServer = eg.enabled
 		? await startExtAuthzGrpc(gavel.decisions, {
@@ -312,6 +322,7 @@ export async function startGavel(
 		close() {
 			closing ??= (async () => {
 				source?.stop();
+				await diagnostic?.close();
 				await grpcServer?.close(config.server.shutdownGraceSeconds * 1000);
 				await new Promise<void>((resolve) => {
 					const force = setTimeout(() => {
@@ -346,6 +357,44 @@ export async function startGavel(
 			})();
 			return closing;
 		},
+	};
+}
+
+const DIAGNOSTIC_PATHS = /^\/(health(\/.*)?|ready|metrics)$/;
+
+/** A listener answering only the read-only diagnostic routes (GET/HEAD), 404 for the rest. */
+async function startDiagnostic(
+	gavel: GavelApp,
+	hostname: string,
+	port: number,
+): Promise<{ url: string; close(): Promise<void> }> {
+	const server = serve({
+		hostname,
+		port,
+		fetch: (request: Request) => {
+			const path = new URL(request.url).pathname;
+			if ((request.method === "GET" || request.method === "HEAD") && DIAGNOSTIC_PATHS.test(path))
+				return gavel.fetch(request);
+			return new Response(
+				`${JSON.stringify({ code: "not_found", message: `${path} is not served on the diagnostic address (only /health, /ready, /metrics)` })}\n`,
+				{ status: 404, headers: { "Content-Type": "application/json" } },
+			);
+		},
+	});
+	await new Promise<void>((resolve, reject) => {
+		if (server.listening) resolve();
+		server.once("listening", () => resolve());
+		server.once("error", reject);
+	});
+	const bound = (server.address() as AddressInfo).port;
+	const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+	return {
+		url: `http://${host}:${bound}`,
+		close: () =>
+			new Promise<void>((resolve) => {
+				(server as { closeAllConnections?: () => void }).closeAllConnections?.();
+				server.close(() => resolve());
+			}),
 	};
 }
 

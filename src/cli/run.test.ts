@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { UsageError } from "./command.ts";
-import { parseAddr, runCommand } from "./run.ts";
+import { opaFlagOverrides, parseAddr, runCommand } from "./run.ts";
 
 const io = () => {
 	const err: string[] = [];
@@ -28,14 +28,68 @@ describe("gavel run --server", () => {
 	);
 
 	it.each([
-		[["--server", "--log-level", "debug"], "--log-level"],
-		[["--server", "--tls-cert-file=cert.pem"], "--tls-cert-file"],
-		[["--server", "--authentication=token"], "--authentication"],
+		[["--server", "--pprof"], "--pprof"],
+		[["--server", "--min-tls-version=1.3"], "--min-tls-version"],
+		[["--server", "-H", "history"], "--history"],
 	])("%j names the unsupported OPA flag", async (argv, flag) => {
 		const { io: i } = io();
 		await expect(runCommand.run(argv, i)).rejects.toThrow(
 			`${flag} is an \`opa run\` flag gavel run does not support yet`,
 		);
+	});
+
+	it("maps OPA's server flags onto Gavel's configuration", () => {
+		expect(
+			opaFlagOverrides({
+				"tls-cert-file": "c.pem",
+				"tls-private-key-file": "k.pem",
+				"tls-ca-cert-file": "ca.pem",
+				authentication: "tls",
+				"diagnostic-addr": [":8282"],
+				"shutdown-grace-period": "30",
+			}),
+		).toEqual({
+			callerAuth: { mode: "mtls" },
+			server: {
+				tls: { cert: "c.pem", key: "k.pem", ca: "ca.pem", requireClientCert: true },
+				diagnostic: { host: "0.0.0.0", port: 8282 },
+				shutdownGraceSeconds: 30,
+			},
+		});
+		expect(opaFlagOverrides({ authentication: "token", authorization: "basic" })).toEqual({
+			callerAuth: { systemAuthz: true, systemAuthzIdentity: "token" },
+		});
+		expect(opaFlagOverrides({ authorization: "basic" })).toEqual({
+			callerAuth: { systemAuthz: true, systemAuthzIdentity: "none" },
+		});
+		// token alone changes nothing, as in OPA: the identity only feeds the authz policy.
+		expect(opaFlagOverrides({ authentication: "token", authorization: "off" })).toEqual({});
+	});
+
+	it.each([
+		[{ "tls-private-key-file": "k.pem" }, "go together"],
+		[{ "tls-ca-cert-file": "ca.pem" }, "--tls-ca-cert-file needs --tls-cert-file"],
+		[
+			{ "tls-cert-file": "c", "tls-private-key-file": "k", authentication: "tls" },
+			"--authentication=tls needs --tls-ca-cert-file",
+		],
+		[
+			{
+				"tls-cert-file": "c",
+				"tls-private-key-file": "k",
+				"tls-ca-cert-file": "ca",
+				authentication: "tls",
+				authorization: "basic",
+			},
+			"does not put client certificates into data.system.authz's input",
+		],
+		[{ authentication: "jwt" }, '--authentication "jwt": must be one of token, tls, off'],
+		[{ authorization: "rbac" }, '--authorization "rbac": must be one of basic, off'],
+		[{ "diagnostic-addr": [":1", ":2"] }, "one diagnostic address"],
+		[{ "diagnostic-addr": ["8282"] }, "expected [HOST]:PORT"],
+		[{ "shutdown-grace-period": "-1" }, "whole seconds"],
+	])("%j is refused: %s", (values, message) => {
+		expect(() => opaFlagOverrides(values)).toThrow(message);
 	});
 
 	it("needs --server, one path and one address", async () => {
@@ -54,9 +108,7 @@ describe("gavel run --server", () => {
 		expect(await runCommand.run(["--server", "-c", "no-such-opa.yaml"], i)).toBe(2);
 		expect(err.join("")).toContain("no-such-opa.yaml: cannot read");
 		const second = io();
-		expect(
-			await runCommand.run(["-s", "--set", "bundles.a.service=nowhere"], second.io),
-		).toBe(2);
+		expect(await runCommand.run(["-s", "--set", "bundles.a.service=nowhere"], second.io)).toBe(2);
 		expect(second.err.join("")).toContain(
 			'--set: bundles.a.service: no service named "nowhere" in services',
 		);

@@ -1,6 +1,7 @@
 // `gavel run --server`: the spelling of `opa run --server`, so a command line that starts OPA
 // starts Gavel with `opa` → `gavel`, for the flags handled here: the path, --addr, --bundle, --watch,
-// --config-file and --set.
+// --config-file, --set, --log-level, --log-format, the --tls-* files, --authentication,
+// --authorization, --diagnostic-addr and --shutdown-grace-period.
 // It is `gavel serve` underneath. OPA's other flags are refused by name, never ignored.
 
 import {
@@ -11,13 +12,15 @@ import {
 	stringOption,
 	UsageError,
 } from "./command.ts";
+import { OPA_LOG_FORMATS, OPA_LOG_LEVELS, opaLogWriter } from "./opa-log.ts";
 import { runServe } from "./serve.ts";
 
-const help = `Usage: gavel run --server [PATH] [--addr [HOST]:PORT] [--bundle] [--watch]
+const help = `Usage: gavel run --server [PATH] [--addr [HOST]:PORT] [OPA's flags below]
 
-Serve decisions as \`opa run --server\` does: OPA's Data API (/v1/data), and Gavel's own
-routes (/v1/decide, AuthZEN, forward auth, /health, /metrics). This is \`gavel serve\` with
-OPA's flag names; \`gavel serve --help\` lists everything the server can do.
+Serve decisions as \`opa run --server\` does: OPA's Data API (/v1/data), Policy API
+(/v1/policies), and Gavel's own routes (/v1/decide, AuthZEN, forward auth, /health,
+/metrics). This is \`gavel serve\` with OPA's flag names; \`gavel serve --help\` lists
+everything the server can do.
 
 Arguments:
   PATH                  a bundle (.tar.gz), an unpacked bundle folder (.manifest), or a folder
@@ -37,6 +40,24 @@ Options:
                         labels, keys, default_decision, …; docs/migrating-from-opa.md lists
                         each key); a Gavel configuration file is read as gavel serve reads it
   --set KEY=VALUE       override a key of OPA's configuration, as opa run --set (repeatable)
+  --log-level, -l debug|info|error
+                        the server's own lines: error keeps only failures (default info)
+  --log-format json|json-pretty|text
+                        OPA's log formats for those lines (default json, as OPA)
+  --tls-cert-file FILE, --tls-private-key-file FILE
+                        serve HTTPS with this certificate and key (PEM), both together
+  --tls-ca-cert-file FILE
+                        CA bundle for client certificates (with --authentication=tls)
+  --authentication token|tls|off
+                        token: the bearer token is input.identity for --authorization=basic;
+                        tls: client certificates signed by --tls-ca-cert-file are required
+  --authorization basic|off
+                        basic: every request to OPA's routes, /health and /metrics is allowed
+                        only when data.system.authz.allow is true, else 401 (as OPA)
+  --diagnostic-addr [HOST]:PORT
+                        a second, plain-HTTP listener serving only /health, /ready, /metrics
+  --shutdown-grace-period SECONDS
+                        how long in-flight requests may take at shutdown (default 10)
   -h, --help            show this help
 
 Tokens: like OPA's server, this needs no token keys: the Data API answers without them.
@@ -45,8 +66,7 @@ Gavel's own /v1/decide, forward auth and AuthZEN verify a subject's bearer token
 GAVEL_AUDIENCE; or GAVEL_DEV=1 for the development identity of \`gavel serve --dev\`).
 Every GAVEL_* variable of docs/configuration.md applies.
 
-Other \`opa run\` flags (--log-level, --tls-*, --authentication, …) are
-refused by name: use \`gavel serve\` and its configuration file for those.
+Other \`opa run\` flags (--pprof, --h2c, --min-tls-version, …) are refused by name.
 
 Exit codes: 0 after a clean shutdown, 2 for a bad command line or configuration.`;
 
@@ -54,16 +74,11 @@ Exit codes: 0 after a clean shutdown, 2 for a bad command line or configuration.
 // parseArgs's generic "unknown option" (a user copying an OPA command line should see which).
 // The list is `opa run --help` of OPA 1.22.3, less the flags taken here.
 const OPA_FLAGS = [
-	"authentication",
-	"authorization",
-	"diagnostic-addr",
 	"exclude-files-verify",
 	"format",
 	"h2c",
 	"history",
 	"ignore",
-	"log-format",
-	"log-level",
 	"log-level-request",
 	"log-timestamp-format",
 	"max-errors",
@@ -73,17 +88,13 @@ const OPA_FLAGS = [
 	"ready-timeout",
 	"scope",
 	"set-file",
-	"shutdown-grace-period",
 	"shutdown-wait-period",
 	"signing-alg",
 	"skip-known-schema-check",
 	"skip-verify",
 	"skip-version-check",
-	"tls-ca-cert-file",
-	"tls-cert-file",
 	"tls-cert-refresh-period",
 	"tls-cipher-suites",
-	"tls-private-key-file",
 	"unix-socket-perm",
 	"v0-compatible",
 	"verification-key",
@@ -93,7 +104,6 @@ const OPA_FLAGS = [
 const OPA_SHORT: Record<string, string> = {
 	f: "format",
 	H: "history",
-	l: "log-level",
 	m: "max-errors",
 };
 
@@ -124,6 +134,94 @@ export function parseAddr(addr: string): { host: string; port: string } {
 	return { host: host === "" ? "0.0.0.0" : host, port: m[3] };
 }
 
+/** One of OPA's enumerated flag values, or a usage error naming the allowed ones. */
+function oneOf<T extends string>(
+	flag: string,
+	value: string | undefined,
+	allowed: readonly T[],
+	def: T,
+): T {
+	if (value === undefined) return def;
+	if (!(allowed as readonly string[]).includes(value)) {
+		throw new UsageError(
+			`--${flag} ${JSON.stringify(value)}: must be one of ${allowed.join(", ")}`,
+		);
+	}
+	return value as T;
+}
+
+/** OPA's server flags as Gavel configuration (over the file and the environment). */
+export function opaFlagOverrides(values: Record<string, unknown>): Record<string, unknown> {
+	const out: Record<string, unknown> = {};
+	const server: Record<string, unknown> = {};
+	const cert = stringOption(values["tls-cert-file"] as string | undefined);
+	const key = stringOption(values["tls-private-key-file"] as string | undefined);
+	const ca = stringOption(values["tls-ca-cert-file"] as string | undefined);
+	const authn = oneOf(
+		"authentication",
+		stringOption(values.authentication as string | undefined),
+		["token", "tls", "off"],
+		"off",
+	);
+	const authz = oneOf(
+		"authorization",
+		stringOption(values.authorization as string | undefined),
+		["basic", "off"],
+		"off",
+	);
+	if ((cert === undefined) !== (key === undefined)) {
+		throw new UsageError(
+			"--tls-cert-file and --tls-private-key-file go together (the certificate and its key)",
+		);
+	}
+	if (cert !== undefined && key !== undefined) {
+		server.tls = {
+			cert,
+			key,
+			...(ca !== undefined ? { ca } : {}),
+			requireClientCert: authn === "tls",
+		};
+	} else if (ca !== undefined || authn === "tls") {
+		throw new UsageError(
+			`${authn === "tls" ? "--authentication=tls" : "--tls-ca-cert-file"} needs --tls-cert-file and --tls-private-key-file (client certificates are a TLS feature)`,
+		);
+	}
+	if (authn === "tls") {
+		if (ca === undefined)
+			throw new UsageError(
+				"--authentication=tls needs --tls-ca-cert-file (the CA that signs client certificates)",
+			);
+		if (authz === "basic") {
+			throw new UsageError(
+				"--authentication=tls with --authorization=basic: Gavel does not put client certificates into data.system.authz's input; use --authentication=token, or tls alone (a valid client certificate is then the authorization)",
+			);
+		}
+		out.callerAuth = { mode: "mtls" };
+	}
+	if (authz === "basic") {
+		out.callerAuth = {
+			systemAuthz: true,
+			systemAuthzIdentity: authn === "token" ? "token" : "none",
+		};
+	}
+	const diag = stringList(values["diagnostic-addr"] as string[] | undefined);
+	if (diag.length > 1) throw new UsageError("--diagnostic-addr: one diagnostic address per server");
+	if (diag[0] !== undefined) {
+		const d = parseAddr(diag[0]);
+		server.diagnostic = { host: d.host, port: Number(d.port) };
+	}
+	const grace = stringOption(values["shutdown-grace-period"] as string | undefined);
+	if (grace !== undefined) {
+		if (!/^\d+$/.test(grace))
+			throw new UsageError(
+				`--shutdown-grace-period ${JSON.stringify(grace)}: whole seconds, e.g. 10`,
+			);
+		server.shutdownGraceSeconds = Number(grace);
+	}
+	if (Object.keys(server).length > 0) out.server = server;
+	return out;
+}
+
 export const runCommand: Command = {
 	name: "run",
 	summary: "`opa run --server` spelled for Gavel: serve a bundle or policy folder",
@@ -137,6 +235,15 @@ export const runCommand: Command = {
 			watch: { type: "boolean", short: "w" },
 			"config-file": { type: "string", short: "c" },
 			set: { type: "string", multiple: true },
+			"log-level": { type: "string", short: "l" },
+			"log-format": { type: "string" },
+			"tls-cert-file": { type: "string" },
+			"tls-private-key-file": { type: "string" },
+			"tls-ca-cert-file": { type: "string" },
+			authentication: { type: "string" },
+			authorization: { type: "string" },
+			"diagnostic-addr": { type: "string", multiple: true },
+			"shutdown-grace-period": { type: "string" },
 		});
 		if (values.server !== true) {
 			throw new UsageError("only --server is supported (the interactive REPL is not provided)");
@@ -149,6 +256,9 @@ export const runCommand: Command = {
 			);
 		}
 		const { host, port } = parseAddr(addrs[0] ?? "localhost:8181");
+		const overrides = opaFlagOverrides(values);
+		const level = oneOf("log-level", stringOption(values["log-level"]), OPA_LOG_LEVELS, "info");
+		const format = oneOf("log-format", stringOption(values["log-format"]), OPA_LOG_FORMATS, "json");
 		const args = ["--host", host, "--port", port];
 		if (positionals[0] !== undefined) args.push("--bundle", positionals[0]);
 		const configFile = stringOption(values["config-file"]);
@@ -157,6 +267,10 @@ export const runCommand: Command = {
 		// OPA's server needs no token keys: without them the Data API answers as OPA's does,
 		// and only Gavel's own routes that verify a subject's token (/v1/decide, forward auth,
 		// AuthZEN) answer 401.
-		return runServe(args, io, { tokenKeysOptional: true });
+		return runServe(args, io, {
+			tokenKeysOptional: true,
+			overrides,
+			log: opaLogWriter(level, format, (line) => io.err(line)),
+		});
 	},
 };

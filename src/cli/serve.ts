@@ -2,7 +2,7 @@
 
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
-import { ConfigError } from "../server/config.ts";
+import { ConfigError, mergeConfig } from "../server/config.ts";
 import { type loadConfig, loadServeConfig } from "../server/config-file.ts";
 import type { OpaSettings } from "../server/opa-config.ts";
 import {
@@ -56,8 +56,15 @@ export const serveCommand: Command = {
 export async function runServe(
 	argv: string[],
 	io: Io,
-	extra: { tokenKeysOptional?: boolean } = {},
+	extra: {
+		tokenKeysOptional?: boolean;
+		/** Where the server's operational lines go (default io.err): gavel run's OPA log format. */
+		log?: (message: string) => void;
+		/** Configuration set by gavel run's OPA flags (TLS, authorization, …), over everything. */
+		overrides?: Record<string, unknown>;
+	} = {},
 ): Promise<number> {
+	const log = extra.log ?? ((m: string) => io.err(m));
 	const { values } = parseCommandArgs(argv, {
 		config: { type: "string" },
 		set: { type: "string", multiple: true },
@@ -96,6 +103,7 @@ export async function runServe(
 	if (Object.keys(bundle).length > 0) overrides.bundle = bundle;
 	if (stringOption(values.policy)) overrides.policy = { default: stringOption(values.policy) };
 	if (values.dev) overrides.dev = true;
+	Object.assign(overrides, mergeConfig(overrides, extra.overrides ?? {}));
 	let config: ReturnType<typeof loadConfig>;
 	let opa: OpaSettings | undefined;
 	try {
@@ -137,7 +145,7 @@ export async function runServe(
 	let running: Awaited<ReturnType<typeof startGavel>>;
 	try {
 		running = await startGavel(config, {
-			info: (m) => io.err(m),
+			info: log,
 			opa,
 			tokenKeysOptional: extra.tokenKeysOptional,
 		});
@@ -149,7 +157,7 @@ export async function runServe(
 	}
 	await new Promise<void>((resolve) => {
 		const stop = (signal: string) => {
-			io.err(`gavel: ${signal}, shutting down`);
+			log(`gavel: ${signal}, shutting down`);
 			void running.close().then(() => {
 				// A cluster worker's IPC channel to the primary would keep it alive.
 				if (cluster.isWorker) process.disconnect();

@@ -22,6 +22,7 @@ import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./
 import type { Metrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
 import { registerPoliciesApi } from "./policies-api.ts";
+import { systemAuthz } from "./system-authz.ts";
 import { registerPoliciesApi } from "./policies-api.ts";
 import { pathFields } from "./request-path.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
@@ -212,6 +213,15 @@ export function createApp(deps: AppDeps): GavelApp {
 		if (e.outcome === "success") deps.cache?.clear();
 	});
 	const app = new Hono();
+	// Before every route: OPA's --authorization=basic (data.system.authz.allow) when asked for.
+	if (config.callerAuth.systemAuthz) {
+		app.use(
+			"*",
+			systemAuthz(engine, config.callerAuth.systemAuthzIdentity, metrics, (m) =>
+				console.error(m),
+			),
+		);
+	}
 	const limits = config.server;
 	const decideEntrypoints = new Set(config.policy.decideEntrypoints ?? [config.policy.default]);
 

@@ -44,6 +44,14 @@ export interface CallerAuthConfig {
 	 * (then a warning line says so), since anyone who can connect may query the Data API.
 	 */
 	allowUnauthenticated: boolean;
+	/**
+	 * OPA's `--authorization=basic`: every request to OPA's routes (/v1/data, /v1/policies,
+	 * /v1/batch, POST /, /health, /metrics) is allowed only when data.system.authz.allow is
+	 * true for OPA's input ({identity?, method, path, params, headers}); else 401.
+	 */
+	systemAuthz: boolean;
+	/** OPA's `--authentication`: token puts the bearer token in input.identity. */
+	systemAuthzIdentity: "none" | "token";
 }
 
 export interface GavelConfig {
@@ -62,6 +70,8 @@ export interface GavelConfig {
 		keepAliveTimeoutSeconds: number;
 		/** Open connections past this are closed on accept, before they can use a descriptor long. */
 		maxConnections: number;
+		/** OPA's --diagnostic-addr: a second listener serving only /health…, /ready and /metrics. */
+		diagnostic?: { host: string; port: number };
 	};
 	policy: {
 		/** Entrypoint used by /v1/decide when the body names none ("example/allow"). */
@@ -234,7 +244,13 @@ export const DEFAULT_CONFIG: GavelConfig = {
 		jwksCacheMaxAgeSeconds: 600,
 		tokenCacheMaxBytes: 8 * 1024 * 1024,
 	},
-	callerAuth: { mode: "none", apiKeys: [], allowUnauthenticated: false },
+	callerAuth: {
+		mode: "none",
+		apiKeys: [],
+		allowUnauthenticated: false,
+		systemAuthz: false,
+		systemAuthzIdentity: "none",
+	},
 	forwardAuth: {
 		trustedProxies: ["127.0.0.1", "::1"],
 		subjectHeader: "x-auth-subject",
@@ -469,9 +485,18 @@ export function validateConfig(raw: unknown): GavelConfig {
 	}
 	strList("callerAuth.apiKeys");
 	bool("callerAuth.allowUnauthenticated");
+	bool("callerAuth.systemAuthz");
+	if (!["none", "token"].includes(get("callerAuth.systemAuthzIdentity") as string))
+		problems.push('callerAuth.systemAuthzIdentity: must be "none" or "token"');
+	if (get("server.diagnostic") !== undefined) {
+		str("server.diagnostic.host");
+		num("server.diagnostic.port", 0, 65535);
+	}
 	if (
 		mode === "none" &&
 		get("callerAuth.allowUnauthenticated") !== true &&
+		// OPA's system.authz policy decides who may call: that is caller authorization.
+		get("callerAuth.systemAuthz") !== true &&
 		typeof get("server.host") === "string" &&
 		!isLoopbackHost(get("server.host") as string)
 	) {
@@ -560,6 +585,7 @@ export function validateConfig(raw: unknown): GavelConfig {
 
 const OPTIONAL_KEYS = new Set([
 	"server.tls",
+	"server.diagnostic",
 	"bundle.path",
 	"bundle.url",
 	"bundle.persistPath",

@@ -344,11 +344,11 @@ describe("gavel as an npm package, installed from its tarball", () => {
 		const noToken = await fetch(`${server.url}/v1/decide`, { method: "POST", body: "{}" });
 		expect(noToken.status).toBe(401);
 		expect(await stop(server.child)).toBe(0);
-		const refused = await gavel(dir, ["run", "--server", "--config-file", "opa.yaml"]).catch(
+		const refused = await gavel(dir, ["run", "--server", "--pprof"]).catch(
 			(e: { code: number; stderr: string }) => e,
 		);
 		expect(refused).toMatchObject({ code: 2 });
-		expect((refused as { stderr: string }).stderr).toContain("--config-file is an `opa run` flag");
+		expect((refused as { stderr: string }).stderr).toContain("--pprof is an `opa run` flag");
 	});
 
 	it('import { … } from "gavel" loads bundles and compiles Rego in-process, host builtins included', async (ctx) => {
