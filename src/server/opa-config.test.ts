@@ -11,6 +11,8 @@ import {
 	translateOpaConfig,
 } from "./opa-config.ts";
 import { applyOpaMask, rfc3339Nano } from "./opa-decision-log.ts";
+import { prometheusModel } from "./opa-status.ts";
+import { createPromMetrics } from "./prom-metrics.ts";
 
 const problems = (doc: unknown): string[] => {
 	try {
@@ -275,5 +277,45 @@ describe("OPA's mask rule applied to an event", () => {
 	it("timestamps in Go's RFC3339Nano", () => {
 		expect(rfc3339Nano(new Date("2026-01-02T03:04:05.120Z"))).toBe("2026-01-02T03:04:05.12Z");
 		expect(rfc3339Nano(new Date("2026-01-02T03:04:05.000Z"))).toBe("2026-01-02T03:04:05Z");
+	});
+});
+
+describe("the status report's metrics", () => {
+	it("are Prometheus' JSON model, as OPA's report carries them", async () => {
+		const m = createPromMetrics({ processMetrics: false });
+		m.decision("a/b", "allow", 0.002);
+		m.httpRequest("/v1/data/*", "POST", 200);
+		const model = prometheusModel((await m.registry.getMetricsAsJSON()) as never) as Record<
+			string,
+			{ name: string; type: string; metric: Record<string, unknown>[] }
+		>;
+		expect(model.gavel_http_requests_total).toEqual({
+			name: "gavel_http_requests_total",
+			help: expect.any(String),
+			type: "COUNTER",
+			metric: [
+				{
+					counter: { value: 1 },
+					label: [
+						{ name: "method", value: "POST" },
+						{ name: "route", value: "/v1/data/*" },
+						{ name: "status", value: "200" },
+					],
+				},
+			],
+		});
+		const h = model.gavel_decision_duration_seconds;
+		expect(h.type).toBe("HISTOGRAM");
+		const hist = h.metric[0].histogram as {
+			sampleCount: string;
+			sampleSum: number;
+			bucket: { cumulativeCount: string; upperBound: number }[];
+		};
+		expect(hist.sampleCount).toBe("1");
+		expect(hist.sampleSum).toBe(0.002);
+		// Cumulative counts: 0 below the observation, 1 from the first bound above it.
+		const at = hist.bucket.findIndex((b) => b.upperBound >= 0.002);
+		expect(hist.bucket.slice(0, at).every((b) => b.cumulativeCount === "0")).toBe(true);
+		expect(hist.bucket.slice(at).every((b) => b.cumulativeCount === "1")).toBe(true);
 	});
 });

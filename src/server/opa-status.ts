@@ -219,7 +219,10 @@ interface PromJsonMetric {
 export function prometheusModel(metrics: PromJsonMetric[]): Record<string, unknown> {
 	const out: Record<string, unknown> = {};
 	const labelList = (l: Record<string, string | number>) =>
-		Object.entries(l).map(([name, value]) => ({ name, value: String(value) }));
+		// Sorted by name, as Prometheus' Go client writes them.
+		Object.entries(l)
+			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+			.map(([name, value]) => ({ name, value: String(value) }));
 	for (const m of metrics) {
 		const type = m.type.toUpperCase();
 		const metric: Record<string, unknown>[] = [];

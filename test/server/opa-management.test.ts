@@ -200,6 +200,11 @@ async function runAgainst(kind: "opa" | "gavel"): Promise<Run> {
 			input: { user: "alice", password: "p", ssn: "1", arr: [1, 2] },
 		});
 		expect(alice.result).toBe(true);
+		if (kind === "gavel") {
+			// Started without token keys, as OPA: Gavel's token-verifying route says so.
+			const decide = await fetch(`${server.url}/v1/decide`, { method: "POST", body: "{}" });
+			expect(decide.status).toBe(401);
+		}
 		// The default decision (POST /), dropped by the drop rule.
 		const carol = await fetch(`${server.url}/`, {
 			method: "POST",
