@@ -112,5 +112,13 @@ describe("gavel run --server", () => {
 		expect(second.err.join("")).toContain(
 			'--set: bundles.a.service: no service named "nowhere" in services',
 		);
+		const third = io();
+		expect(
+			await runCommand.run(
+				["-s", "b.tar.gz", "--set", "services.s.url=http://127.0.0.1:1,bundles.a.service=s"],
+				third.io,
+			),
+		).toBe(2);
+		expect(third.err.join("")).toContain("Gavel serves one bundle (OPA would load both)");
 	});
 });

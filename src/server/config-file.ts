@@ -123,8 +123,10 @@ export function loadServeConfig(
 		// OPA logs decisions only where decision_logs says: Gavel's own decision log is off.
 		fromFile = mergeConfig({ decisionLog: { enabled: false } }, t.gavel);
 	} else if (read) fromFile = read.doc;
-	return {
-		config: validateConfig(mergeConfig(mergeConfig(fromFile, envOverrides(env)), overrides)),
-		opa,
-	};
+	const config = validateConfig(mergeConfig(mergeConfig(fromFile, envOverrides(env)), overrides));
+	if (opa?.bundle && config.bundle.path !== undefined)
+		throw new ConfigError([
+			`${file ?? "--set"}: bundles.${opa.bundle.name}: and the bundle path ${config.bundle.path}: Gavel serves one bundle (OPA would load both); build them into one`,
+		]);
+	return { config, opa };
 }

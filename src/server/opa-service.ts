@@ -46,12 +46,21 @@ export function createServiceClient(
 	service: OpaService,
 	options: { userAgent: string } = { userAgent: "Gavel" },
 ): ServiceClient {
+	const read = (file: string, key: string) => {
+		try {
+			return readFileSync(file);
+		} catch (e) {
+			throw new Error(
+				`services.${service.name}.${key}: cannot read ${file} (${(e as Error).message})`,
+			);
+		}
+	};
 	const tlsOptions: https.AgentOptions = { keepAlive: true };
-	if (service.caCert) tlsOptions.ca = readFileSync(service.caCert);
+	if (service.caCert) tlsOptions.ca = read(service.caCert, "tls.ca_cert");
 	const ct = service.credentials.clientTls;
 	if (ct) {
-		tlsOptions.cert = readFileSync(ct.cert);
-		tlsOptions.key = readFileSync(ct.privateKey);
+		tlsOptions.cert = read(ct.cert, "credentials.client_tls.cert");
+		tlsOptions.key = read(ct.privateKey, "credentials.client_tls.private_key");
 		if (ct.passphrase !== undefined) tlsOptions.passphrase = ct.passphrase;
 	}
 	if (service.allowInsecureTls) tlsOptions.rejectUnauthorized = false;
