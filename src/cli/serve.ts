@@ -120,6 +120,9 @@ export async function runServe(
 		}
 		throw e;
 	}
+	// OPA's default_authorization_decision names the rule --authorization=basic asks.
+	if (opa?.defaultAuthorizationDecision)
+		config.callerAuth.systemAuthzDecision = opa.defaultAuthorizationDecision;
 	if (config.dev && !config.bundle.path && !config.bundle.url && !config.bundle.oci) {
 		// The quick start: a built bundle if there is one, else the policies folder itself,
 		// compiled in-process and recompiled on every change.

@@ -217,8 +217,12 @@ export function createApp(deps: AppDeps): GavelApp {
 	if (config.callerAuth.systemAuthz) {
 		app.use(
 			"*",
-			systemAuthz(engine, config.callerAuth.systemAuthzIdentity, metrics, (m) =>
-				console.error(m),
+			systemAuthz(
+				engine,
+				config.callerAuth.systemAuthzIdentity,
+				metrics,
+				(m) => console.error(m),
+				config.callerAuth.systemAuthzDecision,
 			),
 		);
 	}

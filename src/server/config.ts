@@ -52,6 +52,8 @@ export interface CallerAuthConfig {
 	systemAuthz: boolean;
 	/** OPA's `--authentication`: token puts the bearer token in input.identity. */
 	systemAuthzIdentity: "none" | "token";
+	/** The authorization rule (OPA's default_authorization_decision); default system/authz/allow. */
+	systemAuthzDecision?: string;
 }
 
 export interface GavelConfig {
@@ -486,6 +488,7 @@ export function validateConfig(raw: unknown): GavelConfig {
 	strList("callerAuth.apiKeys");
 	bool("callerAuth.allowUnauthenticated");
 	bool("callerAuth.systemAuthz");
+	str("callerAuth.systemAuthzDecision", true);
 	if (!["none", "token"].includes(get("callerAuth.systemAuthzIdentity") as string))
 		problems.push('callerAuth.systemAuthzIdentity: must be "none" or "token"');
 	if (get("server.diagnostic") !== undefined) {
@@ -586,6 +589,7 @@ export function validateConfig(raw: unknown): GavelConfig {
 const OPTIONAL_KEYS = new Set([
 	"server.tls",
 	"server.diagnostic",
+	"callerAuth.systemAuthzDecision",
 	"bundle.path",
 	"bundle.url",
 	"bundle.persistPath",

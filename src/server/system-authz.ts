@@ -1,4 +1,5 @@
-// OPA's `--authorization=basic`: before a request is served, data.system.authz.allow is
+// OPA's `--authorization=basic`: before a request is served, data.system.authz.allow (or
+// OPA's default_authorization_decision) is
 // evaluated with OPA's input for it ({identity?, method, path, params, headers}); anything but
 // true (false, undefined, no such rule, no policy, an evaluation error) is OPA's 401
 // "request rejected by administrative policy". Gavel's own subject-token routes (/v1/decide,
@@ -64,6 +65,7 @@ export function systemAuthz(
 	identity: "none" | "token",
 	metrics?: Metrics,
 	onError?: (message: string) => void,
+	decision: string = SYSTEM_AUTHZ_ENTRYPOINT,
 ): MiddlewareHandler {
 	return async (c, next) => {
 		if (SUBJECT_ROUTES.test(c.req.path)) return next();
@@ -72,16 +74,12 @@ export function systemAuthz(
 		const active = engine.current();
 		try {
 			allowed =
-				active?.hasEntrypoint(SYSTEM_AUTHZ_ENTRYPOINT) === true &&
-				active.evaluate(SYSTEM_AUTHZ_ENTRYPOINT, systemAuthzInput(c, identity)) === true;
-			metrics?.decision(
-				SYSTEM_AUTHZ_ENTRYPOINT,
-				allowed ? "allow" : "deny",
-				(performance.now() - started) / 1000,
-			);
+				active?.hasEntrypoint(decision) === true &&
+				active.evaluate(decision, systemAuthzInput(c, identity)) === true;
+			metrics?.decision(decision, allowed ? "allow" : "deny", (performance.now() - started) / 1000);
 		} catch (e) {
 			// Fail closed: an authorization policy that errors lets nobody in.
-			metrics?.decision(SYSTEM_AUTHZ_ENTRYPOINT, "error", (performance.now() - started) / 1000);
+			metrics?.decision(decision, "error", (performance.now() - started) / 1000);
 			onError?.(`gavel: data.system.authz.allow failed, request rejected: ${(e as Error).message}`);
 		}
 		if (allowed) return next();

@@ -163,6 +163,39 @@ describe("gavel run --authorization=basic --authentication=token", () => {
 	});
 });
 
+describe("gavel run -c with default_authorization_decision", () => {
+	it("asks the rule OPA's configuration names instead of data.system.authz.allow", async () => {
+		const folder = mkdtempSync(join(tmpdir(), "gavel-run-dad-"));
+		writeFileSync(
+			join(folder, "custom.rego"),
+			'package system.custom\n\nok if input.identity == "ops"\n',
+		);
+		writeFileSync(join(folder, "app.rego"), APP);
+		const config = join(folder, "opa.yaml");
+		writeFileSync(config, "default_authorization_decision: /system/custom/ok\n");
+		const g = await start(
+			[
+				"--server",
+				"-a",
+				"127.0.0.1:0",
+				"-c",
+				config,
+				"--authorization=basic",
+				"--authentication=token",
+				folder,
+			],
+			SERVING,
+		);
+		const ask = (token?: string) =>
+			fetch(`${g.url}/v1/data/app/p`, {
+				headers: token ? { authorization: `Bearer ${token}` } : {},
+			}).then((r) => r.status);
+		expect(await ask("ops")).toBe(200);
+		expect(await ask("other")).toBe(401);
+		expect(await ask()).toBe(401);
+	});
+});
+
 describe("gavel run with OPA's TLS flags", () => {
 	let certs: CertDir;
 	beforeAll(() => {
