@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeBundle } from "../../src/bundle/index.ts";
+import { orasPush, registryRequirement, startRegistry } from "../oci-registry.ts";
 import { opaRequirement } from "../opa.ts";
 import { certDir } from "../tls-certs.ts";
 import { type Collector, type Recorded, startCollector } from "./opa-collector.ts";
@@ -683,6 +684,88 @@ status: {service: ctl}
 			} finally {
 				await server.stop();
 				await collector.close();
+			}
+		},
+		120_000,
+	);
+});
+
+const reg = registryRequirement("OPA configuration with an oci service");
+
+describe("an oci service in OPA's configuration", () => {
+	/** Poll the Data API until the pulled bundle answers (or a deadline). */
+	async function answer(server: Server): Promise<unknown> {
+		const deadline = Date.now() + 30_000;
+		for (;;) {
+			const res = await fetch(`${server.url}/v1/data/authz/allow`, {
+				method: "POST",
+				body: JSON.stringify({ input: { user: "alice" } }),
+			});
+			// Until the first pull Gavel has no policy (503), OPA an undefined document.
+			const result =
+				res.status === 200 ? ((await res.json()) as { result?: unknown }).result : undefined;
+			if (result !== undefined || Date.now() > deadline) return result;
+			await new Promise((r) => setTimeout(r, 200));
+		}
+	}
+	const ociConfig = (url: string, ref: string, credentials = "") => `services:
+  registry:
+    url: ${url}
+    type: oci
+${credentials}bundles:
+  main:
+    service: registry
+    resource: ${ref}
+    polling: {min_delay_seconds: 60, max_delay_seconds: 120}
+`;
+
+	it.skipIf(reg.missing === "skip")(
+		"services.*.type: oci pulls the bundle in gavel run -c as in opa run -c; Basic credentials (Gavel's reading of scheme Basic)",
+		async () => {
+			if (!reg.registry || !reg.oras || !reg.htpasswd)
+				throw new Error("docker-registry, oras and htpasswd are required in CI");
+			const file = join(dir, "oci-bundle.tar.gz");
+			writeFileSync(file, bundle);
+			const open = await startRegistry(reg.registry, { kind: "none" }, reg.htpasswd);
+			const login = { username: "puller", password: "s3cret-oci" };
+			const basic = await startRegistry(reg.registry, { kind: "basic", ...login }, reg.htpasswd);
+			try {
+				const openRef = `${open.host}/gavel/opa-config:v1`;
+				await orasPush(reg.oras, openRef, file);
+				const cfg = join(dir, "oci.yaml");
+				writeFileSync(cfg, ociConfig(open.url, openRef));
+				for (const kind of opa ? (["gavel", "opa"] as const) : (["gavel"] as const)) {
+					const server = await startServer(
+						kind,
+						kind === "opa" ? ["-c", cfg] : ["run", "--server", "-c", cfg],
+					);
+					try {
+						expect(await answer(server), `${kind}: ${server.stderr()}`).toBe(true);
+					} finally {
+						await server.stop();
+					}
+				}
+				const basicRef = `${basic.host}/gavel/opa-config:v1`;
+				await orasPush(reg.oras, basicRef, file, login);
+				const token = Buffer.from(`${login.username}:${login.password}`).toString("base64");
+				const basicCfg = join(dir, "oci-basic.yaml");
+				writeFileSync(
+					basicCfg,
+					ociConfig(
+						basic.url,
+						basicRef,
+						`    credentials:\n      bearer: {scheme: Basic, token: ${token}}\n`,
+					),
+				);
+				const server = await startServer("gavel", ["run", "--server", "-c", basicCfg]);
+				try {
+					expect(await answer(server), server.stderr()).toBe(true);
+				} finally {
+					await server.stop();
+				}
+			} finally {
+				await open.stop();
+				await basic.stop();
 			}
 		},
 		120_000,
