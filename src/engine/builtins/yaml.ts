@@ -21,6 +21,7 @@ import {
 	type Node,
 	Parser,
 	type Scalar,
+	type YAMLError,
 } from "yaml";
 import { BuiltinError, expectString } from "./builtin-error.ts";
 
@@ -122,6 +123,16 @@ function resolvePlain(text: string): Json {
 
 const TAG = "tag:yaml.org,2002:";
 
+/** The tag go-yaml resolves a plain scalar to, for its "cannot decode" message. */
+function resolvedTag(v: Json, text: string): string {
+	if (v === null) return "null";
+	if (typeof v === "boolean") return "bool";
+	if (typeof v === "bigint") return "int";
+	if (typeof v === "number")
+		return /[.eE]/.test(text) || /^[-+]?\.?(inf|nan)$/i.test(text) ? "float" : "int";
+	return "str";
+}
+
 function scalarValue(node: Scalar): Json {
 	// The parser decodes !!binary itself (in every schema); Go gives the bytes as a string.
 	if (node.value instanceof Uint8Array) return new TextDecoder().decode(node.value);
@@ -151,7 +162,11 @@ function scalarValue(node: Scalar): Json {
 					(typeof v === "number" || typeof v === "bigint") &&
 					!/[.eE]/.test(text)) ||
 				(tag === "float" && (typeof v === "number" || typeof v === "bigint"));
-			if (!ok) throw new YamlError(`yaml: cannot decode !!${tag} \`${text}\``);
+			if (!ok) {
+				throw new YamlError(
+					`yaml: cannot decode !!${resolvedTag(v, text)} \`${text}\` as a !!${tag}`,
+				);
+			}
 			return v;
 		}
 		default:
@@ -262,13 +277,95 @@ export function readYaml(text: string): Json {
 		break;
 	}
 	if (doc === undefined) return null;
-	if (doc.errors.length > 0) {
-		const e = doc.errors[0];
-		const line = e.linePos?.[0]?.line;
-		const message = e.message.split("\n")[0];
-		throw new YamlError(line ? `yaml: line ${line}: ${message}` : `yaml: ${message}`);
+	// go-yaml reads the whole stream: a syntax error in a later document fails the call too.
+	const first = doc;
+	const errors = [...first.errors];
+	if (errors.length === 0 && tokens.filter((t) => t.type === "document").length > 1) {
+		const all = new Composer({ schema: "failsafe", uniqueKeys: false, strict: false });
+		for (const d of all.compose(tokens)) errors.push(...d.errors);
 	}
-	return toJson(doc.contents, { anchors: new Map(), pending: new Set(), values: 0 });
+	const version = /^%YAML[ \t]+(\S+)/m.exec(text);
+	if (version && version[1] !== "1.1")
+		throw new YamlError("yaml: found incompatible YAML document");
+	if (errors.length > 0) throw new YamlError(goYamlSyntaxError(errors[0], text));
+	return toJson(first.contents, { anchors: new Map(), pending: new Set(), values: 0 });
+}
+
+/**
+ * The yaml package's syntax error in go-yaml's (libyaml's) words and line numbering: a scanner
+ * error names the 1-based line of the offending character (none on the first line), a parser
+ * error the 0-based line of the token it stopped at (none when 0), where the end of the stream
+ * sits on the line after unterminated text. Errors without a known counterpart keep the yaml
+ * package's wording.
+ */
+function goYamlSyntaxError(e: YAMLError, text: string): string {
+	const [at, end] = e.pos;
+	const lineOf = (offset: number) => (text.slice(0, offset).match(/\r\n|\r|\n/g) ?? []).length;
+	const breaks = lineOf(text.length);
+	const streamEnd = text.length > 0 && !/[\r\n]$/.test(text) ? breaks + 1 : breaks;
+	const scanner = (m: string, line: number) =>
+		line > 0 ? `yaml: line ${line + 1}: ${m}` : `yaml: ${m}`;
+	const parser = (m: string, line: number) =>
+		line > 0 ? `yaml: line ${line}: ${m}` : `yaml: ${m}`;
+	const msg = e.message.split("\n")[0];
+	const flow = /^Flow (sequence|map) (?:in block collection )?must .*end with an? ([\]}])/.exec(
+		msg,
+	);
+	if (flow) {
+		const open = text.lastIndexOf(flow[2] === "]" ? "[" : "{");
+		if (/^\s*$/.test(text.slice(open + 1)))
+			return parser("did not find expected node content", streamEnd);
+		// The parser names the line the collection opened on, unless that is the first.
+		const line = lineOf(open) > 0 ? lineOf(open) : streamEnd;
+		return parser(`did not find expected ',' or '${flow[2]}'`, line);
+	}
+	if (/^Missing closing .quote/.test(msg)) return scanner("found unexpected end of stream", breaks);
+	if (e.code === "BAD_DQ_ESCAPE") {
+		const hex = /^Invalid escape sequence \\[uUx]/.test(msg);
+		const what = hex ? "did not find expected hexdecimal number" : "found unknown escape character";
+		return scanner(what, lineOf(at));
+	}
+	if (e.code === "BAD_SCALAR_START" || e.code === "TAB_AS_INDENT") {
+		return scanner("found character that cannot start any token", lineOf(at));
+	}
+	if (e.code === "MULTILINE_IMPLICIT_KEY" && text[at] === "-") {
+		return parser("did not find expected key", lineOf(at));
+	}
+	if (e.code === "BLOCK_AS_IMPLICIT_KEY" || e.code === "MULTILINE_IMPLICIT_KEY") {
+		const colon = /:(?=[ \t\r\n]|$)/g;
+		colon.lastIndex = e.code === "MULTILINE_IMPLICIT_KEY" ? end : at;
+		const c = colon.exec(text);
+		return scanner("mapping values are not allowed in this context", lineOf(c ? c.index : at));
+	}
+	if (/^Unexpected flow-(seq|map)-end token/.test(msg)) {
+		return parser("did not find expected <document start>", lineOf(at));
+	}
+	if (/^All mapping items must start at the same column/.test(msg)) {
+		return parser("did not find expected key", lineOf(at));
+	}
+	if (/^(Alias|Anchor) cannot be an empty string/.test(msg)) {
+		return scanner("did not find expected alphabetic or numeric character", lineOf(at));
+	}
+	if (/^Unexpected .* at node end/.test(msg)) {
+		const lineText = text.slice(at).split(/\r\n|\r|\n/)[0];
+		// A lone scalar where a key was due: libyaml's scanner wants its ':'.
+		const lineStart = Math.max(text.lastIndexOf("\n", at - 1), text.lastIndexOf("\r", at - 1)) + 1;
+		const startsLine = /^[ \t]*$/.test(text.slice(lineStart, at));
+		if (startsLine && !/:(?=[ \t]|$)/.test(lineText)) {
+			return scanner("could not find expected ':'", lineOf(at));
+		}
+		const before = text
+			.slice(0, at)
+			.split(/\r\n|\r|\n/)
+			.filter((l) => l.trim() !== "");
+		const inSequence = before.at(-1)?.trimStart().startsWith("-") === true;
+		return parser(
+			inSequence ? "did not find expected '-' indicator" : "did not find expected key",
+			lineOf(at),
+		);
+	}
+	const line = e.linePos?.[0]?.line;
+	return line ? `yaml: line ${line}: ${msg}` : `yaml: ${msg}`;
 }
 
 // ---------------------------------------------------------------------------------------------
