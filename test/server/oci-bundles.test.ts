@@ -145,6 +145,21 @@ describe.skipIf(req.missing === "skip")("OCI bundle source against docker-regist
 		expect(source.manifestDigest).toBe(d2);
 		expect(engine.current()?.evaluate("app/allow", {})).toBe(false);
 
+		// The last good bundle is kept: a source that cannot reach its registry starts from it.
+		const persistPath = join(mkdtempSync(join(tmpdir(), "gavel-oci-persist-")), "last.tar.gz");
+		await new OciBundleSource(new Engine(), { resource: ref, url: reg.url, persistPath }).poll();
+		const offline = new Engine();
+		const unreachable = new OciBundleSource(offline, {
+			resource: ref,
+			url: "http://127.0.0.1:1",
+			persistPath,
+			minDelaySeconds: 3600,
+		});
+		expect(await unreachable.start()).toMatchObject({ outcome: "success", revision: "r2" });
+		unreachable.stop();
+		expect(offline.lastActivation()?.source).toBe(`persisted:${persistPath}`);
+		expect(offline.current()?.evaluate("app/allow", {})).toBe(false);
+
 		// r3 is pushed under another tag, its blob corrupted in the storage, then tagged v1.
 		await orasPush(oras, `${reg.host}/gavel/authz:staging`, bundleFile('"r3"', "r3"));
 		corruptBlob(reg, await layerDigest(reg, "gavel/authz", "staging"));
@@ -327,6 +342,73 @@ describe.skipIf(req.missing !== null || !opa)("gavel serve with bundle.oci", () 
 		const fresh = await serve(`${reg.host}/gavel/served:bad`);
 		expect((await fetch(`${fresh.url}/ready`)).status).toBe(503);
 		expect(fresh.log()).toMatch(/blob digest mismatch/);
+	});
+
+	it("gavel run -c reads OPA's services.<name>.type: oci and bundles.<name>.resource, credentials included", async () => {
+		const login = { username: "opa-user", password: "s3cret-opa-config" };
+		const basicReg = await startRegistry(
+			req.registry as string,
+			{ kind: "basic", ...login },
+			req.htpasswd,
+		);
+		try {
+			const resource = `${basicReg.host}/gavel/opa-config:v1`;
+			await orasPush(oras, resource, bundleFile('"from OPA config"', "c1"), login);
+			const dir = mkdtempSync(join(tmpdir(), "gavel-oci-opa-config-"));
+			const config = join(dir, "opa.yaml");
+			writeFileSync(
+				config,
+				[
+					"services:",
+					"  registry:",
+					`    url: ${basicReg.url}`,
+					"    type: oci",
+					"    credentials:",
+					"      bearer:",
+					"        scheme: Basic",
+					// biome-ignore lint/suspicious/noTemplateCurlyInString: OPA's ${VAR}, read from the environment
+					"        token: ${REGISTRY_BASIC}",
+					"bundles:",
+					"  authz:",
+					"    service: registry",
+					`    resource: ${resource}`,
+					"",
+				].join("\n"),
+			);
+			let stderr = "";
+			const child = spawn(
+				process.execPath,
+				["bin/gavel.js", "run", "--server", "--addr", "127.0.0.1:0", "-c", config],
+				{
+					env: {
+						...process.env,
+						GAVEL_STATE_DIR: dir,
+						REGISTRY_BASIC: Buffer.from(`${login.username}:${login.password}`).toString("base64"),
+					},
+					cwd: process.cwd(),
+					stdio: ["ignore", "ignore", "pipe"],
+				},
+			);
+			children.push(child);
+			child.stderr?.on("data", (d) => {
+				stderr += d;
+			});
+			const url = await new Promise<string>((resolve, reject) => {
+				child.stderr?.on("data", () => {
+					const m = /serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+					if (m) resolve(m[1]);
+				});
+				child.once("exit", (code) => reject(new Error(`gavel run exited (${code}): ${stderr}`)));
+			});
+			expect(await allow(url)).toBe("from OPA config");
+			const lines = stderr
+				.split("\n")
+				.filter((l) => l.startsWith("{"))
+				.map((l) => (JSON.parse(l) as { msg: string }).msg);
+			expect(lines).toContain(`activated bundle revision "c1" from oci:${resource}`);
+		} finally {
+			await basicReg.stop();
+		}
 	});
 
 	it("serves an `opa build` bundle (Rego only, compiled by Gavel)", async () => {
