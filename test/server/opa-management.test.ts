@@ -144,6 +144,7 @@ decision_logs:
     max_delay_seconds: 2
 status:
   service: ctl
+  console: true
 labels:
   region: eu
   app: demo
@@ -177,6 +178,7 @@ interface Run {
 	status: Json;
 	statusRequest: Recorded;
 	console: Json[];
+	statusConsole: Json[];
 	started: number;
 }
 
@@ -232,6 +234,11 @@ async function runAgainst(kind: "opa" | "gavel"): Promise<Run> {
 			.split("\n")
 			.filter((l) => l.includes('"Decision Log"'))
 			.map((l) => JSON.parse(l) as Json);
+		const statusLines = server
+			.stderr()
+			.split("\n")
+			.filter((l) => l.includes('"Status Log"'))
+			.map((l) => JSON.parse(l) as Json);
 		return {
 			logs,
 			events,
@@ -240,6 +247,7 @@ async function runAgainst(kind: "opa" | "gavel"): Promise<Run> {
 			status: statusRequest.body as Json,
 			statusRequest,
 			console: consoleLines,
+			statusConsole: statusLines,
 			started,
 		};
 	} finally {
@@ -357,6 +365,15 @@ function checkRun(run: Run, who: string) {
 		run.console.some((l) => JSON.stringify(l.input).includes("carol")),
 		who,
 	).toBe(false);
+	// status.console: each report as OPA's log line too.
+	const st = run.statusConsole.find((l) =>
+		JSON.stringify(l).includes('"active_revision":"r1"'),
+	) as Json;
+	expect(st, who).toBeDefined();
+	expect(Object.keys(st), who).toEqual([...Object.keys(st)].sort());
+	expect(st.msg, who).toBe("Status Log");
+	expect(st.type, who).toBe("openpolicyagent.org/status");
+	expect(st.labels, who).toEqual(labels);
 }
 
 let gavelRun: Run;
