@@ -144,6 +144,12 @@ export class Engine {
 			if (!this.uploaded.has(id)) {
 				const own = this.policies().find((p) => p.id === id && p.bundle !== undefined);
 				if (!own) throw new PolicyNotFoundError(id);
+				if (this.base?.bundle.manifest.roots?.length === 0) {
+					const { PolicyModuleError } = await import("./policy-modules.ts");
+					throw new PolicyModuleError(
+						`${id} is a file of the served source folder: remove it from the folder (Gavel re-reads it)`,
+					);
+				}
 				const { PolicyModuleError, parseUploaded } = await import("./policy-modules.ts");
 				let pkg = "";
 				try {

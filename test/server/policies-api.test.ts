@@ -3,7 +3,9 @@
 // bundle-owned packages and wasm-only bundles refused, and nothing refused replacing anything.
 // (test/differential/data-api.ts compares the answers with a real `opa run --server`.)
 
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeBundleFile } from "./build-bundle.ts";
 import { startTestServer, type TestServer } from "./helpers.ts";
@@ -137,6 +139,20 @@ bob if app.allow with input as {"user": "bob"}
 		expect((await (await fetch(`${s.url}/v1/policies/ext.rego`)).json()) as unknown).toEqual({
 			result: { id: "ext.rego", raw: uses },
 		});
+	});
+
+	it("next to a folder of .rego sources (plain files, as opa run -s loads them): uploads anywhere", async () => {
+		const folder = mkdtempSync(join(tmpdir(), "gavel-policies-src-"));
+		writeFileSync(join(folder, "app.rego"), "package app\n\np := 1\n");
+		server = await startTestServer({ bundle: { path: folder, watch: false } });
+		expect((await put(server, "more.rego", "package app\n\nr := 2\n")).status).toBe(200);
+		expect(await get(server, "app/r")).toBe(2);
+		expect(await get(server, "app/p")).toBe(1);
+		const del = await fetch(`${server.url}/v1/policies/${folder}/app.rego`, { method: "DELETE" });
+		expect(del.status).toBe(400);
+		expect(((await del.json()) as { message: string }).message).toMatch(
+			/is a file of the served source folder/,
+		);
 	});
 
 	it("refuses uploads next to a bundle that carries policy.wasm without its sources", async () => {

@@ -103,6 +103,9 @@ export class FileBundleSource {
 				hash = h.update(JSON.stringify(data)).digest("hex");
 				if (hash === this.lastHash) return undefined;
 				bundle = compileSources({ rego, data, revision: `src-${hash.slice(0, 12)}` });
+				// Plain files, as `opa run -s <folder>` loads them, not a bundle: they own no path,
+				// so /v1/policies may add modules next to them.
+				bundle.manifest.roots = [];
 			} else if (target.kind === "dir") {
 				bundle = await readBundleDirectory(target.file);
 				hash = createHash("sha256")
