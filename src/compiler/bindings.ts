@@ -116,6 +116,12 @@ class Analysis {
 			this.bindsNothing(a, b); // `[x] = {"a": 1}`, `[x] = 1`: they never meet
 			return;
 		}
+		// As OPA (measured): an object pattern binds nothing from a comprehension of any kind
+		// (`{"a": x} = {"a": 1 | true}`: x is unsafe), though an array pattern does.
+		if ((a.type === "object" && isCompr(b)) || (b.type === "object" && isCompr(a))) {
+			this.bindsNothing(a, b);
+			return;
+		}
 		if (a.type === "object" && b.type === "object") {
 			const pairs = a.entries.map(([k, v]) => ({ v, w: b.entries.find(([k2]) => sameKey(k, k2)) }));
 			if (a.entries.length !== b.entries.length || pairs.some((p) => p.w === undefined)) {
@@ -201,6 +207,9 @@ class Analysis {
 		this.value(t);
 	}
 }
+
+const isCompr = (t: Term) =>
+	t.type === "arrayCompr" || t.type === "setCompr" || t.type === "objectCompr";
 
 /** The kind of value a literal term is; undefined for vars, refs, calls and comprehensions. */
 function literalKind(t: Term): string | undefined {

@@ -29,6 +29,8 @@ import { forEachVar } from "./term-vars.ts";
 class Scope {
 	readonly vars = new Map<string, string>();
 	readonly declaredAt = new Map<string, number>();
+	/** A function's (or rule's) parameters: a body may not declare them again. */
+	readonly args = new Set<string>();
 	/** Index of the expression being resolved (Infinity: all of the body). */
 	pos = Number.POSITIVE_INFINITY;
 	constructor(readonly parent?: Scope) {}
@@ -88,6 +90,36 @@ function patternVars(t: Term, out: VarTerm[]): void {
 		if (t.name !== "_") out.push(t);
 	} else if (t.type === "array") for (const i of t.items) patternVars(i, out);
 	else if (t.type === "object") for (const [, v] of t.entries) patternVars(v, out);
+}
+
+/** How OPA names a term that `:=` cannot assign to. */
+const UNASSIGNABLE: Partial<Record<Term["type"], string>> = {
+	ref: "ref",
+	call: "call",
+	set: "set",
+	number: "number",
+	string: "string",
+	boolean: "boolean",
+	null: "null",
+	arrayCompr: "arraycomprehension",
+	setCompr: "setcomprehension",
+	objectCompr: "objectcomprehension",
+};
+
+/**
+ * As OPA (measured): the left side of `:=` holds only vars and array/object patterns of them
+ * (object keys are not checked); each other term is "cannot assign to <kind>" at its place.
+ */
+function unassignable(t: Term, errors: RegoError[]): void {
+	if (t.type === "array") for (const i of t.items) unassignable(i, errors);
+	else if (t.type === "object") for (const [, v] of t.entries) unassignable(v, errors);
+	else if (t.type !== "var") {
+		errors.push({
+			code: "rego_compile_error",
+			message: `cannot assign to ${UNASSIGNABLE[t.type] ?? t.type}`,
+			loc: at(t.loc),
+		});
+	}
 }
 
 /** Vars used directly in a term (not inside closures; call names are not uses). */
@@ -169,12 +201,20 @@ export class Resolver {
 				if (t.key) patternVars(t.key, decls);
 				patternVars(t.value, decls);
 			} else if (t.type === "call" && isCall(t, "assign")) {
+				unassignable(t.args[0], this.errors);
 				patternVars(t.args[0], decls);
 				assign = true;
 			}
 			// As OPA: the right side and the `with` values of `x := …` are read before x is
 			// declared (`x := x`, `[x, y] := [1, x]`, `x := 1 with input as x`).
 			const readFirst = new Set<string>();
+			// As OPA: `some x in xs` whose collection reads x itself ("var x assigned before").
+			const inCollection = new Set<string>();
+			if (t.type === "someIn") {
+				const u: VarTerm[] = [];
+				directVars(t.collection, u);
+				for (const v of u) inCollection.add(v.name);
+			}
 			if (assign && t.type === "call") {
 				const u: VarTerm[] = [];
 				directVars(t.args[1], u);
@@ -182,7 +222,23 @@ export class Resolver {
 				for (const v of u) readFirst.add(v.name);
 			}
 			for (const d of decls) {
-				if (assign && (declaredHere.has(d.name) || scope.vars.has(d.name))) {
+				if (scope.args.has(d.name)) {
+					// As OPA: `some x`, `some x in xs` or `x := …` in a body whose rule takes x.
+					this.errors.push({
+						code: "rego_compile_error",
+						message: `arg ${d.name} redeclared`,
+						loc: at(e.loc),
+					});
+					continue;
+				}
+				if (inCollection.has(d.name)) {
+					inCollection.delete(d.name);
+					this.errors.push({
+						code: "rego_compile_error",
+						message: `var ${d.name} assigned before`,
+						loc: at(e.loc),
+					});
+				} else if (assign && (declaredHere.has(d.name) || scope.vars.has(d.name))) {
 					this.errors.push({
 						code: "rego_compile_error",
 						message: `var ${d.name} assigned above`,
@@ -471,6 +527,7 @@ export class Resolver {
 		for (const a of args) directVars(a, argVars);
 		for (const v of argVars) {
 			if (v.name !== "_" && !scope.vars.has(v.name)) scope.vars.set(v.name, this.fresh(v.name));
+			if (v.name !== "_") scope.args.add(v.name);
 		}
 		const heads: Term[] = [...dynKeys];
 		if (rule.head.key) heads.push(rule.head.key);

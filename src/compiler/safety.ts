@@ -149,12 +149,20 @@ export function reorderTermClosures(
 		case "objectCompr": {
 			const r = reorderBody(t.body, bound, outer, arityOf, names, errors);
 			const heads = t.type === "objectCompr" ? [t.key, t.value] : [t.term];
-			checkHeads(heads, r.bound, outer, arityOf, names, errors, t.loc);
+			// The heads see the comprehension's own body: a closure in a head (`{[y | y = x] |
+			// some x in xs}`) reads x as bound, as a rule's head closures read its body.
+			const scope = new Set(outer);
+			bodyShallowVars(t.body, scope);
+			for (const h of heads)
+				bodyShallowVars([{ type: "expr", negated: false, terms: h, with: [], loc: h.loc }], scope);
+			checkHeads(heads, r.bound, scope, arityOf, names, errors, t.loc);
+			const head = (x: Term): Term =>
+				reorderTermClosures(x, r.bound, scope, arityOf, names, errors);
 			const body = r.body;
 			if (t.type === "objectCompr") {
-				return { ...t, key: fix(t.key), value: fix(t.value), body };
+				return { ...t, key: head(t.key), value: head(t.value), body };
 			}
-			return { ...t, term: fix(t.term), body };
+			return { ...t, term: head(t.term), body };
 		}
 		default:
 			return t;

@@ -1,7 +1,8 @@
 // Which errors a check reports, as OPA 1.22.3 does (measured with `opa check`): its compiler
 // runs in stages and stops after the first stage that found errors, so an unsafe var hides type
 // errors elsewhere and a `var x referenced above` hides even conflicting rules. The order:
-//   1. local declarations (`var x assigned above`, `var x referenced above`)
+//   1. local declarations (`var x assigned above`, `var x referenced above`,
+//      `var x assigned before`, `arg x redeclared`, `cannot assign to ref`)
 //   2. `with` targets
 //   3. the rule tree (conflicting rules, multiple defaults, rules overlapping rules/packages)
 //   4. function names and arities (`undefined function`, `arity mismatch`)
@@ -23,7 +24,10 @@ export const isUnusedDecl = (e: RegoError): boolean =>
 	e.code === "rego_compile_error" && /^declared var .* unused$/.test(e.message);
 
 export const isLocalDeclError = (e: RegoError): boolean =>
-	e.code === "rego_compile_error" && /^var .* (assigned|referenced) above$/.test(e.message);
+	e.code === "rego_compile_error" &&
+	(/^var .* ((assigned|referenced) above|assigned before)$/.test(e.message) ||
+		/^arg .* redeclared$/.test(e.message) ||
+		e.message.startsWith("cannot assign to "));
 
 function stageOf(e: RegoError): number {
 	if (isLocalDeclError(e)) return 1;

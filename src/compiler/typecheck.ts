@@ -39,6 +39,7 @@ type Env = Map<string, Ty>;
 
 const isScalar = (t: Ty) =>
 	t.t === "null" || t.t === "boolean" || t.t === "number" || t.t === "string";
+const allScalar = (t: Ty) => isScalar(t) || (t.t === "union" && t.of.every(isScalar));
 
 /** A literal key as OPA's static object keys spell it (strings by value, others as JSON). */
 function literalKey(t: Term): string | undefined {
@@ -62,23 +63,64 @@ export class TypeChecker {
 
 	/** Check every rule's body and head. */
 	checkRules(): void {
-		// Functions first: as OPA, a call is not held to the parameters of a function whose
-		// own definitions have type errors.
-		const nodes = ruleNodes(this.root);
-		const ordered = [
-			...nodes.filter((n) => n.kind === "function"),
-			...nodes.filter((n) => n.kind !== "function"),
-		];
-		for (const n of ordered) {
-			const before = this.errors.length;
-			for (const r of n.rules) {
+		for (const n of ruleNodes(this.root)) this.ensureChecked(n);
+	}
+
+	/**
+	 * Check a node's definitions once, before anything that refers to it is checked (OPA checks
+	 * rules in dependency order), and record which of them had type errors.
+	 */
+	private ensureChecked(n: RuleNode): void {
+		if (this.checked.has(n) || n.raw.length === 0) return;
+		this.checked.set(n, "pending");
+		const fails = this.isolated(() =>
+			n.rules.map((r) => {
+				const before = this.errors.length;
 				for (let link: CRule | undefined = r; link; link = link.else) this.checkRule(link);
-			}
-			if (this.errors.length > before) this.failed.add(n);
+				return this.errors.length > before;
+			}),
+		);
+		this.checked.set(n, fails);
+	}
+
+	/** Another rule's check or inference runs outside the expression being looked at now. */
+	private isolated<T>(f: () => T): T {
+		const saved = [this.withTypes, this.closureCheck, this.inputType] as const;
+		this.withTypes = new Map();
+		this.closureCheck = false;
+		this.inputType = undefined;
+		try {
+			return f();
+		} finally {
+			[this.withTypes, this.closureCheck, this.inputType] = saved;
 		}
 	}
 
-	private readonly failed = new Set<RuleNode>();
+	/**
+	 * What a node's type is made of once checked, as OPA's type environment has it (measured):
+	 * a definition with type errors makes the path `any`; for a function, a definition that
+	 * checks after that makes it no function at all (calls are "undefined function") and the
+	 * next one starts its type afresh. Undefined while the node is being checked itself.
+	 */
+	private typedDefs(n: RuleNode): "any" | "none" | CRule[] | undefined {
+		this.ensureChecked(n);
+		const fails = this.checked.get(n);
+		if (fails === undefined || fails === "pending") return undefined;
+		if (n.kind !== "function") return fails.some((f) => f) ? "any" : n.rules;
+		let state: "any" | "none" | CRule[] = "none";
+		n.rules.forEach((r, i) => {
+			if (fails[i]) state = "any";
+			else if (state === "any") state = "none";
+			else state = state === "none" ? [r] : [...state, r];
+		});
+		return state;
+	}
+
+	private readonly checked = new Map<RuleNode, "pending" | boolean[]>();
+	/** Rule types replaced by the `with` modifiers of the expression being checked. */
+	private withTypes = new Map<RuleNode, Ty>();
+	/** The type of a bare `input` in the expression being checked (any unless a with says). */
+	private inputType: Ty | undefined;
 	/** Inside an `every` body: its comprehensions are checked though its expressions are not. */
 	private closureCheck = false;
 
@@ -106,8 +148,15 @@ export class TypeChecker {
 		if (known === "pending") return undefined;
 		if (known) return known;
 		this.paramTypes.set(node, "pending");
+		const types = this.isolated(() => this.inferParams(node));
+		this.paramTypes.set(node, types);
+		return types;
+	}
+
+	private inferParams(node: RuleNode): Ty[] {
 		const perArg: Ty[][] = [];
-		for (const r of node.rules) {
+		const defs = this.typedDefs(node);
+		for (const r of Array.isArray(defs) ? defs : node.rules) {
 			const seen = new Set<string>();
 			for (const a of r.args ?? []) vars(a, seen);
 			const env = paramEnv(r);
@@ -119,9 +168,7 @@ export class TypeChecker {
 				perArg[i].push(!ty || ty === UNKNOWN ? ANY : ty);
 			});
 		}
-		const types = perArg.map((ts) => union(ts));
-		this.paramTypes.set(node, types);
-		return types;
+		return perArg.map((ts) => union(ts));
 	}
 
 	// ---- inference -------------------------------------------------------------------------
@@ -131,19 +178,26 @@ export class TypeChecker {
 		if (known === "pending") return ANY;
 		if (known !== undefined) return known;
 		this.nodeTypes.set(node, "pending");
+		const ty = this.isolated(() => this.inferNode(node));
+		this.nodeTypes.set(node, ty);
+		return ty;
+	}
+
+	private inferNode(node: RuleNode): Ty {
 		let ty: Ty;
-		if (node.kind === "set") ty = setOf(ANY);
+		const defs = this.typedDefs(node);
+		if (defs === "any" || defs === "none") ty = ANY;
+		else if (node.kind === "set") ty = setOf(ANY);
 		else if (node.kind === "object") ty = objectOf(ANY, ANY);
 		else {
 			const values: Ty[] = [];
-			for (const r of node.rules) {
+			for (const r of defs ?? node.rules) {
 				for (let link: CRule | undefined = r; link; link = link.else) {
 					values.push(this.ruleValueType(link));
 				}
 			}
 			ty = union(values);
 		}
-		this.nodeTypes.set(node, ty);
 		return ty;
 	}
 
@@ -191,6 +245,10 @@ export class TypeChecker {
 			case "setCompr": {
 				const inner = new Map(env);
 				this.body(t.body, inner, new Set(), false);
+				// As OPA: an array comprehension whose head is an untyped parameter has no element
+				// type, so it never fits a fixed-length pattern (`[a, b] = [p | true]`: match error).
+				if (t.type === "arrayCompr" && t.term.type === "var" && inner.get(t.term.name) === UNKNOWN)
+					return { t: "array", static: [] };
 				const el = this.typeOf(t.term, inner);
 				return t.type === "arrayCompr" ? arrayOf(el) : setOf(el);
 			}
@@ -201,6 +259,7 @@ export class TypeChecker {
 				return objectOf(ANY, this.typeOf(t.value, inner));
 			}
 			case "var": {
+				if (t.name === "input" && this.inputType) return this.inputType;
 				const ty = env.get(t.name);
 				return !ty || ty === UNKNOWN ? ANY : ty;
 			}
@@ -239,9 +298,9 @@ export class TypeChecker {
 				if (node && node.raw.length > 0) break;
 			}
 			if (!node || i >= path.length || node.kind === "function") return ANY;
-			cur = this.nodeType(node);
+			cur = this.withTypes.get(node) ?? this.nodeType(node);
 			path = path.slice(i + 1);
-			if (report && path.length > 0 && isScalar(cur)) {
+			if (report && path.length > 0 && allScalar(cur)) {
 				if (!t.path.every((p) => p.type === "string")) return ANY;
 				const text = pathName(t.path.map((p) => (p.type === "string" ? p.value : "")));
 				const prefix = pathName(names);
@@ -252,7 +311,8 @@ export class TypeChecker {
 				});
 				return ANY;
 			}
-		} else if (t.head.type === "var" && t.head.name === "input") return ANY;
+		} else if (t.head.type === "var" && t.head.name === "input")
+			return path.length === 0 && this.inputType ? this.inputType : ANY;
 		else cur = this.typeOf(t.head, env);
 		for (const p of path) {
 			const next = this.select(cur, p, env);
@@ -273,7 +333,16 @@ export class TypeChecker {
 
 	/** What `cur[p]` can be; undefined when it can be nothing at all. */
 	private select(cur: Ty, p: Term, env: Env): Ty | undefined {
-		if (cur.t === "any" || cur.t === "union") return ANY;
+		if (cur.t === "any") return ANY;
+		if (cur.t === "union") {
+			// As OPA: what any member can select (none: the ref is undefined).
+			const parts: Ty[] = [];
+			for (const m of cur.of) {
+				const sel = this.select(m, p, env);
+				if (sel) parts.push(sel);
+			}
+			return parts.length > 0 ? union(parts) : undefined;
+		}
 		if (isScalar(cur)) return undefined;
 		const known = p.type !== "var" && p.type !== "ref" && p.type !== "call";
 		if (cur.t === "array") {
@@ -317,27 +386,87 @@ export class TypeChecker {
 	}
 
 	private expr(e: Expr, env: Env, seen: Set<string>, report: boolean): void {
-		// As OPA: a `with` on data may replace a rule's value, so its type says nothing there;
-		// `with input` and mocked functions leave the checks as they are.
-		const check =
-			report && !e.with.some((w) => w.target.head.type === "var" && w.target.head.name === "data");
+		const check = report;
 		for (const w of e.with) this.term(w.value, env, seen, check);
+		// As OPA (measured): a `with` replacing a rule widens that rule's type within the
+		// expression to the union with the value's type (`upper(r) with data.t.r as "x"` passes
+		// where r := 1; `as 2` does not); one replacing a package or more leaves its rules untyped.
+		// And (measured) a `with` on a part of input makes a bare `input` an object there
+		// (`upper(input) with input.n as 1` fails; refs below input stay any).
+		const saved = [this.withTypes, this.inputType] as const;
+		const overrides = this.withOverrides(e, env);
+		if (overrides) this.withTypes = overrides;
+		if (
+			e.with.some(
+				(w) =>
+					w.target.head.type === "var" &&
+					w.target.head.name === "input" &&
+					w.target.path.length > 0,
+			)
+		)
+			this.inputType = objectOf(ANY, ANY);
+		try {
+			this.exprTerms(e, env, seen, report, check);
+		} finally {
+			[this.withTypes, this.inputType] = saved;
+		}
+	}
+
+	/** The rule types a data `with` changes for one expression, or undefined when none. */
+	private withOverrides(e: Expr, env: Env): Map<RuleNode, Ty> | undefined {
+		let out: Map<RuleNode, Ty> | undefined;
+		for (const w of e.with) {
+			const tgt = w.target;
+			if (tgt.head.type !== "var" || tgt.head.name !== "data") continue;
+			const names: string[] = [];
+			for (const p of tgt.path) if (p.type === "string") names.push(p.value);
+			if (names.length !== tgt.path.length) continue;
+			const node = getNode(this.root, names, false);
+			if (!node) continue;
+			out ??= new Map(this.withTypes);
+			if (node.raw.length > 0)
+				out.set(node, union([this.nodeType(node), this.typeOf(w.value, env)]));
+			else for (const n of ruleNodes(node)) out.set(n, ANY);
+		}
+		return out;
+	}
+
+	private exprTerms(e: Expr, env: Env, seen: Set<string>, report: boolean, check: boolean): void {
 		const t = e.terms;
 		switch (t.type) {
 			case "some":
 				return;
 			case "someIn": {
 				this.term(t.collection, env, seen, check);
+				// An untyped parameter iterated over is any (OPA: `some x in p` types p so).
+				this.unifyParams(t.collection, ANY, env);
 				const coll = this.typeOf(t.collection, env);
-				if (t.value.type === "var" && !seen.has(t.value.name))
-					env.set(t.value.name, elementType(coll));
+				// As OPA: iterating what can only be a scalar selects nothing ("undefined ref"; a
+				// literal scalar is not checked).
+				if (check && allScalar(coll) && !isScalarTerm(t.collection)) {
+					const key = t.key ? printTerm(t.key) : "_";
+					this.errors.push({
+						code: "rego_type_error",
+						message: `undefined ref: ${printTerm(t.collection)}[${key}]\n\thave: ${typeText(coll)}`,
+						loc: {
+							file: t.collection.loc.file,
+							row: t.collection.loc.row,
+							col: t.collection.loc.col,
+						},
+					});
+				}
+				// As OPA: the key takes what the collection is indexed by, the value what it holds;
+				// patterns (`some [a, b] in xs`) bind element by element.
+				if (t.key) this.unifyTerm(t.key, keyType(coll), env, seen);
+				this.unifyTerm(t.value, elementType(coll), env, seen);
 				if (t.key) vars(t.key, seen);
 				vars(t.value, seen);
 				return;
 			}
 			case "every": {
-				// OPA refuses a function named by a `with` on an `every` (target or value).
-				if (report) {
+				// OPA refuses a function named by a `with` on an `every` (target or value), also
+				// on one nested in another every's body.
+				if (report || this.closureCheck) {
 					for (const w of e.with) {
 						for (const named of [w.target, w.value]) {
 							const f = this.functionNamed(named);
@@ -357,7 +486,7 @@ export class TypeChecker {
 				// As OPA (measured): the expressions of an `every` body are not type-checked, the
 				// comprehensions inside them are.
 				const saved = this.closureCheck;
-				this.closureCheck = check;
+				this.closureCheck = check || saved;
 				this.body(t.body, new Map(env), inner, false);
 				this.closureCheck = saved;
 				return;
@@ -365,40 +494,24 @@ export class TypeChecker {
 		}
 		if (t.type === "call" && t.fn.head.type === "var" && t.fn.path.length === 0) {
 			const op = t.fn.head.name;
-			if ((op === "eq" || op === "assign") && t.args.length === 2) {
+			// OPA's checker unifies the sides of `=`, `:=` and of a `==` expression alike (not of a
+			// nested `x := a == b`, whose value is just false): the operands are typed first
+			// (their nested calls and closures), then a local bound for the first time, or an
+			// untyped parameter, takes the other side's type, element by element in patterns.
+			if ((op === "eq" || op === "assign" || op === "equal") && t.args.length === 2) {
 				const [a, b] = t.args;
-				// The first binding of a local (or use of an untyped parameter) gives it the other
-				// side's type.
-				const bindA =
-					a.type === "var" &&
-					(!seen.has(a.name) || (env.get(a.name) === UNKNOWN && isScalarTerm(b)));
-				const bindB =
-					!bindA &&
-					b.type === "var" &&
-					(!seen.has(b.name) || (env.get(b.name) === UNKNOWN && isScalarTerm(a)));
-				if (bindA) env.set(a.name, this.typeOf(b, env));
-				else if (bindB) env.set(b.name, this.typeOf(a, env));
 				this.term(a, env, seen, check);
 				this.term(b, env, seen, check);
+				const bindA = a.type === "var" && !seen.has(a.name);
+				const bindB = !bindA && b.type === "var" && !seen.has(b.name);
+				if (bindA) env.set(a.name, this.typeOf(b, env));
+				else if (bindB) env.set(b.name, this.typeOf(a, env));
+				this.unifyTerm(a, this.typeOf(b, env), env, seen);
+				this.unifyTerm(b, this.typeOf(a, env), env, seen);
 				if (!bindA && !bindB && check)
 					this.matchError(this.typeOf(a, env), this.typeOf(b, env), e.loc);
 				vars(a, seen);
 				vars(b, seen);
-				return;
-			}
-			// OPA's checker unifies the sides of a `==` expression as it does `=` (but not a
-			// nested `x := a == b`, whose value is just false).
-			if (op === "equal" && t.args.length === 2) {
-				const [a, b] = t.args;
-				if (a.type === "var" && env.get(a.name) === UNKNOWN && isScalarTerm(b))
-					env.set(a.name, this.typeOf(b, env));
-				if (b.type === "var" && env.get(b.name) === UNKNOWN && isScalarTerm(a))
-					env.set(b.name, this.typeOf(a, env));
-			}
-			if (op === "equal" && t.args.length === 2 && check) {
-				this.term(t, env, seen, check, true);
-				this.matchError(this.typeOf(t.args[0], env), this.typeOf(t.args[1], env), e.loc);
-				vars(t, seen);
 				return;
 			}
 		}
@@ -425,6 +538,35 @@ export class TypeChecker {
 		return lookupBuiltin(name, 0) ? { name } : undefined;
 	}
 
+	/**
+	 * OPA's unification of a term with a type: a var bound here for the first time (not yet
+	 * seen) or a parameter not typed yet takes it; arrays and objects pass it on element by
+	 * element (object keys that are not strings take the key type); sets and the rest keep theirs.
+	 */
+	private unifyTerm(t: Term, ty: Ty, env: Env, seen: Set<string>): void {
+		if (t.type === "var") {
+			if (isWildcard(t.name)) return;
+			const fresh = !seen.has(t.name) && !env.has(t.name);
+			if (fresh || env.get(t.name) === UNKNOWN) env.set(t.name, ty);
+			return;
+		}
+		if (t.type === "array") {
+			t.items.forEach((item, i) => {
+				this.unifyTerm(item, arrayAt(ty, i), env, seen);
+			});
+			return;
+		}
+		if (t.type === "object") {
+			for (const [k, v] of t.entries) {
+				if (k.type === "string") this.unifyTerm(v, objectAt(ty, k.value), env, seen);
+				else {
+					this.unifyTerm(k, objectKey(ty), env, seen);
+					this.unifyTerm(v, objectAt(ty, undefined), env, seen);
+				}
+			}
+		}
+	}
+
 	private matchError(ta: Ty, tb: Ty, loc: Loc): void {
 		if (unifies(ta, tb)) return;
 		this.errors.push({
@@ -447,6 +589,16 @@ export class TypeChecker {
 			case "ref":
 				this.term(t.head, env, seen, check);
 				for (const p of t.path) this.term(p, env, seen, check);
+				// As OPA: an untyped parameter at the head is any; a var in the path (a parameter
+				// not typed yet, or one bound here) takes what the collection before it is keyed by
+				// (`[1, 2][i]`: i is a number).
+				if (t.head.type === "var" && env.get(t.head.name) === UNKNOWN) env.set(t.head.name, ANY);
+				t.path.forEach((p, i) => {
+					if (p.type !== "var") return;
+					const fresh = !seen.has(p.name) && !env.has(p.name) && !isWildcard(p.name);
+					if (!fresh && env.get(p.name) !== UNKNOWN) return;
+					env.set(p.name, keyType(this.refType({ ...t, path: t.path.slice(0, i) }, env, false)));
+				});
 				if (check) this.refType(t, env, true);
 				return;
 			case "array":
@@ -479,17 +631,35 @@ export class TypeChecker {
 				const target = fnTarget(t.fn);
 				const sig = target.kind === "builtin" ? signature(target.name) : undefined;
 				// Nested terms first (OPA evaluates inner calls before outer ones); then a parameter
-				// not typed yet, passed bare, takes the type this builtin wants of it.
-				for (const a of t.args) if (a.type !== "var") this.term(a, env, seen, check);
-				sig?.args.forEach((want, i) => {
-					const a = t.args[i];
-					if (a?.type === "var" && env.get(a.name) === UNKNOWN) env.set(a.name, want);
-				});
-				for (const a of t.args) if (a.type === "var") this.term(a, env, seen, check);
+				// not typed yet takes the type the callee wants of it (inside array and object
+				// arguments too: `concat(",", [x])` makes x a string); `x in xs` unifies x with
+				// what xs holds instead.
+				for (const a of t.args) this.term(a, env, seen, check);
+				const member = target.kind === "builtin" && this.narrowMember(target.name, t.args, env);
+				if (sig && !member) {
+					sig.args.forEach((want, i) => {
+						const a = t.args[i];
+						if (a) this.unifyParams(a, want, env);
+					});
+				}
 				if (target.kind === "user") {
 					const node = getNode(this.root, target.path, false);
-					const params = node?.kind === "function" ? this.functionParams(node) : undefined;
-					if (check && params && node && !this.failed.has(node) && t.args.length >= params.length)
+					if (node?.kind !== "function") return;
+					const defs = this.typedDefs(node);
+					if (defs === "none" && check) {
+						this.errors.push({
+							code: "rego_type_error",
+							message: `undefined function ${pathName(target.path)}`,
+							loc: { file: t.loc.file, row: t.loc.row, col: t.loc.col },
+						});
+					}
+					if (!Array.isArray(defs)) return;
+					const params = this.functionParams(node);
+					params?.forEach((want, i) => {
+						const a = t.args[i];
+						if (a) this.unifyParams(a, want, env);
+					});
+					if (check && params && t.args.length >= params.length)
 						this.checkArgs(pathName(target.path), params, t.args, env, t.loc);
 					return;
 				}
@@ -499,18 +669,49 @@ export class TypeChecker {
 				if (check) this.checkMember(target.name, t.args, env, exprLoc ?? t.loc);
 				// `count(xs, n)`: an output argument seen for the first time takes the result type.
 				const out = t.args[sig.args.length];
-				if (asExpr && out?.type === "var" && !seen.has(out.name) && !b.relation) {
-					env.set(out.name, sig.result);
-				}
+				if (asExpr && out && !b.relation) this.unifyTerm(out, sig.result, env, seen);
 				return;
 			}
 			case "var":
-				// Used other than as a builtin argument first: the parameter stays `any`.
-				if (env.get(t.name) === UNKNOWN) env.set(t.name, ANY);
+				// A use alone types nothing (OPA: `not x`, `x` as an expression, a with value).
 				return;
 			default:
 				return;
 		}
+	}
+
+	/** unifyTerm for parameters not typed yet only (a call's arguments bind nothing new). */
+	private unifyParams(t: Term, ty: Ty, env: Env): void {
+		if (t.type === "var") {
+			if (env.get(t.name) === UNKNOWN) env.set(t.name, ty);
+		} else if (t.type === "array") {
+			t.items.forEach((item, i) => {
+				this.unifyParams(item, arrayAt(ty, i), env);
+			});
+		} else if (t.type === "set") {
+			// Unlike `=`, a call's set argument passes the element type on (`or({x}, s)`: x is any).
+			for (const item of t.items) this.unifyParams(item, setOfAt(ty), env);
+		} else if (t.type === "object") {
+			for (const [k, v] of t.entries) {
+				if (k.type === "string") this.unifyParams(v, objectAt(ty, k.value), env);
+				else {
+					this.unifyParams(k, objectKey(ty), env);
+					this.unifyParams(v, objectAt(ty, undefined), env);
+				}
+			}
+		}
+	}
+
+	/** `x in xs`, `k, v in xs`: untyped parameters take what xs holds (its keys). */
+	private narrowMember(name: string, args: Term[], env: Env): boolean {
+		if (name !== "internal.member_2" && name !== "internal.member_3") return false;
+		const coll = this.typeOf(args[args.length - 1], env);
+		const value = args[args.length - 2];
+		if (value) this.unifyParams(value, elementType(coll), env);
+		if (name === "internal.member_3" && args[0]) this.unifyParams(args[0], keyType(coll), env);
+		const last = args[args.length - 1];
+		if (last) this.unifyParams(last, ANY, env);
+		return true;
 	}
 
 	/** `x in xs`, `k, v in xs`: OPA unifies x (k) with what xs holds (its keys): "match error". */
@@ -566,6 +767,51 @@ export class TypeChecker {
 
 const isScalarTerm = (t: Term) =>
 	t.type === "null" || t.type === "boolean" || t.type === "number" || t.type === "string";
+
+/** What position i of an array type holds (union members that are arrays), else any. */
+function arrayAt(ty: Ty, i: number): Ty {
+	if (ty.t === "array") return (i < ty.static.length ? ty.static[i] : ty.dyn) ?? ANY;
+	if (ty.t === "union") {
+		const arrays = ty.of.filter((m) => m.t === "array");
+		return arrays.length > 0 ? union(arrays.map((m) => arrayAt(m, i))) : ANY;
+	}
+	return ANY;
+}
+
+/** What key k of an object type holds (undefined: a key not written as a string). */
+function objectAt(ty: Ty, k: string | undefined): Ty {
+	if (ty.t === "object") {
+		const hit = k === undefined ? undefined : ty.static.find(([key]) => key === k);
+		return hit?.[1] ?? ty.dyn?.[1] ?? ANY;
+	}
+	if (ty.t === "union") {
+		const objects = ty.of.filter((m) => m.t === "object");
+		return objects.length > 0 ? union(objects.map((m) => objectAt(m, k))) : ANY;
+	}
+	return ANY;
+}
+
+function setOfAt(ty: Ty): Ty {
+	if (ty.t === "set") return ty.of;
+	if (ty.t === "union") {
+		const sets = ty.of.filter((m) => m.t === "set");
+		return sets.length > 0 ? union(sets.map(setOfAt)) : ANY;
+	}
+	return ANY;
+}
+
+function objectKey(ty: Ty): Ty {
+	if (ty.t === "object") return ty.dyn?.[0] ?? ANY;
+	return ANY;
+}
+
+/** What a collection is indexed by: array positions, set elements, object keys. */
+function keyType(t: Ty): Ty {
+	if (t.t === "array") return NUMBER;
+	if (t.t === "set") return t.of;
+	if (t.t === "object") return union([...t.static.map(() => STRING), ...(t.dyn ? [t.dyn[0]] : [])]);
+	return ANY;
+}
 
 /** The type of a function parameter nothing has constrained yet (it acts as any). */
 const UNKNOWN: Ty = { t: "any" };

@@ -154,7 +154,7 @@ describe("native builtins", () => {
 			["sprintf", ["%q %t %%", ['a"b', true]], '"a\\"b" true %'],
 			["sprintf", ["%d", [1.5]], "%!d(float64=1.5)"],
 			["sprintf", ["%s", []], "%!s(MISSING)"],
-			["sprintf", ["x", [1]], "x%!(EXTRA int=1)"],
+			["sprintf", ["x", [1]], "x%!(EXTRA int64=1)"],
 			["sprintf", ["%v %v", [null, 1.5]], "null 1.5"],
 			[
 				"sprintf",

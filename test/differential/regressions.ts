@@ -650,4 +650,497 @@ p := strings.replace_n({2: "x" | true}, "foo")
 		// Without strict builtin errors (as the programs part asks) the bad call is undefined.
 		opa: value({}),
 	},
+
+	{
+		name: "a closure in a comprehension's head reads the comprehension's body vars as bound",
+		found: "seed 20261202 program 104 (Gavel: var v13 is unsafe)",
+		source: `package t
+
+p := {[y | y = x] | some x in [1]}
+q := {[y | y := x] | some x in [1]}
+r := [[y | y = x] | x := 1]
+`,
+		opa: value({ p: [[1]], q: [[1]], r: [[1]] }),
+	},
+	{
+		name: "array and object patterns and the key of some k, v in xs take the types they meet",
+		found: "seed 20261202 programs 7, 245, 266, 285, 425",
+		source: `package t
+
+p1 if {
+	[x, y] = numbers.range(1, 2)
+	upper(x)
+}
+p2 if {
+	[x, "a"] = [1, 2]
+}
+p3 if {
+	[x, y] := ["a", 1]
+	upper(y)
+}
+p4 if {
+	{"k": x} = {"k": 1}
+	upper(x)
+}
+p5 if {
+	[x, [y]] = [1, [2]]
+	upper(y)
+}
+p6 if {
+	some k, v in {1, 2}
+	upper(k)
+}
+p7 if {
+	some k, v in ["a"]
+	upper(k)
+}
+p8 if {
+	some k, v in {"a": 1}
+	upper(v)
+}
+p9 if {
+	some k, v in {"a": 1}
+	lower(k)
+}
+p10 if {
+	some k, v in {1: 1}
+	lower(k)
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"5:2: rego_type_error: upper: invalid argument(s)",
+				"8:2: rego_type_error: match error",
+				"12:2: rego_type_error: upper: invalid argument(s)",
+				"16:2: rego_type_error: upper: invalid argument(s)",
+				"20:2: rego_type_error: upper: invalid argument(s)",
+				"24:2: rego_type_error: upper: invalid argument(s)",
+				"28:2: rego_type_error: upper: invalid argument(s)",
+				"32:2: rego_type_error: upper: invalid argument(s)",
+				"40:2: rego_type_error: lower: invalid argument(s)",
+			],
+		),
+	},
+	{
+		name: "a with on a rule widens its type within the expression to the union with the value's (with on base data changes nothing)",
+		found: "seed 20261202 programs 162, 245, 790, 1004 (Gavel skipped checks under a with on data)",
+		source: `package t
+
+r := 1
+
+o := {"a": 1}
+
+p if {
+	upper(1) with data.d.arr as "1"
+}
+
+q if {
+	upper(r) with data.t.r as "1"
+}
+
+s if {
+	upper(r) with data.t.r as 2
+}
+
+u if {
+	upper(o.a) with data.t.o as 2
+}
+
+w if {
+	x := r with data.t.r as "2"
+	upper(x)
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"8:2: rego_type_error: upper: invalid argument(s)",
+				"16:2: rego_type_error: upper: invalid argument(s)",
+				"20:2: rego_type_error: upper: invalid argument(s)",
+			],
+		),
+	},
+	{
+		name: "a ref selects from each member of a union type; none selecting is an undefined ref",
+		found: "seed 20261202 program 1004 (checked with opa check)",
+		source: `package t
+
+r := 1 if input.x
+r := "a" if input.y
+
+o := {"a": 1} if input.x
+o := [1] if input.y
+
+p1 if {
+	x := r[0]
+}
+p2 if {
+	upper(o.a)
+}
+p3 if {
+	upper(o[0])
+}
+p4 if {
+	x := o.b
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"13:2: rego_type_error: upper: invalid argument(s)",
+				"16:2: rego_type_error: upper: invalid argument(s)",
+				"19:7: rego_type_error: undefined ref: data.t.o.b",
+				"19:7: rego_type_error: undefined ref: data.t.r[0]",
+			],
+		),
+	},
+	{
+		name: "a definition with type errors makes its rule any; for a function, a later good definition makes it undefined, the next one starts it afresh",
+		found: "seed 20261202 programs 631, 874, 1169, 1432 (undefined function data.t.f1)",
+		source: `package t
+
+f(x) := upper(1)
+
+f(x) := 2
+
+g(x) := 2
+
+g(x) := upper(1)
+
+h(x) := 2
+
+h(x) := upper(1)
+
+h(x) := 3
+
+k(x) := upper(1)
+
+k(x) := 3
+
+k(x) := 2
+
+r := 1
+
+r := "a" if upper(1)
+
+a if f(1)
+
+b := g(1)
+
+c if h(1)
+
+d if k(1)
+
+e if {
+	y := g(1)
+	upper(y)
+}
+
+v if upper(r)
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"3:9: rego_type_error: upper: invalid argument(s)",
+				"9:9: rego_type_error: upper: invalid argument(s)",
+				"13:9: rego_type_error: upper: invalid argument(s)",
+				"17:9: rego_type_error: upper: invalid argument(s)",
+				"25:13: rego_type_error: upper: invalid argument(s)",
+				"27:6: rego_type_error: undefined function data.t.f",
+				"31:6: rego_type_error: undefined function data.t.h",
+			],
+		),
+	},
+	{
+		name: "untyped parameters are typed as OPA's unification does: by =, :=, == operands, call arguments (inside arrays, sets, objects), ref keys and in; not by a bare use, not, a with value or a set operand of =",
+		found: "seed 20261202 programs 631, 1647 and their variants checked with opa check",
+		source: `package t
+
+a(p) := p + indexof(p, "") if {
+	v := 0 with input.n as [0, p]
+}
+
+b(p) := p + indexof(p, "") if {
+	v := [0, p]
+}
+
+c(p) := p + indexof(p, "") if {
+	v := p
+}
+
+d(p) := p + indexof(p, "") if {
+	not p
+}
+
+e(p) := p + indexof(p, "") if {
+	v := {p}
+}
+
+f(p) := p + indexof(p, "") if {
+	input.x[p]
+}
+
+g(p) := p + indexof(p, "") if {
+	concat(",", [p])
+}
+
+h(p) := p + indexof(p, "") if {
+	[p] == [1]
+}
+
+i(p) := p + indexof(p, "") if {
+	some x in p
+}
+
+j(p) := p + indexof(p, "") if {
+	p in [1]
+}
+
+k(p) := p + indexof(p, "") if {
+	[1, 2][p]
+}
+
+l(p) := p + indexof(p, "") if {
+	x := {p: 1}
+}
+
+m(p) := 1 if {
+	some v in {p, [1, 2, 3]} | p
+	trim_suffix("a", p) in object.union(p, v)
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"3:9: rego_type_error: plus: invalid argument(s)",
+				"15:9: rego_type_error: plus: invalid argument(s)",
+				"19:9: rego_type_error: plus: invalid argument(s)",
+				"27:9: rego_type_error: plus: invalid argument(s)",
+				"31:13: rego_type_error: indexof: invalid argument(s)",
+				"39:13: rego_type_error: indexof: invalid argument(s)",
+				"43:13: rego_type_error: indexof: invalid argument(s)",
+			],
+		),
+	},
+	{
+		name: "a body may not declare a parameter again, assign to anything but vars and patterns, or iterate a collection reading its own var",
+		found:
+			"seed 20261202 programs 636, 1971 (cannot assign to call, var v3 assigned before) and opa check on variants",
+		source: `package t
+
+f(p) := 1 if {
+	some p, v in [1]
+}
+
+g([p, a]) := 1 if {
+	some a
+}
+
+h(p) := 1 if {
+	x := [1 | p := 1]
+	p := 2
+}
+
+p if {
+	[1, input.x] := [1]
+}
+
+r := [1 | count(v) := 2]
+
+s if {
+	some x in [x]
+}
+
+u if {
+	some k, v in {"a": k}
+}
+
+w if {
+	some x in [1]
+	-1 < count([x])
+}
+`,
+		opa: compileError(
+			["rego_compile_error"],
+			[
+				"4:2: rego_compile_error: arg p redeclared",
+				"8:2: rego_compile_error: arg a redeclared",
+				"13:2: rego_compile_error: arg p redeclared",
+				"17:3: rego_compile_error: cannot assign to number",
+				"17:6: rego_compile_error: cannot assign to ref",
+				"20:11: rego_compile_error: cannot assign to call",
+				"23:2: rego_compile_error: var x assigned before",
+				"27:2: rego_compile_error: var k assigned before",
+				"31:2: rego_compile_error: var x assigned before",
+			],
+		),
+	},
+	{
+		name: "an array comprehension of an untyped parameter has no element type: a fixed-length pattern is a match error",
+		found: "seed 20261202 program 1077",
+		source: `package t
+
+a(p) if {
+	x = [p | true]
+}
+
+b(p) if {
+	[x, y] = [p | true]
+}
+
+c(p) if {
+	[x, y] = [1 | true]
+}
+
+d(p) if {
+	[x, p] = [[p | true], 1]
+}
+
+`,
+		opa: compileError(["rego_type_error"], ["8:2: rego_type_error: match error"]),
+	},
+	{
+		name: "an object pattern binds nothing from a comprehension",
+		found: "seed 20261202 program 1077 variants, checked with opa check",
+		source: `package t
+
+e if {
+	{"a": x} = {"a": 1 | true}
+}
+
+g if {
+	{"a": x} = [1 | true]
+}
+`,
+		opa: compileError(
+			["rego_unsafe_var_error"],
+			[
+				"4:2: rego_unsafe_var_error: var x is unsafe",
+				"8:2: rego_unsafe_var_error: var x is unsafe",
+			],
+		),
+	},
+	{
+		name: "an every nested in an every body: its with naming a function is refused, its comprehensions are type-checked",
+		found: "seed 20261202 program 955",
+		source: `package t
+
+p if {
+	every x in [1] {
+		every y in [x] {
+			z := [1 | count(1)]
+			z
+		} with count as 1
+	}
+}
+`,
+		opa: compileError(
+			["rego_compile_error", "rego_type_error"],
+			[
+				"6:4: rego_compile_error: declared var y unused",
+				"6:14: rego_type_error: count: invalid argument(s)",
+				"rego_type_error: function count used as reference, not called",
+			],
+		),
+	},
+	{
+		name: "a with on a part of input makes a bare input an object within the expression; refs below it stay any",
+		found: "seed 20261202 program 1115",
+		source: `package t
+
+p1 if upper(input) with input as 1
+
+p2 if upper(input.n) with input.n as 1
+
+p3 if upper(input) with input.n as 1
+
+p4 if {
+	x := input with input.a as 1
+	upper(x.a)
+	x.c
+}
+
+p5 if {
+	[1 | upper(input)] with input.a.b as 1
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"7:7: rego_type_error: upper: invalid argument(s)",
+				"16:7: rego_type_error: upper: invalid argument(s)",
+			],
+		),
+	},
+	{
+		name: "some … in over a collection that can only be a scalar is an undefined ref (a literal scalar is not checked)",
+		found: "seed 20261202 programs 877, 1875",
+		source: `package t
+
+k := 1
+
+p if {
+	some x in "abc"
+}
+
+q if {
+	x := 1
+	some k, v in x
+}
+
+r if {
+	some x in count([])
+}
+
+s if {
+	some x in data.t.k
+}
+
+u if {
+	some a, b in {"a", "b"}
+	some c, d in a
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"11:15: rego_type_error: undefined ref: x[k]",
+				"15:12: rego_type_error: undefined ref: count([])[__local6__]",
+				"19:12: rego_type_error: undefined ref: data.t.k[__local9__]",
+				"24:15: rego_type_error: undefined ref: a[c]",
+			],
+		),
+	},
+	{
+		name: "sprintf's extra operands are named by Go's type as OPA hands them over: int64, *big.Int, float64, string",
+		found: "seed 20261202 program 1090",
+		source: `package t
+
+x := [sprintf("%v", [0, 1]), sprintf("%v", [0, 2.5]), sprintf("%v", [0, "s"]), sprintf("%v", [0, [1]]), sprintf("%v", [0, {"a":1}]), sprintf("%v", [0, true]), sprintf("%v", [0, null]), sprintf("%v", [0, {1}]), sprintf("%v", [0, 100000000000000000000]), sprintf("%v", [0, 1, "a"]), sprintf("%v", [0, 1e3]), sprintf("%v", [0, -3]),sprintf("%v", [0, 9223372036854775807]), sprintf("%v", [0, 1.0]), sprintf("%v", [0, 2.5 * 2]), sprintf("%v", [0, input.n]), sprintf("%v", [0, input.f]), sprintf("%v", [0, input.b])]
+`,
+		input: { n: 3, f: 1.5, b: 100000000000000000000 },
+		opa: value({
+			x: [
+				"0%!(EXTRA int64=1)",
+				"0%!(EXTRA float64=2.5)",
+				"0%!(EXTRA string=s)",
+				"0%!(EXTRA string=[1])",
+				'0%!(EXTRA string={"a": 1})',
+				"0%!(EXTRA string=true)",
+				"0%!(EXTRA string=null)",
+				"0%!(EXTRA string={1})",
+				"0%!(EXTRA *big.Int=100000000000000000000)",
+				"0%!(EXTRA int64=1, string=a)",
+				"0%!(EXTRA float64=1000)",
+				"0%!(EXTRA int64=-3)",
+				"0%!(EXTRA int64=9223372036854775807)",
+				"0%!(EXTRA float64=1)",
+				"0%!(EXTRA int64=5)",
+				"0%!(EXTRA int64=3)",
+				"0%!(EXTRA float64=1.5)",
+				"0%!(EXTRA *big.Int=100000000000000000000)",
+			],
+		}),
+	},
 ];

@@ -36,6 +36,7 @@ import {
 	numTextPtr,
 	objKeyAt,
 	objValAt,
+	R_FLOAT,
 	R_INT,
 	R_TEXT,
 	strLen,
@@ -838,13 +839,30 @@ export function b_sprintf(f: usize, args: usize): usize {
 		for (let j = ai; j < collLen(args); j++) {
 			if (j > ai) bufAscii(w, ", ");
 			const v = arrGet(args, j);
-			const k = kind(v);
-			bufAscii(w, k == 3 ? (numIsInt(v) ? "int=" : "float64=") : k == 4 ? "string=" : "");
+			// As OPA hands extra operands to Go's fmt: numbers as int64, *big.Int or float64 by
+			// how they are written (a computed whole float is written as an int), the rest as
+			// their Rego text.
+			bufAscii(w, kind(v) == 3 ? goNumType(v) : "string");
+			bufByte(w, 61);
 			writeRego(w, v, true);
 		}
 		bufByte(w, 41);
 	}
 	return bufString(w);
+}
+
+/** The Go type OPA's sprintf gives a number operand. */
+function goNumType(v: usize): string {
+	const r = numRepr(v);
+	if (r == R_INT) return "int64";
+	if (r == R_FLOAT) return numIsInt(v) ? "int64" : "float64";
+	const p = numTextPtr(v);
+	const n = numTextLen(v);
+	for (let i: u32 = 0; i < n; i++) {
+		const c = load<u8>(p + i);
+		if (!(c >= 48 && c <= 57) && !(i == 0 && c == 45)) return "float64";
+	}
+	return "*big.Int";
 }
 
 /** Go's %q: double-quoted with Go escapes (non-printable as \x / \u). */
