@@ -560,7 +560,18 @@ export function translateOpaConfig(doc: unknown, file: string): TranslatedOpaCon
 				const oci: Json = { resource, url: service.url };
 				if (bearer?.token !== undefined) {
 					if (bearer.scheme.toLowerCase() === "basic") {
-						const plain = Buffer.from(bearer.token, "base64").toString("utf8");
+						// atob, not Buffer: this module stays free of Node APIs.
+						let plain = "";
+						try {
+							plain = new TextDecoder().decode(
+								Uint8Array.from(atob(bearer.token), (c) => c.charCodeAt(0)),
+							);
+						} catch {
+							bad(
+								`services.${service.name}.credentials.bearer.token`,
+								"scheme Basic needs base64 user:password",
+							);
+						}
 						const i = plain.indexOf(":");
 						oci.username = i < 0 ? plain : plain.slice(0, i);
 						oci.password = i < 0 ? "" : plain.slice(i + 1);
