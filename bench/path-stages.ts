@@ -47,12 +47,16 @@ async function calibrate(stage: Stage, targetMs: number): Promise<number> {
 	}
 }
 
-/** Median CPU µs per call of each stage over `rounds` interleaved rounds. */
+/**
+ * Median CPU µs per call of each stage over `rounds` interleaved rounds, and each stage's
+ * median per-round ratio to the stage named `floor` (paired rounds cancel load that drifts).
+ */
 export async function timeStages(
 	stages: Stage[],
 	rounds: number,
 	targetMs = 40,
-): Promise<Map<string, number>> {
+	floor?: string,
+): Promise<{ times: Map<string, number>; ratios: Map<string, number> }> {
 	const counts: number[] = [];
 	for (const s of stages) {
 		await timeOnce(s, 2000); // warm up: JIT tiers, caches
@@ -63,5 +67,12 @@ export async function timeStages(
 		for (let i = 0; i < stages.length; i++) samples[i].push(await timeOnce(stages[i], counts[i]));
 	}
 	if (sink === Symbol.for("never")) console.log(sink);
-	return new Map(stages.map((s, i) => [s.name, median(samples[i])]));
+	const times = new Map(stages.map((s, i) => [s.name, median(samples[i])]));
+	const f = stages.findIndex((s) => s.name === floor);
+	const ratios = new Map(
+		f < 0
+			? []
+			: stages.map((s, i) => [s.name, median(samples[i].map((x, r) => x / samples[f][r]))]),
+	);
+	return { times, ratios };
 }

@@ -16,6 +16,7 @@ import {
 } from "../wasm/limits.ts";
 import { PolicyEvalError, toEvalError } from "./eval-error.ts";
 import { createHostBuiltins, type HostBuiltinOptions } from "./host-builtins.ts";
+import { inputBytes } from "./input-bytes.ts";
 import { normalizeEntrypoint, type PolicyBundle } from "./policy-bundle.ts";
 
 export interface ActivePolicy {
@@ -27,8 +28,11 @@ export interface ActivePolicy {
 	readonly manifest: PolicyBundle["manifest"];
 	/** False when the module has no limit globals (built by `opa build`): evaluations unbounded. */
 	readonly limitsEnforced: boolean;
-	/** The result value, or undefined. Throws PolicyEvalError when evaluation aborts. */
-	evaluate(entrypoint: string, input: unknown): unknown;
+	/**
+	 * The result value, or undefined. Throws PolicyEvalError when evaluation aborts.
+	 * `inputJson`, when the caller has it, is JSON.stringify(input) or JSON of equal meaning.
+	 */
+	evaluate(entrypoint: string, input: unknown, inputJson?: string): unknown;
 	hasEntrypoint(entrypoint: string): boolean;
 	/** Whether an instance is there to evaluate with (false when a rebuild failed). */
 	ready(): boolean;
@@ -48,6 +52,15 @@ interface SdkPolicy {
 	wasmInstance: WasmInstance;
 	setData(data: unknown): void;
 	evaluate(input: unknown, entrypoint: string | number): Array<{ result: unknown }>;
+}
+
+/**
+ * What the SDK is handed: the input as JSON bytes (see input-bytes.ts). A falsy input is
+ * passed as it is: the SDK evaluates those without any input, as it always has here.
+ */
+function sdkInput(input: unknown, inputJson: string | undefined): unknown {
+	if (!input) return input;
+	return inputBytes(inputJson ?? JSON.stringify(input));
 }
 
 /** The global WebAssembly object, typed for what is used here (the lib has no DOM typings). */
@@ -119,7 +132,7 @@ export async function loadActivePolicy(
 		ready: () => sdk !== undefined,
 		// Names usually arrive already normalised; try them as given first.
 		hasEntrypoint: (name) => byName.has(name) || byName.has(normalizeEntrypoint(name)),
-		evaluate(entrypoint, input) {
+		evaluate(entrypoint, input, inputJson) {
 			const id = byName.get(entrypoint) ?? byName.get(normalizeEntrypoint(entrypoint));
 			if (id === undefined) {
 				throw new PolicyEvalError("undefined_entrypoint", `unknown entrypoint ${entrypoint}`);
@@ -135,7 +148,7 @@ export async function loadActivePolicy(
 			host.beginEvaluation();
 			let rs: Array<{ result: unknown }>;
 			try {
-				rs = sdk.evaluate(input, id);
+				rs = sdk.evaluate(sdkInput(input, inputJson), id);
 			} catch (e) {
 				const err = toEvalError(e, limits);
 				if (!POLICY_ERRORS.has(err.code)) sdk = rebuild();

@@ -8,9 +8,9 @@ import type { GavelConfig } from "./config.ts";
 import { opaMethodNotAllowed, registerDataApi } from "./data-api.ts";
 import type { DecisionCache } from "./decision-cache.ts";
 import type { DecisionLogger } from "./decision-log.ts";
-import { DecisionService } from "./decision-service.ts";
+import { type DecideOptions, DecisionService } from "./decision-service.ts";
 import { registerForwardAuth } from "./forward-auth.ts";
-import { headerOf } from "./headers.ts";
+import { headerOf, requestHeaderOf } from "./headers.ts";
 import {
 	ClientAbortedError,
 	errorResponse,
@@ -18,13 +18,18 @@ import {
 	parseJsonObject,
 	readJsonText,
 } from "./http-errors.ts";
-import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
+import {
+	buildInput,
+	inputJson,
+	type PeerIdentity,
+	pickHeaders,
+	type RequestInfo,
+} from "./input.ts";
 import type { Metrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
 import { registerPoliciesApi } from "./policies-api.ts";
-import { systemAuthz } from "./system-authz.ts";
-import { registerPoliciesApi } from "./policies-api.ts";
 import { pathFields } from "./request-path.ts";
+import { subjectId, subjectJson } from "./subject-keys.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
 import type { Tracing } from "./tracing.ts";
 
@@ -56,7 +61,7 @@ export function configuredBaseUrl(config: GavelConfig, listenUrl?: string): stri
 export interface GavelApp {
 	app: Hono;
 	/** app.fetch, counting every response in gavel_http_requests_total. */
-	fetch: (request: Request, env?: unknown, ctx?: unknown) => Promise<Response>;
+	fetch: (request: Request, env?: unknown, ctx?: unknown) => Response | Promise<Response>;
 	decisions: DecisionService;
 }
 
@@ -171,21 +176,6 @@ const abortedResponses = new WeakSet<Response>();
 
 const JSON_CONTENT = { "Content-Type": "application/json" };
 
-// A short stand-in for a subject in request keys. The verifier hands out one claims object
-// per verified token for as long as it caches it, so the object's identity stands for the
-// token without hashing the token's text again; ids are never reused, so a key made for an
-// object that is gone can never match another subject.
-const subjectIds = new WeakMap<object, string>();
-let nextSubjectId = 0;
-function subjectId(claims: object): string {
-	let id = subjectIds.get(claims);
-	if (id === undefined) {
-		id = (nextSubjectId++).toString(36);
-		subjectIds.set(claims, id);
-	}
-	return id;
-}
-
 /** The /v1/decide request key (see DecideOptions.requestKey). */
 export function decideRequestKey(
 	claims: object,
@@ -213,19 +203,6 @@ export function createApp(deps: AppDeps): GavelApp {
 		if (e.outcome === "success") deps.cache?.clear();
 	});
 	const app = new Hono();
-	// Before every route: OPA's --authorization=basic (data.system.authz.allow) when asked for.
-	if (config.callerAuth.systemAuthz) {
-		app.use(
-			"*",
-			systemAuthz(
-				engine,
-				config.callerAuth.systemAuthzIdentity,
-				metrics,
-				(m) => console.error(m),
-				config.callerAuth.systemAuthzDecision,
-			),
-		);
-	}
 	const limits = config.server;
 	const decideEntrypoints = new Set(config.policy.decideEntrypoints ?? [config.policy.default]);
 
@@ -251,23 +228,31 @@ export function createApp(deps: AppDeps): GavelApp {
 		const text = await readJsonText(c, limits);
 		const request = requestInfo(c, config);
 		const peer = deps.peerOf?.(c);
-		const options = {
-			bypassCache: bypass(c),
-			subjectKey: token,
+		const bypassCache = deps.cache === undefined || bypass(c);
+		const options: DecideOptions = {
+			bypassCache,
+			// The claims object stands for the token (see subject-keys.ts): a key holding
+			// the whole token would be hashed, hundreds of characters, on every lookup.
+			subjectKey: subjectId(verified.claims),
 			expiresAt: verified.claims.exp,
-			requestedBy: deps.remoteAddrOf?.(c),
+			// Only the decision log reads it (a system call for the socket's peer on Node).
+			requestedBy: decisions.logs ? deps.remoteAddrOf?.(c) : undefined,
 			// The verified claims, the request fields the input carries and the exact body
 			// determine the whole input and the policy: a repeated request is answered from
-			// the cache before its body is parsed.
-			requestKey: decideRequestKey(verified.claims, request, peer, text, config),
+			// the cache before its body is parsed. Not made when the cache is not asked.
+			requestKey: bypassCache
+				? undefined
+				: decideRequestKey(verified.claims, request, peer, text, config),
 		};
-		// (No named closures here: tsx's keepNames would decorate each one per request.)
-		const hit = decisions.cachedDecision(
-			options.requestKey,
-			() => decideInput(verified.claims, parseJsonObject(text, limits), request, peer),
-			options,
-		);
-		if (hit) return c.body(hit.json, 200, JSON_CONTENT);
+		if (options.requestKey !== undefined) {
+			// (No named closures here: tsx's keepNames would decorate each one per request.)
+			const hit = decisions.cachedDecision(
+				options.requestKey,
+				() => decideInput(verified.claims, parseJsonObject(text, limits), request, peer),
+				options,
+			);
+			if (hit) return c.body(hit.json, 200, JSON_CONTENT);
+		}
 		const body = parseJsonObject(text, limits);
 		const policy = body.policy === undefined ? config.policy.default : body.policy;
 		if (typeof policy !== "string" || policy === "") {
@@ -294,18 +279,26 @@ export function createApp(deps: AppDeps): GavelApp {
 				`no policy ${policy} in bundle ${active.revision}`,
 			);
 		}
-		return c.json(
-			decisions.decide(policy, decideInput(verified.claims, body, request, peer), options),
-			200,
-		);
+		const input = decideInput(verified.claims, body, request, peer);
+		// Serialised once, with the claims' JSON kept per verified token.
+		options.inputJson = inputJson(input, subjectJson(verified.claims));
+		return c.body(JSON.stringify(decisions.decide(policy, input, options)), 200, JSON_CONTENT);
 	});
 
-	const callerCheck = async (c: Context): Promise<Response | undefined> => {
+	/**
+	 * The enforcement point's own credentials: a 401 to answer, or undefined to go on. A
+	 * promise only when a token has to be verified: the routes await nothing otherwise.
+	 */
+	const checkCaller = (c: Context): Response | undefined | Promise<Response | undefined> => {
 		const mode = config.callerAuth.mode;
 		if (mode === "jwt") {
 			// The enforcement point presents its own token, verified like a subject's.
-			const verified = await verifier.verify(bearerToken(c));
-			if (!verified.ok) return unauthorized(c, verified.reason, verified.message);
+			const token = bearerToken(c);
+			const known = verifier.cached?.(token);
+			if (known) return known.ok ? undefined : unauthorized(c, known.reason, known.message);
+			return verifier
+				.verify(token)
+				.then((v) => (v.ok ? undefined : unauthorized(c, v.reason, v.message)));
 		}
 		if (mode === "api-key") {
 			const key = bearerToken(c);
@@ -319,16 +312,15 @@ export function createApp(deps: AppDeps): GavelApp {
 		}
 		return undefined;
 	};
+	const callerCheck = async (c: Context): Promise<Response | undefined> => checkCaller(c);
 
 	registerDataApi(app, {
 		config,
 		engine,
 		decisions,
-		callerCheck,
+		callerCheck: checkCaller,
 		remoteAddrOf: deps.remoteAddrOf,
 	});
-
-	registerPoliciesApi(app, { config, engine, callerCheck });
 
 	registerPoliciesApi(app, { config, engine, callerCheck });
 
@@ -336,7 +328,7 @@ export function createApp(deps: AppDeps): GavelApp {
 		config,
 		decisions,
 		engine,
-		callerCheck,
+		callerCheck: checkCaller,
 		peerOf: deps.peerOf,
 		remoteAddrOf: deps.remoteAddrOf,
 		baseUrl: () => configuredBaseUrl(config, deps.listenUrl?.()),
@@ -384,17 +376,11 @@ export function createApp(deps: AppDeps): GavelApp {
 
 	// Counting outside the router keeps every route a single handler, which Hono dispatches
 	// without composing middleware.
-	const fetch = async (request: Request, env?: unknown, ctx?: unknown): Promise<Response> => {
-		const route = routeLabel(request.url);
-		let res =
-			tracing !== undefined && TRACED_ROUTES.has(route)
-				? await tracing.request(request, route, BATCH_SPANS[route], () =>
-						app.fetch(request, env, ctx as never),
-					)
-				: await app.fetch(request, env, ctx as never);
+	const answered = (request: Request, env: unknown, route: string, response: Response) => {
+		let res = response;
 		metrics.httpRequest(route, request.method, abortedResponses.has(res) ? "aborted" : res.status);
 		// Every response carries the caller's request id back, whatever route answered.
-		const requestId = request.headers.get("x-request-id");
+		const requestId = requestHeaderOf(request, env, "x-request-id");
 		if (requestId !== null && !res.headers.has("x-request-id")) {
 			try {
 				res.headers.set("X-Request-ID", requestId);
@@ -405,6 +391,20 @@ export function createApp(deps: AppDeps): GavelApp {
 			}
 		}
 		return res;
+	};
+	// Not an async function: a route that answers synchronously is answered so (node-server
+	// then writes it without a promise), and a promise is followed by one step only.
+	const fetch = (request: Request, env?: unknown, ctx?: unknown): Response | Promise<Response> => {
+		const route = routeLabel(request.url);
+		const res =
+			tracing !== undefined && TRACED_ROUTES.has(route)
+				? tracing.request(request, route, BATCH_SPANS[route], () =>
+						app.fetch(request, env, ctx as never),
+					)
+				: app.fetch(request, env, ctx as never);
+		return res instanceof Promise
+			? res.then((r) => answered(request, env, route, r))
+			: answered(request, env, route, res);
 	};
 	return { app, fetch, decisions };
 }

@@ -7,8 +7,8 @@ import type { Engine } from "../engine/index.ts";
 import type { GavelConfig } from "./config.ts";
 import type { Decision, DecisionService } from "./decision-service.ts";
 import { headerOf } from "./headers.ts";
-import { HttpError, readJsonObject } from "./http-errors.ts";
-import { buildInput, type PeerIdentity, pickHeaders } from "./input.ts";
+import { HttpError, parseJsonObject, readJsonText } from "./http-errors.ts";
+import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
 import { pathFields } from "./request-path.ts";
 
 type Json = Record<string, unknown>;
@@ -17,7 +17,8 @@ interface AuthzenDeps {
 	config: GavelConfig;
 	decisions: DecisionService;
 	engine: Engine;
-	callerCheck: (c: Context) => Promise<Response | undefined>;
+	/** A 401 to answer or undefined; a promise only when it has to wait (see app.ts). */
+	callerCheck: (c: Context) => Response | undefined | Promise<Response | undefined>;
 	peerOf?: (c: Context) => PeerIdentity | undefined;
 	remoteAddrOf?: (c: Context) => string | undefined;
 	/** The PDP's public base URL, from configuration (never from the request's Host). */
@@ -64,36 +65,55 @@ function pick(def: unknown, item: unknown): unknown {
 export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 	const { config, decisions, engine } = deps;
 
-	const read = async (c: Context): Promise<Json> => {
+	/** The body's text; AuthZEN asks for 400 on any unusable body, the wrong type too. */
+	const readText = async (c: Context): Promise<string> => {
 		try {
-			const body = await readJsonObject(c, config.server);
-			if (Object.keys(body).length === 0) throw new InvalidRequest("request body is empty");
-			return body;
+			return await readJsonText(c, config.server);
 		} catch (e) {
-			// AuthZEN asks for 400 on any unusable body, including the wrong content type.
 			if (e instanceof HttpError && e.status === 415) throw new InvalidRequest(e.message);
 			throw e;
 		}
 	};
+	const parseBody = (text: string): Json => {
+		const body = parseJsonObject(text, config.server);
+		if (Object.keys(body).length === 0) throw new InvalidRequest("request body is empty");
+		return body;
+	};
+	const read = async (c: Context): Promise<Json> => parseBody(await readText(c));
 
-	const evaluate = (c: Context, t: ReturnType<typeof validTuple>): Decision =>
-		decisions.decide(
-			config.authzen.policy,
-			buildInput({
-				subject: t.subject,
-				action: t.action,
-				resource: t.resource,
-				context: t.context,
-				request: {
-					method: c.req.method,
-					...pathFields(c.req.path, config.input),
-					host: headerOf(c, "host") ?? "",
-					headers: pickHeaders((n) => headerOf(c, n), config.input.headers),
-				},
-				peer: deps.peerOf?.(c),
-			}),
-			{ requestedBy: deps.remoteAddrOf?.(c) },
-		);
+	/** input.request: the same for every evaluation of one HTTP request. */
+	const requestOf = (c: Context): RequestInfo => ({
+		method: c.req.method,
+		...pathFields(c.req.path, config.input),
+		host: headerOf(c, "host") ?? "",
+		headers: pickHeaders((n) => headerOf(c, n), config.input.headers),
+	});
+
+	const inputOf = (
+		t: ReturnType<typeof validTuple>,
+		request: RequestInfo,
+		peer: PeerIdentity | undefined,
+	) =>
+		buildInput({
+			subject: t.subject,
+			action: t.action,
+			resource: t.resource,
+			context: t.context,
+			request,
+			peer,
+		});
+
+	const evaluate = (
+		c: Context,
+		t: ReturnType<typeof validTuple>,
+		request = requestOf(c),
+		peer = deps.peerOf?.(c),
+		requestKey?: string,
+	): Decision =>
+		decisions.decide(config.authzen.policy, inputOf(t, request, peer), {
+			requestedBy: decisions.logs ? deps.remoteAddrOf?.(c) : undefined,
+			requestKey,
+		});
 
 	const response = (d: Decision): Json => {
 		const out: Json = { decision: d.allow };
@@ -106,7 +126,8 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 	};
 
 	const guard = (handler: (c: Context) => Promise<Response>) => async (c: Context) => {
-		const denied = await deps.callerCheck(c);
+		const check = deps.callerCheck(c);
+		const denied = check instanceof Promise ? await check : check;
 		if (denied) return denied;
 		try {
 			return await handler(c);
@@ -118,9 +139,27 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 	};
 
 	const single = async (c: Context) => {
-		const t = validTuple(await read(c));
+		const text = await readText(c);
+		const request = requestOf(c);
+		const peer = deps.peerOf?.(c);
+		// As on /v1/decide: the exact body and the request fields the input carries determine
+		// the input (the policy is fixed), so a repeated request is answered from the cache
+		// before its body is parsed. "\u0001" keeps these keys apart from /v1/decide's.
+		const requestKey = decisions.caching
+			? `\u0001authzen\u0000${request.host}\u0000${config.input.headers.length === 0 ? "" : JSON.stringify(request.headers)}\u0000${peer === undefined ? "" : JSON.stringify(peer)}\u0000${text}`
+			: undefined;
+		if (requestKey !== undefined) {
+			const requestedBy = decisions.logs ? deps.remoteAddrOf?.(c) : undefined;
+			const hit = decisions.cachedDecision(
+				requestKey,
+				() => inputOf(validTuple(parseBody(text)), request, peer),
+				{ requestedBy },
+			);
+			if (hit) return c.json(response(hit.decision), 200);
+		}
+		const t = validTuple(parseBody(text));
 		if (!engine.current()) throw new HttpError(503, "no_bundle", "no policy bundle is active");
-		return c.json(response(evaluate(c, t)), 200);
+		return c.json(response(evaluate(c, t, request, peer, requestKey)), 200);
 	};
 
 	app.post("/access/v1/evaluation", guard(single));

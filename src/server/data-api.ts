@@ -17,7 +17,8 @@ export interface DataApiDeps {
 	config: GavelConfig;
 	engine: Engine;
 	decisions: DecisionService;
-	callerCheck: (c: Context) => Promise<Response | undefined>;
+	/** A 401 to answer or undefined; a promise only when it has to wait (see app.ts). */
+	callerCheck: (c: Context) => Response | undefined | Promise<Response | undefined>;
 	remoteAddrOf?: (c: Context) => string | undefined;
 }
 
@@ -82,14 +83,23 @@ function methodNotAllowed(c: Context, allow: string): Response {
 	);
 }
 
+function tooLargeError(limit: number): HttpError {
+	return new HttpError(413, "request_too_large", `body exceeds ${limit} bytes`);
+}
+
+/** Whether a query flag is set: present, and its last value not "false" (as OPA reads it). */
+function flagOf(query: Record<string, string[]>, name: string): boolean {
+	const v = query[name];
+	return v !== undefined && v[v.length - 1] !== "false";
+}
+
 /**
  * The body's bytes, within the size limit both as sent and (gzip) as decompressed. The
  * content type is not checked: OPA reads any body on these routes as JSON.
  */
 export async function readBody(c: Context, limit: number): Promise<string> {
 	const length = headerOf(c, "content-length");
-	const tooLarge = () => new HttpError(413, "request_too_large", `body exceeds ${limit} bytes`);
-	if (length !== undefined && Number(length) > limit) throw tooLarge();
+	if (length !== undefined && Number(length) > limit) throw tooLargeError(limit);
 	const encoding = (headerOf(c, "content-encoding") ?? "").trim().toLowerCase();
 	// (NaN, a length that is not a number, takes the counted path.)
 	if (length !== undefined && Number(length) <= limit && encoding !== "gzip") {
@@ -102,6 +112,7 @@ export async function readBody(c: Context, limit: number): Promise<string> {
 			throw new ClientAbortedError((e as Error).message);
 		}
 	}
+	const tooLarge = () => tooLargeError(limit);
 	let bytes: Uint8Array;
 	try {
 		bytes = await readLimited(c.req.raw.body, limit, tooLarge);
@@ -164,15 +175,12 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 	 * a status per response when some fail.
 	 */
 	const batchHandler = async (c: Context): Promise<Response> => {
-		const denied = await deps.callerCheck(c);
+		const check = deps.callerCheck(c);
+		const denied = check instanceof Promise ? await check : check;
 		if (denied) return denied;
 		const started = performance.now();
 		const path = c.req.path.replace(/^\/v1\/batch\/data\/?/, "");
 		const query = c.req.queries();
-		const flag = (name: string) => {
-			const v = query[name];
-			return v !== undefined && v[v.length - 1] !== "false";
-		};
 		let inputs: Record<string, unknown> = {};
 		let common: unknown;
 		try {
@@ -206,7 +214,7 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 				const out = decisions.query(path, input, deps.remoteAddrOf?.(c));
 				if ("error" in out) return opaError(c, 503, "no_bundle", "no policy bundle is active");
 				const r: Record<string, unknown> = { decision_id: out.decision_id };
-				if (flag("provenance")) r.provenance = provenance(out);
+				if (flagOf(query, "provenance")) r.provenance = provenance(out);
 				if (out.result !== undefined)
 					r.result = path === "" ? withoutSystem(out.result) : out.result;
 				responses[id] = r;
@@ -226,27 +234,24 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 				r.http_status_code = r.code === "internal_error" ? "500" : "200";
 		}
 		const response: Record<string, unknown> = { batch_decision_id: crypto.randomUUID() };
-		if (flag("metrics") || flag("instrument")) {
+		if (flagOf(query, "metrics") || flagOf(query, "instrument")) {
 			response.metrics = {
 				timer_server_handler_ns: Math.round((performance.now() - started) * 1e6),
 			};
 		}
 		response.responses = responses;
-		return send(c, failed > 0 ? 207 : 200, opaJson(response, flag("pretty")));
+		return send(c, failed > 0 ? 207 : 200, opaJson(response, flagOf(query, "pretty")));
 	};
 
 	const handler = async (c: Context): Promise<Response> => {
 		// Hono answers HEAD with the GET route; OPA's router has no HEAD here.
 		if (c.req.raw.method === "HEAD") return methodNotAllowed(c, "GET, POST");
-		const denied = await deps.callerCheck(c);
+		const check = deps.callerCheck(c);
+		const denied = check instanceof Promise ? await check : check;
 		if (denied) return denied;
 		const started = performance.now();
 		const path = c.req.path.replace(/^\/v1\/data\/?/, "");
 		const query = c.req.queries();
-		const flag = (name: string) => {
-			const v = query[name];
-			return v !== undefined && v[v.length - 1] !== "false";
-		};
 		const explain = query.explain?.[query.explain.length - 1];
 		if (explain !== undefined && TRACE_MODES.has(explain)) {
 			return opaError(
@@ -256,7 +261,7 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 				`explain=${explain} is not supported: Gavel does not trace evaluation`,
 			);
 		}
-		if (flag("strict-builtin-errors")) {
+		if (flagOf(query, "strict-builtin-errors")) {
 			return opaError(
 				c,
 				400,
@@ -318,24 +323,25 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 		const evalNs = Math.round((performance.now() - evalStarted) * 1e6);
 		// OPA's field order: decision_id, metrics, provenance, result, warning.
 		const response: Record<string, unknown> = { decision_id: out.decision_id };
-		if (flag("metrics") || flag("instrument")) {
+		if (flagOf(query, "metrics") || flagOf(query, "instrument")) {
 			response.metrics = {
 				timer_rego_input_parse_ns: parseNs,
 				timer_rego_query_eval_ns: evalNs,
 				timer_server_handler_ns: Math.round((performance.now() - started) * 1e6),
 			};
 		}
-		if (flag("provenance")) response.provenance = provenance(out);
+		if (flagOf(query, "provenance")) response.provenance = provenance(out);
 		if (out.result !== undefined)
 			response.result = path === "" ? withoutSystem(out.result) : out.result;
 		if (warning) response.warning = warning;
-		return send(c, 200, opaJson(response, flag("pretty")));
+		return send(c, 200, opaJson(response, flagOf(query, "pretty")));
 	};
 
 	// OPA's default decision: POST / with the raw input (any JSON) as the body, the bare
 	// result back (what OPA clients' evaluateDefault call). Undefined is a 404, as in OPA.
 	app.post("/", async (c) => {
-		const denied = await deps.callerCheck(c);
+		const check = deps.callerCheck(c);
+		const denied = check instanceof Promise ? await check : check;
 		if (denied) return denied;
 		let input: unknown;
 		try {

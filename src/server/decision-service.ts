@@ -38,6 +38,8 @@ export interface DecideOptions {
 	 * under it are found by cachedDecision before the body is even parsed.
 	 */
 	requestKey?: string;
+	/** JSON.stringify(input), or JSON of the same meaning, when the caller already has it. */
+	inputJson?: string;
 }
 
 export interface RawResult {
@@ -100,6 +102,16 @@ export class DecisionService {
 		private readonly tracing?: Tracing,
 	) {}
 
+	/** Whether there is a decision cache: callers skip making keys for none. */
+	get caching(): boolean {
+		return this.cache !== undefined;
+	}
+
+	/** Whether decisions are logged: callers skip gathering what only the log reads. */
+	get logs(): boolean {
+		return this.logger !== nullLogger;
+	}
+
 	/** Gavel's decision (allow + reasons + obligations); always returns, never throws. */
 	decide(policy: string, input: unknown, options: DecideOptions = {}): Decision {
 		const started = this.now();
@@ -146,7 +158,7 @@ export class DecisionService {
 		} else {
 			const evaluation = t?.step("gavel.evaluate");
 			try {
-				result = active.evaluate(policy, input);
+				result = active.evaluate(policy, input, options.inputJson);
 				evaluation?.end();
 			} catch (e) {
 				const err = e as { code?: string; message?: string };

@@ -10,9 +10,16 @@ import type { GavelConfig } from "./config.ts";
 import type { DecisionService } from "./decision-service.ts";
 import { encodeHeaderValue } from "./header-value.ts";
 import { headerOf } from "./headers.ts";
-import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
+import {
+	buildInput,
+	inputJson,
+	type PeerIdentity,
+	pickHeaders,
+	type RequestInfo,
+} from "./input.ts";
 import { isTrusted } from "./ip-match.ts";
 import { pathFields } from "./request-path.ts";
+import { subjectId, subjectJson } from "./subject-keys.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
 
 interface ForwardAuthDeps {
@@ -27,25 +34,54 @@ interface ForwardAuthDeps {
 
 const PREFIX = "/v1/authz";
 
+// A URL whose pathname and search are its own text to WHATWG's URL parser: only characters
+// it leaves as they are in a path (and, after "?", in a query: "'" it would escape), no
+// backslash, no fragment, and (checked apart) no dot segment, "%2e" spellings included.
+const PLAIN_URL = /^https?:\/\/[^/?#\\]*(\/[!$-;=@-Z_a-z~[\]]*)(\?[!$-&(-;=?-Z_a-z~[\]]*)?$/;
+const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:\/|$)/i;
+
+/** pathname and search of `url` (with search "" for an empty query, as URL has it). */
+export function urlParts(url: string): { pathname: string; search: string } {
+	const m = PLAIN_URL.exec(url);
+	// Parsing a URL costs about a microsecond a request; request URLs are almost always plain.
+	if (m === null || DOT_SEGMENT.test(m[1])) {
+		const u = new URL(url);
+		return { pathname: u.pathname, search: u.search };
+	}
+	const search = m[2] ?? "";
+	return { pathname: m[1], search: search.length > 1 ? search : "" };
+}
+
+/** A header the gateway set, believed only from a trusted proxy. */
+function fromProxy(c: Context, trusted: boolean, name: string): string | undefined {
+	return trusted ? headerOf(c, name) : undefined;
+}
+
 /** The request the gateway is asking about. */
 export function originalRequest(
 	c: Context,
 	trusted: boolean,
 	input: GavelConfig["input"],
 ): RequestInfo & { query: string } {
-	const url = new URL(c.req.url);
-	const h = (n: string) => (trusted ? headerOf(c, n) : undefined);
 	// Envoy sends the original path after the configured prefix; so do direct callers.
-	const own = url.pathname.slice(PREFIX.length) || "/";
-	const uri = h("x-original-uri") ?? h("x-forwarded-uri") ?? `${own}${url.search}`;
+	let uri = fromProxy(c, trusted, "x-original-uri") ?? fromProxy(c, trusted, "x-forwarded-uri");
+	if (uri === undefined) {
+		const url = urlParts(c.req.url);
+		uri = `${url.pathname.slice(PREFIX.length) || "/"}${url.search}`;
+	}
 	const q = uri.indexOf("?");
+	const method =
+		fromProxy(c, trusted, "x-original-method") ??
+		fromProxy(c, trusted, "x-forwarded-method") ??
+		c.req.method;
 	return {
-		method: (h("x-original-method") ?? h("x-forwarded-method") ?? c.req.method).toUpperCase(),
+		method: method.toUpperCase(),
 		// The upstream serves the resolved path: the policy must judge that one (raw_path
 		// keeps what was sent); an encoded slash is a 400 by default.
 		...pathFields(q < 0 ? uri : uri.slice(0, q), input),
 		query: q < 0 ? "" : uri.slice(q + 1),
-		host: h("x-forwarded-host") ?? headerOf(c, "host") ?? url.host,
+		host:
+			fromProxy(c, trusted, "x-forwarded-host") ?? headerOf(c, "host") ?? new URL(c.req.url).host,
 		headers: pickHeaders((n) => headerOf(c, n), input.headers),
 	};
 }
@@ -57,7 +93,7 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): void {
 
 	const handler = async (c: Context) => {
 		const token = deps.bearerToken(c);
-		const verified = await verifier.verify(token);
+		const verified = verifier.cached?.(token) ?? (await verifier.verify(token));
 		if (!verified.ok) return deps.unauthorized(c, verified.reason, verified.message);
 		const trusted = isTrusted(deps.remoteAddrOf?.(c), fa.trustedProxies);
 		const request = originalRequest(c, trusted, config.input);
@@ -69,30 +105,38 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): void {
 			peer: deps.peerOf?.(c),
 		});
 		const d = decisions.decide(policy, input, {
-			subjectKey: token,
+			// The claims object stands for the token (see subject-keys.ts).
+			subjectKey: subjectId(verified.claims),
 			expiresAt: verified.claims.exp,
-			requestedBy: deps.remoteAddrOf?.(c),
+			requestedBy: decisions.logs ? deps.remoteAddrOf?.(c) : undefined,
+			inputJson: inputJson(input, subjectJson(verified.claims)),
 		});
 		const body: Record<string, unknown> = { decision_id: d.decision_id, allow: d.allow };
 		if (d.reasons !== undefined) body.reasons = d.reasons;
 		if (d.error) body.error = d.error;
-		if (!d.allow) return c.json(body, 403);
+		// Header names in lower case, as a Headers object would hold (and write) them: a plain
+		// object spares building one per answer. A later name replaces an earlier one.
+		const headers: Record<string, string> = { "content-type": "application/json" };
+		if (!d.allow) return new Response(JSON.stringify(body), { status: 403, headers });
 		const claims = verified.claims as Record<string, unknown>;
-		if (typeof claims.sub === "string") c.header(fa.subjectHeader, encodeHeaderValue(claims.sub));
+		if (typeof claims.sub === "string")
+			headers[fa.subjectHeader.toLowerCase()] = encodeHeaderValue(claims.sub);
 		const roles = claims[fa.rolesClaim];
 		if (Array.isArray(roles)) {
 			// A comma inside one role would read as two roles upstream.
 			const list = roles.map((r) => encodeHeaderValue(String(r), ","));
-			c.header(fa.rolesHeader, list.join(","));
-		} else if (typeof roles === "string") c.header(fa.rolesHeader, encodeHeaderValue(roles));
+			headers[fa.rolesHeader.toLowerCase()] = list.join(",");
+		} else if (typeof roles === "string")
+			headers[fa.rolesHeader.toLowerCase()] = encodeHeaderValue(roles);
 		// Headers the policy asks the upstream to receive: obligations.headers {name: value}.
 		const ob = d.obligations as { headers?: unknown } | undefined;
 		if (ob && typeof ob.headers === "object" && ob.headers !== null) {
 			for (const [k, v] of Object.entries(ob.headers)) {
-				if (typeof v === "string" && /^[A-Za-z0-9-]+$/.test(k)) c.header(k, encodeHeaderValue(v));
+				if (typeof v === "string" && /^[A-Za-z0-9-]+$/.test(k))
+					headers[k.toLowerCase()] = encodeHeaderValue(v);
 			}
 		}
-		return c.json(body, 200);
+		return new Response(JSON.stringify(body), { status: 200, headers });
 	};
 
 	app.all(PREFIX, handler);

@@ -15,3 +15,13 @@ export function headerOf(c: Context, name: string): string | undefined {
 	}
 	return c.req.header(name);
 }
+
+/** The same for a request outside a handler (the app's fetch wrapper), given its env. */
+export function requestHeaderOf(request: Request, env: unknown, name: string): string | null {
+	const incoming = (env as { incoming?: { headers?: NodeHeaders } } | undefined)?.incoming;
+	if (incoming?.headers) {
+		const v = incoming.headers[name];
+		return Array.isArray(v) ? v.join(", ") : (v ?? null);
+	}
+	return request.headers.get(name);
+}

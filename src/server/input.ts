@@ -60,3 +60,16 @@ export function buildInput(parts: {
 	if (parts.peer !== undefined) input.peer = parts.peer;
 	return input;
 }
+
+/**
+ * JSON.stringify(input) in meaning (the key order differs), with the subject's JSON given by
+ * the caller, who can keep it per verified token instead of serialising the claims each time.
+ */
+export function inputJson(input: PolicyInput, subjectJson: string): string {
+	let out = `{"request":${JSON.stringify(input.request)},"subject":${subjectJson}`;
+	if (input.action !== undefined) out += `,"action":${JSON.stringify(input.action)}`;
+	if (input.resource !== undefined) out += `,"resource":${JSON.stringify(input.resource)}`;
+	if (input.context !== undefined) out += `,"context":${JSON.stringify(input.context)}`;
+	if (input.peer !== undefined) out += `,"peer":${JSON.stringify(input.peer)}`;
+	return `${out}}`;
+}

@@ -61,4 +61,30 @@ describe("token claims cache bound", () => {
 		const again = await verifier.verify(token);
 		expect(again.ok && !again.cached).toBe(true);
 	});
+
+	it("answers a cached token only for that exact token, not for another with the same end", async () => {
+		const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+		const verifier = createTokenVerifier(DEFAULT_CONFIG.auth, publicKey);
+		const exp = Math.floor(Date.now() / 1000) + 3600;
+		const token = await new SignJWT({ role: "user" })
+			.setProtectedHeader({ alg: "ES256" })
+			.setSubject("alice")
+			.setExpirationTime(exp)
+			.sign(privateKey);
+		expect((await verifier.verify(token)).ok).toBe(true);
+		// The cache is keyed by a token's last characters: a forged payload under alice's
+		// signature shares them, and must neither hit nor replace her entry.
+		const [header, , signature] = token.split(".");
+		const payload = Buffer.from(JSON.stringify({ sub: "mallory", role: "admin", exp })).toString(
+			"base64url",
+		);
+		const forged = `${header}.${payload}.${signature}`;
+		expect(forged.slice(-32)).toBe(token.slice(-32));
+		expect(verifier.cached?.(forged)).toBeUndefined();
+		const r = await verifier.verify(forged);
+		expect(r.ok).toBe(false);
+		if (!r.ok) expect(r.reason).toBe("bad_signature");
+		const again = verifier.cached?.(token);
+		expect(again?.ok && again.cached && again.claims.sub).toBe("alice");
+	});
 });

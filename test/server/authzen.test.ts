@@ -260,3 +260,25 @@ describe("Discovery", () => {
 		expect(new URL(meta.access_evaluations_endpoint).pathname).toBe("/access/v1/evaluations");
 	});
 });
+
+describe("decision cache", () => {
+	it("answers a repeated evaluation from the cache, logged with its input, and a different one afresh", async () => {
+		const body = {
+			subject: bob,
+			action: { name: "read" },
+			resource: { type: "record", id: "c-1" },
+		};
+		const first = t.logs.length;
+		expect(await evaluation(body)).toEqual({ decision: true });
+		expect(await evaluation(body)).toEqual({ decision: true });
+		// The same request with its keys in another order: the same input.
+		const reordered = { resource: body.resource, action: body.action, subject: bob };
+		expect(await evaluation(reordered)).toEqual({ decision: true });
+		const write = { ...body, action: { name: "write" } };
+		expect(await evaluation(write)).toEqual({ decision: false });
+		const entries = t.logs.slice(first);
+		expect(entries.map((e) => e.cached)).toEqual([false, true, true, false]);
+		expect(entries[1].input).toEqual(entries[0].input);
+		expect((entries[3].input as { action: unknown }).action).toEqual({ name: "write" });
+	});
+});

@@ -1,0 +1,30 @@
+// Per-token stand-ins for a request's subject, made once per verified token: the verifier
+// hands out one claims object per token for as long as it caches it, so the object's
+// identity stands for the token without hashing or serialising its text again.
+
+// Ids are never reused, so a key made for an object that is gone can never match another
+// subject.
+const subjectIds = new WeakMap<object, string>();
+let nextSubjectId = 0;
+
+/** A short id for the claims object, for cache keys. */
+export function subjectId(claims: object): string {
+	let id = subjectIds.get(claims);
+	if (id === undefined) {
+		id = (nextSubjectId++).toString(36);
+		subjectIds.set(claims, id);
+	}
+	return id;
+}
+
+const subjectJsons = new WeakMap<object, string>();
+
+/** JSON.stringify(claims), made once per claims object, for input texts. */
+export function subjectJson(claims: object): string {
+	let json = subjectJsons.get(claims);
+	if (json === undefined) {
+		json = JSON.stringify(claims);
+		subjectJsons.set(claims, json);
+	}
+	return json;
+}
