@@ -74,6 +74,16 @@ export function registerPoliciesApi(app: Hono, deps: PoliciesApiDeps): void {
 			throw e;
 		}
 		const readNs = Math.round((performance.now() - started) * 1e6);
+		if (idOf(c) === "") {
+			return opaError(
+				c,
+				400,
+				"invalid_parameter",
+				"a policy id is needed: PUT /v1/policies/<id>",
+				{},
+				false,
+			);
+		}
 		const compileStarted = performance.now();
 		try {
 			await engine.putPolicy(idOf(c), text);

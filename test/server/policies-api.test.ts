@@ -51,6 +51,9 @@ describe("/v1/policies", () => {
 			200,
 		);
 		expect(await get(server, "a/x")).toBeUndefined();
+		const noId = await put(server, "", "package b\n\ny := 1\n");
+		expect(noId.status).toBe(400);
+		expect(((await noId.json()) as { message: string }).message).toMatch(/a policy id is needed/);
 	});
 
 	it("compiles uploads with the bundle, keeps them across a new bundle, never answers from a stale cache", async () => {
