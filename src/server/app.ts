@@ -30,6 +30,7 @@ import { OPENAPI_DOCUMENT } from "./openapi.ts";
 import { registerPoliciesApi } from "./policies-api.ts";
 import { pathFields } from "./request-path.ts";
 import { subjectId, subjectJson } from "./subject-keys.ts";
+import { systemAuthz } from "./system-authz.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
 import type { Tracing } from "./tracing.ts";
 
@@ -203,6 +204,19 @@ export function createApp(deps: AppDeps): GavelApp {
 		if (e.outcome === "success") deps.cache?.clear();
 	});
 	const app = new Hono();
+	// Before every route: OPA's --authorization=basic (data.system.authz.allow) when asked for.
+	if (config.callerAuth.systemAuthz) {
+		app.use(
+			"*",
+			systemAuthz(
+				engine,
+				config.callerAuth.systemAuthzIdentity,
+				metrics,
+				(m) => console.error(m),
+				config.callerAuth.systemAuthzDecision,
+			),
+		);
+	}
 	const limits = config.server;
 	const decideEntrypoints = new Set(config.policy.decideEntrypoints ?? [config.policy.default]);
 
