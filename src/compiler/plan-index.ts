@@ -8,7 +8,8 @@
 //
 // What is indexed: tests of a ref into input, or into base data (no rule at or below the
 // path), whose path is strings and integers (`input.a[0].b`), or of a function's argument
-// (`f(x) if x == "a"`, `f("a")`), against strings, integers, booleans and null.
+// (`f(x) if x == "a"`, `f("a")`), against strings, numbers (up to 15 digits), booleans and
+// null.
 //
 // As in OPA, a rule skipped this way raises no error either (a conflict in a rule it calls,
 // say): `opa eval` answers true for p=b and undefined for p=z with
@@ -58,7 +59,7 @@ function readableRef(t: Term, root: RuleNode): RefTerm | undefined {
 	return node && hasRules(node) ? undefined : t;
 }
 
-/** An indexable constant: strings, booleans, null, and integers exact as doubles. */
+/** An indexable constant: strings, booleans, null, and numbers of at most 15 digits. */
 function indexConst(t: Term): Const | undefined {
 	switch (t.type) {
 		case "string":
@@ -67,10 +68,18 @@ function indexConst(t: Term): Const | undefined {
 			return { type: "boolean", value: t.value };
 		case "null":
 			return { type: "null" };
-		case "number":
-			return /^-?\d+$/.test(t.text) && Number.isSafeInteger(Number(t.text))
-				? { type: "number", text: String(Number(t.text)) }
-				: undefined;
+		case "number": {
+			// Up to 15 significant digits, distinct numbers are distinct doubles in the same order,
+			// so grouping and sorting by the double is Rego's exact equality and order.
+			const m = /^-?(\d+)(?:\.(\d+))?(?:[eE][-+]?\d+)?$/.exec(t.text);
+			const n = Number(t.text);
+			if (!m || !Number.isFinite(n)) return undefined;
+			const digits = `${m[1]}${m[2] ?? ""}`.replace(/^0+/, "").replace(/0+$/, "");
+			// Within these bounds String(n) is plain decimal text, no exponent.
+			if (digits.length > 15 || (n !== 0 && (Math.abs(n) < 1e-6 || Math.abs(n) >= 1e21)))
+				return undefined;
+			return { type: "number", text: String(n) };
+		}
 		default:
 			return undefined;
 	}

@@ -1,10 +1,10 @@
 // Every shape the rule index handles (src/compiler/plan-index.ts), answered as OPA answers:
-// equality with numbers (1 == 1.0), booleans and null, `in` over arrays, refs with array
-// indices, base data refs and `with data…`, function arguments and argument patterns, else
-// chains, lone rules, partial sets and objects, complete rules with different values
-// (conflicts), and rules the index skips raising no error (each `c == 1` below is a conflict
-// error when evaluated). The expected rows are what `opa eval` 1.22.3 printed
-// (fixtures/index-shapes.json).
+// equality with numbers (1 == 1.0, decimals, 1e20), booleans and null, `in` over arrays, refs
+// with array indices, base data refs and `with data…`, `with input…`, function arguments and
+// argument patterns, else chains, lone rules, partial sets and objects, complete rules with
+// different values (conflicts), and rules the index skips raising no error (each `c == 1`
+// below is a conflict error when evaluated). The expected rows are what `opa eval` 1.22.3
+// printed (fixtures/index-shapes.json).
 
 import { readFileSync } from "node:fs";
 import { loadPolicy } from "@open-policy-agent/opa-wasm";

@@ -11,7 +11,7 @@ import { parseModule } from "../../src/rego/index.ts";
 import { emitWasm } from "../../src/wasm/index.ts";
 
 type Scalar = string | number | boolean | null;
-const POOL: Scalar[] = ["x", "y", "z", 0, 1, 2, -3, true, false, null];
+const POOL: Scalar[] = ["x", "y", "z", 0, 1, 2, -3, 1.5, -0.25, 1e20, true, false, null];
 /** Where a test reads: a path into input (strings are keys, numbers array indices). */
 const REFS: (string | number)[][] = [["a"], ["b"], ["o", "p"], ["arr", 0], ["arr", 1]];
 
