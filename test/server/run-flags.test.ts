@@ -313,6 +313,13 @@ describe("gavel run --diagnostic-addr, --log-format, --log-level, --shutdown-gra
 		expect(quiet.url).toMatch(/rego_parse_error/);
 	});
 
+	it("serves one .rego file given as PATH, as opa run -s policy.rego does", async () => {
+		const g = await start(["--server", "-a", "127.0.0.1:0", join(dir, "app.rego")], SERVING);
+		expect((await (await fetch(`${g.url}/v1/data/app/q`)).json()) as unknown).toMatchObject({
+			result: 2,
+		});
+	});
+
 	it("refuses bad values and flags it does not take, by name, before anything starts", async () => {
 		// (Each value check is also in src/cli/run.test.ts; here the real CLI's exit and message.)
 		const cases: [string[], RegExp][] = [

@@ -1,12 +1,12 @@
 // A bundle on local disk: a .tar.gz file, a directory holding one (`bundles/*.tar.gz`), an
-// unpacked bundle directory (has a .manifest), or a folder of .rego sources (compiled here,
-// for development). Watched: on change the bundle is re-read and swapped in; unchanged
+// unpacked bundle directory (has a .manifest), a folder of .rego sources or one .rego file
+// (compiled here). Watched: on change the bundle is re-read and swapped in; unchanged
 // content (same hash) is not re-activated.
 
 import { createHash } from "node:crypto";
 import { type FSWatcher, watch } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { policyBundleFromArchive } from "../bundle-loading.ts";
 import type { SigningConfig } from "../bundle-signature.ts";
 import type { ActivationEvent, Engine } from "../engine.ts";
@@ -24,8 +24,10 @@ export interface FileSourceOptions {
 
 async function resolveArchive(
 	path: string,
-): Promise<{ kind: "archive" | "dir" | "sources"; file: string }> {
+): Promise<{ kind: "archive" | "dir" | "sources" | "rego-file"; file: string }> {
 	const st = await stat(path);
+	// One policy file, as `opa run -s policy.rego` takes it.
+	if (!st.isDirectory() && path.endsWith(".rego")) return { kind: "rego-file", file: path };
 	if (!st.isDirectory()) return { kind: "archive", file: path };
 	const names = await readdir(path, { recursive: true });
 	if (names.includes(".manifest")) return { kind: "dir", file: path };
@@ -95,9 +97,15 @@ export class FileBundleSource {
 		let hash: string;
 		try {
 			const target = await resolveArchive(this.options.path);
-			if (target.kind === "sources") {
+			if (target.kind === "sources" || target.kind === "rego-file") {
 				const { compileSources, readSourceDirectory } = await import("../compile-sources.ts");
-				const { rego, data } = readSourceDirectory(target.file);
+				const { rego, data } =
+					target.kind === "sources"
+						? readSourceDirectory(target.file)
+						: {
+								rego: new Map([[basename(target.file), await readFile(target.file, "utf8")]]),
+								data: {},
+							};
 				const h = createHash("sha256");
 				for (const [p, text] of rego) h.update(p).update("\0").update(text).update("\0");
 				hash = h.update(JSON.stringify(data)).digest("hex");
