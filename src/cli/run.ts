@@ -23,9 +23,9 @@ Serve decisions as \`opa run --server\` does: OPA's Data API (/v1/data), Policy 
 everything the server can do.
 
 Arguments:
-  PATH                  a bundle (.tar.gz), an unpacked bundle folder (.manifest), or a folder
-                        of .rego sources compiled in-process; re-read when it changes.
-                        One path per server.
+  PATH                  a bundle (.tar.gz), an unpacked bundle folder (.manifest), a folder of
+                        .rego sources or one .rego file, compiled in-process; re-read when it
+                        changes. One path per server.
 
 Options:
   --server, -s          serve (required: the interactive REPL of \`opa run\` is not provided)
