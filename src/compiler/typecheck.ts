@@ -11,7 +11,7 @@
 // iteration over unknown values and function arguments are `any`, so they are never an error:
 // this checker may miss what OPA finds, but never reports what OPA would accept.
 
-import type { Body, Expr, Loc, RefTerm, Term } from "../rego/ast.ts";
+import type { Body, Expr, Loc, RefTerm, Term, With } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
 import { printTerm } from "../rego/printer.ts";
 import { lookupBuiltin } from "./builtins.ts";
@@ -388,6 +388,7 @@ export class TypeChecker {
 	private expr(e: Expr, env: Env, seen: Set<string>, report: boolean): void {
 		const check = report;
 		for (const w of e.with) this.term(w.value, env, seen, check);
+		if (check) for (const w of e.with) this.checkMock(w);
 		// As OPA (measured): a `with` replacing a rule widens that rule's type within the
 		// expression to the union with the value's type (`upper(r) with data.t.r as "x"` passes
 		// where r := 1; `as 2` does not); one replacing a package or more leaves its rules untyped.
@@ -520,7 +521,33 @@ export class TypeChecker {
 	}
 
 	/** The function a term names (a user function at its ref, a builtin without a location). */
-	private functionNamed(t: Term): { name: string; loc?: Loc } | undefined {
+	/**
+	 * As OPA (measured): a function replaced by another with `with` must take as many arguments
+	 * of types that can meet, else "<replaced>: arity mismatch" at the with.
+	 */
+	private checkMock(w: With): void {
+		const target = this.functionNamed(w.target);
+		const value = target && this.functionNamed(w.value);
+		if (!target || !value) return;
+		const want = this.paramsOf(target);
+		const have = this.paramsOf(value);
+		if (!want || !have) return;
+		if (want.length === have.length && want.every((t, i) => unifies(t, have[i]))) return;
+		this.errors.push({
+			code: "rego_type_error",
+			message: `${target.name}: arity mismatch\n\thave: (${have.map(typeText).join(", ")})\n\twant: (${want.map(typeText).join(", ")})`,
+			loc: { file: w.loc.file, row: w.loc.row, col: w.loc.col },
+		});
+	}
+
+	/** The parameter types of a function functionNamed found. */
+	private paramsOf(f: { name: string; node?: RuleNode }): Ty[] | undefined {
+		if (!f.node) return signature(f.name)?.args;
+		if (!Array.isArray(this.typedDefs(f.node))) return undefined;
+		return this.functionParams(f.node);
+	}
+
+	private functionNamed(t: Term): { name: string; loc?: Loc; node?: RuleNode } | undefined {
 		const head = t.type === "ref" ? t.head : t;
 		const path = t.type === "ref" ? t.path : [];
 		if (head.type !== "var" || head.name === "input") return undefined;
@@ -531,7 +558,7 @@ export class TypeChecker {
 		}
 		if (head.name === "data") {
 			const node = getNode(this.root, names, false);
-			return node?.kind === "function" ? { name: pathName(names), loc: t.loc } : undefined;
+			return node?.kind === "function" ? { name: pathName(names), loc: t.loc, node } : undefined;
 		}
 		// A with value naming a builtin comes resolved as `$builtin.name…`.
 		const name = (head.name === BUILTIN_HEAD ? names : [head.name, ...names]).join(".");

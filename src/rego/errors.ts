@@ -49,7 +49,8 @@ export function sortErrors(errors: RegoError[]): RegoError[] {
 				(a.loc?.row ?? 0) - (b.loc?.row ?? 0) ||
 				(a.loc?.col ?? 0) - (b.loc?.col ?? 0),
 		);
-	if (sorted.length <= MAX_ERRORS && !capped) return sorted;
+	// As OPA (measured): the closing entry comes once the tenth error is found, ten included.
+	if (sorted.length < MAX_ERRORS && !capped) return sorted;
 	if (!capped && sorted.every((e) => e.code === "rego_parse_error")) return sorted;
 	return [...sorted.slice(0, MAX_ERRORS), { code: "rego_compile_error", message: LIMIT_MESSAGE }];
 }

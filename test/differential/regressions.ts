@@ -1143,4 +1143,86 @@ x := [sprintf("%v", [0, 1]), sprintf("%v", [0, 2.5]), sprintf("%v", [0, "s"]), s
 			],
 		}),
 	},
+	{
+		name: "a function replaced by with must take as many arguments of types that can meet (arity mismatch)",
+		found: "seed 20261202 program 955 (with count as b0, b0 defined by bare heads b0(1), b0(2))",
+		source: `package t
+
+b(1)
+
+b(2)
+
+f(x) := 1 if abs(x)
+
+g(x) := 1 if upper(x)
+
+h(x, y) := 1
+
+p if {
+	v := input.k with count as b
+}
+
+q if {
+	v := 1 with count as abs
+}
+
+r if {
+	v := 1 with f as g
+}
+
+s if {
+	v := 1 with f as h
+}
+
+u if {
+	v := 1 with upper as lower
+}
+
+w if {
+	v := 1 with count as g
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"14:15: rego_type_error: count: arity mismatch",
+				"18:9: rego_type_error: count: arity mismatch",
+				"22:9: rego_type_error: data.t.f: arity mismatch",
+				"26:9: rego_type_error: data.t.f: arity mismatch",
+			],
+		),
+	},
+	{
+		name: "ten errors are followed by OPA's closing 'error limit reached' entry",
+		found: "seed 20261202 program 1220",
+		source: `package t
+
+p1 if upper(1)
+p2 if upper(1)
+p3 if upper(1)
+p4 if upper(1)
+p5 if upper(1)
+p6 if upper(1)
+p7 if upper(1)
+p8 if upper(1)
+p9 if upper(1)
+p10 if upper(1)
+`,
+		opa: compileError(
+			["rego_compile_error", "rego_type_error"],
+			[
+				"3:7: rego_type_error: upper: invalid argument(s)",
+				"4:7: rego_type_error: upper: invalid argument(s)",
+				"5:7: rego_type_error: upper: invalid argument(s)",
+				"6:7: rego_type_error: upper: invalid argument(s)",
+				"7:7: rego_type_error: upper: invalid argument(s)",
+				"8:7: rego_type_error: upper: invalid argument(s)",
+				"9:7: rego_type_error: upper: invalid argument(s)",
+				"10:7: rego_type_error: upper: invalid argument(s)",
+				"11:7: rego_type_error: upper: invalid argument(s)",
+				"12:8: rego_type_error: upper: invalid argument(s)",
+				"rego_compile_error: error limit reached",
+			],
+		),
+	},
 ];
