@@ -14,6 +14,11 @@ export interface HttpSinkOptions {
 	/** …or this long after the first one arrived (default 1000 ms). */
 	flushIntervalMs?: number;
 	/**
+	 * When set, each wait is drawn between flushIntervalMs and this (OPA's reporting
+	 * min/max_delay_seconds), so replicas started together do not upload together.
+	 */
+	flushIntervalMaxMs?: number;
+	/**
 	 * Most bytes in one upload's body (default 512 KiB): collectors and the proxies in front of
 	 * them refuse large bodies. A single entry larger than this is sent alone.
 	 */
@@ -209,13 +214,19 @@ export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 		return batch;
 	};
 
+	// Drawn only with a range: the backoff's jitter keeps its own sequence of random numbers.
+	const flushWait = () =>
+		options.flushIntervalMaxMs === undefined || options.flushIntervalMaxMs <= interval
+			? interval
+			: interval + random() * (options.flushIntervalMaxMs - interval);
+
 	const armFlushTimer = () => {
 		if (flushTimer || buffer.length === 0) return;
 		flushTimer = setTimeout(() => {
 			flushTimer = undefined;
 			partialDue = true;
 			void pump({ all: true, ignoreBackoff: false });
-		}, interval);
+		}, flushWait());
 		flushTimer.unref?.();
 	};
 

@@ -91,8 +91,10 @@ export function createOpaRuntime(
 			batchSize: 10_000,
 			maxUploadBytes: dl.uploadSizeLimitBytes,
 			maxBufferedBytes: dl.bufferSizeLimitBytes,
-			// Sent min_delay_seconds after the first waiting event; retries back off up to max.
+			// Sent between min_delay_seconds and max_delay_seconds after the first waiting event,
+			// as OPA; failed uploads back off from min to max.
 			flushIntervalMs: dl.minDelaySeconds * 1000,
+			flushIntervalMaxMs: dl.maxDelaySeconds * 1000,
 			retryMinMs: dl.minDelaySeconds * 1000,
 			retryMaxMs: dl.maxDelaySeconds * 1000,
 			timeoutMs: dl.service.responseHeaderTimeoutSeconds * 1000,
