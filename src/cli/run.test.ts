@@ -92,6 +92,13 @@ describe("gavel run --server", () => {
 		expect(() => opaFlagOverrides(values)).toThrow(message);
 	});
 
+	it("refuses a --shutdown-wait-period that is not whole seconds", async () => {
+		const { io: i } = io();
+		await expect(runCommand.run(["-s", "--shutdown-wait-period", "2m"], i)).rejects.toThrow(
+			'--shutdown-wait-period "2m": whole seconds',
+		);
+	});
+
 	it("needs --server, one path and one address", async () => {
 		const { io: i } = io();
 		await expect(runCommand.run(["bundle.tar.gz"], i)).rejects.toThrow("only --server");

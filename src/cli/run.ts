@@ -58,6 +58,9 @@ Options:
                         a second, plain-HTTP listener serving only /health, /ready, /metrics
   --shutdown-grace-period SECONDS
                         how long in-flight requests may take at shutdown (default 10)
+  --shutdown-wait-period SECONDS
+                        keep serving this long after SIGTERM/SIGINT before shutting down
+                        (a second signal shuts down at once; default 0)
   -h, --help            show this help
 
 Tokens: like OPA's server, this needs no token keys: the Data API answers without them.
@@ -88,7 +91,6 @@ const OPA_FLAGS = [
 	"ready-timeout",
 	"scope",
 	"set-file",
-	"shutdown-wait-period",
 	"signing-alg",
 	"skip-known-schema-check",
 	"skip-verify",
@@ -244,6 +246,7 @@ export const runCommand: Command = {
 			authorization: { type: "string" },
 			"diagnostic-addr": { type: "string", multiple: true },
 			"shutdown-grace-period": { type: "string" },
+			"shutdown-wait-period": { type: "string" },
 		});
 		if (values.server !== true) {
 			throw new UsageError("only --server is supported (the interactive REPL is not provided)");
@@ -259,6 +262,12 @@ export const runCommand: Command = {
 		const overrides = opaFlagOverrides(values);
 		const level = oneOf("log-level", stringOption(values["log-level"]), OPA_LOG_LEVELS, "info");
 		const format = oneOf("log-format", stringOption(values["log-format"]), OPA_LOG_FORMATS, "json");
+		const waitPeriod = stringOption(values["shutdown-wait-period"]);
+		if (waitPeriod !== undefined && !/^\d+$/.test(waitPeriod)) {
+			throw new UsageError(
+				`--shutdown-wait-period ${JSON.stringify(waitPeriod)}: whole seconds, e.g. 5`,
+			);
+		}
 		const args = ["--host", host, "--port", port];
 		if (positionals[0] !== undefined) args.push("--bundle", positionals[0]);
 		const configFile = stringOption(values["config-file"]);
@@ -270,6 +279,7 @@ export const runCommand: Command = {
 		return runServe(args, io, {
 			tokenKeysOptional: true,
 			overrides,
+			shutdownWaitSeconds: waitPeriod === undefined ? undefined : Number(waitPeriod),
 			log: opaLogWriter(level, format, (line) => io.err(line)),
 		});
 	},

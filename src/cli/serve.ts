@@ -62,6 +62,8 @@ export async function runServe(
 		log?: (message: string) => void;
 		/** Configuration set by gavel run's OPA flags (TLS, authorization, …), over everything. */
 		overrides?: Record<string, unknown>;
+		/** Seconds to keep serving after SIGTERM/SIGINT before shutting down (OPA's --shutdown-wait-period). */
+		shutdownWaitSeconds?: number;
 	} = {},
 ): Promise<number> {
 	const log = extra.log ?? ((m: string) => io.err(m));
@@ -159,7 +161,12 @@ export async function runServe(
 		return EXIT_USAGE;
 	}
 	await new Promise<void>((resolve) => {
+		let stopped = false;
+		let waiting: NodeJS.Timeout | undefined;
 		const stop = (signal: string) => {
+			if (stopped) return;
+			stopped = true;
+			clearTimeout(waiting);
 			log(`gavel: ${signal}, shutting down`);
 			void running.close().then(() => {
 				// A cluster worker's IPC channel to the primary would keep it alive.
@@ -171,8 +178,21 @@ export async function runServe(
 				setTimeout(() => process.exit(EXIT_OK), 100).unref();
 			});
 		};
-		process.once("SIGTERM", () => stop("SIGTERM"));
-		process.once("SIGINT", () => stop("SIGINT"));
+		// OPA's --shutdown-wait-period: keep serving a while after the signal, so load balancers
+		// stop sending before the listener closes; a second signal skips the wait.
+		const wait = extra.shutdownWaitSeconds ?? 0;
+		const onSignal = (signal: string) => {
+			if (wait > 0 && waiting === undefined) {
+				log(`gavel: ${signal}, shutting down in ${wait} s (another signal: now)`);
+				waiting = setTimeout(() => stop(signal), wait * 1000);
+				process.once("SIGTERM", () => stop("SIGTERM"));
+				process.once("SIGINT", () => stop("SIGINT"));
+				return;
+			}
+			stop(signal);
+		};
+		process.once("SIGTERM", () => onSignal("SIGTERM"));
+		process.once("SIGINT", () => onSignal("SIGINT"));
 	});
 	return EXIT_OK;
 }

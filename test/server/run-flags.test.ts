@@ -313,6 +313,35 @@ describe("gavel run --diagnostic-addr, --log-format, --log-level, --shutdown-gra
 		expect(quiet.url).toMatch(/rego_parse_error/);
 	});
 
+	it("--shutdown-wait-period keeps serving after SIGTERM until the period ends or a second signal", async () => {
+		const g = await start(
+			[
+				"--server",
+				"-a",
+				"127.0.0.1:0",
+				"--shutdown-wait-period",
+				"600",
+				"--log-format",
+				"text",
+				appDir,
+			],
+			SERVING,
+		);
+		// Answered once: the command has installed its signal handlers (they follow the listen).
+		expect((await fetch(`${g.url}/v1/data/app/p`)).status).toBe(200);
+		g.child.kill("SIGTERM");
+		while (!g.stderr().includes("SIGTERM, shutting down in 600 s")) {
+			if (g.child.exitCode !== null || g.child.signalCode !== null)
+				throw new Error(`exited on the first signal: ${g.stderr()}`);
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		// Still answering: the listener is open during the wait.
+		expect((await fetch(`${g.url}/v1/data/app/p`)).status).toBe(200);
+		g.child.kill("SIGTERM");
+		expect(await exited(g.child)).toBe(0);
+		expect(g.stderr()).toMatch(/\[INFO\] SIGTERM, shutting down$/m);
+	});
+
 	it("serves one .rego file given as PATH, as opa run -s policy.rego does", async () => {
 		const g = await start(["--server", "-a", "127.0.0.1:0", join(dir, "app.rego")], SERVING);
 		expect((await (await fetch(`${g.url}/v1/data/app/q`)).json()) as unknown).toMatchObject({
