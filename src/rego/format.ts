@@ -20,8 +20,10 @@ import type {
 	SomeIn,
 	Term,
 } from "./ast.ts";
+import { goIsPrint } from "./go-print.ts";
 import { isIdentifier } from "./keywords.ts";
-import { isMembership, isTrue, leftSpineHasOr, type Op, operatorOf } from "./operators.ts";
+import { lex } from "./lexer.ts";
+import { isMembership, isTrue, type Op, operatorOf } from "./operators.ts";
 import { builtinRef } from "./terms.ts";
 
 export interface FormatOptions {
@@ -68,6 +70,12 @@ class SourceText {
 		while (i >= 0 && (this.text[i] === " " || this.text[i] === "\t")) i--;
 		return i < 0 || this.text[i] === "\n" ? "" : this.text[i];
 	}
+	/** Offset of the first non-blank character before `loc` (newlines too), if any. */
+	openBefore(loc: Loc): number | undefined {
+		let i = (this.offset(loc.row, loc.col) ?? 0) - 1;
+		while (i >= 0 && /\s/.test(this.text[i])) i--;
+		return i >= 0 && this.text[i] === "(" ? i : undefined;
+	}
 	/** The character just after `loc`. */
 	charAfter(loc: Loc): string {
 		const i = this.offset(loc.endRow, loc.endCol);
@@ -92,7 +100,7 @@ function goQuote(value: string): string {
 		const cp = ch.codePointAt(0) as number;
 		const esc = GO_ESCAPES[ch];
 		if (esc) out += esc;
-		else if (cp === 0x20 || /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch)) out += ch;
+		else if (goIsPrint(ch)) out += ch;
 		else if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, "0")}`;
 		else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, "0")}`;
 		else out += `\\U${cp.toString(16).padStart(8, "0")}`;
@@ -208,6 +216,9 @@ class Formatter {
 	private kwContains = true;
 	/** Some rule head is a ref of three or more parts, or `a.b contains …` (see headRef). */
 	private refHeads = false;
+	/** Names for the `_`s nested in the arguments of the function being written (see rule). */
+	private wildcardNames?: Map<Term, string>;
+	private wildcardRows?: WildcardOrder;
 
 	constructor(m: Module, source?: string) {
 		this.pending = [...m.comments].sort((a, b) => a.loc.row - b.loc.row || a.loc.col - b.loc.col);
@@ -283,7 +294,7 @@ class Formatter {
 	/** An element of a collection or an argument: `k, v in xs` and `a | b` need parentheses. */
 	private item(t: Term): string {
 		const op = operatorOf(t);
-		if (op?.name !== "internal.member_3" && leftSpineHasOr(t, true)) return this.paren(t);
+		if (isOr(t)) return this.paren(t);
 		if (op && op.level === 0) return `${op.name}(${this.items(t.type === "call" ? t.args : [])})`;
 		return this.term(t);
 	}
@@ -344,9 +355,16 @@ class Formatter {
 	}
 
 	private callArgs(t: CallTerm): string {
-		// Inside `( … )` nothing reads as a comprehension: `a | b` stays bare.
+		// Inside `( … )` nothing reads as a comprehension: `a | b` stays bare, except that OPA
+		// writes an argument `a | b` in parentheses when its text began with one (`(a | b)`,
+		// `(a) | b`): its location starts there.
+		const own = this.src?.offset(t.fn.loc.endRow, t.fn.loc.endCol);
+		const fromParen = (a: Term) => {
+			const at = this.src?.openBefore(a.loc);
+			return at !== undefined && at !== own && operatorOf(a)?.name === "or";
+		};
 		const elems = t.args.map((a) => ({
-			print: () => (leftSpineHasOr(a, true) ? this.term(a) : this.item(a)),
+			print: () => (isOr(a) && !fromParen(a) ? this.term(a) : this.item(a)),
 			row: a.loc.row,
 			endRow: a.loc.endRow,
 			generated: isGeneratedVar(a),
@@ -431,7 +449,7 @@ class Formatter {
 			case "string":
 				return this.string(t);
 			case "var":
-				return t.name;
+				return this.wildcardNames?.get(t) ?? t.name;
 			case "ref":
 				return this.ref(t);
 			case "array":
@@ -458,7 +476,7 @@ class Formatter {
 				return this.comprehension(
 					"{",
 					// The key ends at `:`: only `a | b` would read otherwise (as a set comprehension).
-					`${leftSpineHasOr(t.key, true) ? this.paren(t.key) : this.term(t.key)}: ${this.head(t.value)}`,
+					`${isOr(t.key) ? this.paren(t.key) : this.term(t.key)}: ${this.head(t.value)}`,
 					t.key.loc.row,
 					t.body,
 					"}",
@@ -531,12 +549,12 @@ class Formatter {
 	}
 
 	/** One literal (may span lines, indented from this.indent); `first`: not on a line after another. */
-	literal(e: Expr, first: boolean): string {
+	literal(e: Expr, first: boolean, opensRuleBlock = false): string {
 		let s = e.negated ? "not " : "";
 		const t = e.terms;
 		switch (t.type) {
 			case "some":
-				s += `some ${t.vars.map((v) => v.name).join(", ")}`;
+				s += `some ${t.vars.map((v) => this.term(v)).join(", ")}`;
 				break;
 			case "someIn":
 				s += this.someIn(t);
@@ -547,16 +565,24 @@ class Formatter {
 			default: {
 				const op = operatorOf(t);
 				let body: string;
-				if (op && op.level === 0 && t.type === "call") {
+				// The first literal of a rule's `if {` block: OPA keeps `a | b` at its start in
+				// parentheses (`{ a | b … }` there could read as a set comprehension).
+				const guard = opensRuleBlock && !e.negated;
+				if (guard && isOr(t)) {
+					body = this.paren(t);
+				} else if (op && op.level === 0 && t.type === "call") {
 					const [a, b] = t.args;
 					const rhs = this.term(b);
-					const lhs = this.term(a);
+					const lhs = guard && isOr(a) ? this.paren(a) : this.term(a);
 					body = `${lhs} ${op.symbol} ${rhs}`;
 				} else if (op && !isMembership(op) && t.type === "call") {
 					// At the top of a literal OPA writes an operator's operands bare.
 					const [a, b] = t.args;
 					// `a | b` too: at the top of a literal it cannot read as a comprehension.
-					body = `${this.bare(a, op, false)} ${op.symbol} ${this.bare(b, op, true)}`;
+					let lhs = this.bare(a, op, false);
+					const inner = operatorOf(a);
+					if (guard && isOr(a) && inner && inner.level >= op.level) lhs = this.paren(a);
+					body = `${lhs} ${op.symbol} ${this.bare(b, op, true)}`;
 				} else if (op?.name === "internal.member_3" && t.type === "call") {
 					body = this.infix(t, op);
 				} else {
@@ -582,7 +608,7 @@ class Formatter {
 	 * this.indent (the caller writes the braces). Blank lines the author left between literals
 	 * stay; comments stay on their rows' lines.
 	 */
-	private block(body: Body, closeRow: number): string {
+	private block(body: Body, closeRow: number, ruleBlock = false): string {
 		const outer = this.indent;
 		const inner = `${outer}\t`;
 		const lines: string[] = [];
@@ -592,7 +618,7 @@ class Formatter {
 				const prev = body[i - 1];
 				if (prev && e.loc.row > prev.loc.endRow + 1) lines.push("");
 				lines.push(...this.leading(e.loc.row, inner));
-				const lit = this.literal(e, i === 0);
+				const lit = this.literal(e, i === 0, ruleBlock && i === 0);
 				// Comments inside a multi-line literal that nothing took go just before it.
 				lines.push(...this.take((c) => c.loc.row < e.loc.endRow).map((c) => inner + text(c)));
 				lines.push(inner + lit + this.trailing(e.loc.endRow));
@@ -637,6 +663,8 @@ class Formatter {
 		headRow: number,
 		closeRow: number,
 		useIf: boolean,
+		/** The body of the rule itself (not of an else). */
+		ruleBody = false,
 	): { text: string; block: boolean } {
 		if (body.length === 0) return { text: "", block: false };
 		if (!useIf) return { text: ` {${this.block(body, closeRow)}}`, block: true };
@@ -654,14 +682,30 @@ class Formatter {
 		}
 		// A comment after the opening `{` stays on its line.
 		const open = this.trailing(headRow);
-		return { text: ` if {${open}${this.block(body, closeRow)}}`, block: true };
+		return { text: ` if {${open}${this.block(body, closeRow, ruleBody)}}`, block: true };
 	}
 
 	rule(r: Rule): string {
 		let s = r.default ? "default " : "";
 		s += this.headRef(r);
 		// `f()` is an ordinary rule to OPA, written without the parentheses.
-		if (r.head.args && r.head.args.length > 0) s += `(${this.items(r.head.args)})`;
+		if (r.head.args && r.head.args.length > 0) {
+			// In a function with `else`, OPA writes each `_` nested in an argument (not a bare `_`
+			// argument) under its parser's name for it: `_` followed by its number in the file.
+			const order = r.else ? this.wildcardOrder() : undefined;
+			if (order) {
+				this.wildcardNames = new Map();
+				for (const a of r.head.args) {
+					if (a.type === "var") continue;
+					for (const w of wildcardsIn(a)) this.wildcardNames.set(w, `_${order.number(w.loc)}`);
+				}
+			}
+			try {
+				s += `(${this.items(r.head.args)})`;
+			} finally {
+				this.wildcardNames = undefined;
+			}
+		}
 		const body = !r.else && isTrueBody(r.body) ? [] : r.body;
 		// v0 has no `p[x] if`: a partial set takes `if` only beside `contains`.
 		const useIf = this.kwIf && (r.kind !== "partialSet" || this.kwContains);
@@ -673,7 +717,7 @@ class Formatter {
 			s += ` ${this.assignOp(r)} ${this.term(r.head.value)}`;
 		}
 		const closeRow = r.else ? r.else.loc.row : r.loc.endRow;
-		let b = this.body(body, r.head.loc.row, closeRow, useIf);
+		let b = this.body(body, r.head.loc.row, closeRow, useIf, true);
 		s += b.text;
 		let prevBody = body;
 		let prevHeadRow = r.head.loc.row;
@@ -717,7 +761,17 @@ class Formatter {
 		return `import ${this.ref(i.path)}${i.alias ? ` as ${i.alias}` : ""}`;
 	}
 
+	/** The numbers OPA's parser gives the module's `_`s (undefined without the source). */
+	private wildcardOrder(): WildcardOrder | undefined {
+		if (!this.src || !this.mod) return undefined;
+		this.wildcardRows ??= new WildcardOrder(this.src.text, this.mod);
+		return this.wildcardRows;
+	}
+
+	private mod?: Module;
+
 	module(m: Module, opts: FormatOptions): string {
+		this.mod = m;
 		const out: string[] = [];
 		out.push(...this.leading(m.package.loc.row, ""));
 		const [first, ...rest] = m.package.path.path;
@@ -817,6 +871,64 @@ class Formatter {
 	}
 }
 
+function unnumberWildcards<T>(node: T): T {
+	if (Array.isArray(node)) return node.map(unnumberWildcards) as T;
+	if (node === null || typeof node !== "object") return node;
+	const o = node as Record<string, unknown>;
+	if (o.type === "var" && typeof o.name === "string" && /^_\d+$/.test(o.name))
+		return { ...o, name: "_" } as T;
+	const out: Record<string, unknown> = {};
+	for (const [k, v] of Object.entries(o)) out[k] = unnumberWildcards(v);
+	return out as T;
+}
+
+/**
+ * `a | b` written bare, which inside `[`/`{` would read as a comprehension. Only the term's
+ * own operator counts: an operand that is an operator is written in parentheses (see operand).
+ */
+const isOr = (t: Term): boolean => operatorOf(t)?.name === "or";
+
+/** Every `_` variable inside a term (comprehension bodies included), in no particular order. */
+function wildcardsIn(node: unknown, out: Term[] = []): Term[] {
+	if (Array.isArray(node)) {
+		for (const n of node) wildcardsIn(n, out);
+	} else if (node !== null && typeof node === "object") {
+		const o = node as { type?: string; name?: string };
+		if (o.type === "var" && o.name === "_") out.push(node as Term);
+		else for (const [k, v] of Object.entries(node)) if (k !== "loc") wildcardsIn(v, out);
+	}
+	return out;
+}
+
+/**
+ * OPA's parser numbers each `_` as it reads it, in source order, and reads a function's bare
+ * `_` arguments once more for each `else` (the else rule gets copies with fresh numbers).
+ */
+class WildcardOrder {
+	private readonly at: { row: number; col: number }[] = [];
+	private readonly extra: { row: number; col: number; n: number }[] = [];
+
+	constructor(source: string, m: Module) {
+		for (const t of lex(source, m.file).tokens)
+			if (t.kind === "ident" && t.text === "_") this.at.push({ row: t.row, col: t.col });
+		for (const r of m.rules) {
+			const bare = r.head.args?.filter((a) => a.type === "var" && a.name === "_").length ?? 0;
+			let elses = 0;
+			for (let e = r.else; e; e = e.else) elses++;
+			if (bare * elses > 0)
+				this.extra.push({ row: r.loc.endRow, col: r.loc.endCol, n: bare * elses });
+		}
+	}
+
+	number(loc: Loc): number {
+		const before = (p: { row: number; col: number }) =>
+			p.row < loc.row || (p.row === loc.row && p.col < loc.col);
+		let n = this.at.filter(before).length;
+		for (const e of this.extra) if (before(e)) n += e.n;
+		return n;
+	}
+}
+
 export function formatModule(m: Module, opts: FormatOptions = {}): string {
 	return new Formatter(m, opts.source).module(m, opts);
 }
@@ -836,10 +948,12 @@ export function formatMeaning(m: Module): unknown {
 	const rule = (r: Rule): Rule => {
 		// `f()` reads as the rule `f`.
 		const noArgs = r.kind === "function" && r.head.args?.length === 0;
+		// `_` and OPA's `_3` for it in an argument are one (each such name is used once).
+		const args = noArgs ? undefined : r.head.args?.map(unnumberWildcards);
 		const out: Rule = {
 			...r,
 			kind: noArgs ? "complete" : r.kind,
-			head: { ...r.head, assign: false, args: noArgs ? undefined : r.head.args },
+			head: { ...r.head, assign: false, args },
 			body: !r.else && isTrueBody(r.body) ? [] : r.body,
 		};
 		if (r.else) out.else = rule(r.else);
