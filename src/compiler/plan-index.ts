@@ -30,8 +30,12 @@ export type IndexRead = { ref: RefTerm } | { local: Local };
 /** A planned rule and the values its body requires (read key → where, and which values). */
 export interface IndexedRule {
 	block: Block;
-	/** `leading`: the body runs this test before any expression that could raise an error. */
-	conds: Map<string, { read: IndexRead; values: Const[]; leading: boolean }>;
+	/**
+	 * `leading`: the body runs this test before any expression that could raise an error.
+	 * `prefix`: a `startswith(value, prefix)` test, never dispatched on, only checked ahead
+	 * (guardRule); its `values` are empty.
+	 */
+	conds: Map<string, { read: IndexRead; values: Const[]; leading: boolean; prefix?: string }>;
 }
 
 /** Groups of at most this many values are tested one by one instead of searched. */
@@ -101,10 +105,11 @@ export function indexConditions(
 	params: { args: Term[]; first: Local } | undefined = undefined,
 ): IndexedRule["conds"] {
 	const conds: IndexedRule["conds"] = new Map();
-	const add = (read: IndexRead, values: Const[], leading: boolean) => {
-		const k = readKey(read);
+	const add = (read: IndexRead, values: Const[], leading: boolean, prefix?: string) => {
+		const k = prefix === undefined ? readKey(read) : `prefix:${readKey(read)}`;
 		// Two tests of one value: the rule needs both; keeping the first is still a sound filter.
-		if (!conds.has(k)) conds.set(k, { read, values, leading });
+		if (!conds.has(k))
+			conds.set(k, { read, values, leading, ...(prefix === undefined ? {} : { prefix }) });
 	};
 	const argVars = new Map<string, Local>();
 	params?.args.forEach((a, i) => {
@@ -147,13 +152,29 @@ export function indexConditions(
 			? { read: r, values: values as Const[] }
 			: undefined;
 	};
+	// startswith(value, "prefix"), which OPA's index also skips rules on (a string without
+	// the prefix, another scalar, an object); it may raise (a number under strict builtin errors),
+	// so it is always checked ahead and ends the leading tests.
+	const startsWith = (e: Expr): { read: IndexRead; prefix: string } | undefined => {
+		if (e.negated || e.with.length > 0 || e.terms.type !== "call") return undefined;
+		const target = fnTarget(e.terms.fn);
+		if (target.kind !== "builtin" || target.name !== "startswith") return undefined;
+		const [a, b] = e.terms.args;
+		const r = e.terms.args.length === 2 ? reader(a) : undefined;
+		return r && b.type === "string" ? { read: r, prefix: b.value } : undefined;
+	};
 	// Tests before any other expression (these tests never raise) run before anything that
 	// could: they need no guard (see guardRule).
 	let leading = true;
 	for (const e of body) {
 		const t = test(e);
-		if (t) add(t.read, t.values, leading);
-		else leading = false;
+		if (t) {
+			add(t.read, t.values, leading);
+			continue;
+		}
+		leading = false;
+		const p = startsWith(e);
+		if (p) add(p.read, [], false, p.prefix);
 	}
 	return conds;
 }
@@ -191,10 +212,10 @@ function readInto(fp: PlanState, read: IndexRead, target: Local): Stmt[] {
 }
 
 /**
- * The rule's block with its indexed tests that no dispatch checked (not in `used`) and that the
- * body does not run first anyway checked before it: as in OPA, a rule whose indexed test fails does not run at all, so it raises no
- * error from an expression before that test (`opa eval` skips even a lone rule, and each link
- * of an else chain, this way).
+ * The rule's block with its indexed tests that no dispatch checked (not in `used`) and that
+ * the body does not run first anyway checked before it: as in OPA, a rule whose indexed test
+ * fails does not run at all, so it raises no error from an expression before that test
+ * (`opa eval` skips even a lone rule, and each link of an else chain, this way).
  */
 export function guardRule(
 	fp: PlanState,
@@ -209,6 +230,45 @@ export function guardRule(
 		guard.push(...readInto(fp, c.read, l));
 		const operand = (v: Const): Operand =>
 			v.type === "string" ? fp.str(v.value) : fp.pb.constOp(v);
+		const yes = fp.pb.constOp({ type: "boolean", value: true });
+		if (c.prefix !== undefined) {
+			// Runs for a string with the prefix, or an array or set: `opa eval` runs the rule for
+			// input.path ["/api/"] but skips it for 5, null and {"a": 1}.
+			const hit = fp.newLocal();
+			const starts = fp.newLocal();
+			fp.pb.useBuiltin("startswith", 2);
+			const collection = (typeName: "array" | "set"): Block => ({
+				stmts: [
+					{ op: "isUndefined", source: hit },
+					{ op: "isType", source: { local: l }, typeName },
+					{ op: "assign", target: hit, source: yes },
+				],
+			});
+			guard.push(
+				{
+					op: "blocks",
+					blocks: [
+						{
+							stmts: [
+								{ op: "isType", source: { local: l }, typeName: "string" },
+								{
+									op: "call",
+									func: "startswith",
+									args: [{ local: l }, fp.str(c.prefix)],
+									target: starts,
+								},
+								{ op: "notFalse", source: { local: starts } },
+								{ op: "assign", target: hit, source: yes },
+							],
+						},
+						collection("array"),
+						collection("set"),
+					],
+				},
+				{ op: "isDefined", source: hit },
+			);
+			continue;
+		}
 		if (c.values.length === 1) {
 			guard.push({ op: "equal", a: { local: l }, b: operand(c.values[0]) });
 			continue;
@@ -221,7 +281,7 @@ export function guardRule(
 					stmts: [
 						{ op: "isUndefined", source: hit },
 						{ op: "equal", a: { local: l }, b: operand(v) },
-						{ op: "assign", target: hit, source: fp.pb.constOp({ type: "boolean", value: true }) },
+						{ op: "assign", target: hit, source: yes },
 					] as Stmt[],
 				})),
 			},
@@ -247,7 +307,7 @@ export function planIndexed(
 	const seen = new Map<string, { read: IndexRead; values: Set<string>; covered: number }>();
 	for (const r of rules) {
 		for (const [key, c] of r.conds) {
-			if (used.has(key)) continue;
+			if (used.has(key) || c.prefix !== undefined) continue;
 			let s = seen.get(key);
 			if (!s) {
 				s = { read: c.read, values: new Set(), covered: 0 };
