@@ -262,7 +262,9 @@ export function createApp(deps: AppDeps): GavelApp {
 			// (No named closures here: tsx's keepNames would decorate each one per request.)
 			const hit = decisions.cachedDecision(
 				options.requestKey,
-				() => decideInput(verified.claims, parseJsonObject(text, limits), request, peer),
+				decisions.logs
+					? () => decideInput(verified.claims, parseJsonObject(text, limits), request, peer)
+					: undefined,
 				options,
 			);
 			if (hit) return c.body(hit.json, 200, JSON_CONTENT);

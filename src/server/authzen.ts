@@ -152,7 +152,7 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 			const requestedBy = decisions.logs ? deps.remoteAddrOf?.(c) : undefined;
 			const hit = decisions.cachedDecision(
 				requestKey,
-				() => inputOf(validTuple(parseBody(text)), request, peer),
+				decisions.logs ? () => inputOf(validTuple(parseBody(text)), request, peer) : undefined,
 				{ requestedBy },
 			);
 			if (hit) return c.json(response(hit.decision), 200);

@@ -223,12 +223,13 @@ export class DecisionService {
 	/**
 	 * The decision for a request key (see DecideOptions.requestKey) when it is cached, else
 	 * undefined and nothing is counted: the caller then builds the input and calls decide.
-	 * The input is only built (inputOf) when the decision log needs it. `json` is the
+	 * The input is only built (inputOf; callers pass none while `logs` is false) when the
+	 * decision log needs it. `json` is the
 	 * decision serialised, from a per-entry serialisation of everything but the id.
 	 */
 	cachedDecision(
 		requestKey: string,
-		inputOf: () => unknown,
+		inputOf: (() => unknown) | undefined,
 		options: DecideOptions = {},
 	): { decision: Decision; json: string } | undefined {
 		if (this.cache === undefined || options.bypassCache) return undefined;
@@ -256,7 +257,7 @@ export class DecisionService {
 		// Key order as JSON.stringify(d) gives it: decision_id first, then the rest.
 		hit.hitJsonTail ??= JSON.stringify({ ...d, decision_id: undefined }).slice(1);
 		const json = `{"decision_id":"${d.decision_id}",${hit.hitJsonTail}`;
-		const input = this.logger === nullLogger ? undefined : inputOf();
+		const input = this.logger === nullLogger ? undefined : inputOf?.();
 		this.finish(d, meaning.allow ? "allow" : "deny", input, options, started, hit.result, t);
 		return { decision: d, json };
 	}

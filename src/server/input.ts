@@ -36,6 +36,7 @@ export function pickHeaders(
 	allow: readonly string[],
 ): Record<string, string> {
 	const out: Record<string, string> = {};
+	if (allow.length === 0) return out;
 	for (const name of allow) {
 		if (name === "authorization" || name === "cookie") continue;
 		const v = get(name);
