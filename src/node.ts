@@ -222,7 +222,7 @@ export async function startGavel(
 			signing: options.opa?.bundle?.signing ?? config.bundle.signing,
 			headers: config.bundle.headers,
 			maxDownloadBytes: config.bundle.maxDownloadBytes,
-			fetch: opa?.bundleFetch as typeof fetch | undefined,
+			fetch: opa?.bundleFetch(config.bundle.url) as typeof fetch | undefined,
 		});
 	} else if (config.bundle.path) {
 		source = new FileBundleSource(engine, {

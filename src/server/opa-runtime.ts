@@ -18,8 +18,11 @@ export interface OpaRuntime {
 	labels: Record<string, string>;
 	/** The decision logger, when decision_logs is configured. */
 	logger?: DecisionLogger;
-	/** How the bundle is fetched from its service (headers, credentials, TLS). */
-	bundleFetch?: ServiceFetch;
+	/**
+	 * How the bundle is fetched from its service (headers, credentials, TLS): for that URL
+	 * only, so the service's credentials never go to another one (a --url given beside -c).
+	 */
+	bundleFetch(url: string): ServiceFetch | undefined;
 	/** Where the bundle is persisted (bundles.<name>.persist), else undefined. */
 	bundlePersistPath?: string;
 	sink?: HttpDecisionLogger;
@@ -134,7 +137,10 @@ export function createOpaRuntime(
 		logger,
 		sink,
 		status,
-		bundleFetch: b ? client(b.service.name).fetch : undefined,
+		bundleFetch: (url) =>
+			b && b.service.type !== "oci" && url === client(b.service.name).url(b.resource)
+				? client(b.service.name).fetch
+				: undefined,
 		bundlePersistPath:
 			b?.persist === true
 				? join(opa.persistenceDirectory, "bundles", b.name, "bundle.tar.gz")
