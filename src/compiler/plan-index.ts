@@ -14,6 +14,9 @@
 // As in OPA, a rule skipped this way raises no error either (a conflict in a rule it calls,
 // say): `opa eval` answers true for p=b and undefined for p=z with
 // `allow if { data.t.conflicting == 1; input.p == "a" }` beside `allow if input.p == "b"`.
+// So a rule the dispatch does not settle (a lone rule, the last of a group, a link of an else
+// chain, which is never dispatched on) first checks those of its tests that its body does
+// not run before anything else (guardRule), and `startswith(value, "prefix")` tests too.
 // Conflicts between rules that both hold stay errors: two such rules test the same value, so
 // they sit in the same group or run unindexed.
 
