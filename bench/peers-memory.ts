@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { exportJWK, generateKeyPair } from "jose";
 import { loadActivePolicy, policyBundleFromArchive } from "../src/engine/index.ts";
@@ -69,6 +70,46 @@ async function askUsers(url: string, n: number): Promise<unknown> {
 	return opaResult(await res.json());
 }
 
+/**
+ * Milliseconds per activation of the bundle, timed in a fresh process (this one's heap holds
+ * whatever ran before, which would slow the collector down): read the .tar.gz, compile the
+ * module, load its data; each activated policy is checked to answer as the data says.
+ */
+function activationTimes(bundlePath: string, n: number, count: number): Promise<number[]> {
+	const self = fileURLToPath(import.meta.url);
+	return new Promise((resolve, reject) => {
+		const child = spawn(
+			process.execPath,
+			["--import", "tsx", self, "--activate", bundlePath, String(n), String(count)],
+			{ stdio: ["ignore", "pipe", "inherit"] },
+		);
+		let out = "";
+		child.stdout?.on("data", (b: Buffer) => {
+			out += b.toString();
+		});
+		child.once("exit", (code) => {
+			if (code !== 0) reject(new Error(`activation timing exited with ${code}`));
+			else resolve(JSON.parse(out) as number[]);
+		});
+	});
+}
+
+async function timeActivations(bundlePath: string, n: number, count: number): Promise<number[]> {
+	const bytes = readFileSync(bundlePath);
+	const want = n > 0;
+	const input = want ? usersInput(n) : { user: "nobody", role: "r0" };
+	const times: number[] = [];
+	for (let i = 0; i < count; i++) {
+		const t = performance.now();
+		const active = await loadActivePolicy(await policyBundleFromArchive(bytes));
+		times.push(performance.now() - t);
+		if (active.evaluate("directory/allow", input) !== want) {
+			throw new Error(`users ${n}: the activated policy did not answer ${want}`);
+		}
+	}
+	return times;
+}
+
 export async function runPeersMemory(
 	o: MemoryOptions,
 	log: (line: string) => void = () => {},
@@ -104,16 +145,7 @@ export async function runPeersMemory(
 		const bytes = readFileSync(bundlePath);
 		const want = n > 0;
 
-		const times: number[] = [];
-		for (let i = 0; i < o.activations; i++) {
-			const t = performance.now();
-			const active = await loadActivePolicy(await policyBundleFromArchive(bytes));
-			times.push(performance.now() - t);
-			const input = want ? usersInput(n) : { user: "nobody", role: "r0" };
-			if (active.evaluate("directory/allow", input) !== want) {
-				throw new Error(`users ${n}: the activated policy did not answer ${want}`);
-			}
-		}
+		const times = await activationTimes(bundlePath, n, o.activations);
 
 		const bundle = await policyBundleFromArchive(bytes);
 		const policy = await loadPolicy(bundle.module ?? (bundle.wasm as Uint8Array));
@@ -194,4 +226,10 @@ export function formatMemoryRows(rows: MemoryRow[], opaMissing?: string): string
 	}
 	if (opaMissing) lines.push(`OPA columns skipped: ${opaMissing}`);
 	return lines.join("\n");
+}
+
+// The child process activationTimes starts: prints the times as JSON.
+if (process.argv[2] === "--activate" && process.argv[1] === fileURLToPath(import.meta.url)) {
+	const [path, n, count] = process.argv.slice(3);
+	console.log(JSON.stringify(await timeActivations(path, Number(n), Number(count))));
 }

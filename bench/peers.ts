@@ -6,7 +6,7 @@
 // and after: on a shared machine the figures mean little without it.
 //
 // Run: npm run bench:peers [-- --only http,inprocess,memory] [--rounds 5] [--seconds 3]
-//      [--rules 1000] [--inprocess-rounds 3] [--sizes 10000,100000,300000]
+//      [--rules 1000] [--inprocess-rounds 5] [--sizes 10000,100000,300000]
 
 import { execSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -87,7 +87,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 			rules: Number(arg("rules") ?? 1000),
 		},
 		inProcess: {
-			rounds: Number(arg("inprocess-rounds") ?? 3),
+			rounds: Number(arg("inprocess-rounds") ?? 5),
 			gavelMs: 300,
 			cases: inProcessCases(),
 		},

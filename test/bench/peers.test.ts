@@ -77,7 +77,7 @@ describe("bench:peers", () => {
 		for (const heading of ["req/s", "opa bench µs/eval", "Wasm mem MB"]) {
 			expect(result.text).toContain(heading);
 		}
-	}, 90_000);
+	}, 180_000);
 
 	it("reads the peers' answers, and refuses what is not one", () => {
 		expect(opaResult({ result: true })).toBe(true);
