@@ -10,7 +10,9 @@ const SMALL = 16 * 1024;
 const scratch = new Uint8Array(3 * SMALL);
 /** Reused buffers, one per exact byte length (the SDK sizes the input by the whole buffer). */
 const byLength = new Map<number, Uint8Array>();
-const MAX_LENGTHS = 256;
+/** Bytes the reused buffers may hold together: inputs of many sizes start the set afresh. */
+const MAX_HELD = 1024 * 1024;
+let held = 0;
 
 /** `json` encoded as UTF-8 in an ArrayBuffer of exactly its length, valid until the next call. */
 export function inputBytes(json: string): ArrayBuffer {
@@ -19,9 +21,13 @@ export function inputBytes(json: string): ArrayBuffer {
 	let out = byLength.get(written);
 	if (out === undefined) {
 		// Bounded: lengths vary with the input, and a flood of distinct ones must not pile up.
-		if (byLength.size >= MAX_LENGTHS) byLength.clear();
+		if (held + written > MAX_HELD) {
+			byLength.clear();
+			held = 0;
+		}
 		out = new Uint8Array(written);
 		byLength.set(written, out);
+		held += written;
 	}
 	out.set(scratch.subarray(0, written));
 	return out.buffer as ArrayBuffer;
