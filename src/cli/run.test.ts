@@ -62,6 +62,37 @@ describe("gavel run --server", () => {
 		expect(opaFlagOverrides({ authorization: "basic" })).toEqual({
 			callerAuth: { systemAuthz: true, systemAuthzIdentity: "none" },
 		});
+		expect(
+			opaFlagOverrides({
+				"verification-key": "pub.pem",
+				scope: "write",
+				"exclude-files-verify": ["a.json,b.json"],
+			}),
+		).toEqual({
+			bundle: {
+				signing: {
+					keys: [{ id: "default", algorithm: "RS256", keyFile: "pub.pem" }],
+					keyId: "default",
+					scope: "write",
+					excludeFiles: ["a.json", "b.json"],
+				},
+			},
+		});
+		expect(
+			opaFlagOverrides({
+				"verification-key": "s3cret",
+				"signing-alg": "HS256",
+				"verification-key-id": "k",
+			}),
+		).toEqual({
+			bundle: {
+				signing: { keys: [{ id: "k", algorithm: "HS256", secret: "s3cret" }], keyId: "k" },
+			},
+		});
+		expect(opaFlagOverrides({ "skip-verify": true, "verification-key": "pub.pem" })).toEqual({
+			bundle: { signing: { keys: [], skip: true } },
+		});
+		expect(() => opaFlagOverrides({ scope: "write" })).toThrow("--scope needs --verification-key");
 		// token alone changes nothing, as in OPA: the identity only feeds the authz policy.
 		expect(opaFlagOverrides({ authentication: "token", authorization: "off" })).toEqual({});
 	});

@@ -58,6 +58,14 @@ Options:
                         a second, plain-HTTP listener serving only /health, /ready, /metrics
   --shutdown-grace-period SECONDS
                         how long in-flight requests may take at shutdown (default 10)
+  --verification-key KEY
+                        verify the bundle's signature: a PEM public key file, or the HMAC
+                        secret with --signing-alg HS256 (unsigned bundles are refused)
+  --verification-key-id ID, --signing-alg ALG (default RS256), --scope S,
+  --exclude-files-verify F
+                        as opa run: the key's id, its algorithm, the required scope, files
+                        the signature need not list
+  --skip-verify         load bundles without verifying signatures (signed ones too)
   --shutdown-wait-period SECONDS
                         keep serving this long after SIGTERM/SIGINT before shutting down
                         (a second signal shuts down at once; default 0)
@@ -77,7 +85,6 @@ Exit codes: 0 after a clean shutdown, 2 for a bad command line or configuration.
 // parseArgs's generic "unknown option" (a user copying an OPA command line should see which).
 // The list is `opa run --help` of OPA 1.22.3, less the flags taken here.
 const OPA_FLAGS = [
-	"exclude-files-verify",
 	"format",
 	"h2c",
 	"history",
@@ -89,18 +96,13 @@ const OPA_FLAGS = [
 	"optimize-store-for-read-speed",
 	"pprof",
 	"ready-timeout",
-	"scope",
 	"set-file",
-	"signing-alg",
 	"skip-known-schema-check",
-	"skip-verify",
 	"skip-version-check",
 	"tls-cert-refresh-period",
 	"tls-cipher-suites",
 	"unix-socket-perm",
 	"v0-compatible",
-	"verification-key",
-	"verification-key-id",
 	"watch-config",
 ];
 const OPA_SHORT: Record<string, string> = {
@@ -221,6 +223,34 @@ export function opaFlagOverrides(values: Record<string, unknown>): Record<string
 		server.shutdownGraceSeconds = Number(grace);
 	}
 	if (Object.keys(server).length > 0) out.server = server;
+	// Bundle signatures, as opa run verifies the bundles it is given.
+	const vkey = stringOption(values["verification-key"] as string | undefined);
+	const alg = stringOption(values["signing-alg"] as string | undefined) ?? "RS256";
+	const keyId = stringOption(values["verification-key-id"] as string | undefined) ?? "default";
+	const scope = stringOption(values.scope as string | undefined);
+	const exclude = stringList(values["exclude-files-verify"] as string[] | undefined).flatMap((v) =>
+		v.split(","),
+	);
+	if (vkey === undefined && (scope !== undefined || exclude.length > 0)) {
+		throw new UsageError(
+			`${scope !== undefined ? "--scope" : "--exclude-files-verify"} needs --verification-key (the key bundles are verified with)`,
+		);
+	}
+	if (values["skip-verify"] === true) {
+		// Signed bundles load too, unverified, as with opa run --skip-verify.
+		out.bundle = { signing: { keys: [], skip: true } };
+	} else if (vkey !== undefined) {
+		// OPA's --verification-key is an HMAC secret or the path of a PEM public key.
+		const key = alg.startsWith("HS") ? { secret: vkey } : { keyFile: vkey };
+		out.bundle = {
+			signing: {
+				keys: [{ id: keyId, algorithm: alg, ...key }],
+				keyId,
+				...(scope !== undefined ? { scope } : {}),
+				...(exclude.length > 0 ? { excludeFiles: exclude } : {}),
+			},
+		};
+	}
 	return out;
 }
 
@@ -247,6 +277,12 @@ export const runCommand: Command = {
 			"diagnostic-addr": { type: "string", multiple: true },
 			"shutdown-grace-period": { type: "string" },
 			"shutdown-wait-period": { type: "string" },
+			"verification-key": { type: "string" },
+			"verification-key-id": { type: "string" },
+			"signing-alg": { type: "string" },
+			scope: { type: "string" },
+			"exclude-files-verify": { type: "string", multiple: true },
+			"skip-verify": { type: "boolean" },
 		});
 		if (values.server !== true) {
 			throw new UsageError("only --server is supported (the interactive REPL is not provided)");

@@ -32,6 +32,8 @@ export interface SigningConfig {
 	scope?: string;
 	/** Files that need not be listed (OPA's exclude_files). */
 	excludeFiles?: string[];
+	/** OPA's --skip-verify: signed or not, bundles are loaded without checking signatures. */
+	skip?: boolean;
 }
 
 interface FileEntry {
@@ -59,6 +61,7 @@ export async function verifyBundleSignature(
 	signaturesJson: string | undefined,
 	config: SigningConfig | undefined,
 ): Promise<void> {
+	if (config?.skip) return;
 	if (!config) {
 		if (signaturesJson !== undefined) {
 			throw new Error("bundle is signed but no verification key is configured");

@@ -196,6 +196,66 @@ describe("gavel run -c with default_authorization_decision", () => {
 	});
 });
 
+describe.skipIf(!findOpa())(
+	"gavel run --verification-key, --skip-verify (bundles signed by opa build)",
+	() => {
+		it("serves a bundle signed with the key, refuses unsigned and wrongly signed ones, loads anything with --skip-verify", async () => {
+			const opa = findOpa() as string;
+			const d = mkdtempSync(join(tmpdir(), "gavel-run-signed-"));
+			const run = (cmd: string, args: string[]) =>
+				new Promise<void>((resolve, reject) => {
+					const c = spawn(cmd, args, { cwd: d, stdio: "ignore" });
+					c.once("exit", (code) =>
+						code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")}: ${code}`)),
+					);
+				});
+			for (const name of ["key", "other"]) {
+				await run("openssl", ["genrsa", "-out", `${name}.pem`, "2048"]);
+				await run("openssl", ["rsa", "-in", `${name}.pem`, "-pubout", "-out", `${name}.pub.pem`]);
+			}
+			const b = join(d, "b");
+			await run("mkdir", [b]);
+			writeFileSync(join(b, "app.rego"), APP);
+			await run(opa, [
+				"build",
+				"-b",
+				b,
+				"--signing-key",
+				join(d, "key.pem"),
+				"-o",
+				join(d, "signed.tar.gz"),
+			]);
+			await run(opa, ["build", "-b", b, "-o", join(d, "unsigned.tar.gz")]);
+			const serve = async (flags: string[], bundle: string) => {
+				const g = await start(
+					["--server", "-a", "127.0.0.1:0", "-b", ...flags, join(d, bundle)],
+					SERVING,
+				);
+				const ready = (await fetch(`${g.url}/ready`)).status;
+				g.child.kill("SIGKILL");
+				return { ready, log: g.stderr() };
+			};
+			expect(
+				await serve(["--verification-key", join(d, "key.pub.pem")], "signed.tar.gz"),
+			).toMatchObject({
+				ready: 200,
+			});
+			const unsigned = await serve(
+				["--verification-key", join(d, "key.pub.pem")],
+				"unsigned.tar.gz",
+			);
+			expect(unsigned.ready).toBe(503);
+			expect(unsigned.log).toMatch(/bundle is not signed/);
+			const wrong = await serve(["--verification-key", join(d, "other.pub.pem")], "signed.tar.gz");
+			expect(wrong.ready).toBe(503);
+			expect(wrong.log).toMatch(/rejected/);
+			const noKey = await serve([], "signed.tar.gz");
+			expect(noKey.log).toMatch(/bundle is signed but no verification key is configured/);
+			expect(await serve(["--skip-verify"], "signed.tar.gz")).toMatchObject({ ready: 200 });
+		});
+	},
+);
+
 describe("gavel run with OPA's TLS flags", () => {
 	let certs: CertDir;
 	beforeAll(() => {
