@@ -163,7 +163,14 @@ const SPECS: Spec[] = [
 	["indexof", "string string", "number"],
 	["indexof_n", "string string", "array"],
 	["substring", "string number number", "string"],
-	["sprintf", "string array", "string"],
+	[
+		"sprintf",
+		"string array",
+		"string",
+		{
+			note: "differs from OPA in three corners: a number inside a collection prints in canonical form, not as written (OPA: `[1e20]`); -0.0 prints 0; %x of a non-integer is a bad verb, not Go's hex float",
+		},
+	],
 	["strings.reverse", "string", "string"],
 	["strings.count", "string string", "number"],
 	["strings.split_n", "string string number", "array"],

@@ -88,21 +88,29 @@ export function bufF64(w: usize, f: f64): void {
 	store<u32>(w, bufLen(w) + n, 4);
 }
 
+/** The shortest decimal digits of a float64 (f64Decompose), its exponent and sign. */
+export const F64_DIGITS: usize = memory.data(32, 8);
+export let f64Exp: i32 = 0;
+export let f64Neg = false;
+
+export function setF64Exp(x: i32): void {
+	f64Exp = x;
+}
+
 /**
- * Go's %v for a float64 (strconv 'g', shortest): exponent form when the exponent is below -4
- * or at least 21, written with a sign and at least two digits ("1e-05", "1.5e+21").
+ * Fills F64_DIGITS with the shortest significant digits of `f` (no trailing zeros) and sets
+ * f64Exp to Go's decimal exponent (value = d.ddd × 10^f64Exp); returns the digit count (0 for 0).
  */
-export function bufF64Go(w: usize, f: f64): void {
+export function f64Decompose(f: f64): i32 {
 	const n = dtoa_buffered<f64>(scratch, f);
-	// Collect sign, significant digits and the decimal exponent from the JS-style text.
-	const digits = memory.data(32, 8);
+	const digits = F64_DIGITS;
 	let nd: i32 = 0;
-	let neg = false;
 	let pointAt: i32 = -1;
 	let exp: i32 = 0;
 	let i: u32 = 0;
+	f64Neg = false;
 	if (load<u16>(scratch) == 45) {
-		neg = true;
+		f64Neg = true;
 		i = 1;
 	}
 	let seenDigit = false;
@@ -136,27 +144,45 @@ export function bufF64Go(w: usize, f: f64): void {
 		nd++;
 	}
 	if (nd == 0) {
+		f64Exp = 0;
+		return 0;
+	}
+	if (pointAt < 0) pointAt = nd + lead;
+	while (nd > 1 && load<u8>(digits + nd - 1) == 48) nd--;
+	// Value = 0.DIGITS × 10^(pointAt - lead + exp); Go's exponent is one less.
+	f64Exp = pointAt - lead + exp - 1;
+	return nd;
+}
+
+/** Go's exponent suffix: a sign and at least two digits ("e-05", "e+21"). */
+export function bufGoExp(w: usize, x: i32, upper: bool): void {
+	bufByte(w, upper ? 69 : 101);
+	bufByte(w, x < 0 ? 45 : 43);
+	const ax = x < 0 ? -x : x;
+	if (ax < 10) bufByte(w, 48);
+	bufI64(w, ax);
+}
+
+/**
+ * Go's %v for a float64 (strconv 'g', shortest): exponent form when the exponent is below -4
+ * or at least `eprec` (21 as OPA prints numbers in messages, 6 in sprintf).
+ */
+export function bufF64Go(w: usize, f: f64, eprec: i32 = 21): void {
+	const nd = f64Decompose(f);
+	const digits = F64_DIGITS;
+	if (nd == 0) {
 		bufByte(w, 48);
 		return;
 	}
-	if (pointAt < 0) pointAt = nd + lead;
-	// Value = 0.DIGITS × 10^(pointAt - lead + exp); Go's exponent is one less.
-	let trail = nd;
-	while (trail > 1 && load<u8>(digits + trail - 1) == 48) trail--;
-	nd = trail;
-	const x = pointAt - lead + exp - 1;
-	if (neg) bufByte(w, 45);
-	if (x < -4 || x >= 21) {
+	const x = f64Exp;
+	if (f64Neg) bufByte(w, 45);
+	if (x < -4 || x >= eprec) {
 		bufByte(w, load<u8>(digits));
 		if (nd > 1) {
 			bufByte(w, 46);
 			for (let k = 1; k < nd; k++) bufByte(w, load<u8>(digits + k));
 		}
-		bufByte(w, 101);
-		bufByte(w, x < 0 ? 45 : 43);
-		const ax = x < 0 ? -x : x;
-		if (ax < 10) bufByte(w, 48);
-		bufI64(w, ax);
+		bufGoExp(w, x, false);
 		return;
 	}
 	if (x < 0) {

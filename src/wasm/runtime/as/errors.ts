@@ -1,7 +1,7 @@
 // Run-time errors: aborts carry OPA's error codes; builtin type errors are undefined unless the
 // policy asked for strict builtin errors.
 
-import { bufAscii, bufBytes, bufFinish, bufI64, bufNew } from "./buffer";
+import { bufAscii, bufByte, bufBytes, bufFinish, bufI64, bufNew } from "./buffer";
 import { opa_abort } from "./env";
 import { K_ARR, K_BOOL, K_NULL, K_NUM, K_OBJ, K_SET, K_STR, kind } from "./values";
 
@@ -78,6 +78,45 @@ export function typeError(name: string, message: string): usize {
 export function builtinError(name: string, message: string): usize {
 	return cfg_strict == 0 ? 0 : hardError("eval_builtin_error", name, message);
 }
+
+/**
+ * `name: before"TEXT"after` (eval_builtin_error) → undefined or abort, TEXT quoted as Go's
+ * strconv.Quote does for the ASCII range (Go's error messages quote their input so).
+ */
+export function builtinErrorQuoted(
+	name: string,
+	before: string,
+	p: usize,
+	n: u32,
+	after: string,
+): usize {
+	if (cfg_strict == 0) return 0;
+	const w = startMessage("eval_builtin_error");
+	bufAscii(w, name);
+	bufAscii(w, ": ");
+	bufAscii(w, before);
+	bufByte(w, 34);
+	for (let i: u32 = 0; i < n; i++) {
+		const c = <u32>load<u8>(p + i);
+		if (c == 34 || c == 92) {
+			bufByte(w, 92);
+			bufByte(w, c);
+		} else if (c == 10) bufAscii(w, "\\n");
+		else if (c == 13) bufAscii(w, "\\r");
+		else if (c == 9) bufAscii(w, "\\t");
+		else if (c < 0x20 || c == 0x7f) {
+			bufAscii(w, "\\x");
+			bufByte(w, HEXDIGITS.charCodeAt(<i32>(c >> 4)));
+			bufByte(w, HEXDIGITS.charCodeAt(<i32>(c & 15)));
+		} else bufByte(w, c);
+	}
+	bufByte(w, 34);
+	bufAscii(w, after);
+	opa_abort(bufFinish(w));
+	return 0;
+}
+
+const HEXDIGITS = "0123456789abcdef";
 
 /** `name: message<n>` (eval_builtin_error) → undefined or abort; message ends before a number. */
 export function builtinErrorAt(name: string, message: string, n: i64): usize {

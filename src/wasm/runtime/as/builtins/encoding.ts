@@ -2,7 +2,7 @@
 
 import { bufByte, bufNew } from "../buffer";
 import { newObject, objGet, objInsert } from "../collections";
-import { builtinError, operandError } from "../errors";
+import { builtinError, builtinErrorAt, builtinErrorQuoted, operandError } from "../errors";
 import { parseJson, writeValue } from "../json";
 import {
 	arrGet,
@@ -121,6 +121,48 @@ export function b64decode(p: usize, n: u32, url: bool, padded: bool): usize {
 	return w;
 }
 
+/**
+ * Where Go's base64 decoder reports a CorruptInputError (line breaks skipped, padding checked
+ * quantum by quantum); -1 when it reports none.
+ */
+function goB64ErrorAt(p: usize, n: u32, url: bool, padded: bool): i64 {
+	let si: u32 = 0;
+	while (si <= n) {
+		let j: u32 = 0;
+		for (; j < 4; j++) {
+			if (si == n) {
+				if (j == 0) return -1;
+				if (j == 1 || padded) return <i64>(si - j);
+				return -1;
+			}
+			const c = load<u8>(p + si);
+			si++;
+			if (b64val(c, url) >= 0) continue;
+			if (c == 10 || c == 13) {
+				j--;
+				continue;
+			}
+			if (c != 61 || !padded) return <i64>(si - 1);
+			// Padding: at least two symbols before it, "==" after two.
+			if (j < 2) return <i64>(si - 1);
+			if (j == 2) {
+				while (si < n && (load<u8>(p + si) == 10 || load<u8>(p + si) == 13)) si++;
+				if (si == n) return <i64>n;
+				if (load<u8>(p + si) != 61) return <i64>(si - 1);
+				si++;
+			}
+			while (si < n && (load<u8>(p + si) == 10 || load<u8>(p + si) == 13)) si++;
+			return si < n ? <i64>si : -1;
+		}
+	}
+	return -1;
+}
+
+function b64Failure(name: string, p: usize, n: u32, url: bool, padded: bool): usize {
+	const at = goB64ErrorAt(p, n, url, padded);
+	return builtinErrorAt(name, "illegal base64 data at input byte ", at < 0 ? 0 : at);
+}
+
 export function b_base64__encode(s: usize): usize {
 	if (!isStr(s)) return operandError("base64.encode", 1, "string", s);
 	return b64encode(s, STD, true);
@@ -129,7 +171,7 @@ export function b_base64__encode(s: usize): usize {
 export function b_base64__decode(s: usize): usize {
 	if (!isStr(s)) return operandError("base64.decode", 1, "string", s);
 	const w = b64decode(strPtr(s), strLen(s), false, true);
-	if (w == 0) return builtinError("base64.decode", "illegal base64 data");
+	if (w == 0) return b64Failure("base64.decode", strPtr(s), strLen(s), false, true);
 	return bufString(w);
 }
 
@@ -153,7 +195,8 @@ export function b_base64url__decode(s: usize): usize {
 	// Padded first, then unpadded, as OPA does.
 	let w = b64decode(strPtr(s), strLen(s), true, true);
 	if (w == 0) w = b64decode(strPtr(s), strLen(s), true, false);
-	if (w == 0) return builtinError("base64url.decode", "illegal base64 data");
+	// OPA reports the padded decoder's error.
+	if (w == 0) return b64Failure("base64url.decode", strPtr(s), strLen(s), true, true);
 	return bufString(w);
 }
 
@@ -230,14 +273,23 @@ export function b_urlquery__encode(s: usize): usize {
 	return bufString(w);
 }
 
-/** 0 when the escape sequence is malformed. */
+/** Where the malformed escape queryUnescape met starts (Go's EscapeError quotes it). */
+let badEscapeAt: u32 = 0;
+let badEscapeLen: u32 = 0;
+
+/** 0 when the escape sequence is malformed (badEscapeAt says where). */
 function queryUnescape(p: usize, n: u32): usize {
 	const w = bufNew(n);
 	for (let i: u32 = 0; i < n; i++) {
 		const c = <u32>load<u8>(p + i);
 		if (c == 43) bufByte(w, 32);
 		else if (c == 37) {
-			if (i + 2 >= n) return 0;
+			badEscapeAt = <u32>(p + i);
+			if (i + 2 >= n) {
+				badEscapeLen = n - i;
+				return 0;
+			}
+			badEscapeLen = 3;
 			const a = hexVal(load<u8>(p + i + 1));
 			const b = hexVal(load<u8>(p + i + 2));
 			if (a < 0 || b < 0) return 0;
@@ -248,10 +300,14 @@ function queryUnescape(p: usize, n: u32): usize {
 	return w;
 }
 
+function escapeFailure(name: string): usize {
+	return builtinErrorQuoted(name, "invalid URL escape ", badEscapeAt, badEscapeLen, "");
+}
+
 export function b_urlquery__decode(s: usize): usize {
 	if (!isStr(s)) return operandError("urlquery.decode", 1, "string", s);
 	const w = queryUnescape(strPtr(s), strLen(s));
-	if (w == 0) return builtinError("urlquery.decode", "invalid URL escape");
+	if (w == 0) return escapeFailure("urlquery.decode");
 	return bufString(w);
 }
 
@@ -306,7 +362,7 @@ export function b_urlquery__decode_object(s: usize): usize {
 			while (eq < end && load<u8>(p + eq) != 61) eq++;
 			const kw = queryUnescape(p + start, eq - start);
 			const vw = eq < end ? queryUnescape(p + eq + 1, end - eq - 1) : bufNew(0);
-			if (kw == 0 || vw == 0) return builtinError("urlquery.decode_object", "invalid URL escape");
+			if (kw == 0 || vw == 0) return escapeFailure("urlquery.decode_object");
 			const key = bufString(kw);
 			let arr = objGet(r, key);
 			if (arr == 0) {

@@ -296,7 +296,11 @@ export function b_numbers__range_step(a: usize, b: usize, step: usize): usize {
 		return operandError("numbers.range_step", 3, "integer", step);
 	const s = numAsInt(step);
 	if (s <= 0)
-		return builtinError("numbers.range_step", "step must be a positive number above zero");
+		// OPA's message names the builtin twice.
+		return builtinError(
+			"numbers.range_step",
+			"numbers.range_step: step must be a positive integer",
+		);
 	const x = numAsInt(a);
 	const y = numAsInt(b);
 	const r = makeArray(0);

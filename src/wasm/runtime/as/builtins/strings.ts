@@ -5,10 +5,15 @@ import {
 	bufByte,
 	bufBytes,
 	bufF64Go,
+	bufGoExp,
 	bufI64,
 	bufLen,
 	bufNew,
 	bufTruncate,
+	F64_DIGITS,
+	f64Decompose,
+	f64Exp,
+	f64Neg,
 } from "../buffer";
 import { LOWER_RANGES, LOWER_RANGES_LEN, UPPER_RANGES, UPPER_RANGES_LEN } from "../casemap-data";
 import { builtinError, operandError, typeError, typeErrorGot, typeName } from "../errors";
@@ -444,6 +449,7 @@ export function b_trim_space(s: usize): usize {
 
 export function b_indexof(s: usize, sub: usize): usize {
 	if (!strPair("indexof", s, sub)) return 0;
+	if (strLen(sub) == 0) return builtinError("indexof", "empty search character");
 	const at = findBytes(strPtr(s), strLen(s), strPtr(sub), strLen(sub), 0);
 	if (at < 0) return makeInt(-1);
 	return makeInt(runeCount(strPtr(s), <u32>at));
@@ -451,6 +457,7 @@ export function b_indexof(s: usize, sub: usize): usize {
 
 export function b_indexof_n(s: usize, sub: usize): usize {
 	if (!strPair("indexof_n", s, sub)) return 0;
+	if (strLen(sub) == 0) return builtinError("indexof_n", "empty search character");
 	const r = makeArray(0);
 	const p = strPtr(s);
 	const n = strLen(s);
@@ -604,7 +611,7 @@ export function b_format_int(n: usize, base: usize): usize {
 	return bufString(w);
 }
 
-// sprintf: Go's fmt verbs that policies use (%v %s %d %f %.Nf %x %X %q %t %o %b %e %%).
+// sprintf: Go's fmt verbs (%v %s %d %f %e %g %x %X %o %b %c %q %U %%) on OPA's Go operands.
 
 /** Rego's printed form of a value (strings quoted inside collections). */
 export function writeRego(w: usize, v: usize, top: bool): void {
@@ -682,33 +689,6 @@ function pad(w: usize, start: u32, width: i32, left: bool, zero: bool): void {
 	bufBytes(w, d + i, bufLen(text) - i);
 }
 
-function writeFixed(w: usize, f: f64, prec: i32): void {
-	if (f < 0 || (f == 0 && 1 / f < 0)) {
-		bufByte(w, 45);
-		f = -f;
-	}
-	const scale = 10 ** prec;
-	const scaled = Math.round(f * scale);
-	if (scaled < 9.2e18) {
-		const s = <u64>scaled;
-		const ip = <i64>(s / <u64>scale);
-		bufI64(w, ip);
-		if (prec > 0) {
-			bufByte(w, 46);
-			let frac = s % <u64>scale;
-			const digits = bufNew(prec);
-			for (let i = 0; i < prec; i++) {
-				bufByte(digits, <u32>(48 + (frac % 10)));
-				frac /= 10;
-			}
-			const dp = load<u32>(digits);
-			for (let i = prec - 1; i >= 0; i--) bufByte(w, load<u8>(dp + i));
-		}
-		return;
-	}
-	bufI64(w, <i64>f);
-}
-
 function writeHexBytes(w: usize, p: usize, n: u32, upper: bool): void {
 	for (let i: u32 = 0; i < n; i++) {
 		const b = <u32>load<u8>(p + i);
@@ -719,13 +699,340 @@ function writeHexBytes(w: usize, p: usize, n: u32, upper: bool): void {
 	}
 }
 
+// OPA hands sprintf's operands to Go's fmt as Go values: a number as int64, *big.Int or
+// float64 by how it is written (a computed whole float is an int64), a string as a string, and
+// anything else as its Rego text (so true is the string "true"). Each verb then does what
+// Go's fmt does with that type, and a verb the type lacks prints %!v(type=value).
+const G_INT: i32 = 0;
+const G_BIG: i32 = 1;
+const G_FLOAT: i32 = 2;
+const G_STR: i32 = 3;
+
+function goKind(v: usize): i32 {
+	if (kind(v) == 4) return G_STR;
+	if (kind(v) != 3) return G_STR;
+	const t = goNumType(v);
+	if (t == "int64") return G_INT;
+	if (t == "*big.Int") return G_BIG;
+	return G_FLOAT;
+}
+
+/** The operand as Go's %v writes it. */
+function writeGoValue(w: usize, v: usize, g: i32): void {
+	if (g == G_INT) bufI64(w, numAsInt(v));
+	else if (g == G_BIG) bufBytes(w, numTextPtr(v), numTextLen(v));
+	else if (g == G_FLOAT) bufF64Go(w, numF64(v), 6);
+	else writeRego(w, v, true);
+}
+
 function badVerb(w: usize, verb: u32, v: usize): void {
+	const g = goKind(v);
 	bufAscii(w, "%!");
 	bufByte(w, verb);
 	bufByte(w, 40);
-	bufAscii(w, kind(v) == 3 ? (numIsInt(v) ? "int=" : "float64=") : kind(v) == 4 ? "string=" : "");
-	writeRego(w, v, true);
+	bufAscii(
+		w,
+		g == G_INT ? "int64=" : g == G_BIG ? "big.Int=" : g == G_FLOAT ? "float64=" : "string=",
+	);
+	writeGoValue(w, v, g);
 	bufByte(w, 41);
+}
+
+/** %g: %e for large and small exponents, else the plain digits (`prec` significant ones). */
+function writeGoG(w: usize, f: f64, prec: i32, upper: bool): void {
+	let nd = f64Decompose(f);
+	if (nd == 0) {
+		if (f64Neg) bufByte(w, 45);
+		bufByte(w, 48);
+		return;
+	}
+	let d = F64_DIGITS;
+	let x = f64Exp;
+	let eprec: i32 = 6;
+	if (prec >= 0) {
+		const p = prec == 0 ? 1 : prec;
+		const digs = exactDigits(f, false, p);
+		d = load<u32>(digs);
+		nd = <i32>bufLen(digs);
+		while (nd > 1 && load<u8>(d + <u32>nd - 1) == 48) nd--;
+		x = exactExp;
+		eprec = p;
+		if (eprec > nd && nd >= x + 1) eprec = nd;
+	}
+	if (isNegative(f)) bufByte(w, 45);
+	if (x < -4 || x >= eprec) {
+		bufByte(w, load<u8>(d));
+		if (nd > 1) {
+			bufByte(w, 46);
+			for (let k = 1; k < nd; k++) bufByte(w, load<u8>(d + k));
+		}
+		bufGoExp(w, x, upper);
+		return;
+	}
+	if (x < 0) {
+		bufByte(w, 48);
+		bufByte(w, 46);
+		for (let k = 0; k < -x - 1; k++) bufByte(w, 48);
+		for (let k = 0; k < nd; k++) bufByte(w, load<u8>(d + k));
+		return;
+	}
+	for (let k = 0; k <= x || k < nd; k++) {
+		if (k == x + 1) bufByte(w, 46);
+		bufByte(w, k < nd ? load<u8>(d + k) : 48);
+	}
+}
+
+/** A decimal digit string in another base (an integer past int64), by long division. */
+function writeBigBase(w: usize, p: usize, n: u32, base: u32, upper: bool): void {
+	let i: u32 = 0;
+	if (n > 0 && load<u8>(p) == 45) {
+		bufByte(w, 45);
+		i = 1;
+	}
+	const num = bufNew(n);
+	bufBytes(num, p + i, n - i);
+	let len = n - i;
+	const out = bufNew(n * 4);
+	const d = load<u32>(num);
+	while (len > 0) {
+		let rem: u32 = 0;
+		let o: u32 = 0;
+		for (let k: u32 = 0; k < len; k++) {
+			const cur = rem * 10 + (<u32>load<u8>(d + k) - 48);
+			const q = cur / base;
+			rem = cur % base;
+			if (o > 0 || q > 0) store<u8>(d + o++, <u8>(48 + q));
+		}
+		const c = <u32>DIGITS.charCodeAt(<i32>rem);
+		bufByte(out, upper && c >= 97 ? c - 32 : c);
+		len = o;
+	}
+	const od = load<u32>(out);
+	for (let k = <i32>bufLen(out) - 1; k >= 0; k--) bufByte(w, load<u8>(od + k));
+}
+
+/** Decimal exponent of the first digit exactDigits returned. */
+let exactExp: i32 = 0;
+
+/**
+ * The exact decimal digits of |f| (a float64 is mant × 2^e2, so its decimal expansion is
+ * finite), rounded half to even as Go's strconv rounds: to `n` significant digits, or with
+ * `fixed` to `n` digits after the point. Returns a buffer of ASCII digits, no leading zeros,
+ * empty when the value rounds to zero; exactExp is the first digit's decimal exponent.
+ */
+function exactDigits(f: f64, fixed: bool, n: i32): usize {
+	const bits = reinterpret<u64>(f);
+	const be = <i32>((bits >> 52) & 0x7ff);
+	let mant = bits & 0xfffffffffffff;
+	let e2: i32 = -1074;
+	if (be != 0) {
+		mant |= 0x10000000000000;
+		e2 = be - 1075;
+	}
+	const out = bufNew(32);
+	exactExp = 0;
+	if (mant == 0) return out;
+	// Little-endian decimal digits of mant × 2^e2 × 10^k, k = max(-e2, 0): ×2 or ×5 per step.
+	const le = bufNew(800);
+	let len: u32 = 0;
+	for (let m = mant; m > 0; m /= 10) bufByte(le, <u32>(m % 10));
+	len = bufLen(le);
+	const d = load<u32>(le);
+	const factor: u32 = e2 >= 0 ? 2 : 5;
+	const steps = e2 >= 0 ? e2 : -e2;
+	const k = e2 >= 0 ? 0 : -e2;
+	for (let s = 0; s < steps; s++) {
+		let carry: u32 = 0;
+		for (let i: u32 = 0; i < len; i++) {
+			const v = <u32>load<u8>(d + i) * factor + carry;
+			store<u8>(d + i, <u8>(v % 10));
+			carry = v / 10;
+		}
+		while (carry > 0) {
+			bufByte(le, carry % 10);
+			carry /= 10;
+			len++;
+		}
+	}
+	const dd = load<u32>(le);
+	const total = <i32>len;
+	const e10 = total - 1 - k;
+	const keep = fixed ? e10 + 1 + n : n;
+	exactExp = e10;
+	if (keep >= total) {
+		for (let i = 0; i < total; i++) bufByte(out, 48 + leDigit(dd, total, i));
+		return out;
+	}
+	if (keep < 0) return out;
+	let up = false;
+	const next = leDigit(dd, total, keep);
+	if (next > 5) up = true;
+	else if (next == 5) {
+		let rest = false;
+		for (let i = keep + 1; i < total; i++) {
+			if (leDigit(dd, total, i) != 0) {
+				rest = true;
+				break;
+			}
+		}
+		up = rest || (keep > 0 && (leDigit(dd, total, keep - 1) & 1) == 1);
+	}
+	for (let i = 0; i < keep; i++) bufByte(out, 48 + leDigit(dd, total, i));
+	if (up) {
+		const o = load<u32>(out);
+		let i = keep - 1;
+		while (i >= 0 && load<u8>(o + <u32>i) == 57) {
+			store<u8>(o + <u32>i, 48);
+			i--;
+		}
+		if (i >= 0) store<u8>(o + <u32>i, load<u8>(o + <u32>i) + 1);
+		else {
+			// 9…9 rounded up: a 1 in front, one place higher.
+			const shifted = bufNew(<u32>keep + 1);
+			bufByte(shifted, 49);
+			bufBytes(shifted, o, <u32>keep);
+			exactExp = e10 + 1;
+			return fixed ? shifted : truncated(shifted, keep);
+		}
+	}
+	return out;
+}
+
+/** Digit i (0 = most significant) of a little-endian digit array of `total` digits. */
+function leDigit(dd: usize, total: i32, i: i32): u32 {
+	return <u32>load<u8>(dd + <u32>(total - 1 - i));
+}
+
+/** Digit i of an ASCII digit buffer, '0' outside it. */
+function digitOr0(p: usize, m: i32, i: i32): u32 {
+	return i >= 0 && i < m ? <u32>load<u8>(p + <u32>i) : 48;
+}
+
+function truncated(w: usize, n: i32): usize {
+	if (<i32>bufLen(w) > n) bufTruncate(w, <u32>n);
+	return w;
+}
+
+function isNegative(f: f64): bool {
+	return f < 0 || (f == 0 && 1 / f < 0);
+}
+
+/** %f: `prec` digits after the point, the value rounded exactly. */
+function writeGoF(w: usize, f: f64, prec: i32): void {
+	if (isNegative(f)) bufByte(w, 45);
+	const digs = exactDigits(f, true, prec);
+	const m = <i32>bufLen(digs);
+	const p = load<u32>(digs);
+	const e = m == 0 ? -1 : exactExp;
+	if (e < 0) bufByte(w, 48);
+	for (let i = 0; i <= e; i++) bufByte(w, digitOr0(p, m, i));
+	if (prec > 0) {
+		bufByte(w, 46);
+		for (let j = 1; j <= prec; j++) bufByte(w, digitOr0(p, m, e + j));
+	}
+}
+
+/** %e with a precision: d.ddd…e±XX, `prec` digits after the point, rounded exactly. */
+function writeGoEPrec(w: usize, f: f64, prec: i32, upper: bool): void {
+	if (isNegative(f)) bufByte(w, 45);
+	const digs = exactDigits(f, false, prec + 1);
+	const m = <i32>bufLen(digs);
+	const p = load<u32>(digs);
+	bufByte(w, m == 0 ? 48 : load<u8>(p));
+	if (prec > 0) {
+		bufByte(w, 46);
+		for (let j = 1; j <= prec; j++) bufByte(w, j < m ? load<u8>(p + <u32>j) : 48);
+	}
+	bufGoExp(w, m == 0 ? 0 : exactExp, upper);
+}
+
+/** Writes one operand for one verb as Go's fmt would; false when the type lacks the verb. */
+function writeVerb(w: usize, verb: u32, v: usize, prec: i32, plus: bool): bool {
+	const g = goKind(v);
+	if (g == G_INT) {
+		const x = numAsInt(v);
+		if (verb == 118 || verb == 100) {
+			if (plus && x >= 0) bufByte(w, 43);
+			bufI64(w, x);
+		} else if (verb == 98) writeIntBase(w, x, 2);
+		else if (verb == 111) writeIntBase(w, x, 8);
+		else if (verb == 120 || verb == 88) {
+			const start = bufLen(w);
+			writeIntBase(w, x, 16);
+			if (verb == 88) upperAscii(w, start);
+		} else if (verb == 99) writeUtf8(w, validRune(x));
+		else if (verb == 113) {
+			bufByte(w, 39);
+			writeUtf8(w, validRune(x));
+			bufByte(w, 39);
+		} else if (verb == 85) {
+			bufAscii(w, "U+");
+			const start = bufLen(w);
+			writeIntBase(w, x < 0 ? 0xfffd : x, 16);
+			upperAscii(w, start);
+			const len = bufLen(w) - start;
+			if (len < 4) {
+				// Go pads the code point to four hex digits.
+				const text = bufNew(len);
+				bufBytes(text, load<u32>(w) + start, len);
+				bufTruncate(w, start);
+				for (let k: u32 = len; k < 4; k++) bufByte(w, 48);
+				bufBytes(w, load<u32>(text), len);
+			}
+		} else return false;
+		return true;
+	}
+	if (g == G_BIG) {
+		if (verb == 118 || verb == 100 || verb == 115) writeGoValue(w, v, g);
+		else if (verb == 120 || verb == 88)
+			writeBigBase(w, numTextPtr(v), numTextLen(v), 16, verb == 88);
+		else if (verb == 111) writeBigBase(w, numTextPtr(v), numTextLen(v), 8, false);
+		else if (verb == 98) writeBigBase(w, numTextPtr(v), numTextLen(v), 2, false);
+		else return false;
+		return true;
+	}
+	if (g == G_FLOAT) {
+		const f = numF64(v);
+		if (plus && f >= 0) bufByte(w, 43);
+		if (verb == 118 || verb == 103 || verb == 71) writeGoG(w, f, prec, verb == 71);
+		else if (verb == 101 || verb == 69) writeGoEPrec(w, f, prec < 0 ? 6 : prec, verb == 69);
+		else if (verb == 102 || verb == 70) writeGoF(w, f, prec < 0 ? 6 : prec);
+		else return false;
+		return true;
+	}
+	// A string (or a value's Rego text).
+	if (verb == 118 || verb == 115) {
+		const start = bufLen(w);
+		writeRego(w, v, true);
+		if (prec >= 0) {
+			// %.Ns keeps the first N characters.
+			const d = load<u32>(w) + start;
+			const len = bufLen(w) - start;
+			if (runeCount(d, len) > <u32>prec) bufTruncate(w, start + runeOffset(d, len, prec));
+		}
+	} else if (verb == 113) {
+		if (kind(v) == 4) writeGoQuoted(w, strPtr(v), strLen(v));
+		else {
+			const text = bufNew(16);
+			writeRego(text, v, true);
+			writeGoQuoted(w, load<u32>(text), bufLen(text));
+		}
+	} else if ((verb == 120 || verb == 88) && kind(v) == 4) {
+		writeHexBytes(w, strPtr(v), strLen(v), verb == 88);
+	} else return false;
+	return true;
+}
+
+function validRune(x: i64): u32 {
+	return x < 0 || x > 0x10ffff || (x >= 0xd800 && x <= 0xdfff) ? 0xfffd : <u32>x;
+}
+
+function upperAscii(w: usize, start: u32): void {
+	const d = load<u32>(w);
+	for (let j = start; j < bufLen(w); j++) {
+		const ch = load<u8>(d + j);
+		if (ch >= 97 && ch <= 122) store<u8>(d + j, ch - 32);
+	}
 }
 
 export function b_sprintf(f: usize, args: usize): usize {
@@ -791,45 +1098,8 @@ export function b_sprintf(f: usize, args: usize): usize {
 		}
 		const v = arrGet(args, ai++);
 		const start = bufLen(w);
-		const k = kind(v);
-		if (verb == 118 || verb == 115) {
-			// %v %s
-			if (k == 3 && prec >= 0 && !numIsInt(v)) writeFixed(w, numF64(v), prec);
-			else writeRego(w, v, true);
-		} else if (verb == 100) {
-			if (k == 3 && numIsInt(v)) {
-				if (plus && numAsInt(v) >= 0) bufByte(w, 43);
-				bufI64(w, numAsInt(v));
-			} else badVerb(w, verb, v);
-		} else if (verb == 102 || verb == 70) {
-			if (k == 3) {
-				if (plus && numF64(v) >= 0) bufByte(w, 43);
-				writeFixed(w, numF64(v), prec < 0 ? 6 : prec);
-			} else badVerb(w, verb, v);
-		} else if (verb == 120 || verb == 88) {
-			if (k == 3 && numIsInt(v)) writeIntBase(w, numAsInt(v), 16);
-			else if (k == 4) writeHexBytes(w, strPtr(v), strLen(v), verb == 88);
-			else badVerb(w, verb, v);
-			if (verb == 88 && k == 3) {
-				const d = load<u32>(w);
-				for (let j = start; j < bufLen(w); j++) {
-					const ch = load<u8>(d + j);
-					if (ch >= 97) store<u8>(d + j, ch - 32);
-				}
-			}
-		} else if (verb == 111) {
-			if (k == 3 && numIsInt(v)) writeIntBase(w, numAsInt(v), 8);
-			else badVerb(w, verb, v);
-		} else if (verb == 98) {
-			if (k == 3 && numIsInt(v)) writeIntBase(w, numAsInt(v), 2);
-			else badVerb(w, verb, v);
-		} else if (verb == 113) {
-			if (k == 4) writeGoQuoted(w, strPtr(v), strLen(v));
-			else badVerb(w, verb, v);
-		} else if (verb == 116) {
-			if (k == 2) writeRego(w, v, true);
-			else badVerb(w, verb, v);
-		} else {
+		if (!writeVerb(w, verb, v, prec, plus)) {
+			bufTruncate(w, start);
 			badVerb(w, verb, v);
 		}
 		if (width >= 0) pad(w, start, width, left, zero && !left);
@@ -839,12 +1109,9 @@ export function b_sprintf(f: usize, args: usize): usize {
 		for (let j = ai; j < collLen(args); j++) {
 			if (j > ai) bufAscii(w, ", ");
 			const v = arrGet(args, j);
-			// As OPA hands extra operands to Go's fmt: numbers as int64, *big.Int or float64 by
-			// how they are written (a computed whole float is written as an int), the rest as
-			// their Rego text.
 			bufAscii(w, kind(v) == 3 ? goNumType(v) : "string");
 			bufByte(w, 61);
-			writeRego(w, v, true);
+			writeGoValue(w, v, goKind(v));
 		}
 		bufByte(w, 41);
 	}

@@ -1,7 +1,7 @@
 // Type checks, type_name and to_number.
 
 import { setAdd } from "../collections";
-import { builtinError, operandError, typeName } from "../errors";
+import { builtinErrorQuoted, operandError, typeName } from "../errors";
 import {
 	arrGet,
 	arrPush,
@@ -20,6 +20,7 @@ import {
 	makeInt,
 	makeSet,
 	makeStringAscii,
+	numF64,
 	strLen,
 	strPtr,
 } from "../values";
@@ -63,8 +64,26 @@ export function b_to_number(v: usize): usize {
 	if (k == K_NULL) return makeInt(0);
 	if (k == K_BOOL) return makeInt(boolOf(v) ? 1 : 0);
 	if (k == K_STR) {
+		// OPA parses with Go's strconv.ParseFloat and passes its error on.
 		const r = parseJsonNumberText(strPtr(v), strLen(v));
-		if (r == 0) return builtinError("to_number", "invalid syntax");
+		if (r == 0) {
+			return builtinErrorQuoted(
+				"to_number",
+				"strconv.ParseFloat: parsing ",
+				strPtr(v),
+				strLen(v),
+				": invalid syntax",
+			);
+		}
+		if (!isFinite(numF64(r))) {
+			return builtinErrorQuoted(
+				"to_number",
+				"strconv.ParseFloat: parsing ",
+				strPtr(v),
+				strLen(v),
+				": value out of range",
+			);
+		}
 		return r;
 	}
 	return operandError("to_number", 1, "one of {boolean, null, number, string}", v);
