@@ -197,6 +197,8 @@ export async function startGavel(
 	);
 
 	let source: FileBundleSource | HttpBundleSource | OciBundleSource | undefined;
+	const opaSizeLimit = options.opa?.bundle?.sizeLimitBytes;
+	const opaFileLimit = opaSizeLimit === undefined ? undefined : { maxFileBytes: opaSizeLimit };
 	const oci = config.bundle.oci;
 	if (oci) {
 		source = new OciBundleSource(engine, {
@@ -209,6 +211,8 @@ export async function startGavel(
 				? opa.bundlePersistPath
 				: (config.bundle.persistPath ?? join(config.stateDir, "last-good-bundle.tar.gz")),
 			signing: options.opa?.bundle?.signing ?? config.bundle.signing,
+			// OPA's bundles.*.size_limit_bytes: the largest file in the bundle.
+			limits: opaFileLimit,
 			maxDownloadBytes: config.bundle.maxDownloadBytes,
 		});
 	} else if (config.bundle.url) {
@@ -220,6 +224,8 @@ export async function startGavel(
 				? opa.bundlePersistPath
 				: (config.bundle.persistPath ?? join(config.stateDir, "last-good-bundle.tar.gz")),
 			signing: options.opa?.bundle?.signing ?? config.bundle.signing,
+			// OPA's bundles.*.size_limit_bytes: the largest file in the bundle.
+			limits: opaFileLimit,
 			headers: config.bundle.headers,
 			maxDownloadBytes: config.bundle.maxDownloadBytes,
 			fetch: opa?.bundleFetch(config.bundle.url) as typeof fetch | undefined,

@@ -95,7 +95,6 @@ describe("OPA's configuration file", () => {
 				url: "https://cp.example/v1/bundles/authz.tar.gz",
 				minDelaySeconds: 10,
 				maxDelaySeconds: 20,
-				maxDownloadBytes: 2048,
 			},
 			policy: { default: "http/example/authz/allow" },
 			tracing: {
@@ -108,6 +107,7 @@ describe("OPA's configuration file", () => {
 		// What it gives is a valid Gavel configuration.
 		expect(() => validateConfig(gavel)).not.toThrow();
 		expect(opa.bundle).toMatchObject({
+			sizeLimitBytes: 2048,
 			name: "authz",
 			persist: true,
 			resource: "bundles/authz.tar.gz",

@@ -240,7 +240,6 @@ export function translateOpaConfig(doc: unknown, file: string): TranslatedOpaCon
 					maxDelaySeconds,
 				};
 			}
-			if (sizeLimit !== undefined) (gavel.bundle as Json).maxDownloadBytes = sizeLimit;
 		}
 	}
 

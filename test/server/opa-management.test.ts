@@ -788,3 +788,42 @@ ${credentials}bundles:
 		120_000,
 	);
 });
+
+describe("bundles.*.size_limit_bytes", () => {
+	async function limited(kind: "opa" | "gavel") {
+		const collector = await startCollector({ bundle });
+		const cfg = join(dir, `${kind}-limited.yaml`);
+		// The log rules' file is over 200 bytes, the policy's under.
+		writeFileSync(
+			cfg,
+			`services:\n  ctl: {url: ${collector.url}}\nbundles:\n  main: {service: ctl, resource: bundles/b.tar.gz, size_limit_bytes: 200}\nstatus: {service: ctl}\n`,
+		);
+		const server = await startServer(
+			kind,
+			kind === "opa" ? ["-c", cfg] : ["run", "--server", "-c", cfg],
+		);
+		try {
+			const st = await collector.wait((r) => r.url === "/status" && r.raw.includes("bundle_error"));
+			return ((st.body as Json).bundles as Record<string, Json>).main;
+		} finally {
+			await server.stop();
+			await collector.close();
+		}
+	}
+	it("a bundle holding a file over the limit is refused (gavel)", async () => {
+		const main = await limited("gavel");
+		expect(main.code).toBe("bundle_error");
+		expect(main.active_revision).toBeUndefined();
+		expect(main.message).toMatch(/rules.rego: \d+ bytes exceeds the 200-byte file limit/);
+	}, 60_000);
+	it.skipIf(missing === "skip")(
+		"…as by OPA",
+		async () => {
+			if (!opa) throw new Error("OPA 1.22.3 is required in CI (npm run opa:install)");
+			const main = await limited("opa");
+			expect(main.code).toBe("bundle_error");
+			expect(main.active_revision).toBeUndefined();
+		},
+		60_000,
+	);
+});
