@@ -24,6 +24,7 @@ import { goIsPrint } from "./go-print.ts";
 import { isIdentifier } from "./keywords.ts";
 import { lex } from "./lexer.ts";
 import { isMembership, isTrue, type Op, operatorOf } from "./operators.ts";
+import { compareTerms, sortTerms } from "./term-order.ts";
 import { builtinRef } from "./terms.ts";
 
 export interface FormatOptions {
@@ -69,6 +70,12 @@ class SourceText {
 		let i = (this.offset(loc.row, loc.col) ?? 0) - 1;
 		while (i >= 0 && (this.text[i] === " " || this.text[i] === "\t")) i--;
 		return i < 0 || this.text[i] === "\n" ? "" : this.text[i];
+	}
+	/** The first non-blank character before `loc`, across lines ("" at the start). */
+	nonBlankBefore(loc: Loc): string {
+		let i = (this.offset(loc.row, loc.col) ?? 0) - 1;
+		while (i >= 0 && /\s/.test(this.text[i])) i--;
+		return i < 0 ? "" : this.text[i];
 	}
 	/** Offset of the first non-blank character before `loc` (newlines too), if any. */
 	openBefore(loc: Loc): number | undefined {
@@ -151,8 +158,19 @@ function normalized(node: unknown): unknown {
 		if (k === "loc" || k === "raw" || k === "infix") continue;
 		out[k] = normalized(v);
 	}
+	// Sets and objects are unordered: printing may sort them (see braceless).
+	const byJson = (a: unknown, b: unknown) => {
+		const x = JSON.stringify(a);
+		const y = JSON.stringify(b);
+		return x < y ? -1 : x > y ? 1 : 0;
+	};
 	if (o.type === "set" && Array.isArray(o.items)) {
-		out.items = uniqueItems(o.items as Term[]).map(normalized);
+		out.items = uniqueItems(o.items as Term[])
+			.map(normalized)
+			.sort(byJson);
+	}
+	if (o.type === "object" && Array.isArray(out.entries)) {
+		out.entries = [...(out.entries as [unknown, unknown][])].sort((a, b) => byJson(a[0], b[0]));
 	}
 	return out;
 }
@@ -216,6 +234,8 @@ class Formatter {
 	private kwContains = true;
 	/** Some rule head is a ref of three or more parts, or `a.b contains …` (see headRef). */
 	private refHeads = false;
+	/** The text of the else clause whose one-literal body is being written (see braceless). */
+	private clause?: string;
 	/** Names for the `_`s nested in the arguments of the function being written (see rule). */
 	private wildcardNames?: Map<Term, string>;
 	private wildcardRows?: WildcardOrder;
@@ -262,6 +282,11 @@ class Formatter {
 	// ---- terms ----------------------------------------------------------------------------
 
 	private string(t: Extract<Term, { type: "string" }>): string {
+		// In an else clause's one-literal body OPA's terms carry the clause's location: it
+		// quotes a string afresh unless that text ends with a quote (then it writes garbage
+		// from the clause's first quote on, which Gavel does not copy: it keeps the source).
+		const clauseEnd = this.clause?.at(-1);
+		if (clauseEnd !== undefined && clauseEnd !== "`" && clauseEnd !== '"') return goQuote(t.value);
 		const written = this.src?.slice(t.loc);
 		if (written !== undefined) {
 			if (t.raw && written === `\`${t.value}\``) return written;
@@ -313,6 +338,7 @@ class Formatter {
 		// (`__local1__`) carry no row there, and one among the elements keeps them on one line.
 		const row0 = call ? elems[0]?.row : loc.row;
 		if (
+			this.clause !== undefined ||
 			elems.length === 0 ||
 			elems.every((e) => e.row === row0) ||
 			elems.some((e) => e.generated)
@@ -454,18 +480,22 @@ class Formatter {
 				return this.ref(t);
 			case "array":
 				return this.collection("[", "]", this.elems(t.items), t.loc);
-			case "set":
+			case "set": {
 				if (t.items.length === 0) return "set()";
-				return this.collection("{", "}", this.elems(uniqueItems(t.items)), t.loc);
+				const items = uniqueItems(t.items);
+				return this.collection("{", "}", this.elems(this.clause ? sortTerms(items) : items), t.loc);
+			}
 			case "object":
 				return this.collection(
 					"{",
 					"}",
-					t.entries.map(([k, v]) => ({
-						print: () => `${this.item(k)}: ${this.item(v)}`,
-						row: k.loc.row,
-						endRow: v.loc.endRow,
-					})),
+					(this.clause ? [...t.entries].sort(([a], [b]) => compareTerms(a, b)) : t.entries).map(
+						([k, v]) => ({
+							print: () => `${this.item(k)}: ${this.item(v)}`,
+							row: k.loc.row,
+							endRow: v.loc.endRow,
+						}),
+					),
 					t.loc,
 				);
 			case "arrayCompr":
@@ -729,11 +759,29 @@ class Formatter {
 				const v = e.head.value ?? { type: "boolean" as const, value: true, loc: e.loc };
 				s += ` ${this.assignOp(e)} ${this.term(v)}`;
 			}
-			b = this.body(eBody, e.loc.row, e.else ? e.else.loc.row : e.loc.endRow, useIf);
+			this.clause = this.braceless(e);
+			try {
+				b = this.body(eBody, e.loc.row, e.else ? e.else.loc.row : e.loc.endRow, useIf);
+			} finally {
+				this.clause = undefined;
+			}
 			s += b.text;
 			prevBody = eBody;
 		}
 		return s;
+	}
+
+	/**
+	 * `else [:= v] if <literal>` without braces: OPA gives every term of the literal the whole
+	 * clause's location, so it writes them as it writes terms it has no text for (strings
+	 * quoted afresh, set elements and object keys in its sort order, one line). The clause's
+	 * text, from `else` to the literal's end, or undefined.
+	 */
+	private braceless(e: Rule): string | undefined {
+		const lit = e.body[0];
+		if (!this.src || e.body.length !== 1 || !lit) return undefined;
+		if (this.src.nonBlankBefore(lit.loc) === "{") return undefined;
+		return this.src.slice({ ...e.loc, endRow: lit.loc.endRow, endCol: lit.loc.endCol });
 	}
 
 	/**

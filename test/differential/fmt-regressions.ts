@@ -64,4 +64,23 @@ export const FMT_REGRESSIONS: FmtRegression[] = [
 		gavel:
 			"package p\n\na := f(x, 1 | (2 in y))\n\nb if {\n\tnot k + (a >= b)\n}\n\nc if {\n\tx in (2 in y)\n}\n\nd := {1} % (2 in x)\n\ne := 1 >= (2 in x)\n",
 	},
+	{
+		name: "an else clause's one-literal body without braces: strings quoted afresh, sets and object keys in OPA's order, one line",
+		found:
+			"fmt part seed 1 generated #15, #165 (and #48, #78, #157, #203, #225 beside parenthesis drops)",
+		source:
+			'package p\n\nq := 1 if { false } else := 2 if [`y`, 1.50] == {"b": `x`, "a": 1}\n\nr := 1 if { false } else := 2 if input == {`b`, "a", 3, [1], null, true, f(1), a.b}\n\nu := 1 if { false } else if input.x[`a`] with input as {`b`, "a"}\n\nv := 1 if { false } else := {`b`, "a"} if { not f(`a`) }\n\nw := 1 if { false } else := 3 if x == `a`\n',
+		opa: 'package p\n\nq := 1 if false\n\nelse := 2 if ["y", 1.50] == {"a": 1, "b": "x"}\n\nr := 1 if false\n\nelse := 2 if input == {null, true, 3, "a", "b", a.b, [1], f(1)}\n\nu := 1 if false\n\nelse if input.x.a with input as {"a", "b"}\n\nv := 1 if false\n\nelse := {`b`, "a"} if not f(`a`)\n\nw := 1 if false\n\nelse := 3 if x == `a`\n',
+	},
+	{
+		name: "an else clause's one-literal body ending in a quote: OPA writes each string as the clause's text from its first quote on",
+		found: "found while shrinking fmt part seed 1 generated #15",
+		source:
+			"package p\n\nr := 1 if { false } else := 2 if `a` == `b`\n\ns := 1 if { false } else := 2 if y == `a` with input as `b`\n",
+		opa: "package p\n\nr := 1 if false\n\nelse := 2 if `a` == `b` == `a` == `b`\n\ns := 1 if false\n\nelse := 2 if y == `a` with input as `b` with input as `a` with input as `b`\n",
+		known:
+			"opa fmt writes `a` == `b` == `a` == `b` and y == `a` with input as `b` with input as `a` with input as `b`: other expressions than the source's (opa parse); every term of such a body carries the whole else clause's location in OPA",
+		gavel:
+			"package p\n\nr := 1 if false\n\nelse := 2 if `a` == `b`\n\ns := 1 if false\n\nelse := 2 if y == `a` with input as `b`\n",
+	},
 ];
