@@ -1,7 +1,8 @@
 // Builtin corners against OPA's binary: sprintf with OPA's Go operands (int64, *big.Int,
 // float64, strings, other values as their Rego text) under every verb, bad verbs, missing and
 // extra operands, %e/%f/%g rounded as Go rounds the exact binary value; indexof with an empty
-// needle; to_number, base64, urlquery and numbers.range_step errors in OPA's words.
+// needle; to_number, base64, urlquery and numbers.range_step errors in OPA's words; glob
+// syntax errors; semver's leading "v".
 // Strict built-in errors; skipped outside CI without OPA.
 //
 // Not compared (Gavel differs; the catalogue note on sprintf says so in docs/builtins.md): numbers inside a collection printed by
@@ -136,6 +137,35 @@ const EXPRS = [
 	'base64.decode("YWJj!")',
 	"object.filter({}, input.p)",
 	"object.remove({}, input.p)",
+	'glob.match("[", [], "a")',
+	'glob.match("a[", [], "a")',
+	'glob.match("[a", [], "a")',
+	'glob.match("{a", [], "a")',
+	'glob.match("a\\\\", [], "a")',
+	'glob.match("[]", [], "a")',
+	'glob.match("[!]", [], "a")',
+	'glob.match("a}", [], "a}")',
+	'glob.match("[a-]", [], "a")',
+	'glob.match("{a,b", ["."], "a")',
+	'glob.match("[]abc", [], "a")',
+	'glob.match("[abc", [], "a")',
+	'glob.match("x{a,b", [], "a")',
+	'glob.match("[a-", [], "a")',
+	'glob.match("[-a]", [], "-")',
+	'glob.match("[!a-c]x[", [], "a")',
+	'glob.match("{a,{b}", [], "a")',
+	'glob.match("{}", [], "")',
+	'glob.match("[\\\\]]", [], "]")',
+	'glob.match("*.a", [], "b.a")',
+	'semver.is_valid("v1.0.0")',
+	'semver.is_valid("v1.0.0-rc.1+b")',
+	'semver.is_valid("vv1.0.0")',
+	'semver.is_valid("V1.0.0")',
+	'semver.is_valid("v")',
+	'semver.compare("v1.0.0", "1.0.0")',
+	'semver.compare("v1.0.0", "v2.0.0")',
+	'semver.compare("vx", "1.0.0")',
+	'semver.compare("v01.0.0", "1.0.0")',
 ];
 
 const INPUT = { p: true };

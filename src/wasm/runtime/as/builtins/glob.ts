@@ -1,7 +1,7 @@
 // glob.match(pattern, delimiters, match): *, **, ?, [classes], {alternatives}, \\ escapes.
 
-import { bufByte, bufBytes, bufData, bufLen, bufNew } from "../buffer";
-import { builtinError, operandError } from "../errors";
+import { bufAscii, bufByte, bufBytes, bufData, bufI64, bufLen, bufNew } from "../buffer";
+import { builtinError, builtinErrorQuoting, operandError } from "../errors";
 import {
 	arrGet,
 	collLen,
@@ -155,6 +155,70 @@ function match(p: usize, pn: u32, pi: u32, s: usize, sn: u32, si: u32): bool {
 	return si == sn;
 }
 
+/** The message of the syntax error OPA's glob lexer reports, set by globSyntaxError. */
+let syntaxMessage = "";
+
+/**
+ * Where OPA's glob compiler refuses a pattern (it lexes the whole pattern first), or -1:
+ * an unclosed class or one ending in a range without its end is "unexpected end of input",
+ * an empty class "could not parse range", plus an unclosed `{` and a trailing backslash.
+ */
+function globSyntaxError(p: usize, n: u32): i64 {
+	let depth = 0;
+	let i: u32 = 0;
+	while (i < n) {
+		const c = load<u8>(p + i);
+		if (c == 92) {
+			if (i + 1 >= n) {
+				syntaxMessage = "trailing backslash";
+				return <i64>n;
+			}
+			i += 2;
+			continue;
+		}
+		if (c == 91) {
+			i++;
+			if (i < n && load<u8>(p + i) == 33) i++;
+			if (i < n && load<u8>(p + i) == 93) {
+				syntaxMessage = "could not parse range";
+				return <i64>(i + 1);
+			}
+			let closed = false;
+			while (i < n) {
+				let ch = load<u8>(p + i);
+				if (ch == 93) {
+					closed = true;
+					i++;
+					break;
+				}
+				if (ch == 92 && i + 1 < n) i++;
+				i++;
+				if (i < n && load<u8>(p + i) == 45) {
+					// A range: the next character is its end, whatever it is.
+					i++;
+					if (i >= n) break;
+					ch = load<u8>(p + i);
+					if (ch == 92 && i + 1 < n) i++;
+					i++;
+				}
+			}
+			if (!closed) {
+				syntaxMessage = "unexpected end of input";
+				return <i64>n;
+			}
+			continue;
+		}
+		if (c == 123) depth++;
+		else if (c == 125 && depth > 0) depth--;
+		i++;
+	}
+	if (depth > 0) {
+		syntaxMessage = "unclosed `{`";
+		return <i64>n;
+	}
+	return -1;
+}
+
 export function b_glob__match(pattern: usize, delimiters: usize, s: usize): usize {
 	if (!isStr(pattern)) return operandError("glob.match", 1, "string", pattern);
 	const kd = kind(delimiters);
@@ -171,10 +235,21 @@ export function b_glob__match(pattern: usize, delimiters: usize, s: usize): usiz
 		}
 		delims = delimiters;
 	}
+	const bad = globSyntaxError(strPtr(pattern), strLen(pattern));
+	if (bad >= 0) return globError(bad);
 	steps = 0;
 	const ok = match(strPtr(pattern), strLen(pattern), 0, strPtr(s), strLen(s), 0);
 	if (steps > 1000000) return builtinError("glob.match", "pattern too complex");
 	return makeBool(ok);
+}
+
+function globError(at: i64): usize {
+	const w = bufNew(64);
+	bufAscii(w, "glob: syntax error at ");
+	bufI64(w, at);
+	bufAscii(w, ": ");
+	bufAscii(w, syntaxMessage);
+	return builtinErrorQuoting("glob.match", "", bufData(w), bufLen(w), "");
 }
 
 /** Escape the characters glob patterns treat specially. */

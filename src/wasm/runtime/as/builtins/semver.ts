@@ -1,7 +1,7 @@
-// semver.is_valid, semver.compare (Semantic Versioning 2.0.0, no leading "v").
+// semver.is_valid, semver.compare (Semantic Versioning 2.0.0; one leading "v" allowed, as OPA does).
 
 import { compareBytes } from "../compare";
-import { builtinError, operandError } from "../errors";
+import { builtinErrorQuoted, operandError } from "../errors";
 import { alloc } from "../memory";
 import { makeBool, makeInt, strLen, strPtr } from "../values";
 import { isStr } from "./util";
@@ -29,7 +29,8 @@ function parse(s: usize): usize {
 	const p = strPtr(s);
 	const n = strLen(s);
 	const r = alloc(40);
-	let i: u32 = 0;
+	// OPA's parser drops one leading "v" ("v1.2.3"), not "V" or "vv".
+	let i: u32 = n > 0 && load<u8>(p) == 118 ? 1 : 0;
 	for (let part = 0; part < 3; part++) {
 		const start = i;
 		let v: i64 = 0;
@@ -121,9 +122,25 @@ export function b_semver__compare(a: usize, b: usize): usize {
 	if (!isStr(a)) return operandError("semver.compare", 1, "string", a);
 	if (!isStr(b)) return operandError("semver.compare", 2, "string", b);
 	const x = parse(a);
-	if (x == 0) return builtinError("semver.compare", "operand 1: string is not a valid SemVer");
+	if (x == 0) {
+		return builtinErrorQuoted(
+			"semver.compare",
+			"operand 1: string ",
+			strPtr(a),
+			strLen(a),
+			" is not a valid SemVer",
+		);
+	}
 	const y = parse(b);
-	if (y == 0) return builtinError("semver.compare", "operand 2: string is not a valid SemVer");
+	if (y == 0) {
+		return builtinErrorQuoted(
+			"semver.compare",
+			"operand 2: string ",
+			strPtr(b),
+			strLen(b),
+			" is not a valid SemVer",
+		);
+	}
 	for (let k = 0; k < 3; k++) {
 		const u = load<i64>(x + ((<usize>k) << 3));
 		const v = load<i64>(y + ((<usize>k) << 3));
