@@ -9,7 +9,13 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
-import { Engine, FileBundleSource, HttpBundleSource, OciBundleSource } from "./engine/index.ts";
+import {
+	Engine,
+	FileBundleSource,
+	FilesSource,
+	HttpBundleSource,
+	OciBundleSource,
+} from "./engine/index.ts";
 import { createApp, type GavelApp } from "./server/app.ts";
 import { answerClientError } from "./server/client-error.ts";
 import { type GavelConfig, isLoopbackHost } from "./server/config.ts";
@@ -196,7 +202,7 @@ export async function startGavel(
 		),
 	);
 
-	let source: FileBundleSource | HttpBundleSource | OciBundleSource | undefined;
+	let source: FileBundleSource | FilesSource | HttpBundleSource | OciBundleSource | undefined;
 	const opaSizeLimit = options.opa?.bundle?.sizeLimitBytes;
 	const opaFileLimit = opaSizeLimit === undefined ? undefined : { maxFileBytes: opaSizeLimit };
 	const oci = config.bundle.oci;
@@ -230,6 +236,8 @@ export async function startGavel(
 			maxDownloadBytes: config.bundle.maxDownloadBytes,
 			fetch: opa?.bundleFetch(config.bundle.url) as typeof fetch | undefined,
 		});
+	} else if (config.bundle.files) {
+		source = new FilesSource(engine, { paths: config.bundle.files, watch: config.bundle.watch });
 	} else if (config.bundle.path) {
 		source = new FileBundleSource(engine, {
 			path: config.bundle.path,

@@ -15,7 +15,7 @@ import {
 import { OPA_LOG_FORMATS, OPA_LOG_LEVELS, opaLogWriter } from "./opa-log.ts";
 import { runServe } from "./serve.ts";
 
-const help = `Usage: gavel run --server [PATH] [--addr [HOST]:PORT] [OPA's flags below]
+const help = `Usage: gavel run --server [PATH…] [--addr [HOST]:PORT] [OPA's flags below]
 
 Serve decisions as \`opa run --server\` does: OPA's Data API (/v1/data), Policy API
 (/v1/policies), and Gavel's own routes (/v1/decide, AuthZEN, forward auth, /health,
@@ -23,9 +23,10 @@ Serve decisions as \`opa run --server\` does: OPA's Data API (/v1/data), Policy 
 everything the server can do.
 
 Arguments:
-  PATH                  a bundle (.tar.gz), an unpacked bundle folder (.manifest), a folder of
-                        .rego sources or one .rego file, compiled in-process; re-read when it
-                        changes. One path per server.
+  PATH…                 a bundle (.tar.gz), an unpacked bundle folder (.manifest), a folder of
+                        .rego sources or one .rego file, compiled in-process; or several
+                        .rego / .json / .yaml files and source folders served together (data
+                        files merged at the root). Re-read when they change.
 
 Options:
   --server, -s          serve (required: the interactive REPL of \`opa run\` is not provided)
@@ -289,11 +290,7 @@ export const runCommand: Command = {
 		}
 		const addrs = stringList(values.addr);
 		if (addrs.length > 1) throw new UsageError("--addr: one listen address per server");
-		if (positionals.length > 1) {
-			throw new UsageError(
-				`one bundle or policy folder per server, got ${positionals.length} paths (build them into one bundle with gavel build)`,
-			);
-		}
+
 		const { host, port } = parseAddr(addrs[0] ?? "localhost:8181");
 		const overrides = opaFlagOverrides(values);
 		const level = oneOf("log-level", stringOption(values["log-level"]), OPA_LOG_LEVELS, "info");
@@ -305,7 +302,11 @@ export const runCommand: Command = {
 			);
 		}
 		const args = ["--host", host, "--port", port];
-		if (positionals[0] !== undefined) args.push("--bundle", positionals[0]);
+		// Several paths are policy and data files served together (as opa run loads them);
+		// one path may also be a bundle.
+		if (positionals.length > 1) {
+			overrides.bundle = { ...(overrides.bundle as object | undefined), files: positionals };
+		} else if (positionals[0] !== undefined) args.push("--bundle", positionals[0]);
 		const configFile = stringOption(values["config-file"]);
 		if (configFile !== undefined) args.push("--config", configFile);
 		for (const s of stringList(values.set)) args.push("--set", s);

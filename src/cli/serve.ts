@@ -125,7 +125,13 @@ export async function runServe(
 	// OPA's default_authorization_decision names the rule --authorization=basic asks.
 	if (opa?.defaultAuthorizationDecision)
 		config.callerAuth.systemAuthzDecision = opa.defaultAuthorizationDecision;
-	if (config.dev && !config.bundle.path && !config.bundle.url && !config.bundle.oci) {
+	if (
+		config.dev &&
+		!config.bundle.path &&
+		!config.bundle.url &&
+		!config.bundle.oci &&
+		!config.bundle.files
+	) {
 		// The quick start: a built bundle if there is one, else the policies folder itself,
 		// compiled in-process and recompiled on every change.
 		if (existsSync("bundles/example.tar.gz")) config.bundle.path = "bundles/example.tar.gz";

@@ -24,6 +24,8 @@ export class PolicyNotFoundError extends Error {
 
 /** How OPA names a bundle: the name it was given (here the source without its kind). */
 function bundleName(source: string): string {
+	// Several plain files have no bundle name: their modules are listed by their own paths.
+	if (source.startsWith("files:")) return "";
 	return source.replace(/^(file|http|oci|persisted):/, "");
 }
 
@@ -108,8 +110,13 @@ export class Engine {
 		const out: PolicyModule[] = [];
 		if (this.base?.bundle.rego) {
 			const name = this.base.name;
+			// Plain files by their path, without a leading slash, as OPA lists them.
 			for (const [path, raw] of [...this.base.bundle.rego].sort(([a], [b]) => (a < b ? -1 : 1)))
-				out.push({ id: `${name}/${path}`, raw, bundle: name });
+				out.push({
+					id: name === "" ? path.replace(/^\/+/, "") : `${name}/${path}`,
+					raw,
+					bundle: name,
+				});
 		}
 		for (const id of [...this.uploaded.keys()].sort())
 			out.push({ id, raw: this.uploaded.get(id)?.raw ?? "" });

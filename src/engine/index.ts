@@ -31,6 +31,7 @@ export {
 } from "./policy-bundle.ts";
 export { signatureHash } from "./signature-hash.ts";
 export { FileBundleSource, type FileSourceOptions } from "./sources/file-source.ts";
+export { FilesSource, type FilesSourceOptions } from "./sources/files-source.ts";
 export { HttpBundleSource, type HttpSourceOptions } from "./sources/http-source.ts";
 export {
 	OCI_BUNDLE_LAYER_TYPE,

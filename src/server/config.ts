@@ -102,6 +102,8 @@ export interface GavelConfig {
 		maxDownloadBytes?: number;
 		/** Extra headers for the bundle server, e.g. Authorization. */
 		headers?: Record<string, string>;
+		/** Several .rego / .json / .yaml files or source folders served together (opa run FILE…). */
+		files?: string[];
 		/** Pull the bundle from an OCI registry instead (polled like bundle.url). */
 		oci?: {
 			/** registry/repository:tag or registry/repository@sha256:… */
@@ -415,6 +417,11 @@ export function validateConfig(raw: unknown): GavelConfig {
 	) {
 		problems.push("bundle.headers: must map header names to strings");
 	}
+	if (get("bundle.files") !== undefined) {
+		strList("bundle.files");
+		if (get("bundle.path") !== undefined || get("bundle.url") !== undefined)
+			problems.push("bundle.files: one bundle source: not with bundle.path or bundle.url");
+	}
 	const oci = get("bundle.oci");
 	if (oci !== undefined) {
 		if (!isObject(oci)) problems.push("bundle.oci: must be an object");
@@ -428,7 +435,11 @@ export function validateConfig(raw: unknown): GavelConfig {
 				if (!["resource", "url", "username", "password", "token"].includes(k))
 					problems.push(`bundle.oci.${k}: unknown field`);
 			}
-			if (get("bundle.url") !== undefined || get("bundle.path") !== undefined)
+			if (
+				get("bundle.url") !== undefined ||
+				get("bundle.path") !== undefined ||
+				get("bundle.files") !== undefined
+			)
 				problems.push("bundle.oci: one bundle source: not with bundle.url or bundle.path");
 		}
 	}
@@ -601,6 +612,7 @@ const OPTIONAL_KEYS = new Set([
 	"bundle.signing",
 	"bundle.headers",
 	"bundle.oci",
+	"bundle.files",
 	"auth.jwksUrl",
 	"auth.jwksFile",
 	"auth.issuer",

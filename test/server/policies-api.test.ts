@@ -56,7 +56,7 @@ describe("/v1/policies", () => {
 		expect(((await noId.json()) as { message: string }).message).toMatch(/a policy id is needed/);
 	});
 
-	it("compiles uploads with the bundle, keeps them across a new bundle, never answers from a stale cache", async () => {
+	it("compiles uploads with the bundle, answers with a replaced module at once, keeps uploads across a new bundle", async () => {
 		const spec = (admins: string[], revision: string) => ({
 			sources: { "app/app.rego": APP },
 			entrypoints: ["app/allow"],

@@ -409,6 +409,86 @@ describe("gavel run --diagnostic-addr, --log-format, --log-level, --shutdown-gra
 		});
 	});
 
+	it("serves several .rego and data files together, as opa run -s a.rego data.json does", async () => {
+		const d = mkdtempSync(join(tmpdir(), "gavel-run-files-"));
+		writeFileSync(join(d, "users.json"), '{"users": {"alice": {"admin": true}}}');
+		writeFileSync(join(d, "roles.yaml"), "roles:\n  admin: [read, write]\n");
+		writeFileSync(
+			join(d, "allow.rego"),
+			"package app2\n\nallow if data.users[input.u].admin\n\nperms := data.roles.admin\n",
+		);
+		const files = [
+			join(d, "allow.rego"),
+			join(d, "users.json"),
+			join(d, "roles.yaml"),
+			join(dir, "app.rego"),
+		];
+		const g = await start(["--server", "-a", "127.0.0.1:0", ...files], SERVING);
+		const ask = async (base: string, path: string, input?: unknown) => {
+			const r = await fetch(`${base}${path}`, { method: "POST", body: JSON.stringify({ input }) });
+			const body = (await r.json()) as Record<string, unknown>;
+			delete body.decision_id;
+			return { status: r.status, body };
+		};
+		const questions: [string, unknown][] = [
+			["/v1/data/app2/allow", { u: "alice" }],
+			["/v1/data/app2/allow", { u: "bob" }],
+			["/v1/data/app2/perms", undefined],
+			["/v1/data/app/q", {}],
+		];
+		const got = [];
+		for (const [path, input] of questions) got.push(await ask(g.url, path, input));
+		expect(got[0].body).toEqual({ result: true });
+		expect(got[2].body).toMatchObject({ result: ["read", "write"] });
+		const ids = (
+			(await (await fetch(`${g.url}/v1/policies`)).json()) as { result: { id: string }[] }
+		).result
+			.map((p) => p.id)
+			.sort();
+		expect(ids).toEqual(
+			[join(d, "allow.rego"), join(dir, "app.rego")].map((p) => p.slice(1)).sort(),
+		);
+		const opa = findOpa();
+		if (!opa) return;
+		const port = 20_000 + Math.floor(Math.random() * 2000);
+		const o = spawn(opa, ["run", "--server", "--addr", `127.0.0.1:${port}`, ...files], {
+			stdio: "ignore",
+		});
+		children.push(o);
+		const base = `http://127.0.0.1:${port}`;
+		while (
+			!(await fetch(`${base}/health`).then(
+				(r) => r.ok,
+				() => false,
+			))
+		) {
+			if (o.exitCode !== null) throw new Error("opa exited");
+			await new Promise((r) => setTimeout(r, 100));
+		}
+		const want = [];
+		for (const [path, input] of questions) want.push(await ask(base, path, input));
+		expect(got).toEqual(want);
+		const opaIds = (
+			(await (await fetch(`${base}/v1/policies`)).json()) as { result: { id: string }[] }
+		).result
+			.map((p) => p.id)
+			.sort();
+		expect(ids).toEqual(opaIds);
+	});
+
+	it("refuses a bundle among several paths", async () => {
+		const d = mkdtempSync(join(tmpdir(), "gavel-run-mixed-"));
+		writeFileSync(join(d, "b.tar.gz"), "not read");
+		const g = await start(
+			["--server", "-a", "127.0.0.1:0", join(dir, "app.rego"), join(d, "b.tar.gz")],
+			SERVING,
+		);
+		expect((await fetch(`${g.url}/ready`)).status).toBe(503);
+		expect(g.stderr()).toMatch(
+			/b\.tar\.gz: not a \.rego, \.json or \.yaml file or a folder of them \(a bundle is served alone\)/,
+		);
+	});
+
 	it("refuses bad values and flags it does not take, by name, before anything starts", async () => {
 		// (Each value check is also in src/cli/run.test.ts; here the real CLI's exit and message.)
 		const cases: [string[], RegExp][] = [
