@@ -236,8 +236,12 @@ export async function startGavel(
 			maxDownloadBytes: config.bundle.maxDownloadBytes,
 			fetch: opa?.bundleFetch(config.bundle.url) as typeof fetch | undefined,
 		});
-	} else if (config.bundle.files) {
-		source = new FilesSource(engine, { paths: config.bundle.files, watch: config.bundle.watch });
+	} else if (config.bundle.files || config.bundle.path?.endsWith(".rego")) {
+		// Policy files (one .rego file too): listed by their paths, as OPA lists loaded files.
+		source = new FilesSource(engine, {
+			paths: config.bundle.files ?? [config.bundle.path as string],
+			watch: config.bundle.watch,
+		});
 	} else if (config.bundle.path) {
 		source = new FileBundleSource(engine, {
 			path: config.bundle.path,

@@ -407,6 +407,10 @@ describe("gavel run --diagnostic-addr, --log-format, --log-level, --shutdown-gra
 		expect((await (await fetch(`${g.url}/v1/data/app/q`)).json()) as unknown).toMatchObject({
 			result: 2,
 		});
+		const list = (await (await fetch(`${g.url}/v1/policies`)).json()) as {
+			result: { id: string }[];
+		};
+		expect(list.result.map((p) => p.id)).toEqual([join(dir, "app.rego").slice(1)]);
 	});
 
 	it("serves several .rego and data files together, as opa run -s a.rego data.json does", async () => {
