@@ -2,7 +2,7 @@
 // float64, strings, other values as their Rego text) under every verb, bad verbs, missing and
 // extra operands, %e/%f/%g rounded as Go rounds the exact binary value; indexof with an empty
 // needle; to_number, base64, urlquery and numbers.range_step errors in OPA's words; glob
-// syntax errors; semver's leading "v".
+// syntax errors; semver's leading "v"; strings.replace_n with an empty key (Go's Replacer).
 // Strict built-in errors; skipped outside CI without OPA.
 //
 // Not compared (Gavel differs; the catalogue note on sprintf says so in docs/builtins.md): numbers inside a collection printed by
@@ -166,6 +166,16 @@ const EXPRS = [
 	'semver.compare("v1.0.0", "v2.0.0")',
 	'semver.compare("vx", "1.0.0")',
 	'semver.compare("v01.0.0", "1.0.0")',
+	'replace("abc", "", "-")',
+	'replace("", "", "-")',
+	'replace("héllo", "", "-")',
+	'strings.replace_n({"": "-"}, "ab")',
+	'strings.replace_n({"": "-"}, "")',
+	'strings.replace_n({"": "-", "a": "b"}, "ab")',
+	'strings.replace_n({"a": "1", "": "-"}, "ab")',
+	'strings.replace_n({"": "-"}, "héllo")',
+	'strings.replace_n({"a": "1", "ab": "2"}, "ab")',
+	'strings.replace_n({"b": "x", "ab": "y"}, "abab")',
 ];
 
 const INPUT = { p: true };

@@ -262,7 +262,8 @@ function replaceAll(s: usize, old: usize, nw: usize, limit: i64): usize {
 	const w = bufNew(n);
 	let done: i64 = 0;
 	if (on == 0) {
-		// Go inserts the replacement before every code point and at the end.
+		// OPA's replace (Go's strings.Replacer) inserts the replacement before every byte, a
+		// multi-byte character's included, and at the end.
 		let i: u32 = 0;
 		while (i <= n && (limit < 0 || done < limit)) {
 			bufBytes(w, strPtr(nw), strLen(nw));
@@ -271,7 +272,7 @@ function replaceAll(s: usize, old: usize, nw: usize, limit: i64): usize {
 				i++;
 				break;
 			}
-			const l = min(utf8Len(p + i), n - i);
+			const l: u32 = 1;
 			bufBytes(w, p + i, l);
 			i += l;
 		}
@@ -314,21 +315,27 @@ export function b_strings__replace_n(pat: usize, s: usize): usize {
 	const p = strPtr(s);
 	const n = strLen(s);
 	const w = bufNew(n);
+	// Go's strings.Replacer over the keys in sorted order (the first that matches wins): an
+	// empty key matches at every byte position, but not twice in a row.
 	let i: u32 = 0;
-	while (i < n) {
+	let prevEmpty = false;
+	while (i <= n) {
 		let matched = false;
 		for (let k: u32 = 0; k < m; k++) {
 			const key = objKeyAt(pat, k);
 			const kn = strLen(key);
-			if (kn > 0 && i + kn <= n && memory.compare(p + i, strPtr(key), kn) == 0) {
+			if (kn == 0 ? !prevEmpty : i + kn <= n && memory.compare(p + i, strPtr(key), kn) == 0) {
 				const v = objValAt(pat, k);
 				bufBytes(w, strPtr(v), strLen(v));
 				i += kn;
+				prevEmpty = kn == 0;
 				matched = true;
 				break;
 			}
 		}
 		if (!matched) {
+			prevEmpty = false;
+			if (i == n) break;
 			bufByte(w, load<u8>(p + i));
 			i++;
 		}
