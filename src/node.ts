@@ -202,6 +202,8 @@ export async function startGavel(
 		),
 	);
 
+	const regoVersion = config.bundle.v0Compatible ? 0 : 1;
+	engine.uploadRegoVersion = regoVersion;
 	let source: FileBundleSource | FilesSource | HttpBundleSource | OciBundleSource | undefined;
 	const opaSizeLimit = options.opa?.bundle?.sizeLimitBytes;
 	const opaFileLimit = opaSizeLimit === undefined ? undefined : { maxFileBytes: opaSizeLimit };
@@ -241,12 +243,14 @@ export async function startGavel(
 		source = new FilesSource(engine, {
 			paths: config.bundle.files ?? [config.bundle.path as string],
 			watch: config.bundle.watch,
+			regoVersion,
 		});
 	} else if (config.bundle.path) {
 		source = new FileBundleSource(engine, {
 			path: config.bundle.path,
 			watch: config.bundle.watch,
 			signing: config.bundle.signing,
+			regoVersion,
 		});
 	}
 	await source?.start();

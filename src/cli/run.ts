@@ -67,6 +67,8 @@ Options:
                         as opa run: the key's id, its algorithm, the required scope, files
                         the signature need not list
   --skip-verify         load bundles without verifying signatures (signed ones too)
+  --v0-compatible       .rego sources and uploaded policies are OPA 0.x syntax (a bundle's
+                        manifest rego_version decides for its own sources)
   --shutdown-wait-period SECONDS
                         keep serving this long after SIGTERM/SIGINT before shutting down
                         (a second signal shuts down at once; default 0)
@@ -103,7 +105,6 @@ const OPA_FLAGS = [
 	"tls-cert-refresh-period",
 	"tls-cipher-suites",
 	"unix-socket-perm",
-	"v0-compatible",
 	"watch-config",
 ];
 const OPA_SHORT: Record<string, string> = {
@@ -284,6 +285,7 @@ export const runCommand: Command = {
 			scope: { type: "string" },
 			"exclude-files-verify": { type: "string", multiple: true },
 			"skip-verify": { type: "boolean" },
+			"v0-compatible": { type: "boolean" },
 		});
 		if (values.server !== true) {
 			throw new UsageError("only --server is supported (the interactive REPL is not provided)");
@@ -295,6 +297,9 @@ export const runCommand: Command = {
 		const overrides = opaFlagOverrides(values);
 		const level = oneOf("log-level", stringOption(values["log-level"]), OPA_LOG_LEVELS, "info");
 		const format = oneOf("log-format", stringOption(values["log-format"]), OPA_LOG_FORMATS, "json");
+		if (values["v0-compatible"] === true) {
+			overrides.bundle = { ...(overrides.bundle as object | undefined), v0Compatible: true };
+		}
 		const waitPeriod = stringOption(values["shutdown-wait-period"]);
 		if (waitPeriod !== undefined && !/^\d+$/.test(waitPeriod)) {
 			throw new UsageError(

@@ -47,6 +47,8 @@ export class Engine {
 	private base: { bundle: PolicyBundle; name: string } | undefined;
 	/** Modules uploaded through the Policy API, by id, compiled in with every bundle. */
 	private readonly uploaded = new Map<string, { raw: string; module: Module }>();
+	/** Rego version of uploads when no bundle is active (a bundle's sources decide otherwise). */
+	uploadRegoVersion: 0 | 1 = 1;
 	/** Activations and policy changes run one at a time, in order. */
 	private queue: Promise<unknown> = Promise.resolve();
 
@@ -137,7 +139,11 @@ export class Engine {
 	putPolicy(id: string, raw: string): Promise<void> {
 		return this.serial(async () => {
 			const { parseUploaded, checkOwnership } = await import("./policy-modules.ts");
-			const module = parseUploaded(id, raw);
+			const module = parseUploaded(
+				id,
+				raw,
+				this.base?.bundle.regoVersion ?? this.uploadRegoVersion,
+			);
 			checkOwnership(module, this.base?.bundle, this.base?.name ?? "");
 			const next = new Map(this.uploaded);
 			next.set(id, { raw, module });

@@ -27,13 +27,13 @@ function packagePath(m: Module): string {
 		.join("/");
 }
 
-/** Parse one uploaded module (Rego v1, the file name is its id), or throw OPA's 400. */
-export function parseUploaded(id: string, raw: string): Module {
+/** Parse one uploaded module (the file name is its id), or throw OPA's 400. */
+export function parseUploaded(id: string, raw: string, regoVersion: 0 | 1 = 1): Module {
 	if (raw.trim() === "") {
 		// OPA's wording for an empty body: one line, no errors list.
 		throw new PolicyModuleError(`${id}:0: rego_parse_error: empty module`);
 	}
-	const { module, errors } = parseModule(raw, id, { regoVersion: 1 });
+	const { module, errors } = parseModule(raw, id, { regoVersion });
 	if (!module || errors.length > 0) {
 		throw new PolicyModuleError("error(s) occurred while compiling module(s)", sortErrors(errors));
 	}

@@ -104,6 +104,8 @@ export interface GavelConfig {
 		headers?: Record<string, string>;
 		/** Several .rego / .json / .yaml files or source folders served together (opa run FILE…). */
 		files?: string[];
+		/** Rego sources (folders, files, uploads) read as OPA 0.x syntax (opa run --v0-compatible). */
+		v0Compatible?: boolean;
 		/** Pull the bundle from an OCI registry instead (polled like bundle.url). */
 		oci?: {
 			/** registry/repository:tag or registry/repository@sha256:… */
@@ -417,6 +419,7 @@ export function validateConfig(raw: unknown): GavelConfig {
 	) {
 		problems.push("bundle.headers: must map header names to strings");
 	}
+	if (get("bundle.v0Compatible") !== undefined) bool("bundle.v0Compatible");
 	if (get("bundle.files") !== undefined) {
 		strList("bundle.files");
 		if (get("bundle.path") !== undefined || get("bundle.url") !== undefined)
@@ -613,6 +616,7 @@ const OPTIONAL_KEYS = new Set([
 	"bundle.headers",
 	"bundle.oci",
 	"bundle.files",
+	"bundle.v0Compatible",
 	"auth.jwksUrl",
 	"auth.jwksFile",
 	"auth.issuer",

@@ -480,6 +480,26 @@ describe("gavel run --diagnostic-addr, --log-format, --log-level, --shutdown-gra
 		expect(ids).toEqual(opaIds);
 	});
 
+	it("--v0-compatible reads the sources and the uploads as OPA 0.x Rego", async () => {
+		const d = mkdtempSync(join(tmpdir(), "gavel-run-v0-"));
+		writeFileSync(join(d, "old.rego"), "package old\n\nallow { input.x == 1 }\n");
+		const v0 = await start(["--server", "-a", "127.0.0.1:0", "--v0-compatible", d], SERVING);
+		const r = await fetch(`${v0.url}/v1/data/old/allow`, {
+			method: "POST",
+			body: JSON.stringify({ input: { x: 1 } }),
+		});
+		expect(((await r.json()) as { result?: unknown }).result).toBe(true);
+		const up = await fetch(`${v0.url}/v1/policies/more.rego`, {
+			method: "PUT",
+			body: "package more\n\nok { true }\n",
+		});
+		expect(up.status).toBe(200);
+		// Without the flag the same folder is v1 Rego, where a body needs `if`.
+		const v1 = await start(["--server", "-a", "127.0.0.1:0", d], SERVING);
+		expect((await fetch(`${v1.url}/ready`)).status).toBe(503);
+		expect(v1.stderr()).toMatch(/rego_parse_error/);
+	});
+
 	it("refuses a bundle among several paths", async () => {
 		const d = mkdtempSync(join(tmpdir(), "gavel-run-mixed-"));
 		writeFileSync(join(d, "b.tar.gz"), "not read");

@@ -20,6 +20,8 @@ export interface FileSourceOptions {
 	debounceMs?: number;
 	/** Verify .signatures.json (archives only). */
 	signing?: SigningConfig;
+	/** The Rego version of a sources folder (0: OPA 0.x syntax). */
+	regoVersion?: 0 | 1;
 }
 
 async function resolveArchive(
@@ -110,7 +112,12 @@ export class FileBundleSource {
 				for (const [p, text] of rego) h.update(p).update("\0").update(text).update("\0");
 				hash = h.update(JSON.stringify(data)).digest("hex");
 				if (hash === this.lastHash) return undefined;
-				bundle = compileSources({ rego, data, revision: `src-${hash.slice(0, 12)}` });
+				bundle = compileSources({
+					rego,
+					data,
+					revision: `src-${hash.slice(0, 12)}`,
+					regoVersion: this.options.regoVersion,
+				});
 				// Plain files, as `opa run -s <folder>` loads them, not a bundle: they own no path,
 				// so /v1/policies may add modules next to them.
 				bundle.manifest.roots = [];

@@ -14,6 +14,8 @@ export interface FilesSourceOptions {
 	paths: string[];
 	watch?: boolean;
 	debounceMs?: number;
+	/** 0: the .rego files are OPA 0.x syntax. */
+	regoVersion?: 0 | 1;
 }
 
 type Json = Record<string, unknown>;
@@ -129,7 +131,12 @@ export class FilesSource {
 		let bundle: Awaited<ReturnType<typeof import("../compile-sources.ts").compileSources>>;
 		try {
 			const { compileSources } = await import("../compile-sources.ts");
-			bundle = compileSources({ rego, data, revision: `src-${hash.slice(0, 12)}` });
+			bundle = compileSources({
+				rego,
+				data,
+				revision: `src-${hash.slice(0, 12)}`,
+				regoVersion: this.options.regoVersion,
+			});
 		} catch (e) {
 			return this.engine.reportFailure(this.name, (e as Error).message);
 		}
