@@ -185,7 +185,12 @@ export async function runPeersHttp(
 			});
 		const asProc = (s: Server) => ({ ...s, stop: () => s.child.kill("SIGTERM") });
 		const opaBin = findOpa();
-		if (!opaBin) skipped.push({ policy: "*", target: "OPA server", skipped: OPA_INSTALL_HINT });
+		if (!opaBin)
+			skipped.push({
+				policy: "*",
+				target: "OPA server",
+				skipped: `not found; ${OPA_INSTALL_HINT}`,
+			});
 		const cerbosBin = findCerbos();
 		if (!cerbosBin) {
 			skipped.push({ policy: "*", target: "Cerbos", skipped: `not found; ${CERBOS_INSTALL_HINT}` });
