@@ -123,6 +123,12 @@ describe("gavel run --server", () => {
 		expect(() => opaFlagOverrides(values)).toThrow(message);
 	});
 
+	it("takes --skip-version-check (Gavel checks no version) and still refuses what it does not do", async () => {
+		const { io: i } = io();
+		// Parsed, then refused for the missing --server: the flag itself is known.
+		await expect(runCommand.run(["--skip-version-check"], i)).rejects.toThrow("only --server");
+	});
+
 	it("refuses a --shutdown-wait-period that is not whole seconds", async () => {
 		const { io: i } = io();
 		await expect(runCommand.run(["-s", "--shutdown-wait-period", "2m"], i)).rejects.toThrow(

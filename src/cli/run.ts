@@ -67,6 +67,7 @@ Options:
                         as opa run: the key's id, its algorithm, the required scope, files
                         the signature need not list
   --skip-verify         load bundles without verifying signatures (signed ones too)
+  --skip-version-check  accepted: Gavel never checks for new releases
   --v0-compatible       .rego sources and uploaded policies are OPA 0.x syntax (a bundle's
                         manifest rego_version decides for its own sources)
   --shutdown-wait-period SECONDS
@@ -101,7 +102,6 @@ const OPA_FLAGS = [
 	"ready-timeout",
 	"set-file",
 	"skip-known-schema-check",
-	"skip-version-check",
 	"tls-cert-refresh-period",
 	"tls-cipher-suites",
 	"unix-socket-perm",
@@ -286,6 +286,8 @@ export const runCommand: Command = {
 			"exclude-files-verify": { type: "string", multiple: true },
 			"skip-verify": { type: "boolean" },
 			"v0-compatible": { type: "boolean" },
+			// Gavel never checks for new versions: what the flag asks for is always so.
+			"skip-version-check": { type: "boolean" },
 		});
 		if (values.server !== true) {
 			throw new UsageError("only --server is supported (the interactive REPL is not provided)");
