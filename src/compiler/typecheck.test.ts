@@ -46,7 +46,7 @@ e := upper(g(0))
 nested := upper(data.p.level)`;
 		expect(checkSource(src)).toEqual([
 			"policy.rego:9:6: rego_type_error: upper: invalid argument(s)\n\thave: (number)\n\twant: (string)",
-			"policy.rego:11:6: rego_type_error: upper: invalid argument(s)\n\thave: (set[any])\n\twant: (string)",
+			"policy.rego:11:6: rego_type_error: upper: invalid argument(s)\n\thave: (set[string])\n\twant: (string)",
 			"policy.rego:12:6: rego_type_error: upper: invalid argument(s)\n\thave: (number)\n\twant: (string)",
 			"policy.rego:14:11: rego_type_error: upper: invalid argument(s)\n\thave: (number)\n\twant: (string)",
 		]);

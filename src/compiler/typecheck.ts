@@ -16,7 +16,7 @@ import type { RegoError } from "../rego/errors.ts";
 import { printTerm } from "../rego/printer.ts";
 import { lookupBuiltin } from "./builtins.ts";
 import { BUILTIN_HEAD, fnTarget, isWildcard } from "./resolved-names.ts";
-import { type CRule, getNode, pathName, type RuleNode, ruleNodes } from "./ruletree.ts";
+import { type CRule, getNode, hasRules, pathName, type RuleNode, ruleNodes } from "./ruletree.ts";
 import { forEachVar } from "./term-vars.ts";
 import {
 	ANY,
@@ -117,6 +117,8 @@ export class TypeChecker {
 	}
 
 	private readonly checked = new Map<RuleNode, "pending" | boolean[]>();
+	/** Calls whose arguments failed the check: their results are untyped. */
+	private readonly failedCalls = new WeakSet<Term>();
 	/** Rule types replaced by the `with` modifiers of the expression being checked. */
 	private withTypes = new Map<RuleNode, Ty>();
 	/** The type of a bare `input` in the expression being checked (any unless a with says). */
@@ -187,9 +189,19 @@ export class TypeChecker {
 		let ty: Ty;
 		const defs = this.typedDefs(node);
 		if (defs === "any" || defs === "none") ty = ANY;
-		else if (node.kind === "set") ty = setOf(ANY);
-		else if (node.kind === "object") ty = objectOf(ANY, ANY);
-		else {
+		else if (node.kind === "set") {
+			// As OPA: a partial set holds the union of its definitions' element types, a partial
+			// object the union of their keys and values (deeper ref heads stay any).
+			const els = (defs ?? node.rules).map((r) => this.headTypes(r, r.key)[0]);
+			ty = setOf(union(els));
+		} else if (node.kind === "object") {
+			const rules = defs ?? node.rules;
+			const deeper = [...node.children.values()].some(hasRules);
+			if (!deeper && rules.every((r) => r.dynKeys.length === 1 && !r.setLeaf)) {
+				const kv = rules.map((r) => this.headTypes(r, r.dynKeys[0], r.value));
+				ty = objectOf(union(kv.map((x) => x[0])), union(kv.map((x) => x[1])));
+			} else ty = objectOf(ANY, ANY);
+		} else {
 			const values: Ty[] = [];
 			for (const r of defs ?? node.rules) {
 				for (let link: CRule | undefined = r; link; link = link.else) {
@@ -199,6 +211,14 @@ export class TypeChecker {
 			ty = union(values);
 		}
 		return ty;
+	}
+
+	/** The types of head terms of a rule, after inferring its body. */
+	private headTypes(rule: CRule, ...terms: (Term | undefined)[]): Ty[] {
+		const seen = new Set<string>();
+		const env = paramEnv(rule);
+		this.body(rule.body, env, seen, false);
+		return terms.map((t) => (t ? this.typeOf(t, env) : ANY));
 	}
 
 	private ruleValueType(rule: CRule): Ty {
@@ -221,8 +241,14 @@ export class TypeChecker {
 				return STRING;
 			case "array":
 				return { t: "array", static: t.items.map((i) => this.typeOf(i, env)) };
-			case "set":
-				return setOf(t.items.length === 0 ? ANY : union(t.items.map((i) => this.typeOf(i, env))));
+			case "set": {
+				// The empty set's element type is unknown (NO_ELEMENT): OPA never holds an `in` over
+				// what contains it to a type (`1 in {set() | true}` passes).
+				// Untyped parameters among the elements add nothing (OPA: `{p, h}` is h's type).
+				const typed = t.items.filter((i) => !(i.type === "var" && env.get(i.name) === UNKNOWN));
+				if (typed.length === 0) return setOf(NO_ELEMENT);
+				return setOf(union(typed.map((i) => this.typeOf(i, env))));
+			}
 			case "object": {
 				const st: [string, Ty][] = [];
 				const dk: Ty[] = [];
@@ -266,6 +292,7 @@ export class TypeChecker {
 			case "ref":
 				return this.refType(t, env, false);
 			case "call": {
+				if (this.failedCalls.has(t)) return ANY;
 				const target = fnTarget(t.fn);
 				if (target.kind === "user") {
 					const node = getNode(this.root, target.path, false);
@@ -297,6 +324,9 @@ export class TypeChecker {
 				names.push(p.value);
 				if (node && node.raw.length > 0) break;
 			}
+			// A document holding rules below it (a package, a ref-head prefix) is an object.
+			if (node && i >= path.length && node.raw.length === 0 && hasRules(node))
+				return this.withTypes.size > 0 ? ANY : objectOf(ANY, ANY);
 			if (!node || i >= path.length || node.kind === "function") return ANY;
 			cur = this.withTypes.get(node) ?? this.nodeType(node);
 			path = path.slice(i + 1);
@@ -389,6 +419,13 @@ export class TypeChecker {
 		const check = report;
 		for (const w of e.with) this.term(w.value, env, seen, check);
 		if (check) for (const w of e.with) this.checkMock(w);
+		// As OPA (measured): a with value that is an array or object holding a ref or call is
+		// bound to a local before the expression, so its untyped parameters become any
+		// (`with input.n as [input.x, p]`; `[0, p]` leaves p untyped).
+		for (const w of e.with) {
+			if ((w.value.type === "array" || w.value.type === "object") && readsRefOrCall(w.value))
+				this.unifyTerm(w.value, ANY, env, seen);
+		}
 		// As OPA (measured): a `with` replacing a rule widens that rule's type within the
 		// expression to the union with the value's type (`upper(r) with data.t.r as "x"` passes
 		// where r := 1; `as 2` does not); one replacing a package or more leaves its rules untyped.
@@ -440,7 +477,7 @@ export class TypeChecker {
 			case "someIn": {
 				this.term(t.collection, env, seen, check);
 				// An untyped parameter iterated over is any (OPA: `some x in p` types p so).
-				this.unifyParams(t.collection, ANY, env);
+				if (t.collection.type === "var") this.unifyParams(t.collection, ANY, env);
 				const coll = this.typeOf(t.collection, env);
 				// As OPA: iterating what can only be a scalar selects nothing ("undefined ref"; a
 				// literal scalar is not checked).
@@ -481,6 +518,8 @@ export class TypeChecker {
 					}
 				}
 				this.term(t.domain, env, seen, check);
+				// As `some x in p`: an untyped parameter iterated over is any.
+				if (t.domain.type === "var") this.unifyParams(t.domain, ANY, env);
 				const inner = new Set(seen);
 				if (t.key) vars(t.key, inner);
 				vars(t.value, inner);
@@ -677,7 +716,7 @@ export class TypeChecker {
 						this.errors.push({
 							code: "rego_type_error",
 							message: `undefined function ${pathName(target.path)}`,
-							loc: { file: t.loc.file, row: t.loc.row, col: t.loc.col },
+							loc: at(exprLoc ?? t.loc),
 						});
 					}
 					if (!Array.isArray(defs)) return;
@@ -687,16 +726,17 @@ export class TypeChecker {
 						if (a) this.unifyParams(a, want, env);
 					});
 					if (check && params && t.args.length >= params.length)
-						this.checkArgs(pathName(target.path), params, t.args, env, t.loc);
+						this.checkArgs(t, pathName(target.path), params, t.args, env, t.loc);
 					return;
 				}
 				const b = lookupBuiltin(target.name, 0);
 				if (!b || b.variadic || !sig) return;
-				if (check) this.checkArgs(target.name, sig.args, t.args, env, t.loc);
+				if (check) this.checkArgs(t, target.name, sig.args, t.args, env, t.loc);
 				if (check) this.checkMember(target.name, t.args, env, exprLoc ?? t.loc);
 				// `count(xs, n)`: an output argument seen for the first time takes the result type.
 				const out = t.args[sig.args.length];
-				if (asExpr && out && !b.relation) this.unifyTerm(out, sig.result, env, seen);
+				if (asExpr && out && !b.relation)
+					this.unifyTerm(out, this.failedCalls.has(t) ? ANY : sig.result, env, seen);
 				return;
 			}
 			case "var":
@@ -737,7 +777,7 @@ export class TypeChecker {
 		if (value) this.unifyParams(value, elementType(coll), env);
 		if (name === "internal.member_3" && args[0]) this.unifyParams(args[0], keyType(coll), env);
 		const last = args[args.length - 1];
-		if (last) this.unifyParams(last, ANY, env);
+		if (last?.type === "var") this.unifyParams(last, ANY, env);
 		return true;
 	}
 
@@ -746,6 +786,7 @@ export class TypeChecker {
 		if (name !== "internal.member_2" && name !== "internal.member_3") return;
 		const coll = this.typeOf(args[args.length - 1], env);
 		if (coll.t !== "array" && coll.t !== "set" && coll.t !== "object") return;
+		if (hasNoElement(elementType(coll))) return;
 		const value = args[args.length - 2];
 		this.matchError(this.typeOf(value, env), elementType(coll), loc);
 		if (name === "internal.member_3") {
@@ -780,9 +821,11 @@ export class TypeChecker {
 		return unifies(this.typeOf(arg, env), want);
 	}
 
-	private checkArgs(name: string, want: Ty[], args: Term[], env: Env, loc: Loc): void {
+	private checkArgs(call: Term, name: string, want: Ty[], args: Term[], env: Env, loc: Loc): void {
 		const bad = want.some((w, i) => args[i] !== undefined && !this.argFits(args[i], w, env));
 		if (!bad) return;
+		// As OPA: a call that fails its check gives no type to what uses its result.
+		this.failedCalls.add(call);
 		const have = want.map((_, i) => (args[i] ? this.typeOf(args[i], env) : ANY));
 		this.errors.push({
 			code: "rego_type_error",
@@ -791,6 +834,8 @@ export class TypeChecker {
 		});
 	}
 }
+
+const at = (l: Loc): RegoError["loc"] => ({ file: l.file, row: l.row, col: l.col });
 
 const isScalarTerm = (t: Term) =>
 	t.type === "null" || t.type === "boolean" || t.type === "number" || t.type === "string";
@@ -838,6 +883,28 @@ function keyType(t: Ty): Ty {
 	if (t.t === "set") return t.of;
 	if (t.t === "object") return union([...t.static.map(() => STRING), ...(t.dyn ? [t.dyn[0]] : [])]);
 	return ANY;
+}
+
+/** The element type of the empty set (acts as any; `in` over what holds it is not checked). */
+const NO_ELEMENT: Ty = { t: "any" };
+
+function hasNoElement(t: Ty): boolean {
+	if (t === NO_ELEMENT) return true;
+	if (t.t === "set") return hasNoElement(t.of);
+	if (t.t === "array") return t.static.some(hasNoElement) || (t.dyn ? hasNoElement(t.dyn) : false);
+	if (t.t === "object")
+		return t.static.some(([, v]) => hasNoElement(v)) || (t.dyn ? hasNoElement(t.dyn[1]) : false);
+	if (t.t === "union") return t.of.some(hasNoElement);
+	return false;
+}
+
+/** Whether an array or object term holds a ref or call (outside closures). */
+function readsRefOrCall(t: Term): boolean {
+	if (t.type === "ref" || t.type === "call") return true;
+	if (t.type === "array" || t.type === "set") return t.items.some(readsRefOrCall);
+	if (t.type === "object")
+		return t.entries.some(([k, v]) => readsRefOrCall(k) || readsRefOrCall(v));
+	return false;
 }
 
 /** The type of a function parameter nothing has constrained yet (it acts as any). */

@@ -1225,4 +1225,186 @@ p10 if upper(1)
 			],
 		),
 	},
+	{
+		name: "a call failing its check gives its result no type (no match error or invalid argument downstream); undefined function at the whole not expression",
+		found: "seed 7 programs 1731, 4750, 5801 (Gavel reported errors OPA does not)",
+		source: `package t
+
+f(x) := upper(1)
+
+f(x) := 2
+
+p if {
+	object.union(numbers.range(2, 4)[1], {}) == indexof("a", "b")
+}
+
+q if {
+	x := max(numbers.range(-2, "a")[0])
+}
+
+r if {
+	[a, b] = ["a", "b"]
+	substring("abc", a % a, 1)
+}
+
+s if {
+	not f(1)
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"3:9: rego_type_error: upper: invalid argument(s)",
+				"8:2: rego_type_error: object.union: invalid argument(s)",
+				"12:11: rego_type_error: numbers.range: invalid argument(s)",
+				"17:19: rego_type_error: rem: invalid argument(s)",
+				"21:2: rego_type_error: undefined function data.t.f",
+			],
+		),
+	},
+	{
+		name: "an untyped parameter iterated by every is any",
+		found: "seed 7 program 5575 (Gavel: concat: invalid argument(s))",
+		source: `package t
+
+f(p) := concat(input.s, p) if {
+	every v in p { v }
+	input.n % p <= 1
+}
+
+ok := true
+`,
+		opa: value({ ok: true }),
+	},
+	{
+		name: "a with value array or object holding a ref makes its untyped parameters any ([0, p] leaves p untyped)",
+		found: "seed 7 programs 2221, 5237 (Gavel: match error, bits.lsh: invalid argument(s))",
+		source: `package t
+
+a(p) := p + indexof(p, "") if {
+	v := 0 with input.n as [input.x, p]
+}
+
+b(p) := p + indexof(p, "") if {
+	v := 0 with input.n as [0, p]
+}
+
+c(p) := p + indexof(p, "") if {
+	v := 0 with input.n as {"a": p, "b": input.x}
+}
+
+e(p) := abs(p) if {
+	v := 0 with input.n as upper(p)
+}
+
+f(p) := abs(p) if {
+	v := 0 with input.n as [upper(p)]
+}
+
+g(p) := p + indexof(p, "") if {
+	v := 0 with input.n as [p | true]
+}
+
+h(p) := p + indexof(p, "") if {
+	v := 0 with input.n as {p}
+}
+
+i(p) := p + indexof(p, "") if {
+	v := 0 with input.n as {input.x, p}
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"7:9: rego_type_error: plus: invalid argument(s)",
+				"15:9: rego_type_error: abs: invalid argument(s)",
+				"19:9: rego_type_error: abs: invalid argument(s)",
+				"23:9: rego_type_error: plus: invalid argument(s)",
+				"27:9: rego_type_error: plus: invalid argument(s)",
+				"31:9: rego_type_error: plus: invalid argument(s)",
+			],
+		),
+	},
+	{
+		name: "x in a collection whose elements hold the empty set is not checked; other comprehensions are",
+		found: "seed 7 program 3101 (Gavel: match error)",
+		source: `package t
+
+p1 if 1 in {set() | false}
+p2 if 1 in {set() | true}
+p3 if 1 % 1 in {set() | true}
+p4 if 1 in {set() | false; false with count as 10}
+p5 if 1 in {"a" | true}
+p6 if 1 in ["a" | true]
+p7 if 1 in [set() | true]
+`,
+		opa: compileError(
+			["rego_type_error"],
+			["7:7: rego_type_error: match error", "8:7: rego_type_error: match error"],
+		),
+	},
+	{
+		name: "set literal elements that are untyped parameters add no type; a prefix of ref-head rules is an object",
+		found: "seed 7 program 62",
+		source: `package t
+
+h1[input.x].x := 1
+
+f5(p0) if {
+	true in {p0, h1}
+}
+
+f6(p0) if {
+	true in {p0, 1}
+}
+
+p if {
+	true in {h1}
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"6:2: rego_type_error: match error",
+				"10:2: rego_type_error: match error",
+				"14:2: rego_type_error: match error",
+			],
+		),
+	},
+	{
+		name: "partial sets and objects have their definitions' element, key and value types",
+		found: "seed 7 programs 915, 2307",
+		source: `package t
+
+s contains 1
+
+s contains "a"
+
+o[k] := 1 if some k in ["a"]
+
+p if upper(s)
+
+q if concat("", s)
+
+r if upper(o)
+
+u if {
+	some x in s
+	upper(x)
+}
+
+w if {
+	some k, v in o
+	upper(v)
+}
+`,
+		opa: compileError(
+			["rego_type_error"],
+			[
+				"9:6: rego_type_error: upper: invalid argument(s)",
+				"13:6: rego_type_error: upper: invalid argument(s)",
+				"22:2: rego_type_error: upper: invalid argument(s)",
+			],
+		),
+	},
 ];
