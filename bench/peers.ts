@@ -28,6 +28,8 @@ export interface PeersOptions {
 	http: Omit<HttpOptions, "dir">;
 	inProcess: { rounds: number; gavelMs: number; cases: InProcessCase[] };
 	memory: { sizes: number[]; activations: number; settleMs: number };
+	/** Run the sections at the same time: only for the harness's own test (it times nothing). */
+	concurrent?: boolean;
 }
 
 export interface PeersResult {
@@ -47,23 +49,31 @@ export async function runPeers(
 	const dir = mkdtempSync(join(tmpdir(), "gavel-peers-"));
 	const out: PeersResult = { text: "" };
 	const parts: string[] = [];
-	try {
-		if (o.sections.includes("http")) {
+	const sections = {
+		http: async () => {
 			const options = { ...o.http, dir: join(dir, "http") };
 			out.http = await runPeersHttp(options, log);
-			parts.push(formatHttpRows(out.http, options));
-		}
-		if (o.sections.includes("memory")) {
+			return formatHttpRows(out.http, options);
+		},
+		memory: async () => {
 			out.memory = await runPeersMemory({ ...o.memory, dir: join(dir, "memory") }, log);
-			parts.push(
-				formatMemoryRows(out.memory, findOpa() ? undefined : `OPA not found; ${OPA_INSTALL_HINT}`),
+			return formatMemoryRows(
+				out.memory,
+				findOpa() ? undefined : `OPA not found; ${OPA_INSTALL_HINT}`,
 			);
-		}
-		if (o.sections.includes("inprocess")) {
+		},
+		inprocess: async () => {
 			const options = { ...o.inProcess, dir: join(dir, "inprocess") };
 			out.inProcess = await runPeersInProcess(options, log);
-			parts.push(formatInProcessRows(out.inProcess, options));
-		}
+			return formatInProcessRows(out.inProcess, options);
+		},
+	};
+	// In this order: the HTTP rounds first, the in-process timing (whose data fills this
+	// process's heap) last.
+	const chosen = (["http", "memory", "inprocess"] as const).filter((k) => o.sections.includes(k));
+	try {
+		if (o.concurrent) parts.push(...(await Promise.all(chosen.map((k) => sections[k]()))));
+		else for (const k of chosen) parts.push(await sections[k]());
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
 	}

@@ -27,6 +27,7 @@ describe("bench:peers", () => {
 			// One case through opa bench: it times itself for about a second whatever it runs.
 			inProcess: { rounds: 1, gavelMs: 5, cases: [inProcessCases(0.001)[1]] },
 			memory: { sizes: [50], activations: 1, settleMs: 0 },
+			concurrent: true,
 		});
 
 		const http = result.http ?? [];
