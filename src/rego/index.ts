@@ -48,6 +48,7 @@ export function parseModule(
 	const errors = withLexError(p);
 	if (!mod || errors.length > 0) return { errors: sortErrors(errors) };
 	errors.push(...p.notRules);
+	if (p.packageMissing) return { errors: sortErrors(errors) };
 	if (opts.annotations !== false) errors.push(...attachAnnotations(mod));
 	if (mod.regoVersion === 1 || p.regoV1Import) errors.push(...checkV1Module(mod, p.syntax));
 	if (errors.length > 0) return { errors: sortErrors(errors) };

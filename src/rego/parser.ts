@@ -28,6 +28,8 @@ export class Parser extends TermParser {
 	 * reports them only when the file parses (with the module checks).
 	 */
 	readonly notRules: RegoError[] = [];
+	/** The module did not start with `package` (reported in notRules). */
+	packageMissing = false;
 	/** v0 module that imported rego.v1: v0 parsing with v1's checks. */
 	regoV1Import = false;
 
@@ -43,11 +45,34 @@ export class Parser extends TermParser {
 
 	private parseModuleInner(): Module {
 		const first = this.tok;
-		if (!this.isKw("package")) {
+		let pkg: Package;
+		if (this.isKw("package")) pkg = this.parsePackage();
+		else {
 			if (first.kind === "eof") this.fail("empty module");
-			this.fail("package expected");
+			// As OPA: the first statement stood where the package should and is dropped; the
+			// rest is read on, and the missing package is named with the statements that are no
+			// rules (only when the file parses).
+			this.packageMissing = true;
+			this.notRules.push({
+				code: "rego_parse_error",
+				message: "package expected",
+				loc: { file: this.file, row: first.row, col: first.col },
+			});
+			const kept = this.notRules.length;
+			if (this.isKw("import")) this.parseImport();
+			else this.parseRules();
+			this.notRules.length = kept;
+			pkg = {
+				type: "package",
+				path: {
+					type: "ref",
+					head: varTerm("data", this.loc(first, first)),
+					path: [],
+					loc: this.loc(first, first),
+				},
+				loc: this.loc(first, first),
+			};
 		}
-		const pkg = this.parsePackage();
 		const imports: Import[] = [];
 		const rules: Rule[] = [];
 		// As OPA: a syntax error that ends a statement ends the parse (errors so far stand); an
@@ -218,8 +243,12 @@ export class Parser extends TermParser {
 		}
 		const parsed = this.parseHead(isDefault);
 		const { head, hasContains } = parsed;
-		// `p with x as 1`, `p := 1 with …`: an expression, not a rule.
-		if (!isDefault && !hasContains && this.isKw("with")) {
+		// `p with x as 1`, `p := 1 with …`, `f(1) > 2`: an expression, not a rule.
+		if (
+			!isDefault &&
+			!hasContains &&
+			(this.isKw("with") || ((!head.value || parsed.generatedValue) && this.infixOp()))
+		) {
 			this.pos = this.toks.indexOf(start);
 			return this.notRule(start, this.notRuleMessage(this.parseLiteral()));
 		}
@@ -595,6 +624,8 @@ export class Parser extends TermParser {
 		if (t.type === "call" && t.infix && (refName(t.fn) === "eq" || refName(t.fn) === "assign")) {
 			return `${typeName(t.args[0])} cannot be used for rule name`;
 		}
+		// OPA reads `a > b` as a rule named after the operator's builtin.
+		if (t.type === "call" && t.infix) return "rule name conflicts with built-in function";
 		if (t.type === "call") return "call cannot be used for rule name";
 		return `${typeName(t as Term)} cannot be used for rule name`;
 	}

@@ -179,4 +179,36 @@ export const CHECK_REGRESSIONS: CheckRegression[] = [
 			"policy.rego:3:20: rego_parse_error: unexpected import alias, must not be a reserved name, got: input",
 		],
 	},
+	{
+		name: "without a package line OPA names it missing, drops the first statement and reads on",
+		found: "errors part seed 2 mutation 109 (remove the package line)",
+		v0: true,
+		files: {
+			"a.rego": "\n\np contains x if {\n\ttrue\n}\n",
+			"b.rego": "p := 1\nq r\n",
+		},
+		opa: [
+			"a.rego:3:1: rego_parse_error: package expected",
+			"a.rego:3:3: rego_parse_error: var cannot be used for rule name (hint: `import future.keywords.contains` for `p contains x` rules)",
+			"a.rego:3:12: rego_parse_error: var cannot be used for rule name (hint: `import future.keywords.if` for `p if { ... }` rules)",
+			"b.rego:1:1: rego_parse_error: package expected",
+			"b.rego:2:1: rego_parse_error: var cannot be used for rule name",
+			"b.rego:2:3: rego_parse_error: var cannot be used for rule name",
+		],
+	},
+	{
+		name: "a top-level operator expression is read as a rule named after the builtin",
+		found: "errors part seed 3 mutation 191 (delete a line)",
+		files: {
+			"a.rego": 'package a\n\n\tunits.parse("4.1Mi") > units.parse("4Mi")\n}\n',
+			"b.rego": "package b\n\np > 1\n\nf(1) > 1\n\n[1] > 1\n\np[1] > 1 with input as 1\n",
+		},
+		opa: [
+			"a.rego:4:1: rego_parse_error: unexpected } token",
+			"b.rego:3:1: rego_parse_error: rule name conflicts with built-in function",
+			"b.rego:5:1: rego_parse_error: rule name conflicts with built-in function",
+			"b.rego:7:1: rego_parse_error: rule name conflicts with built-in function",
+			"b.rego:9:1: rego_parse_error: expressions using with keyword cannot be used for rule head",
+		],
+	},
 ];
