@@ -280,6 +280,7 @@ export async function startGavel(
 						ca: tls.ca ? readFileSync(tls.ca) : undefined,
 						requestCert: tls.requireClientCert,
 						rejectUnauthorized: tls.requireClientCert,
+						...(tls.minVersion ? { minVersion: tls.minVersion } : {}),
 					},
 				}
 			: { serverOptions: timeouts }),

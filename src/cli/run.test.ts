@@ -29,7 +29,7 @@ describe("gavel run --server", () => {
 
 	it.each([
 		[["--server", "--pprof"], "--pprof"],
-		[["--server", "--min-tls-version=1.3"], "--min-tls-version"],
+		[["--server", "--tls-cipher-suites=TLS_AES_128_GCM_SHA256"], "--tls-cipher-suites"],
 		[["--server", "-H", "history"], "--history"],
 	])("%j names the unsupported OPA flag", async (argv, flag) => {
 		const { io: i } = io();
@@ -51,7 +51,13 @@ describe("gavel run --server", () => {
 		).toEqual({
 			callerAuth: { mode: "mtls" },
 			server: {
-				tls: { cert: "c.pem", key: "k.pem", ca: "ca.pem", requireClientCert: true },
+				tls: {
+					cert: "c.pem",
+					key: "k.pem",
+					ca: "ca.pem",
+					requireClientCert: true,
+					minVersion: "TLSv1.2",
+				},
 				diagnostic: { host: "0.0.0.0", port: 8282 },
 				shutdownGraceSeconds: 30,
 			},
@@ -119,6 +125,11 @@ describe("gavel run --server", () => {
 		[{ "diagnostic-addr": [":1", ":2"] }, "one diagnostic address"],
 		[{ "diagnostic-addr": ["8282"] }, "expected [HOST]:PORT"],
 		[{ "shutdown-grace-period": "-1" }, "whole seconds"],
+		[{ "min-tls-version": "1.3" }, "--min-tls-version needs --tls-cert-file"],
+		[
+			{ "tls-cert-file": "c", "tls-private-key-file": "k", "min-tls-version": "1.4" },
+			'--min-tls-version "1.4": must be one of 1.0, 1.1, 1.2, 1.3',
+		],
 	])("%j is refused: %s", (values, message) => {
 		expect(() => opaFlagOverrides(values)).toThrow(message);
 	});

@@ -47,6 +47,8 @@ Options:
                         OPA's log formats for those lines (default json, as OPA)
   --tls-cert-file FILE, --tls-private-key-file FILE
                         serve HTTPS with this certificate and key (PEM), both together
+  --min-tls-version 1.0|1.1|1.2|1.3
+                        the oldest TLS version accepted (default 1.2, as OPA)
   --tls-ca-cert-file FILE
                         CA bundle for client certificates (with --authentication=tls)
   --authentication token|tls|off
@@ -96,7 +98,6 @@ const OPA_FLAGS = [
 	"log-level-request",
 	"log-timestamp-format",
 	"max-errors",
-	"min-tls-version",
 	"optimize-store-for-read-speed",
 	"pprof",
 	"ready-timeout",
@@ -180,12 +181,22 @@ export function opaFlagOverrides(values: Record<string, unknown>): Record<string
 			"--tls-cert-file and --tls-private-key-file go together (the certificate and its key)",
 		);
 	}
+	const minTls = oneOf(
+		"min-tls-version",
+		stringOption(values["min-tls-version"] as string | undefined),
+		["1.0", "1.1", "1.2", "1.3"],
+		"1.2",
+	);
+	if (values["min-tls-version"] !== undefined && cert === undefined) {
+		throw new UsageError("--min-tls-version needs --tls-cert-file and --tls-private-key-file");
+	}
 	if (cert !== undefined && key !== undefined) {
 		server.tls = {
 			cert,
 			key,
 			...(ca !== undefined ? { ca } : {}),
 			requireClientCert: authn === "tls",
+			minVersion: minTls === "1.0" ? "TLSv1" : `TLSv${minTls}`,
 		};
 	} else if (ca !== undefined || authn === "tls") {
 		throw new UsageError(
@@ -288,6 +299,7 @@ export const runCommand: Command = {
 			"v0-compatible": { type: "boolean" },
 			// Gavel never checks for new versions: what the flag asks for is always so.
 			"skip-version-check": { type: "boolean" },
+			"min-tls-version": { type: "string" },
 		});
 		if (values.server !== true) {
 			throw new UsageError("only --server is supported (the interactive REPL is not provided)");

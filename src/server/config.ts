@@ -11,6 +11,8 @@ export interface TlsConfig {
 	/** CA bundle for client certificates; with requireClientCert this is mTLS. */
 	ca?: string;
 	requireClientCert: boolean;
+	/** Oldest TLS version accepted (OPA's --min-tls-version); default Node's, TLSv1.2. */
+	minVersion?: "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
 }
 
 export interface AuthConfig {
@@ -396,6 +398,12 @@ export function validateConfig(raw: unknown): GavelConfig {
 		str("server.tls.cert");
 		str("server.tls.key");
 		str("server.tls.ca", true);
+		const minVersion = get("server.tls.minVersion");
+		if (
+			minVersion !== undefined &&
+			!["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"].includes(minVersion as string)
+		)
+			problems.push('server.tls.minVersion: must be "TLSv1", "TLSv1.1", "TLSv1.2" or "TLSv1.3"');
 		const rcc = get("server.tls.requireClientCert");
 		if (rcc === undefined)
 			(merged.server as Json).tls = { ...(get("server.tls") as Json), requireClientCert: false };

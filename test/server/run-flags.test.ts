@@ -269,12 +269,13 @@ describe("gavel run with OPA's TLS flags", () => {
 		certs.leaf("client", "/CN=pep", "extendedKeyUsage=clientAuth\n");
 	});
 
-	const get = (url: string, withCert: boolean) =>
+	const get = (url: string, withCert: boolean, maxVersion?: "TLSv1.2") =>
 		new Promise<number>((resolve, reject) => {
 			const req = request(
 				url,
 				{
 					ca: readFileSync(certs.file("ca.crt")),
+					...(maxVersion ? { maxVersion } : {}),
 					...(withCert
 						? {
 								cert: readFileSync(certs.file("client.crt")),
@@ -310,6 +311,11 @@ describe("gavel run with OPA's TLS flags", () => {
 		);
 		expect(await get(`${mtls.url}/v1/data/app/p`, true)).toBe(200);
 		await expect(get(`${mtls.url}/v1/data/app/p`, false)).rejects.toThrow();
+		// --min-tls-version 1.3: a client that stops at TLS 1.2 gets no connection.
+		const tls13 = await start([...argv, "--min-tls-version", "1.3", appDir], SERVING);
+		expect(await get(`${tls13.url}/v1/data/app/p`, false)).toBe(200);
+		await expect(get(`${tls13.url}/v1/data/app/p`, false, "TLSv1.2")).rejects.toThrow();
+		expect(await get(`${plain.url}/v1/data/app/p`, false, "TLSv1.2")).toBe(200);
 	});
 });
 
