@@ -281,8 +281,11 @@ export class TypeChecker {
 			case "objectCompr": {
 				const inner = new Map(env);
 				this.body(t.body, inner, new Set(), false);
-				// As OPA: an object comprehension's keys are not typed, its values are.
-				return objectOf(ANY, this.typeOf(t.value, inner));
+				// As OPA: keys and values typed (object types unify on their values only, see
+				// types.ts); an untyped parameter as the value leaves no value type, like arrays.
+				if (t.value.type === "var" && inner.get(t.value.name) === UNKNOWN)
+					return { t: "object", static: [] };
+				return objectOf(this.typeOf(t.key, inner), this.typeOf(t.value, inner));
 			}
 			case "var": {
 				if (t.name === "input" && this.inputType) return this.inputType;
@@ -757,7 +760,9 @@ export class TypeChecker {
 			});
 		} else if (t.type === "set") {
 			// Unlike `=`, a call's set argument passes the element type on (`or({x}, s)`: x is any).
-			for (const item of t.items) this.unifyParams(item, setOfAt(ty), env);
+			// In OPA's set order: vars before refs and composites (`{{p}, p}` meets p bare first).
+			for (const item of [...t.items].sort((a, b) => setRank(a) - setRank(b)))
+				this.unifyParams(item, setOfAt(ty), env);
 		} else if (t.type === "object") {
 			for (const [k, v] of t.entries) {
 				if (k.type === "string") this.unifyParams(v, objectAt(ty, k.value), env);
@@ -896,6 +901,13 @@ function hasNoElement(t: Ty): boolean {
 		return t.static.some(([, v]) => hasNoElement(v)) || (t.dyn ? hasNoElement(t.dyn[1]) : false);
 	if (t.t === "union") return t.of.some(hasNoElement);
 	return false;
+}
+
+/** Where a term sorts among a set's elements by kind (OPA: scalars, vars, refs, composites). */
+function setRank(t: Term): number {
+	const order = ["null", "boolean", "number", "string", "var", "ref", "array", "object", "set"];
+	const i = order.indexOf(t.type);
+	return i < 0 ? order.length : i;
 }
 
 /** Whether an array or object term holds a ref or call (outside closures). */

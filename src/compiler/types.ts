@@ -78,7 +78,8 @@ export function unifies(a: Ty, b: Ty): boolean {
 				const y = objectAt(o, k);
 				if (!x || !y || !unifies(x, y)) return false;
 			}
-			return !a.dyn || !o.dyn || (unifies(a.dyn[0], o.dyn[0]) && unifies(a.dyn[1], o.dyn[1]));
+			// As OPA (measured): dynamic parts meet on their values; key types are not compared.
+			return !a.dyn || !o.dyn || unifies(a.dyn[1], o.dyn[1]);
 		}
 		case "set":
 			return unifies(a.of, (b as Ty & { t: "set" }).of);
