@@ -3,6 +3,7 @@
 // OPA server). regressions.test.ts runs each through Gavel exactly as the programs part does
 // and, when OPA is installed, asks OPA again so the recorded answer stays evidence. A case
 // marked `known` is a disagreement left open: Gavel's current answer is asserted instead.
+// The errors and fmt parts keep theirs in check-regressions.ts and fmt-regressions.ts.
 
 import type { Answer } from "./programs.ts";
 
