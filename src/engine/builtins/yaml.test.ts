@@ -178,6 +178,17 @@ describe("hostile input", () => {
 		expect(() => unmarshal("a".repeat(YAML_MAX_INPUT + 1))).toThrow(/exceeds the 1048576 limit/);
 	});
 
+	it("brackets that are not flow collections do not count towards the depth limit", () => {
+		const many = "[{".repeat(YAML_MAX_DEPTH);
+		expect(unmarshal(`a: "${many}"\nb: '${many}'\n# ${many}\nc: |\n  ${many}\n`)).toEqual({
+			a: many,
+			b: many,
+			c: `${many}\n`,
+		});
+		const deep = `${"[".repeat(YAML_MAX_DEPTH)}${"]".repeat(YAML_MAX_DEPTH)}`;
+		expect(unmarshal(deep)).toBeInstanceOf(Array);
+	});
+
 	it("through the official SDK: the module lists yaml.* under Gavel's names, so the host answers", async () => {
 		const r = compileSource(
 			[

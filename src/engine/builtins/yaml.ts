@@ -18,6 +18,7 @@ import {
 	isMap,
 	isScalar,
 	isSeq,
+	Lexer,
 	type Node,
 	Parser,
 	type Scalar,
@@ -38,6 +39,27 @@ type Json = null | boolean | number | bigint | string | Json[] | { [k: string]: 
 
 // ---------------------------------------------------------------------------------------------
 // Reading.
+
+/**
+ * Whether flow collections (`[`, `{`) nest deeper than the limit. Checked on the lexer's tokens
+ * before the parser runs: the parser's CST of 100,000 nested `[` alone outgrows a 128 MiB heap,
+ * while lexing keeps nothing. Skipped when the text has too few brackets to get there.
+ */
+function flowTooDeep(text: string): boolean {
+	let opens = 0;
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (c === 0x5b || c === 0x7b) opens++;
+	}
+	if (opens <= YAML_MAX_DEPTH) return false;
+	let depth = 0;
+	for (const lexeme of new Lexer().lex(text)) {
+		if (lexeme === "[" || lexeme === "{") {
+			if (++depth > YAML_MAX_DEPTH) return true;
+		} else if ((lexeme === "]" || lexeme === "}") && depth > 0) depth--;
+	}
+	return false;
+}
 
 /** The CST's nesting depth, walked with an explicit stack. */
 function cstDepth(tokens: unknown[]): number {
@@ -265,6 +287,8 @@ export function readYaml(text: string): Json {
 	if (text.length > YAML_MAX_INPUT) {
 		throw new YamlError(`input of ${text.length} characters exceeds the ${YAML_MAX_INPUT} limit`);
 	}
+	if (flowTooDeep(text))
+		throw new YamlError(`document nested deeper than ${YAML_MAX_DEPTH} levels`);
 	const tokens = [...new Parser().parse(text)];
 	if (cstDepth(tokens) > YAML_MAX_DEPTH) {
 		throw new YamlError(`document nested deeper than ${YAML_MAX_DEPTH} levels`);
