@@ -1486,4 +1486,164 @@ r if {
 			],
 		),
 	},
+	{
+		name: "sprintf: a bad verb's operand takes the verb's width and precision; %v of a number in a collection keeps its text",
+		found: "seed 7 programs 2655, 3679, 4485",
+		source: `package t
+
+p := [sprintf("%.2f", ["abcdef"]), sprintf("%02f", [2]), sprintf("%5d", ["x"])]
+
+q := sprintf("%v", [{1.5e300}])
+`,
+		input: {},
+		opa: value({ p: ["%!f(string=ab)", "%!f(int64=02)", "%!d(string=    x)"], q: "{1.5e300}" }),
+		known: {
+			gavel: value({ p: ["%!f(string=abcdef)", "%!f(int64=2)", "%!d(string=x)"], q: "{1.5e+300}" }),
+			reason:
+				"Not fixed yet. Go's fmt applies width and precision to the operand of a bad verb (%!f(string=ab) for %.2f, %!f(int64=02) for %02f, padding for %5d); the runtime's sprintf (src/wasm/runtime/as/builtins/strings.ts) prints the operand without them. And %v of 1.5e300 inside a set prints as written in OPA (1.5e300); Gavel prints 1.5e+300.",
+		},
+	},
+	{
+		name: "an object comprehension with colliding keys as the operand of in, under with",
+		found: "seed 7 program 698 (shrunk by the programs part)",
+		source: `package t
+
+s0 contains 0 if {
+	v0 := 0
+	v1 := 0
+	v2 := input.mixed
+}
+s0 contains abs(9223372036854775807) if {
+	object.get({"2.5": 0, "z": input.mixed}, "1", false)
+	object.get({"a,b": [1, 2, 3], "z": 2}, split(input.obj.b, ",")[9223372036854775807], false)
+}
+
+s1 contains intersection({union({object.keys(v3), v3}), object.keys(v4)}) if {
+	v4 := input.strs[v3]
+	v5 := numbers.range(-2, 4)[data.d.obj.a] with upper as sprintf("%v %v", [input.n, object.keys({"k": [1]})])
+}
+s1 contains indexof(input.mixed, data.d.missing) if {
+	{input.s: v6 | some v6 in input.mixed} in array.reverse([null, true, "x"]) with upper as \`raw\`
+}
+`,
+		data: {
+			d: {
+				s: "",
+				arr: [0, 0],
+				obj: { a: 0, b: "", c: [1, 2] },
+				roles: { admin: ["read", "write"], viewer: ["read"] },
+				users: { alice: ["admin"], bob: ["viewer"] },
+			},
+		},
+		input: {
+			n: 0,
+			s: "",
+			b: false,
+			arr: [0],
+			strs: ["", ""],
+			obj: { a: 0, b: { a: 0 } },
+			foos: { a: "a", b: "b", c: "c" },
+			mixed: [0, [0]],
+			user: { name: "alice", role: "admin" },
+		},
+		opa: value({ s0: [0], s1: [] }),
+		known: {
+			gavel: {
+				kind: "error",
+				stage: "eval",
+				codes: ["eval_conflict_error"],
+				messages: ["prog.rego:18: eval_conflict_error: object keys must be unique"],
+			},
+			reason:
+				'Not fixed yet. With input.s = "" and input.mixed = [0, [0]], {input.s: v | some v in input.mixed} has two values for one key; Gavel raises eval_conflict_error (object keys must be unique) where OPA answers the rule as undefined. The cause on OPA\'s side (the with on upper, or how it evaluates in over a comprehension) was not isolated.',
+		},
+	},
+	{
+		name: "a with value calling a builtin on a var the same expression binds",
+		found: "seed 7 program 2863 (shrunk by the programs part)",
+		source: `package t
+
+f0(0) := format_int(0, 2) < 0 if {
+	v0 := count(input.mixed)
+	not startswith(input.missing, "")
+}
+f0(p0) := true if {
+	true
+	every v1 in object.keys(json.unmarshal("{\\"a\\": 1}")) { v2 := input.user.role }
+	v3 := json.unmarshal("{")
+}
+f0(p0) := to_number(1e3) > abs(p0) if {
+	some v4; v4 == input.foos[v4]
+	v5 := input.user.role with input as p0
+	some v6; v6 == input.foos[v6]
+}
+
+s1 contains v7 if {
+	some v7 in object.remove({"a": 1}, array.reverse({1, 2}))
+	some v8; v8 == input.foos[v8]
+}
+s1 contains [null, true, "x"] if {
+	input.mixed
+	some v9, v10 in count([]) | [3 | true]
+}
+
+o2[""] := replace(split(data.d.missing, ",")[{"a", "b"}], substring("a", 1e3, 2), lower(input.user.name)) if {
+	"a" < trim_prefix(false, "foo")
+	v11 := object.keys(input.obj)
+}
+
+default r3 := -0.25
+r3 := numbers.range(-2, "a")[(v12)] if {
+	v13 := data.d.arr[v12] with upper as type_name(v12)
+	endswith(trim_suffix(v13, v12), strings.reverse(v12))
+	v15 := data.d.arr[v14]
+}
+r3 := 100000000000000000000 if {
+	input.obj.k with upper as f0
+	not f0(bits.and(10, 0))
+}
+`,
+		data: {
+			d: {
+				n: 1,
+				s: "",
+				arr: [0, 0],
+				obj: { a: 0, b: "", c: [1, 2] },
+				roles: { admin: ["read", "write"], viewer: ["read"] },
+				users: { alice: ["admin"], bob: ["viewer"] },
+			},
+		},
+		input: {
+			n: 0,
+			m: 0,
+			s: "",
+			strs: [],
+			obj: { a: 0, b: 0, c: 0 },
+			foos: { a: "a", b: "b", c: "c" },
+			mixed: 0,
+			user: { name: "alice", role: "admin" },
+		},
+		opa: compileError(
+			["rego_compile_error", "rego_type_error"],
+			[
+				"9:58: rego_compile_error: declared var v1 unused",
+				"19:37: rego_type_error: array.reverse: invalid argument(s)",
+				"24:18: rego_type_error: or: invalid argument(s)",
+				'27:19: rego_type_error: undefined ref: split(data.d.missing, ",")[{"a", "b"}]',
+				"28:8: rego_type_error: trim_prefix: invalid argument(s)",
+				"33:7: rego_type_error: numbers.range: invalid argument(s)",
+			],
+		),
+		known: {
+			gavel: compileError(
+				["rego_compile_error", "rego_unsafe_var_error"],
+				[
+					"9:58: rego_compile_error: declared var v1 unused",
+					"34:2: rego_unsafe_var_error: var v12 is unsafe",
+				],
+			),
+			reason:
+				"Not fixed yet. OPA accepts 'v13 := data.d.arr[v12] with upper as type_name(v12)' and reports the body's type errors; Gavel refuses v12 as unsafe, because it reads every with value before its expression. A plain var as with value (x := input.arr[i] with data.d.n as i) is unsafe in OPA too (regression above), so OPA must place a call's value after the bindings; not measured further.",
+		},
+	},
 ];
