@@ -37,6 +37,7 @@ export const ENV_VARS: Record<string, [string, Conv]> = {
 	GAVEL_ALGORITHMS: ["auth.algorithms", list],
 	GAVEL_API_KEYS: ["callerAuth.apiKeys", list],
 	GAVEL_CALLER_AUTH: ["callerAuth.mode", text],
+	GAVEL_ALLOW_UNAUTHENTICATED: ["callerAuth.allowUnauthenticated", bool],
 	GAVEL_CACHE_ENABLED: ["cache.enabled", bool],
 	GAVEL_DECISION_LOG: ["decisionLog.enabled", bool],
 	GAVEL_DEV: ["dev", bool],

@@ -531,7 +531,7 @@ export function validateConfig(raw: unknown): GavelConfig {
 		!isLoopbackHost(get("server.host") as string)
 	) {
 		problems.push(
-			`callerAuth.mode: "none" on server.host ${get("server.host")} (not loopback) lets anyone who can connect use the Data API and AuthZEN: set callerAuth.mode (api-key, mtls, jwt) or callerAuth.systemAuthz (gavel run --authorization=basic), or callerAuth.allowUnauthenticated: true to accept that`,
+			`callerAuth.mode: "none" on server.host ${get("server.host")} (not loopback) lets anyone who can connect use the Data API and AuthZEN: set callerAuth.mode (api-key, mtls, jwt) or callerAuth.systemAuthz (gavel run --authorization=basic), or callerAuth.allowUnauthenticated: true (GAVEL_ALLOW_UNAUTHENTICATED=true) to accept that`,
 		);
 	}
 	str("forwardAuth.policy", true);

@@ -41,29 +41,28 @@ function serve(
 		config,
 		`auth:\n  jwksUrl: ${jwks.url}\n  issuer: ${ISSUER}\n  audience: ${AUDIENCE}\ndecisionLog:\n  enabled: false\nstateDir: ${dir}\n${extraConfig}`,
 	);
-	const child = spawn(
-		process.execPath,
-		[
-			"bin/gavel.js",
-			"serve",
-			"--config",
-			config,
-			"--bundle",
-			bundle,
-			"--host",
-			host,
-			"--port",
-			"0",
-		],
-		{ stdio: ["ignore", "ignore", "pipe"] },
+	return start(
+		["serve", "--config", config, "--bundle", bundle, "--host", host, "--port", "0"],
+		process.env,
 	);
+}
+
+/** `gavel ARGS`; resolves on exit, or once it serves (then SIGTERMs it). */
+function start(
+	args: string[],
+	env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stderr: string; url?: string; dataStatus?: number }> {
+	const child = spawn(process.execPath, ["bin/gavel.js", ...args], {
+		stdio: ["ignore", "ignore", "pipe"],
+		env,
+	});
 	let stderr = "";
 	let url: string | undefined;
 	let dataStatus: number | undefined;
 	child.stderr.setEncoding("utf8");
 	child.stderr.on("data", (d: string) => {
 		stderr += d;
-		const m = /serving on http:\/\/[^:]+(?::[^:]+)*:(\d+)/.exec(stderr);
+		const m = /serving on http:\/\/(?:\[[^\]]*\]|[^\s:"]+):(\d+)/.exec(stderr);
 		if (m && url === undefined) {
 			// Whatever the listen address, the test only ever sends to loopback.
 			url = `http://127.0.0.1:${m[1]}`;
@@ -111,6 +110,19 @@ describe("callerAuth.mode none on a non-loopback address", () => {
 		expect(r.dataStatus).toBe(401);
 		expect(r.stderr).not.toMatch(/WARNING/);
 	}, 30_000);
+
+	it("gavel run --addr :PORT (OPA's container command) needs GAVEL_ALLOW_UNAUTHENTICATED=true", async () => {
+		const args = ["run", "--server", "--addr", ":0", bundle];
+		const env = { ...process.env, GAVEL_STATE_DIR: dir, GAVEL_DECISION_LOG: "false" };
+		const refused = await start(args, env);
+		expect(refused.code).toBe(2);
+		expect(refused.url).toBeUndefined();
+		expect(refused.stderr).toMatch(/GAVEL_ALLOW_UNAUTHENTICATED=true/);
+		const r = await start(args, { ...env, GAVEL_ALLOW_UNAUTHENTICATED: "true" });
+		expect(r.url, r.stderr).toBeDefined();
+		expect(r.dataStatus).toBe(200);
+		expect(r.stderr).toMatch(/WARNING: callerAuth\.mode is \\?"none\\?"/);
+	}, 60_000);
 
 	it("keeps the loopback default: mode none on 127.0.0.1 starts without a warning", async () => {
 		const r = await serve("", "127.0.0.1");
