@@ -1494,14 +1494,18 @@ r if {
 p := [sprintf("%.2f", ["abcdef"]), sprintf("%02f", [2]), sprintf("%5d", ["x"])]
 
 q := sprintf("%v", [{1.5e300}])
+
+r := sprintf("%-5d|%05d|%+d|%.3d|%8.2s|", ["x", "x", 1.5, "abcdef", true])
+
+s := sprintf("%v %s", [[0.1, 2.50, 1e3, 1E2, 10 / 4, 12345678901234567890, 1e-7], {"a": 2.50}])
 `,
 		input: {},
-		opa: value({ p: ["%!f(string=ab)", "%!f(int64=02)", "%!d(string=    x)"], q: "{1.5e300}" }),
-		known: {
-			gavel: value({ p: ["%!f(string=abcdef)", "%!f(int64=2)", "%!d(string=x)"], q: "{1.5e+300}" }),
-			reason:
-				"Not fixed yet. Go's fmt applies width and precision to the operand of a bad verb (%!f(string=ab) for %.2f, %!f(int64=02) for %02f, padding for %5d); the runtime's sprintf (src/wasm/runtime/as/builtins/strings.ts) prints the operand without them. And %v of 1.5e300 inside a set prints as written in OPA (1.5e300); Gavel prints 1.5e+300.",
-		},
+		opa: value({
+			p: ["%!f(string=ab)", "%!f(int64=02)", "%!d(string=    x)"],
+			q: "{1.5e300}",
+			r: "%!d(string=x    )|%!d(string=0000x)|%!d(float64=+1.5)|%!d(string=abc)|      tr|",
+			s: '[0.1, 2.50, 1e3, 1E2, 2.5, 12345678901234567890, 1e-7] {"a": 2.50}',
+		}),
 	},
 	{
 		name: "an object comprehension with colliding keys as the operand of in, under with",

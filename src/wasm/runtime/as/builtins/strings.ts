@@ -657,20 +657,11 @@ export function writeRego(w: usize, v: usize, top: bool): void {
 	writeValueJson(w, v);
 }
 
-function isIntegerText(v: usize): bool {
-	if (numRepr(v) != R_TEXT) return false;
-	const p = numTextPtr(v);
-	for (let i: u32 = 0; i < numTextLen(v); i++) {
-		const c = load<u8>(p + i);
-		if (!(c == 45 || (c >= 48 && c <= 57))) return false;
-	}
-	return true;
-}
-
 function writeValueJson(w: usize, v: usize): void {
-	// Non-integers print as Go's %v prints a float64 (OPA converts them so); integers and
-	// everything else as JSON.
-	if (kind(v) == 3 && numRepr(v) != R_INT && !isIntegerText(v)) bufF64Go(w, numF64(v));
+	// A number kept as its text prints as written (OPA prints a term's number so: [1e3, 2.50]);
+	// a computed non-integer as Go's %v prints a float64; everything else as JSON.
+	if (kind(v) == 3 && numRepr(v) == R_TEXT) bufBytes(w, numTextPtr(v), numTextLen(v));
+	else if (kind(v) == 3 && numRepr(v) != R_INT) bufF64Go(w, numF64(v));
 	else writeValue(w, v, false);
 }
 
@@ -732,7 +723,20 @@ function writeGoValue(w: usize, v: usize, g: i32): void {
 	else writeRego(w, v, true);
 }
 
-function badVerb(w: usize, verb: u32, v: usize): void {
+/**
+ * %!verb(type=value): Go's fmt prints the operand as %v with the verb's flags, width and
+ * precision (%.2f of "abcdef" is %!f(string=ab), %5d of "x" pads inside the parentheses).
+ */
+function badVerb(
+	w: usize,
+	verb: u32,
+	v: usize,
+	prec: i32,
+	plus: bool,
+	width: i32,
+	left: bool,
+	zero: bool,
+): void {
 	const g = goKind(v);
 	bufAscii(w, "%!");
 	bufByte(w, verb);
@@ -741,7 +745,12 @@ function badVerb(w: usize, verb: u32, v: usize): void {
 		w,
 		g == G_INT ? "int64=" : g == G_BIG ? "big.Int=" : g == G_FLOAT ? "float64=" : "string=",
 	);
-	writeGoValue(w, v, g);
+	const start = bufLen(w);
+	if (!writeVerb(w, 118, v, prec, plus)) {
+		bufTruncate(w, start);
+		writeGoValue(w, v, g);
+	}
+	if (width >= 0) pad(w, start, width, left, zero);
 	bufByte(w, 41);
 }
 
@@ -1105,11 +1114,12 @@ export function b_sprintf(f: usize, args: usize): usize {
 		}
 		const v = arrGet(args, ai++);
 		const start = bufLen(w);
-		if (!writeVerb(w, verb, v, prec, plus)) {
+		if (writeVerb(w, verb, v, prec, plus)) {
+			if (width >= 0) pad(w, start, width, left, zero && !left);
+		} else {
 			bufTruncate(w, start);
-			badVerb(w, verb, v);
+			badVerb(w, verb, v, prec, plus, width, left, zero && !left);
 		}
-		if (width >= 0) pad(w, start, width, left, zero && !left);
 	}
 	if (ai < collLen(args)) {
 		bufAscii(w, "%!(EXTRA ");
