@@ -60,7 +60,11 @@ export function reorderBody(
 				// Unless the declaration itself can bind nothing (`[x, y] := []`): then its vars.
 				const own = assignedVars([e]);
 				const ownOnly = [...r.missing].every((v) => own.has(v) || isWildcard(v));
-				for (const v of r.missing) {
+				// OPA names every unbound var of a stuck expression, the ones it would bind too
+				// (`r = f(x)` with x unbound: r and x).
+				const unbound = new Set(r.missing);
+				if (r.missing.size > 0) for (const v of stuckVars(e, B)) unbound.add(v);
+				for (const v of unbound) {
 					if (reported.has(v) || isWildcard(v)) continue;
 					if (declared.has(v) && !(ownOnly && own.has(v))) continue;
 					reported.add(v);
@@ -87,6 +91,47 @@ export function reorderBody(
 		out.push(reorderClosures(e, B, scopeVars, arityOf, names, errors));
 	}
 	return { body: out, bound: B };
+}
+
+/**
+ * The unbound vars of a stuck expression as OPA names them: all of them, except that an
+ * array-to-array `=` is split into its element pairs first (`[a, b] = [x, 1]` names a and x:
+ * `b = 1` could bind).
+ */
+function stuckVars(e: Expr, B: Set<string>): Set<string> {
+	const out = new Set<string>();
+	const varsOf = (t: Term): string[] => {
+		const s = new Set<string>();
+		bodyShallowVars([{ ...e, terms: t, with: [] }], s);
+		return [...s].filter((v) => !B.has(v));
+	};
+	const pair = (l: Term, r: Term): void => {
+		if (l.type === "array" && r.type === "array" && l.items.length === r.items.length) {
+			for (let i = 0; i < l.items.length; i++) pair(l.items[i], r.items[i]);
+			return;
+		}
+		const lv = varsOf(l);
+		const rv = varsOf(r);
+		if (lv.length > 0 && rv.length > 0) for (const v of [...lv, ...rv]) out.add(v);
+	};
+	const t = e.terms;
+	const isEq =
+		!e.negated &&
+		t.type === "call" &&
+		t.fn.head.type === "var" &&
+		t.fn.path.length === 0 &&
+		t.fn.head.name === "eq" &&
+		t.args.length === 2 &&
+		t.args[0].type === "array" &&
+		t.args[1].type === "array";
+	if (isEq && t.type === "call") {
+		pair(t.args[0], t.args[1]);
+		for (const w of e.with) for (const v of varsOf(w.value)) out.add(v);
+		return out;
+	}
+	bodyShallowVars([e], out);
+	for (const v of [...out]) if (B.has(v)) out.delete(v);
+	return out;
 }
 
 /** Vars on the left of `:=` in these expressions (their declarations). */
@@ -178,11 +223,13 @@ export function checkHeads(
 	names: Map<string, string>,
 	errors: RegoError[],
 	loc: Loc,
+	leftToBody: Set<string> = new Set(),
 ): void {
 	const B = new Set(bound);
 	for (const h of heads) {
 		const r = analyseTerm(h, B, outer, arityOf);
 		for (const v of r.missing) {
+			if (leftToBody.has(v)) continue;
 			errors.push({
 				code: "rego_unsafe_var_error",
 				message: `var ${names.get(v) ?? v} is unsafe`,

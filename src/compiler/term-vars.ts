@@ -106,3 +106,11 @@ export function bodyShallowVars(b: Body, out: Set<string>): void {
 		for (const w of e.with) shallow(w.value);
 	}
 }
+
+/** Vars a body mentions outside closures, `some` declarations left out (rule head safety). */
+export function bodyMentionedVars(b: Body, out: Set<string>): void {
+	bodyShallowVars(
+		b.filter((e) => e.terms.type !== "some"),
+		out,
+	);
+}
