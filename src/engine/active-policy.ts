@@ -33,6 +33,8 @@ export interface ActivePolicy {
 	 * `inputJson`, when the caller has it, is JSON.stringify(input) or JSON of equal meaning.
 	 */
 	evaluate(entrypoint: string, input: unknown, inputJson?: string): unknown;
+	/** Every result of the entrypoint, in order (a query's plan may have many); same errors. */
+	evaluateAll(entrypoint: string, input: unknown, inputJson?: string): unknown[];
 	hasEntrypoint(entrypoint: string): boolean;
 	/** Whether an instance is there to evaluate with (false when a rebuild failed). */
 	ready(): boolean;
@@ -120,7 +122,7 @@ export async function loadActivePolicy(
 		}
 	};
 
-	return {
+	const self: ActivePolicy = {
 		revision,
 		entrypoints,
 		data: bundle.data,
@@ -133,6 +135,10 @@ export async function loadActivePolicy(
 		// Names usually arrive already normalised; try them as given first.
 		hasEntrypoint: (name) => byName.has(name) || byName.has(normalizeEntrypoint(name)),
 		evaluate(entrypoint, input, inputJson) {
+			const rs = self.evaluateAll(entrypoint, input, inputJson);
+			return rs.length === 0 ? undefined : rs[0];
+		},
+		evaluateAll(entrypoint, input, inputJson) {
 			const id = byName.get(entrypoint) ?? byName.get(normalizeEntrypoint(entrypoint));
 			if (id === undefined) {
 				throw new PolicyEvalError("undefined_entrypoint", `unknown entrypoint ${entrypoint}`);
@@ -154,8 +160,9 @@ export async function loadActivePolicy(
 				if (!POLICY_ERRORS.has(err.code)) sdk = rebuild();
 				throw err;
 			}
-			if (!Array.isArray(rs) || rs.length === 0) return undefined;
-			return rs[0].result;
+			if (!Array.isArray(rs)) return [];
+			return rs.map((r) => r.result);
 		},
 	};
+	return self;
 }

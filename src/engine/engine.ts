@@ -125,6 +125,29 @@ export class Engine {
 		return out;
 	}
 
+	/**
+	 * What an ad-hoc query (/v1/query) compiles against: the running policy, the active
+	 * bundle's .rego sources and the uploaded modules, and how policies are loaded here.
+	 */
+	querySources():
+		| {
+				active: ActivePolicy;
+				bundle: PolicyBundle | undefined;
+				uploaded: Module[];
+				regoVersion: 0 | 1;
+				loadOptions: LoadOptions;
+		  }
+		| undefined {
+		if (!this.active) return undefined;
+		return {
+			active: this.active,
+			bundle: this.base?.bundle,
+			uploaded: [...this.uploaded.values()].map((u) => u.module),
+			regoVersion: this.base?.bundle.regoVersion ?? this.uploadRegoVersion,
+			loadOptions: this.loadOptions,
+		};
+	}
+
 	/** One module by id; throws PolicyNotFoundError. */
 	policy(id: string): PolicyModule {
 		const found = this.policies().find((p) => p.id === id);

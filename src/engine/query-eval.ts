@@ -1,12 +1,12 @@
 // Compile a Rego query together with modules and evaluate it through the official OPA Wasm SDK:
-// what `gavel eval` and the conformance runner both do, so they cannot drift apart.
+// what `gavel eval`, the conformance runner and the server's /v1/query share, so they cannot drift.
 
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { compile, type Policy } from "../compiler/index.ts";
-import { createHostBuiltins } from "../engine/host-builtins.ts";
 import type { Body, Expr, Module, RefTerm, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
 import { applyEvalLimits, type EvalLimits, type WasmInstance } from "../wasm/limits.ts";
+import { createHostBuiltins } from "./host-builtins.ts";
 
 /** The plan name queries compile to. */
 export const QUERY_PLAN = "query";

@@ -28,6 +28,7 @@ import {
 import type { Metrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
 import { registerPoliciesApi } from "./policies-api.ts";
+import { registerQueryApi } from "./query-api.ts";
 import { pathFields } from "./request-path.ts";
 import { subjectId, subjectJson } from "./subject-keys.ts";
 import { systemAuthz } from "./system-authz.ts";
@@ -339,6 +340,7 @@ export function createApp(deps: AppDeps): GavelApp {
 	});
 
 	registerPoliciesApi(app, { config, engine, callerCheck });
+	registerQueryApi(app, { config, engine, callerCheck: checkCaller });
 
 	registerAuthzen(app, {
 		config,

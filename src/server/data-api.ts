@@ -76,7 +76,7 @@ export function opaError(
 }
 
 /** The wrong method on an OPA route: 405, as OPA's router answers, with a JSON reason. */
-function methodNotAllowed(c: Context, allow: string): Response {
+export function methodNotAllowed(c: Context, allow: string): Response {
 	return new Response(
 		`${JSON.stringify({ code: "method_not_allowed", message: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow}` })}\n`,
 		{ status: 405, headers: { "Content-Type": "application/json", Allow: allow } },
@@ -395,17 +395,7 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 		);
 	}
 	for (const route of ["/v1/batch/data", "/v1/batch/data/*"]) app.post(route, batchHandler);
-	// Ad-hoc queries need Rego compiled at run time, which Gavel does not do (docs/api.md).
-	app.on(["GET", "POST"], "/v1/query", (c) =>
-		opaError(
-			c,
-			404,
-			"not_supported",
-			"ad-hoc queries (/v1/query) are not supported by Gavel: ask for a document with /v1/data/<path>",
-			{},
-			false,
-		),
-	);
+	// /v1/query is query-api.ts's.
 
 	// OPA's custom health checks: GET /health/<name> is 200 when data.system.health.<name>
 	// is true, and a 500 naming the rule otherwise.

@@ -109,12 +109,60 @@ const batchPost = (withPath: boolean) => ({
 	},
 });
 
-const queryRefused = (method: string) => ({
-	summary: "OPA's ad-hoc query API: not supported",
-	operationId: `${method}Query`,
-	tags: ["opa"],
-	responses: { "404": errorResponse("not_supported: ask for a document with /v1/data.") },
-});
+const queryParameters = [
+	dataParameters[0],
+	{
+		name: "metrics",
+		in: "query",
+		required: false,
+		schema: { type: "string" },
+		description: "Add a metrics object: timer_rego_query_compile_ns, timer_rego_query_eval_ns.",
+	},
+	dataParameters[4],
+];
+const queryResponses = {
+	"200": {
+		description:
+			"One object of variable bindings per solution; result is absent when the query is undefined.",
+		content: json(ref("QueryResponse")),
+	},
+	"400": errorResponse(
+		"invalid_parameter: missing or empty query, a query that does not parse or compile (errors[] with locations), a query over 16 KiB, a bundle without .rego sources, or a malformed body.",
+	),
+	"401": UNAUTHORIZED,
+	"413": errorResponse("The body is larger than server.bodyLimitBytes."),
+	"500": {
+		description: "Evaluation failed (for example a conflict or an evaluation limit).",
+		content: json(ref("DataError")),
+	},
+	"503": NO_BUNDLE,
+};
+const queryOps = {
+	get: {
+		summary: "OPA Query API: evaluate an ad-hoc Rego query (no input)",
+		operationId: "getQuery",
+		tags: ["opa"],
+		parameters: [
+			{
+				name: "q",
+				in: "query",
+				required: true,
+				schema: { type: "string" },
+				description: "The Rego query.",
+			},
+			...queryParameters,
+		],
+		responses: queryResponses,
+	},
+	post: {
+		summary: "OPA Query API: evaluate an ad-hoc Rego query with an input",
+		operationId: "postQuery",
+		tags: ["opa"],
+		parameters: queryParameters,
+		requestBody: { required: true, content: json(ref("QueryRequest")) },
+		responses: queryResponses,
+	},
+};
 
 const policyId = pathParameter("The policy's id (any text, slashes included).");
 const policyModule = {
@@ -360,7 +408,7 @@ export const OPENAPI_DOCUMENT = {
 		},
 		"/v1/batch/data": { post: batchPost(false) },
 		"/v1/batch/data/{path}": { post: batchPost(true) },
-		"/v1/query": { get: queryRefused("get"), post: queryRefused("post") },
+		"/v1/query": queryOps,
 		"/v1/policies": {
 			get: {
 				summary: "OPA Policy API: every module (the bundle's and the uploaded ones)",
@@ -617,6 +665,27 @@ export const OPENAPI_DOCUMENT = {
 					error: ref("Error"),
 				},
 				additionalProperties: false,
+			},
+			QueryRequest: {
+				type: "object",
+				required: ["query"],
+				properties: {
+					query: { type: "string", description: "The Rego query." },
+					input: { description: "The input document." },
+				},
+			},
+			QueryResponse: {
+				type: "object",
+				properties: {
+					metrics: {
+						type: "object",
+						properties: {
+							timer_rego_query_compile_ns: { type: "integer" },
+							timer_rego_query_eval_ns: { type: "integer" },
+						},
+					},
+					result: { type: "array", items: { type: "object" } },
+				},
 			},
 			DataRequest: {
 				type: "object",

@@ -135,9 +135,9 @@ describe("Data API as OPA's server answers it", () => {
 		expect((await post("/v1/data/authz/allow?explain=off", "{}")).status).toBe(200);
 		const strict = await post("/v1/data/authz/allow?strict-builtin-errors", "{}");
 		expect(strict.status).toBe(400);
-		const q = await post("/v1/query", '{"query":"x := 1"}');
-		expect(q.status).toBe(404);
-		expect((await jsonOf(q)).code).toBe("not_supported");
+		const q = await post("/v1/query?explain=full", '{"query":"x := 1"}');
+		expect(q.status).toBe(400);
+		expect((await jsonOf(q)).message).toMatch(/explain=full is not supported/);
 	});
 
 	it("answers 405 with Allow for other methods, and writes as to bundle-owned data", async () => {
@@ -186,7 +186,7 @@ describe("Data API as OPA's server answers it", () => {
 			m.get('gavel_http_requests_total{route="/health/*",method="GET",status="500"}'),
 		).toBeGreaterThan(0);
 		expect(
-			m.get('gavel_http_requests_total{route="/v1/query",method="POST",status="404"}'),
+			m.get('gavel_http_requests_total{route="/v1/query",method="POST",status="400"}'),
 		).toBeGreaterThan(0);
 	});
 
