@@ -23,6 +23,7 @@ import {
 	arrayOf,
 	BOOLEAN,
 	elementType,
+	fitsArg,
 	NULL,
 	NUMBER,
 	objectOf,
@@ -823,7 +824,20 @@ export class TypeChecker {
 				return w !== undefined && this.argFits(item, w, env);
 			});
 		}
-		return unifies(this.typeOf(arg, env), want);
+		// OPA keeps a literal's scalar keys as static keys: {1: 2} does not fit a wanted
+		// object[string: …] (a comprehension's untyped keys do).
+		if (arg.type === "object" && want.t === "object" && want.dyn) {
+			const keyType = want.dyn[0];
+			const bad = arg.entries.some(
+				([k]) =>
+					k.type !== "string" &&
+					literalKey(k) !== undefined &&
+					!want.static.some(([wk]) => wk === literalKey(k)) &&
+					!unifies(this.typeOf(k, env), keyType),
+			);
+			if (bad) return false;
+		}
+		return fitsArg(this.typeOf(arg, env), want);
 	}
 
 	private checkArgs(call: Term, name: string, want: Ty[], args: Term[], env: Env, loc: Loc): void {

@@ -88,6 +88,30 @@ export function unifies(a: Ty, b: Ty): boolean {
 	}
 }
 
+/**
+ * Can a value of type `have` be passed where a builtin wants `want`? As unifies, except that
+ * an object is judged key by key as OPA does (measured with opa check): each static key
+ * must fit the wanted key's type or the wanted dynamic part, and a wanted static key may be
+ * absent (json.marshal_with_options(x, {"indent": "  "}) is accepted, {"pretty": 1} is not;
+ * literal non-string keys are judged by TypeChecker.argFits).
+ */
+export function fitsArg(have: Ty, want: Ty): boolean {
+	if (have.t === "any" || want.t === "any") return true;
+	if (have.t === "union") return have.of.some((m) => fitsArg(m, want));
+	if (want.t === "union") return want.of.some((m) => fitsArg(have, m));
+	if (have.t !== "object" || want.t !== "object" || (have.dyn && !want.dyn))
+		return unifies(have, want);
+	const dyn = want.dyn;
+	for (const [k, v] of have.static) {
+		const hit = want.static.find(([wk]) => wk === k);
+		const w = hit ? hit[1] : dyn && unifies(STRING, dyn[0]) ? dyn[1] : undefined;
+		if (!w || !fitsArg(v, w)) return false;
+	}
+	// Dynamic parts meet on their values, as in unifies (a comprehension's keys are not typed).
+	if (have.dyn && dyn) return fitsArg(have.dyn[1], dyn[1]);
+	return true;
+}
+
 /** Every element type an array or set may hold (for iteration and unknown indexes). */
 export function elementType(t: Ty): Ty {
 	if (t.t === "array") return union([...t.static, ...(t.dyn ? [t.dyn] : [])]);

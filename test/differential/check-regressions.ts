@@ -246,4 +246,16 @@ export const CHECK_REGRESSIONS: CheckRegression[] = [
 			"policy.rego:5:6: rego_unsafe_var_error: var n is unsafe",
 		],
 	},
+	{
+		name: "a builtin's object argument: a static key of the wrong type or a non-string key is refused",
+		found: "measured with opa check next to the json.marshal_with_options regression",
+		files: {
+			"policy.rego":
+				'package p\n\na := json.marshal_with_options([], {"pretty": 1})\n\nb := json.marshal_with_options([], {1: 2})\n\nc := json.marshal_with_options([], {"foo": 1})\n',
+		},
+		opa: [
+			"policy.rego:3:6: rego_type_error: json.marshal_with_options: invalid argument(s)",
+			"policy.rego:5:6: rego_type_error: json.marshal_with_options: invalid argument(s)",
+		],
+	},
 ];

@@ -1650,4 +1650,17 @@ r3 := 100000000000000000000 if {
 				"Not fixed yet. OPA accepts 'v13 := data.d.arr[v12] with upper as type_name(v12)' and reports the body's type errors; Gavel refuses v12 as unsafe, because it reads every with value before its expression. A plain var as with value (x := input.arr[i] with data.d.n as i) is unsafe in OPA too (regression above), so OPA must place a call's value after the bindings; not measured further.",
 		},
 	},
+	{
+		name: "a builtin's object argument may leave out static keys the signature names (json.marshal_with_options)",
+		found: "lead's list for issues 10/11 (Gavel refused it at compile time)",
+		source: `package t
+
+p := json.marshal_with_options({"a": [1]}, {"indent": "  "})
+
+q := json.marshal_with_options([1], {"prefix": "", "pretty": false})
+
+r := json.marshal_with_options({"b": 2}, {})
+`,
+		opa: value({ p: '{\n  "a": [\n    1\n  ]\n}', q: "[1]", r: '{"b":2}' }),
+	},
 ];
