@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { loadPolicy } from "@open-policy-agent/opa-wasm";
 import { exportJWK, generateKeyPair } from "jose";
 import { loadActivePolicy, policyBundleFromArchive } from "../src/engine/index.ts";
+import { setBundleData } from "../src/engine/sdk-data.ts";
 import { startServer } from "./http-fixture.ts";
 import { median } from "./measure.ts";
 import { USERS_REGO, usersData, usersInput } from "./peers-policies.ts";
@@ -150,7 +151,8 @@ export async function runPeersMemory(
 		const bundle = await policyBundleFromArchive(bytes);
 		const policy = await loadPolicy(bundle.module ?? (bundle.wasm as Uint8Array));
 		const heap = policy as unknown as { baseHeapPtr: number; dataHeapPtr: number };
-		policy.setData((bundle.data ?? {}) as object);
+		// As the engine loads it: the bundle's own JSON text when it has one (sdk-data.ts).
+		setBundleData(policy, bundle);
 		const wasmMemoryBytes = policy.mem.buffer.byteLength;
 		const wasmDataHeapBytes = heap.dataHeapPtr - heap.baseHeapPtr;
 

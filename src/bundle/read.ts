@@ -2,7 +2,14 @@
 // returns its parts. The tar and manifest checks here use no Node APIs; only gunzip does.
 
 import { parse as parseYaml } from "yaml";
-import { dataPathOf, isDataFile, type JsonObject, mergeAt } from "./data.ts";
+import {
+	type DataFileText,
+	dataPathOf,
+	isDataFile,
+	type JsonObject,
+	mergeAt,
+	spliceDataJson,
+} from "./data.ts";
 import { BundleError } from "./errors.ts";
 import { gunzip, isGzip } from "./gzip.ts";
 import { type Manifest, parseManifest, withinRoots } from "./manifest.ts";
@@ -37,6 +44,11 @@ export interface Bundle {
 	hasManifest: boolean;
 	/** The merged data document from every data.json / data.yaml, nested by directory. */
 	data: JsonObject;
+	/**
+	 * The JSON text of `data` spliced from the data files' own bytes, when that needs no merging
+	 * (see spliceDataJson); what the Wasm module can parse without a JSON.stringify of `data`.
+	 */
+	dataJson?: Uint8Array;
 	wasm: WasmModule[];
 	/** .rego sources by path (no leading slash). */
 	rego: Map<string, string>;
@@ -100,6 +112,8 @@ export function readBundleTar(tar: Uint8Array, limits: Partial<BundleLimits> = {
 	const data: JsonObject = {};
 	const rego = new Map<string, string>();
 	let signatures: string | undefined;
+	// Undefined once a file cannot be spliced as text (YAML).
+	let dataTexts: DataFileText[] | undefined = [];
 	for (const [path, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
 		if (path === ".signatures.json") {
 			signatures = decode(path, bytes);
@@ -111,6 +125,8 @@ export function readBundleTar(tar: Uint8Array, limits: Partial<BundleLimits> = {
 				);
 			}
 			mergeAt(data, dir, parseDataFile(path, decode(path, bytes)), path);
+			if (path.endsWith(".json")) dataTexts?.push({ dir, bytes });
+			else dataTexts = undefined;
 		} else if (path.endsWith(".rego")) {
 			rego.set(path, decode(path, bytes));
 		}
@@ -140,6 +156,7 @@ export function readBundleTar(tar: Uint8Array, limits: Partial<BundleLimits> = {
 		manifest,
 		hasManifest: manifestBytes !== undefined,
 		data,
+		dataJson: dataTexts && spliceDataJson(dataTexts),
 		wasm,
 		rego,
 		signatures,

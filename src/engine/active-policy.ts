@@ -18,6 +18,7 @@ import { PolicyEvalError, toEvalError } from "./eval-error.ts";
 import { createHostBuiltins, type HostBuiltinOptions } from "./host-builtins.ts";
 import { inputBytes } from "./input-bytes.ts";
 import { normalizeEntrypoint, type PolicyBundle } from "./policy-bundle.ts";
+import { setBundleData } from "./sdk-data.ts";
 
 export interface ActivePolicy {
 	readonly revision: string;
@@ -88,7 +89,7 @@ export async function loadActivePolicy(
 		// Compiled once: rebuilding an instance after a fatal error reuses it.
 		module = bundle.module ?? (await wasmApi().compile(bundle.wasm));
 		const loaded = (await opaWasm.loadPolicy(module, memory(), builtins)) as unknown as SdkPolicy;
-		loaded.setData(bundle.data ?? {});
+		setBundleData(loaded, bundle);
 		limitsEnforced = applyEvalLimits(loaded.wasmInstance, limits);
 		sdk = loaded;
 	} catch (e) {
@@ -112,7 +113,7 @@ export async function loadActivePolicy(
 			const loadSync = sdk.loadPolicySync ?? sdk.default?.loadPolicySync;
 			if (!loadSync) throw new Error("this SDK build cannot rebuild an instance synchronously");
 			const fresh = loadSync(module, memory(), builtins) as unknown as SdkPolicy;
-			fresh.setData(bundle.data ?? {});
+			setBundleData(fresh, bundle);
 			applyEvalLimits(fresh.wasmInstance, limits);
 			rebuildError = "";
 			return fresh;

@@ -31,7 +31,13 @@ export async function policyBundleFromArchive(
 			roots: b.manifest.roots,
 			metadata: b.manifest.metadata,
 		};
-		return { ...compiled, rego: b.rego, regoVersion: b.manifest.rego_version === 0 ? 0 : 1 };
+		return {
+			...compiled,
+			// The compiled bundle carries the reader's data as it is, so its text still holds.
+			...(compiled.data === b.data && b.dataJson ? { dataJson: b.dataJson } : {}),
+			rego: b.rego,
+			regoVersion: b.manifest.rego_version === 0 ? 0 : 1,
+		};
 	}
 	return {
 		manifest: {
@@ -43,6 +49,7 @@ export async function policyBundleFromArchive(
 		},
 		wasm: module.bytes,
 		data: b.data,
+		...(b.dataJson ? { dataJson: b.dataJson } : {}),
 		rego: b.rego.size > 0 ? b.rego : undefined,
 		regoVersion: b.manifest.rego_version === 0 ? 0 : 1,
 	};

@@ -106,6 +106,8 @@ export function compileWithModules(
 		},
 		wasm: emitWasm(policy),
 		data: bundle?.data ?? {},
+		// The same data, so the same text of it.
+		...(bundle?.dataJson ? { dataJson: bundle.dataJson } : {}),
 		rego,
 		regoVersion: bundle?.regoVersion,
 	};
