@@ -205,6 +205,9 @@ export function createApp(deps: AppDeps): GavelApp {
 		if (e.outcome === "success") deps.cache?.clear();
 	});
 	const app = new Hono();
+	/** Requests numbered as they arrive (decision logs' req_id, as OPA's server numbers them). */
+	const requestIds = new WeakMap<Request, number>();
+	let requestCount = 0;
 	// Before every route: OPA's --authorization=basic (data.system.authz.allow) when asked for.
 	if (config.callerAuth.systemAuthz) {
 		app.use(
@@ -337,6 +340,7 @@ export function createApp(deps: AppDeps): GavelApp {
 		decisions,
 		callerCheck: checkCaller,
 		remoteAddrOf: deps.remoteAddrOf,
+		requestIdOf: (c) => requestIds.get(c.req.raw),
 	});
 
 	registerPoliciesApi(app, { config, engine, callerCheck });
@@ -413,6 +417,8 @@ export function createApp(deps: AppDeps): GavelApp {
 	// Not an async function: a route that answers synchronously is answered so (node-server
 	// then writes it without a promise), and a promise is followed by one step only.
 	const fetch = (request: Request, env?: unknown, ctx?: unknown): Response | Promise<Response> => {
+		// OPA numbers every request its server answers; only a logged decision needs it.
+		if (decisions.logs) requestIds.set(request, ++requestCount);
 		const route = routeLabel(request.url);
 		const res =
 			tracing !== undefined && TRACED_ROUTES.has(route)

@@ -20,6 +20,8 @@ export interface DataApiDeps {
 	/** A 401 to answer or undefined; a promise only when it has to wait (see app.ts). */
 	callerCheck: (c: Context) => Response | undefined | Promise<Response | undefined>;
 	remoteAddrOf?: (c: Context) => string | undefined;
+	/** The server's number for this request (decision logs' req_id), when logs are on. */
+	requestIdOf?: (c: Context) => number | undefined;
 }
 
 /** OPA compresses answers of at least this many bytes (server.encoding.gzip.min_length). */
@@ -211,7 +213,7 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 		for (const [id, own] of Object.entries(inputs)) {
 			const input = common === undefined ? own : mergeInputs(common, own);
 			try {
-				const out = decisions.query(path, input, deps.remoteAddrOf?.(c));
+				const out = decisions.query(path, input, deps.remoteAddrOf?.(c), deps.requestIdOf?.(c));
 				if ("error" in out) return opaError(c, 503, "no_bundle", "no policy bundle is active");
 				const r: Record<string, unknown> = { decision_id: out.decision_id };
 				if (flagOf(query, "provenance")) r.provenance = provenance(out);
@@ -305,7 +307,7 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 		let out: ReturnType<DecisionService["query"]>;
 		const evalStarted = performance.now();
 		try {
-			out = decisions.query(path, input, deps.remoteAddrOf?.(c));
+			out = decisions.query(path, input, deps.remoteAddrOf?.(c), deps.requestIdOf?.(c));
 		} catch (e) {
 			const err = e as { code?: string; message?: string; decision_id?: string };
 			const code = err.code ?? "eval_internal_error";
@@ -359,7 +361,7 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 		const policy = config.policy.default;
 		let out: ReturnType<DecisionService["query"]>;
 		try {
-			out = decisions.query(policy, input, deps.remoteAddrOf?.(c));
+			out = decisions.query(policy, input, deps.remoteAddrOf?.(c), deps.requestIdOf?.(c));
 		} catch (e) {
 			const err = e as { code?: string; message?: string };
 			return opaError(

@@ -10,6 +10,8 @@ export interface DecisionLogEntry {
 	result?: unknown;
 	bundles?: Record<string, { revision: string }>;
 	requested_by?: string;
+	/** The server's number for the HTTP request (OPA's req_id: every request counts). */
+	req_id?: number;
 	error?: { code: string; message: string };
 	cached?: boolean;
 	metrics: { timer_server_handler_ns: number };

@@ -327,7 +327,12 @@ export class DecisionService {
 	 * OPA Data API semantics: the document at a path. An entrypoint is evaluated; a path into
 	 * the base data is looked up; a prefix of entrypoints is assembled from those below it.
 	 */
-	query(path: string, input: unknown, requestedBy?: string): RawResult | NoBundle | UnknownPolicy {
+	query(
+		path: string,
+		input: unknown,
+		requestedBy?: string,
+		reqId?: number,
+	): RawResult | NoBundle | UnknownPolicy {
 		const started = this.now();
 		const active = this.engine.current();
 		if (!active) return { error: "no_bundle" };
@@ -367,6 +372,7 @@ export class DecisionService {
 				result,
 				bundles: { gavel: { revision: active.revision } },
 				requested_by: requestedBy,
+				req_id: reqId,
 				error,
 				metrics: { timer_server_handler_ns: Math.round(seconds * 1e9) },
 			};

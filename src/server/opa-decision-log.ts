@@ -22,6 +22,7 @@ export interface OpaEvent {
 	requested_by?: string;
 	timestamp: string;
 	metrics: Record<string, number>;
+	req_id?: number;
 	trace_id?: string;
 	span_id?: string;
 }
@@ -213,6 +214,7 @@ export function createOpaDecisionLogger(options: OpaDecisionLoggerOptions): Deci
 				requested_by: entry.requested_by,
 				timestamp: draft.timestamp as string,
 				metrics,
+				req_id: entry.req_id,
 				trace_id: entry.trace_id,
 				span_id: entry.span_id,
 			};
