@@ -71,3 +71,20 @@ describe("Bundle.dataJson", () => {
 		expect(read({ "/p.rego": "package p" }).dataJson).toBeUndefined();
 	});
 });
+
+describe("data keys named __proto__", () => {
+	it("are data like any other key, and never reach Object.prototype", () => {
+		const b = read({
+			"/data.json": '{"__proto__": {"polluted": "yes"}, "a": {"__proto__": {"x": 1}}}',
+			"/__proto__/b/data.json": '{"y": 2}',
+		});
+		expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+		expect(Object.getPrototypeOf(b.data)).toBe(Object.prototype);
+		expect(JSON.parse(JSON.stringify(b.data))).toEqual(
+			JSON.parse('{"__proto__": {"polluted": "yes", "b": {"y": 2}}, "a": {"__proto__": {"x": 1}}}'),
+		);
+		const one = read({ "/__proto__/data.json": '{"z": 3}' });
+		expect(Object.hasOwn(one.data, "__proto__")).toBe(true);
+		expect(parsedText(one)).toEqual(one.data);
+	});
+});

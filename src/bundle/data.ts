@@ -21,29 +21,39 @@ export function mergeAt(root: JsonObject, path: string[], value: unknown, source
 	}
 	let node = root;
 	for (const [i, key] of path.slice(0, -1).entries()) {
-		const existing = node[key];
-		if (existing === undefined) node[key] = {};
-		else if (!isObject(node[key])) {
+		const existing = own(node, key);
+		if (existing === undefined) put(node, key, {});
+		else if (!isObject(existing)) {
 			throw new BundleError(
 				`${source}: data path ${path.slice(0, i + 1).join("/")} is already a non-object value`,
 			);
 		}
-		node = node[key] as JsonObject;
+		node = own(node, key) as JsonObject;
 	}
 	const last = path[path.length - 1];
-	if (node[last] === undefined) node[last] = value;
-	else if (isObject(node[last]) && isObject(value))
-		mergeObjects(node[last] as JsonObject, value, source, path);
+	const existing = own(node, last);
+	if (existing === undefined) put(node, last, value);
+	else if (isObject(existing) && isObject(value)) mergeObjects(existing, value, source, path);
 	else throw new BundleError(`${source}: data path ${path.join("/")} is defined twice`);
 }
 
 function mergeObjects(into: JsonObject, from: JsonObject, source: string, at: string[]) {
 	for (const [k, v] of Object.entries(from)) {
-		if (into[k] === undefined) into[k] = v;
-		else if (isObject(into[k]) && isObject(v))
-			mergeObjects(into[k] as JsonObject, v, source, [...at, k]);
+		const existing = own(into, k);
+		if (existing === undefined) put(into, k, v);
+		else if (isObject(existing) && isObject(v)) mergeObjects(existing, v, source, [...at, k]);
 		else throw new BundleError(`${source}: data path ${[...at, k].join("/")} is defined twice`);
 	}
+}
+
+// Keys are data, never property machinery: "__proto__" (a directory or a JSON key) read through
+// `o[k]` is Object.prototype, and assigned so it would merge into every object's prototype.
+function own(o: JsonObject, k: string): unknown {
+	return Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
+function put(o: JsonObject, k: string, v: unknown): void {
+	Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
 }
 
 /** The directory segments of a data file path ("a/b/data.json" → ["a", "b"]). */
