@@ -1559,7 +1559,7 @@ s1 contains indexof(input.mixed, data.d.missing) if {
 				messages: ["prog.rego:18: eval_conflict_error: object keys must be unique"],
 			},
 			reason:
-				'Not fixed yet. With input.s = "" and input.mixed = [0, [0]], {input.s: v | some v in input.mixed} has two values for one key; Gavel raises eval_conflict_error (object keys must be unique) where OPA answers the rule as undefined. The cause on OPA\'s side (the with on upper, or how it evaluates in over a comprehension) was not isolated.',
+				'Not fixed yet; cause isolated with opa eval: OPA\'s rule indexer. With input.s = "" and input.mixed = [0, [0]], {input.s: v | some v in input.mixed} has two values for one key (eval_conflict_error in OPA too: s if { x := {input.s: v | some v in input.mixed} }). But a body or head that also holds an indexable condition which fails (a ground ref to input or base data such as data.d.missing, input.missing, input.s == "q"; here the head\'s indexof(input.mixed, data.d.missing)) is never evaluated: OPA\'s index drops the rule first, wherever the condition stands in the body, so the conflict is not raised and the rule is undefined. A body holding print() is not indexed (the error shows again), and a non-indexable condition (count([]) == 1, upper(input.s) == "q") does not hide it. Gavel evaluates bodies in order; matching this means pre-checking the conditions OPA\'s indexer would use.',
 		},
 	},
 	{
