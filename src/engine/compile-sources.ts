@@ -4,6 +4,7 @@
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { mergeAt } from "../bundle/data.ts";
 import { compile } from "../compiler/index.ts";
 import { formatErrors, type Module, parseModule } from "../rego/index.ts";
 import { emitWasm } from "../wasm/index.ts";
@@ -83,13 +84,10 @@ export function readSourceDirectory(root: string): {
 			else if (name.endsWith(".rego") && !name.endsWith("_test.rego"))
 				rego.set(relative(root, path), readFileSync(path, "utf8"));
 			else if (name === "data.json") {
+				// The bundle reader's merge: a "__proto__" folder or key is data, and a document
+				// defined twice is an error, not a silent overwrite.
 				const keys = relative(root, dir).split(/[\\/]/).filter(Boolean);
-				let node = data;
-				for (const k of keys) {
-					node[k] ??= {};
-					node = node[k] as Record<string, unknown>;
-				}
-				Object.assign(node, JSON.parse(readFileSync(path, "utf8")));
+				mergeAt(data, keys, JSON.parse(readFileSync(path, "utf8")), relative(root, path));
 			}
 		}
 	};
