@@ -1647,7 +1647,7 @@ r3 := 100000000000000000000 if {
 				],
 			),
 			reason:
-				"Not fixed yet. OPA accepts 'v13 := data.d.arr[v12] with upper as type_name(v12)' and reports the body's type errors; Gavel refuses v12 as unsafe, because it reads every with value before its expression. A plain var as with value (x := input.arr[i] with data.d.n as i) is unsafe in OPA too (regression above), so OPA must place a call's value after the bindings; not measured further.",
+				'Not fixed yet; measured with opa eval: OPA accepts this only because the head\'s value numbers.range(-2, "a")[(v12)] is a ref on v12. OPA moves a head ref into the body as one more expression (__v = <ref>), and there it takes part in safety ordering and binds v12 (r := [1, 2][i] if { x := [5][i] with upper as type_name(i) } is {"r": 1}: i enumerated by the head ref). Without it the with value is unsafe in OPA too (r := i if { … with upper as type_name(i) } and r contains [x, i] if { x := [1, 2][i] with upper as type_name(i) }: var i is unsafe). Gavel evaluates the head value after the body, so nothing binds v12; matching OPA means hoisting a head ref with vars into the body (compiler and planner), not done here.',
 		},
 	},
 	{
