@@ -2,12 +2,11 @@
 // the current revision, polled at a jittered interval so replicas do not stampede. The last
 // good archive is persisted, and used at start-up when the server cannot be reached.
 
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import type { BundleLimits } from "../../bundle/index.ts";
 import { policyBundleFromArchive } from "../bundle-loading.ts";
 import type { SigningConfig } from "../bundle-signature.ts";
 import type { ActivationEvent, Engine } from "../engine.ts";
+import { activatePersisted, persistBundle } from "./persisted-bundle.ts";
 
 export interface HttpSourceOptions {
 	url: string;
@@ -80,7 +79,8 @@ export class HttpBundleSource {
 
 	async start(): Promise<ActivationEvent | undefined> {
 		let first = await this.poll();
-		if (!this.engine.current() && this.options.persistPath) first = await this.loadPersisted();
+		if (!this.engine.current() && this.options.persistPath)
+			first = await activatePersisted(this.engine, this.options.persistPath, this.options);
 		this.scheduleNext();
 		return first;
 	}
@@ -144,42 +144,8 @@ export class HttpBundleSource {
 		}
 		if (event.outcome === "success") {
 			this.etag = res.headers.get("etag") ?? undefined;
-			await this.persist(bytes);
+			await persistBundle(this.options.persistPath, bytes);
 		}
 		return event;
-	}
-
-	private async persist(bytes: Uint8Array): Promise<void> {
-		const path = this.options.persistPath;
-		if (!path) return;
-		try {
-			await mkdir(dirname(path), { recursive: true });
-			// Write then rename, so a crash never leaves a half-written last-good bundle.
-			await writeFile(`${path}.tmp`, bytes);
-			await rename(`${path}.tmp`, path);
-		} catch {
-			// Persistence is best effort; serving continues without it.
-		}
-	}
-
-	private async loadPersisted(): Promise<ActivationEvent | undefined> {
-		const path = this.options.persistPath as string;
-		let bytes: Uint8Array;
-		try {
-			bytes = new Uint8Array(await readFile(path));
-		} catch {
-			return undefined;
-		}
-		try {
-			return await this.engine.activate(
-				await policyBundleFromArchive(bytes, {
-					signing: this.options.signing,
-					limits: this.options.limits,
-				}),
-				`persisted:${path}`,
-			);
-		} catch (e) {
-			return this.engine.reportFailure(`persisted:${path}`, (e as Error).message);
-		}
 	}
 }

@@ -5,13 +5,12 @@
 // A manifest whose digest is the active one is not downloaded again (OCI's ETag).
 
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import type { BundleLimits } from "../../bundle/index.ts";
 import { policyBundleFromArchive } from "../bundle-loading.ts";
 import type { SigningConfig } from "../bundle-signature.ts";
 import type { ActivationEvent, Engine } from "../engine.ts";
 import { DEFAULT_MAX_DOWNLOAD_BYTES, readCapped } from "./http-source.ts";
+import { activatePersisted, persistBundle } from "./persisted-bundle.ts";
 
 /** OPA's media type for a bundle layer (what `oras push bundle.tar.gz:<type>` records). */
 export const OCI_BUNDLE_LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip";
@@ -150,7 +149,8 @@ export class OciBundleSource {
 
 	async start(): Promise<ActivationEvent | undefined> {
 		let first = await this.poll();
-		if (!this.engine.current() && this.options.persistPath) first = await this.loadPersisted();
+		if (!this.engine.current() && this.options.persistPath)
+			first = await activatePersisted(this.engine, this.options.persistPath, this.options);
 		this.scheduleNext();
 		return first;
 	}
@@ -210,7 +210,7 @@ export class OciBundleSource {
 		}
 		if (event.outcome === "success") {
 			this.activeDigest = digest;
-			await this.persist(bytes);
+			await persistBundle(this.options.persistPath, bytes);
 		}
 		return event;
 	}
@@ -332,38 +332,5 @@ export class OciBundleSource {
 			throw new Error(`token from ${url.origin}${url.pathname}: no token in the answer`);
 		}
 		return `Bearer ${token}`;
-	}
-
-	private async persist(bytes: Uint8Array): Promise<void> {
-		const path = this.options.persistPath;
-		if (!path) return;
-		try {
-			await mkdir(dirname(path), { recursive: true });
-			await writeFile(`${path}.tmp`, bytes);
-			await rename(`${path}.tmp`, path);
-		} catch {
-			// Best effort, as for the HTTP source.
-		}
-	}
-
-	private async loadPersisted(): Promise<ActivationEvent | undefined> {
-		const path = this.options.persistPath as string;
-		let bytes: Uint8Array;
-		try {
-			bytes = new Uint8Array(await readFile(path));
-		} catch {
-			return undefined;
-		}
-		try {
-			return await this.engine.activate(
-				await policyBundleFromArchive(bytes, {
-					signing: this.options.signing,
-					limits: this.options.limits,
-				}),
-				`persisted:${path}`,
-			);
-		} catch (e) {
-			return this.engine.reportFailure(`persisted:${path}`, (e as Error).message);
-		}
 	}
 }
