@@ -6,7 +6,8 @@ import type { BundleLimits } from "../../bundle/index.ts";
 import { policyBundleFromArchive } from "../bundle-loading.ts";
 import type { SigningConfig } from "../bundle-signature.ts";
 import type { ActivationEvent, Engine } from "../engine.ts";
-import { activatePersisted, persistBundle } from "./persisted-bundle.ts";
+import { persistBundle } from "./persisted-bundle.ts";
+import { PolledBundleSource } from "./polled-source.ts";
 
 export interface HttpSourceOptions {
 	url: string;
@@ -63,48 +64,17 @@ export async function readCapped(res: Response, max: number): Promise<Uint8Array
 	return out;
 }
 
-export class HttpBundleSource {
+export class HttpBundleSource extends PolledBundleSource {
 	private etag: string | undefined;
-	private timer: NodeJS.Timeout | undefined;
-	private stopped = false;
-
 	constructor(
-		private readonly engine: Engine,
+		engine: Engine,
 		private readonly options: HttpSourceOptions,
-	) {}
+	) {
+		super(engine, options);
+	}
 
 	get name(): string {
 		return `http:${this.options.url}`;
-	}
-
-	async start(): Promise<ActivationEvent | undefined> {
-		let first = await this.poll();
-		if (!this.engine.current() && this.options.persistPath)
-			first = await activatePersisted(this.engine, this.options.persistPath, this.options);
-		this.scheduleNext();
-		return first;
-	}
-
-	stop(): void {
-		this.stopped = true;
-		if (this.timer) clearTimeout(this.timer);
-	}
-
-	private scheduleNext(): void {
-		if (this.stopped) return;
-		const min = this.options.minDelaySeconds ?? 60;
-		const max = Math.max(min, this.options.maxDelaySeconds ?? 120);
-		const delay = (min + Math.random() * (max - min)) * 1000;
-		this.timer = setTimeout(async () => {
-			try {
-				await this.poll();
-			} catch (e) {
-				// poll reports its own failures; anything else must not stop the polling.
-				this.engine.reportFailure(this.name, `poll failed: ${(e as Error).message}`);
-			}
-			this.scheduleNext();
-		}, delay);
-		this.timer.unref();
 	}
 
 	/** One poll; returns the activation event, or undefined for 304 (not modified). */

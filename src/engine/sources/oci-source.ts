@@ -10,7 +10,8 @@ import { policyBundleFromArchive } from "../bundle-loading.ts";
 import type { SigningConfig } from "../bundle-signature.ts";
 import type { ActivationEvent, Engine } from "../engine.ts";
 import { DEFAULT_MAX_DOWNLOAD_BYTES, readCapped } from "./http-source.ts";
-import { activatePersisted, persistBundle } from "./persisted-bundle.ts";
+import { persistBundle } from "./persisted-bundle.ts";
+import { PolledBundleSource } from "./polled-source.ts";
 
 /** OPA's media type for a bundle layer (what `oras push bundle.tar.gz:<type>` records). */
 export const OCI_BUNDLE_LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip";
@@ -118,18 +119,16 @@ export function parseChallenge(
 	return { scheme: m[1].toLowerCase(), params };
 }
 
-export class OciBundleSource {
+export class OciBundleSource extends PolledBundleSource {
 	private readonly ref: OciReference;
 	private readonly base: string;
 	private authorization: string | undefined;
 	private activeDigest: string | undefined;
-	private timer: NodeJS.Timeout | undefined;
-	private stopped = false;
-
 	constructor(
-		private readonly engine: Engine,
+		engine: Engine,
 		private readonly options: OciSourceOptions,
 	) {
+		super(engine, options);
 		this.ref = parseOciReference(options.resource);
 		this.base = (options.url ?? `https://${this.ref.registry}`).replace(/\/+$/, "");
 		if (!/^https?:\/\/[^/]/.test(this.base)) {
@@ -145,37 +144,6 @@ export class OciBundleSource {
 	/** The digest of the manifest whose bundle is active (undefined before the first success). */
 	get manifestDigest(): string | undefined {
 		return this.activeDigest;
-	}
-
-	async start(): Promise<ActivationEvent | undefined> {
-		let first = await this.poll();
-		if (!this.engine.current() && this.options.persistPath)
-			first = await activatePersisted(this.engine, this.options.persistPath, this.options);
-		this.scheduleNext();
-		return first;
-	}
-
-	stop(): void {
-		this.stopped = true;
-		if (this.timer) clearTimeout(this.timer);
-	}
-
-	private scheduleNext(): void {
-		if (this.stopped) return;
-		const min = this.options.minDelaySeconds ?? 60;
-		const max = Math.max(min, this.options.maxDelaySeconds ?? 120);
-		this.timer = setTimeout(
-			async () => {
-				try {
-					await this.poll();
-				} catch (e) {
-					this.engine.reportFailure(this.name, `poll failed: ${(e as Error).message}`);
-				}
-				this.scheduleNext();
-			},
-			(min + Math.random() * (max - min)) * 1000,
-		);
-		this.timer.unref();
 	}
 
 	/** One poll: undefined when the manifest digest is the active one (nothing to do). */
