@@ -64,7 +64,16 @@ export async function gavelFixture(dir: string, options: { authzen?: boolean } =
 					"-o",
 					bundle,
 				]
-			: ["bin/gavel.js", "build", "policies/example", "-e", "example/allow", "-O", "-o", bundle],
+			: [
+					"bin/gavel.js",
+					"build",
+					"policies/example",
+					"-e",
+					"example/allow",
+					...(process.env.BENCH_NO_O ? [] : ["-O"]),
+					"-o",
+					bundle,
+				],
 		{ stdio: "inherit" },
 	);
 	if (built.status !== 0) throw new Error("gavel build failed");

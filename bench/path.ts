@@ -130,7 +130,10 @@ const routeInputJson =
 	typeof inputModule.inputJson === "function"
 		? (i: unknown) => (inputModule.inputJson as (i: unknown, s: string) => string)(i, claimsJson)
 		: undefined;
-const bytesModule = await import("../src/engine/input-bytes.ts").catch(() => undefined);
+// Gavel's own evaluation on the SDK's instance (src/engine/sdk-eval.ts), where this tree has it.
+const sdkEval = (await import("../src/engine/sdk-eval.ts").catch(() => undefined)) as
+	| { evaluateJson(sdk: unknown, entrypoint: number, json: string | undefined): unknown }
+	| undefined;
 // opa_eval alone, as the SDK's evaluate calls it for ABI 1.2 modules (for this measurement
 // only: Gavel never calls it itself): the input is already in memory, no result is read.
 type SdkInternals = {
@@ -202,11 +205,14 @@ const stages: Stage[] = [
 		name: "  JSON.stringify + new TextEncoder().encode",
 		run: () => new TextEncoder().encode(JSON.stringify(input)),
 	},
-	...(routeInputJson && bytesModule
+	...(routeInputJson
+		? [{ name: "  inputJson (the route's)", run: () => routeInputJson(input) }]
+		: []),
+	...(sdkEval
 		? [
 				{
-					name: "  inputJson + inputBytes (the route's)",
-					run: () => bytesModule.inputBytes(routeInputJson(input)),
+					name: "  Gavel's evaluate on the SDK instance (sdk-eval.ts)",
+					run: () => sdkEval.evaluateJson(sdk, entry, JSON.stringify(input)),
 				},
 			]
 		: []),

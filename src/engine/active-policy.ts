@@ -16,9 +16,9 @@ import {
 } from "../wasm/limits.ts";
 import { PolicyEvalError, toEvalError } from "./eval-error.ts";
 import { createHostBuiltins, type HostBuiltinOptions } from "./host-builtins.ts";
-import { inputBytes } from "./input-bytes.ts";
 import { normalizeEntrypoint, type PolicyBundle } from "./policy-bundle.ts";
 import { setBundleData } from "./sdk-data.ts";
+import { directEvaluation, evaluateJson, type SdkInstance } from "./sdk-eval.ts";
 
 export interface ActivePolicy {
 	readonly revision: string;
@@ -50,20 +50,25 @@ export interface LoadOptions extends HostBuiltinOptions {
 	evalLimits?: Partial<EvalLimits>;
 }
 
-interface SdkPolicy {
+interface SdkPolicy extends SdkInstance {
 	entrypoints: Record<string, number>;
 	wasmInstance: WasmInstance;
 	setData(data: unknown): void;
-	evaluate(input: unknown, entrypoint: string | number): Array<{ result: unknown }>;
 }
 
 /**
- * What the SDK is handed: the input as JSON bytes (see input-bytes.ts). A falsy input is
- * passed as it is: the SDK evaluates those without any input, as it always has here.
+ * One evaluation on the SDK's instance: directly for ABI 1.2+ modules (see sdk-eval.ts), else
+ * through the SDK's evaluate. A falsy input is evaluated without any input, as the SDK does.
  */
-function sdkInput(input: unknown, inputJson: string | undefined): unknown {
-	if (!input) return input;
-	return inputBytes(inputJson ?? JSON.stringify(input));
+function evaluateOn(
+	sdk: SdkPolicy,
+	id: number,
+	input: unknown,
+	inputJson: string | undefined,
+): Array<{ result: unknown }> {
+	const json = input ? (inputJson ?? JSON.stringify(input)) : undefined;
+	if (directEvaluation(sdk)) return evaluateJson(sdk, id, json);
+	return sdk.evaluate(json === undefined ? input : new TextEncoder().encode(json).buffer, id);
 }
 
 /** The global WebAssembly object, typed for what is used here (the lib has no DOM typings). */
@@ -96,8 +101,9 @@ export async function loadActivePolicy(
 		throw new Error(`policy.wasm failed to load: ${toEvalError(e).message}`);
 	}
 	const entrypoints = Object.keys(sdk.entrypoints).map(normalizeEntrypoint).sort();
-	// The SDK wants the module's own spelling of each entrypoint.
-	const byName = new Map(Object.keys(sdk.entrypoints).map((k) => [normalizeEntrypoint(k), k]));
+	// Each entrypoint's number in the module (the same in every instance of it).
+	const ids = sdk.entrypoints;
+	const byName = new Map(Object.keys(ids).map((k) => [normalizeEntrypoint(k), ids[k]]));
 	const revision = bundle.manifest.revision ?? "";
 	let rebuildError = "";
 	let rebuilds = 0;
@@ -155,7 +161,7 @@ export async function loadActivePolicy(
 			host.beginEvaluation();
 			let rs: Array<{ result: unknown }>;
 			try {
-				rs = sdk.evaluate(sdkInput(input, inputJson), id);
+				rs = evaluateOn(sdk, id, input, inputJson);
 			} catch (e) {
 				const err = toEvalError(e, limits);
 				if (!POLICY_ERRORS.has(err.code)) sdk = rebuild();

@@ -2,6 +2,8 @@
 // hands out one claims object per token for as long as it caches it, so the object's
 // identity stands for the token without hashing or serialising its text again.
 
+import { canonicalJson } from "./canonical-json.ts";
+
 // Ids are never reused, so a key made for an object that is gone can never match another
 // subject.
 const subjectIds = new WeakMap<object, string>();
@@ -19,11 +21,14 @@ export function subjectId(claims: object): string {
 
 const subjectJsons = new WeakMap<object, string>();
 
-/** JSON.stringify(claims), made once per claims object, for input texts. */
+/**
+ * The claims as JSON with sorted keys (the policy module then need not sort them), made once
+ * per claims object, for input texts.
+ */
 export function subjectJson(claims: object): string {
 	let json = subjectJsons.get(claims);
 	if (json === undefined) {
-		json = JSON.stringify(claims);
+		json = canonicalJson(claims);
 		subjectJsons.set(claims, json);
 	}
 	return json;

@@ -177,6 +177,39 @@ function mergeSort(e: usize, n: u32, slot: u32, tmp: usize): void {
 	memory.copy(e, tmp, n * slot);
 }
 
+/** Collections up to this size are sorted in place by insertion: no scratch memory. */
+const SMALL_SORT: u32 = 12;
+
+/** Stable in-place insertion sort of n slots (8-byte pairs or 4-byte elements). */
+function insertionSort(e: usize, n: u32, slot: u32): void {
+	charge(n >> 2);
+	for (let i: u32 = 1; i < n; i++) {
+		if (slot == 8) {
+			const x = load<u64>(e + (i << 3));
+			const k = <usize>(<u32>x);
+			let j = i;
+			while (j > 0 && compare(load<u32>(e + ((j - 1) << 3)), k) > 0) {
+				store<u64>(e + (j << 3), load<u64>(e + ((j - 1) << 3)));
+				j--;
+			}
+			store<u64>(e + (j << 3), x);
+		} else {
+			const x = load<u32>(e + (i << 2));
+			let j = i;
+			while (j > 0 && compare(load<u32>(e + ((j - 1) << 2)), x) > 0) {
+				store<u32>(e + (j << 2), load<u32>(e + ((j - 1) << 2)));
+				j--;
+			}
+			store<u32>(e + (j << 2), x);
+		}
+	}
+}
+
+function sortSlots(e: usize, n: u32, slot: u32): void {
+	if (n <= SMALL_SORT) insertionSort(e, n, slot);
+	else mergeSort(e, n, slot, alloc(n * slot));
+}
+
 /** Sort an object's pairs and drop duplicate keys, the last one winning (as Go's JSON does). */
 export function objNormalise(o: usize): void {
 	const n = collLen(o);
@@ -187,7 +220,7 @@ export function objNormalise(o: usize): void {
 		if (compare(load<u32>(e + ((i - 1) << 3)), load<u32>(e + (i << 3))) >= 0) sorted = false;
 	}
 	if (sorted) return;
-	mergeSort(e, n, 8, alloc(n << 3));
+	sortSlots(e, n, 8);
 	let out: u32 = 0;
 	for (let i: u32 = 0; i < n; i++) {
 		if (i + 1 < n && compare(load<u32>(e + (i << 3)), load<u32>(e + ((i + 1) << 3))) == 0) continue;
@@ -202,7 +235,7 @@ export function setNormalise(s: usize): void {
 	const n = collLen(s);
 	if (n < 2) return;
 	const e = collElems(s);
-	mergeSort(e, n, 4, alloc(n << 2));
+	sortSlots(e, n, 4);
 	let out: u32 = 1;
 	for (let i: u32 = 1; i < n; i++) {
 		if (compare(load<u32>(e + ((out - 1) << 2)), load<u32>(e + (i << 2))) == 0) continue;
