@@ -105,7 +105,8 @@ const sdk = await opaWasm.loadPolicy(
 );
 sdk.setData(bundle.data ?? {});
 const entry = (sdk as unknown as { entrypoints: Record<string, number> }).entrypoints[POLICY];
-const inputBytes = new TextEncoder().encode(JSON.stringify(input));
+const inputText = JSON.stringify(input);
+const inputBytes = new TextEncoder().encode(inputText);
 const inputBuffer = inputBytes.buffer.slice(0) as ArrayBuffer;
 
 // A live Hono context for the response stage (node-server's Response is installed first, as
@@ -212,7 +213,7 @@ const stages: Stage[] = [
 		? [
 				{
 					name: "  Gavel's evaluate on the SDK instance (sdk-eval.ts)",
-					run: () => sdkEval.evaluateJson(sdk, entry, JSON.stringify(input)),
+					run: () => sdkEval.evaluateJson(sdk, entry, inputText),
 				},
 			]
 		: []),

@@ -33,13 +33,21 @@ const PAGE = 65536;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 let viewOf: ArrayBuffer | undefined;
-let view = new Uint8Array(0);
+let view: Uint8Array = new Uint8Array(0);
+/** Views of other instances' memories (several bundles or revisions evaluate in turn). */
+const views = new WeakMap<ArrayBuffer, Uint8Array>();
 
 /** A byte view of the memory, made again only when the memory grew (its buffer changed). */
 function bytes(mem: SdkInstance["mem"]): Uint8Array {
-	if (mem.buffer !== viewOf) {
-		viewOf = mem.buffer;
-		view = new Uint8Array(viewOf);
+	const buffer = mem.buffer;
+	if (buffer !== viewOf) {
+		viewOf = buffer;
+		let v = views.get(buffer);
+		if (v === undefined) {
+			v = new Uint8Array(buffer);
+			views.set(buffer, v);
+		}
+		view = v;
 	}
 	return view;
 }
