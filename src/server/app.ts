@@ -67,18 +67,21 @@ export interface GavelApp {
 	decisions: DecisionService;
 }
 
-const FIXED_ROUTES = new Set([
-	"/",
-	"/v1/decide",
-	"/access/v1/evaluation",
-	"/access/v1/evaluations",
-	"/.well-known/authzen-configuration",
-	"/health",
-	"/v1/query",
-	"/ready",
-	"/metrics",
-	"/openapi.json",
-]);
+// Each route label as one constant string (maps later keyed by it need not hash a new one).
+const FIXED_ROUTES = new Map(
+	[
+		"/",
+		"/v1/decide",
+		"/access/v1/evaluation",
+		"/access/v1/evaluations",
+		"/.well-known/authzen-configuration",
+		"/health",
+		"/v1/query",
+		"/ready",
+		"/metrics",
+		"/openapi.json",
+	].map((r) => [r, r]),
+);
 
 /** The routes that make decisions: each request to them is traced (a batch holds many). */
 const TRACED_ROUTES = new Set([
@@ -102,7 +105,8 @@ export function routeLabel(url: string): string {
 	if (start < 0) return "/";
 	const q = url.indexOf("?", start);
 	const path = q < 0 ? url.slice(start) : url.slice(start, q);
-	if (FIXED_ROUTES.has(path)) return path;
+	const fixed = FIXED_ROUTES.get(path);
+	if (fixed !== undefined) return fixed;
 	if (path === "/v1/data" || path.startsWith("/v1/data/")) return "/v1/data/*";
 	if (path === "/v1/authz" || path.startsWith("/v1/authz/")) return "/v1/authz/*";
 	if (path === "/v1/batch/data" || path.startsWith("/v1/batch/data/")) return "/v1/batch/data/*";

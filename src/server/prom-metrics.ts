@@ -149,8 +149,7 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 			p.n = 0;
 		}
 	}
-	const httpPending = new Map<string, Pending>();
-	pending.set("h", httpPending);
+	const httpSeries = new Map<string, Map<string, Map<number | string, Pending>>>();
 	// Per policy: its three outcome counts and its latency series, looked up once.
 	const perPolicy = new Map<
 		string,
@@ -198,10 +197,23 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 			}
 		},
 		httpRequest(route: string, method: string, status: number | "aborted") {
-			const key = `${route} ${method} ${status}`;
-			const p = httpPending.get(key);
-			if (p !== undefined) p.n++;
-			else count("h", key, { route, method, status: String(status) }).n++;
+			// Looked up by its three parts: a key string made per request would be hashed anew.
+			let byMethod = httpSeries.get(route);
+			if (byMethod === undefined) {
+				byMethod = new Map();
+				httpSeries.set(route, byMethod);
+			}
+			let byStatus = byMethod.get(method);
+			if (byStatus === undefined) {
+				byStatus = new Map();
+				byMethod.set(method, byStatus);
+			}
+			let p = byStatus.get(status);
+			if (p === undefined) {
+				p = count("h", `${route} ${method} ${status}`, { route, method, status: String(status) });
+				byStatus.set(status, p);
+			}
+			p.n++;
 		},
 		decisionLogDropped(sink, read) {
 			// The series exists from the start (at 0), so rate() and alerts see it before a drop.
