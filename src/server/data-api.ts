@@ -164,6 +164,8 @@ export function evalErrorDetail(code: string, message: string): Record<string, u
 	return { code, message: m[5], location: { file: m[1], row: Number(m[2]), col: Number(m[3]) } };
 }
 
+const NO_QUERY: Record<string, string[]> = Object.freeze({}) as Record<string, string[]>;
+
 // ?explain values that ask for a trace; "off" and anything else are ignored, as OPA does.
 const TRACE_MODES = new Set(["notes", "fails", "full", "debug"]);
 
@@ -253,7 +255,8 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 		if (denied) return denied;
 		const started = performance.now();
 		const path = c.req.path.replace(/^\/v1\/data\/?/, "");
-		const query = c.req.queries();
+		// Most requests carry no query string: nothing to parse.
+		const query = c.req.url.includes("?") ? c.req.queries() : NO_QUERY;
 		const explain = query.explain?.[query.explain.length - 1];
 		if (explain !== undefined && TRACE_MODES.has(explain)) {
 			return opaError(

@@ -338,7 +338,7 @@ export class DecisionService {
 		if (!active) return { error: "no_bundle" };
 		const id = newId();
 		const t = this.tracing?.decision();
-		const norm = path.replace(/^\/+|\/+$/g, "");
+		const norm = path.startsWith("/") || path.endsWith("/") ? path.replace(/^\/+|\/+$/g, "") : path;
 		let result: unknown;
 		let outcome: DecisionOutcome = "allow";
 		let error: { code: string; message: string } | undefined;
