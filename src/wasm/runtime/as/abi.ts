@@ -3,7 +3,7 @@
 import { objFind, objGet, objInsert } from "./collections";
 import { opa_abort } from "./env";
 import { runPlan } from "./eval";
-import { dumpJson, dumpRego, parseJson, parseRegoValue } from "./json";
+import { dumpJson, dumpRego, parseJsonInPlace, parseRegoValue } from "./json";
 import { alloc, heapGet, heapSet, limitStart, limitStop } from "./memory";
 import { meterStart, meterStop } from "./meter";
 import { builtins_value, entrypoints_value } from "./policy";
@@ -28,7 +28,7 @@ export function opa_malloc(size: usize): usize {
 export function opa_free(_ptr: usize): void {}
 
 export function opa_json_parse(p: usize, n: usize): usize {
-	return parseJson(p, n);
+	return parseJsonInPlace(p, n);
 }
 
 export function opa_value_parse(p: usize, n: usize): usize {
@@ -119,7 +119,7 @@ export function opa_eval(
 	limitsBegin();
 	let input: usize = 0;
 	if (inputLen > 0) {
-		input = parseJson(inputAddr, inputLen);
+		input = parseJsonInPlace(inputAddr, inputLen);
 		if (input == 0) opa_abort(invalidInput);
 	}
 	const rs = runPlan(entrypoint, input, data);
