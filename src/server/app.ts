@@ -8,7 +8,7 @@ import type { GavelConfig } from "./config.ts";
 import { opaMethodNotAllowed, registerDataApi } from "./data-api.ts";
 import type { DecisionCache } from "./decision-cache.ts";
 import type { DecisionLogger } from "./decision-log.ts";
-import { type DecideOptions, DecisionService } from "./decision-service.ts";
+import { type DecideOptions, DecisionService, decisionJson } from "./decision-service.ts";
 import { registerForwardAuth } from "./forward-auth.ts";
 import { headerOf, requestHeaderOf } from "./headers.ts";
 import {
@@ -306,7 +306,7 @@ export function createApp(deps: AppDeps): GavelApp {
 		const input = decideInput(verified.claims, body, request, peer);
 		// Serialised once, with the claims' JSON kept per verified token.
 		options.inputJson = inputJson(input, subjectJson(verified.claims));
-		return c.body(JSON.stringify(decisions.decide(policy, input, options)), 200, JSON_CONTENT);
+		return c.body(decisionJson(decisions.decide(policy, input, options)), 200, JSON_CONTENT);
 	});
 
 	/**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { interpret } from "./decision-service.ts";
+import { type Decision, decisionJson, interpret } from "./decision-service.ts";
 
 describe("interpreting a policy result", () => {
 	it("a boolean or an object with a boolean allow; anything else is an error (deny)", () => {
@@ -55,5 +55,28 @@ describe("decision ids", () => {
 			expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 		}
 		expect(new Set(ids).size).toBe(ids.length);
+	});
+});
+
+describe("decisionJson", () => {
+	it("is the same text as JSON.stringify of the decision", () => {
+		const base = {
+			decision_id: crypto.randomUUID(),
+			allow: true,
+			policy: "example/allow",
+			revision: "rev-1",
+			cached: false,
+		};
+		const cases: Decision[] = [
+			base,
+			{ ...base, allow: false, cached: true },
+			{ ...base, revision: null },
+			{ ...base, policy: 'p/"quoted"\u2028' },
+			{ ...base, revision: "é" },
+			{ ...base, reasons: ["r"], obligations: { log: true } },
+			{ ...base, allow: false, error: { code: "eval_conflict_error", message: "x" } },
+			base,
+		];
+		for (const d of cases) expect(decisionJson(d)).toBe(JSON.stringify(d));
 	});
 });

@@ -73,6 +73,28 @@ export function newId(): string {
 	return crypto.randomUUID();
 }
 
+let quotedFor = "";
+let quoted = '""';
+/** JSON.stringify(s), remembered for the last string (a policy name or revision repeats). */
+function quote(s: string): string {
+	if (s !== quotedFor) {
+		quotedFor = s;
+		quoted = JSON.stringify(s);
+	}
+	return quoted;
+}
+
+/**
+ * JSON.stringify(d), the same text: the common decision (no reasons, obligations or error) is
+ * written from its five fields directly.
+ */
+export function decisionJson(d: Decision): string {
+	if (d.reasons !== undefined || d.obligations !== undefined || d.error !== undefined)
+		return JSON.stringify(d);
+	const revision = d.revision === null ? "null" : JSON.stringify(d.revision);
+	return `{"decision_id":${JSON.stringify(d.decision_id)},"allow":${d.allow},"policy":${quote(d.policy)},"revision":${revision},"cached":${d.cached}}`;
+}
+
 /** A boolean, or an object with a boolean `allow` (and optional reasons / obligations). */
 export function interpret(
 	result: unknown,

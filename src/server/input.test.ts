@@ -54,3 +54,16 @@ describe("inputJson", () => {
 		expect(subjectJson({ z: 1, a: { y: 2, b: 3 } })).toBe('{"a":{"b":3,"y":2},"z":1}');
 	});
 });
+
+describe("requestJson", () => {
+	it("answers each request's own fields, however requests alternate", () => {
+		const a = { method: "GET", path: "/a", raw_path: "/a", host: "h:1", headers: {} };
+		const b = { method: "GET", path: "/a", raw_path: "/a", host: "h:2", headers: {} };
+		const c = { ...a, headers: { "x-t": "1" } };
+		const d = { ...a, method: "POST" };
+		const e = { ...a, raw_path: "/./a" };
+		for (const r of [a, a, b, a, c, a, c, d, e, a, b, b]) {
+			expect(JSON.parse(requestJson(r))).toEqual(r);
+		}
+	});
+});

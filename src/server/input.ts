@@ -78,9 +78,35 @@ export function inputJson(input: PolicyInput, subjectJson: string): string {
 	return `${out}"subject":${subjectJson}}`;
 }
 
+// The last request's fields and their JSON: consecutive requests mostly ask about the same
+// method, path and host, and with no headers passed to policies that is the whole of it.
+let last = { method: "", path: "", raw_path: "", host: "" };
+let lastRequestJson = "";
+
 /** The request fields as JSON, keys in sorted order (see inputJson). */
 export function requestJson(r: RequestInfo): string {
-	return `{"headers":${JSON.stringify(r.headers)},"host":${JSON.stringify(r.host)},"method":${JSON.stringify(r.method)},"path":${JSON.stringify(r.path)},"raw_path":${JSON.stringify(r.raw_path)}}`;
+	const noHeaders = isEmpty(r.headers);
+	if (
+		noHeaders &&
+		lastRequestJson !== "" &&
+		last.method === r.method &&
+		last.path === r.path &&
+		last.raw_path === r.raw_path &&
+		last.host === r.host
+	) {
+		return lastRequestJson;
+	}
+	const json = `{"headers":${noHeaders ? "{}" : JSON.stringify(r.headers)},"host":${JSON.stringify(r.host)},"method":${JSON.stringify(r.method)},"path":${JSON.stringify(r.path)},"raw_path":${JSON.stringify(r.raw_path)}}`;
+	if (noHeaders) {
+		last = { method: r.method, path: r.path, raw_path: r.raw_path, host: r.host };
+		lastRequestJson = json;
+	}
+	return json;
+}
+
+function isEmpty(o: Record<string, string>): boolean {
+	for (const _ in o) return false;
+	return true;
 }
 
 function peerJson(p: PeerIdentity): string {
