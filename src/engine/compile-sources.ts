@@ -18,17 +18,24 @@ function packagePath(m: Module): string[] {
 }
 
 /**
- * Every rule that can be an entrypoint: complete and partial rules named by a plain name
- * (not functions, not ref heads), as "pkg/path/name".
+ * Every rule document that can be an entrypoint, as "pkg/path": the package path, then the
+ * rule's head ref up to its first key that is not a string (`p[q].r` is "pkg/p", `a.b.c := 1`
+ * is "pkg/a/b/c"). Ref-head rules count too: OPA answers their documents, and the Data API
+ * finds a path only among the entrypoints and the prefixes it assembles from them. Functions
+ * are not documents.
  */
 export function ruleEntrypoints(modules: Module[]): string[] {
 	const out = new Set<string>();
 	for (const m of modules) {
 		const pkg = packagePath(m).join("/");
 		for (const r of m.rules) {
-			if (r.kind === "function" || r.head.ref.path.length > 0 || r.head.ref.head.type !== "var")
-				continue;
-			out.add(`${pkg}/${r.head.ref.head.name}`);
+			if (r.kind === "function" || r.head.ref.head.type !== "var") continue;
+			const path = [r.head.ref.head.name];
+			for (const t of r.head.ref.path) {
+				if (t.type !== "string") break;
+				path.push(t.value);
+			}
+			out.add(`${pkg}/${path.join("/")}`);
 		}
 	}
 	return [...out].sort();
