@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { conformanceDir, loadCases } from "../../test/rego/conformance-cases.ts";
 import type { Module } from "./ast.ts";
 import { formatMeaning, formatModule } from "./format.ts";
-import { formatError, parseModule, printModule, stripLocations } from "./index.ts";
+import { formatError, parseModule } from "./index.ts";
 
 /** What formatting must preserve (the formatter's own definition, see formatMeaning). */
 const comparable = (m: Module) => formatMeaning(m);

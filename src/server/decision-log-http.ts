@@ -84,10 +84,6 @@ export function utf8Length(s: string): number {
 	return n;
 }
 
-/** Body bytes of a batch: `[` + lines joined by `,` + `]`. */
-const bodyBytes = (batch: readonly Pending[]): number =>
-	batch.reduce((n, p) => n + p.bytes, 0) + batch.length + 1;
-
 export function createHttpLogger(options: HttpSinkOptions): HttpDecisionLogger {
 	const batchSize = options.batchSize ?? 100;
 	const interval = options.flushIntervalMs ?? 1000;

@@ -59,7 +59,7 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 		LATENCY_BUCKETS,
 	);
 	registry.registerMetric(latency as unknown as Parameters<Registry["registerMetric"]>[0]);
-	const cacheHits = new Counter({
+	new Counter({
 		name: "gavel_decision_cache_hits_total",
 		help: "Decisions served from the decision cache.",
 		registers: [registry],
@@ -67,7 +67,7 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 			flush(this, "c+");
 		},
 	});
-	const cacheMisses = new Counter({
+	new Counter({
 		name: "gavel_decision_cache_misses_total",
 		help: "Decisions that had to evaluate the policy.",
 		registers: [registry],
@@ -104,7 +104,7 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 		help: "When the active bundle was activated.",
 		registers: [registry],
 	});
-	const http = new Counter({
+	new Counter({
 		name: "gavel_http_requests_total",
 		help: "HTTP requests by route, method and status.",
 		labelNames: ["route", "method", "status"],
@@ -129,11 +129,7 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 	});
 	/** The pending count for one label set of one counter (kind), made on first use. */
 	function count(kind: string, key: string, labels: Record<string, string>): Pending {
-		let byKey = pending.get(kind);
-		if (byKey === undefined) {
-			byKey = new Map();
-			pending.set(kind, byKey);
-		}
+		const byKey = innerMap(pending, kind);
 		let p = byKey.get(key);
 		if (p === undefined) {
 			p = { labels, n: 0 };
@@ -198,16 +194,7 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 		},
 		httpRequest(route: string, method: string, status: number | "aborted") {
 			// Looked up by its three parts: a key string made per request would be hashed anew.
-			let byMethod = httpSeries.get(route);
-			if (byMethod === undefined) {
-				byMethod = new Map();
-				httpSeries.set(route, byMethod);
-			}
-			let byStatus = byMethod.get(method);
-			if (byStatus === undefined) {
-				byStatus = new Map();
-				byMethod.set(method, byStatus);
-			}
+			const byStatus = innerMap(innerMap(httpSeries, route), method);
 			let p = byStatus.get(status);
 			if (p === undefined) {
 				p = count("h", `${route} ${method} ${status}`, { route, method, status: String(status) });
@@ -224,4 +211,14 @@ export function createPromMetrics(options: { processMetrics?: boolean } = {}): M
 			return { contentType: registry.contentType, body: await registry.metrics() };
 		},
 	};
+}
+
+/** The map under `key` in `outer`, made empty on first use. */
+function innerMap<K, K2, V>(outer: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
+	let inner = outer.get(key);
+	if (inner === undefined) {
+		inner = new Map();
+		outer.set(key, inner);
+	}
+	return inner;
 }

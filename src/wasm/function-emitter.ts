@@ -63,7 +63,7 @@ export class PolicyEmitter {
 		this.consts = policy.consts.map((c) => data.constant(c));
 		for (const name of policy.preload ?? []) {
 			const f = this.funcNames.get(name);
-			if (!f || f.arity !== 0 || f.memo) throw new EmitError(`cannot preload ${name}`);
+			if (f?.arity !== 0 || f.memo) throw new EmitError(`cannot preload ${name}`);
 			this.preloadSlots.set(name, data.reserve(4));
 		}
 	}

@@ -4,7 +4,6 @@
 
 import { bufAscii, bufByte, bufBytes, bufFinish, bufNew } from "./buffer";
 import { collAppendRaw, objNormalise, setNormalise } from "./collections";
-import { alloc } from "./memory";
 import { numberFromText, writeNumber } from "./numbers";
 import {
 	arrGet,
@@ -24,6 +23,7 @@ import {
 	makeObject,
 	makeSet,
 	makeString,
+	makeStringCopy,
 	NULL,
 	objKeyAt,
 	objValAt,
@@ -116,10 +116,7 @@ function parseString(): usize {
 		if (c == 34) {
 			const n = <u32>(pos - start);
 			pos++;
-			if (borrow) return makeString(start, n);
-			const b = alloc(n);
-			memory.copy(b, start, n);
-			return makeString(b, n);
+			return borrow ? makeString(start, n) : makeStringCopy(start, n);
 		}
 		if (c == 92) break;
 		if (c < 0x20) return fail();
