@@ -1,6 +1,7 @@
 // A server for bench/http.ts, run in its own process so the load generator does not share its
 // event loop: `gavel CONFIG_JSON` starts Gavel; `hono` starts a bare Hono endpoint of the same
 // shape (parse the JSON body, answer a small JSON decision): the floor any Hono service pays;
+// `node` the same endpoint on node:http alone, to show what Hono's adapter itself costs;
 // `otlp` starts a trace sink for Gavel with tracing on: it decodes each OTLP/HTTP export to
 // count its spans, and answers GET /count with {"exports", "spans", "bytes"}.
 // Prints {"port": N} on stdout once listening.
@@ -32,6 +33,25 @@ if (mode === "gavel") {
 		console.log(JSON.stringify({ port: info.port }));
 	});
 	process.on("SIGTERM", () => server.close());
+} else if (mode === "node") {
+	const server = createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on("data", (c: Buffer) => chunks.push(c));
+		req.on("end", () => {
+			const body: unknown = JSON.parse(Buffer.concat(chunks).toString());
+			const out = JSON.stringify({ allow: typeof body === "object", cached: false });
+			res
+				.writeHead(200, {
+					"content-type": "application/json",
+					"content-length": Buffer.byteLength(out),
+				})
+				.end(out);
+		});
+	});
+	server.listen(0, "127.0.0.1", () => {
+		console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
+	});
+	process.on("SIGTERM", () => server.close());
 } else if (mode === "otlp") {
 	const count = { exports: 0, spans: 0, bytes: 0 };
 	const server = createServer((req, res) => {
@@ -54,6 +74,6 @@ if (mode === "gavel") {
 	});
 	process.on("SIGTERM", () => server.close());
 } else {
-	console.error("usage: http-server.ts gavel CONFIG_JSON | hono | otlp");
+	console.error("usage: http-server.ts gavel CONFIG_JSON | hono | node | otlp");
 	process.exit(2);
 }

@@ -21,7 +21,8 @@ async function sinkSettled(url: string) {
 }
 
 /**
- * Bare Hono, Gavel's /v1/decide with and without the decision cache, /v1/data, and Gavel
+ * Bare Hono (and, for scale, the same endpoint on bare node:http), Gavel's /v1/decide
+ * with and without the decision cache, /v1/data, and Gavel
  * with tracing on, under autocannon and (when installed) wrk side by side; ratios against
  * bare Hono, p99s, server CPU per request.
  */
@@ -35,6 +36,8 @@ export async function runHttpBench(): Promise<void> {
 		servers.push(gavel);
 		const hono = await startServer(["hono"]);
 		servers.push(hono);
+		const bareNode = await startServer(["node"]);
+		servers.push(bareNode);
 		const tracedScenarios = !process.argv.includes("--no-trace");
 		const sink = tracedScenarios ? await startServer(["otlp"]) : undefined;
 		if (sink) servers.push(sink);
@@ -69,6 +72,7 @@ export async function runHttpBench(): Promise<void> {
 		});
 		const scenarios: Scenario[] = [
 			decide("hono", hono, headers),
+			decide("node:http", bareNode, headers),
 			decide("gavel (cache hit)", gavel, headers),
 			decide("gavel (no cache)", gavel, noCache),
 			{
@@ -101,7 +105,7 @@ export async function runHttpBench(): Promise<void> {
 				return `${name} ${(r.rps / floor.rps).toFixed(2)}× (p99 ${r.p99.toFixed(2)} ms)`;
 			};
 			console.log(
-				`${generator}: throughput vs bare Hono (p99 ${floor.p99.toFixed(2)} ms): ${["gavel (no cache)", "gavel (cache hit)", "gavel /v1/data"].map(vs).join(", ")}`,
+				`${generator}: throughput vs bare Hono (p99 ${floor.p99.toFixed(2)} ms): ${["gavel (no cache)", "gavel (cache hit)", "gavel /v1/data", "node:http"].map(vs).join(", ")}`,
 			);
 			if (!traced) continue;
 			const ratio = (on: string, off: string) =>
