@@ -31,6 +31,13 @@ export interface AdHocResult {
 	evalNs: number;
 }
 
+/**
+ * One data path segment as a Rego key: a segment spelled as a number is the number, as OPA's
+ * Data API reads it (`/v1/data/a/0` is data.a[0], so `01` and `1.0` are 1 too); else a string.
+ */
+const pathKey = (segment: string) =>
+	`[${/^-?\d+(\.\d+)?$/.test(segment) ? String(Number(segment)) : JSON.stringify(segment)}]`;
+
 const ns = (since: number) => Math.round((performance.now() - since) * 1e6);
 
 export class AdHocQueries {
@@ -54,6 +61,42 @@ export class AdHocQueries {
 	 * wrong; evaluation errors are the engine's PolicyEvalError; undefined: no active policy.
 	 */
 	async run(text: string, input: unknown): Promise<AdHocResult | undefined> {
+		const compileStarted = performance.now();
+		const entry = await this.entry(text);
+		if (!entry) return undefined;
+		const compileNs = ns(compileStarted);
+		const evalStarted = performance.now();
+		const raw = entry.policy.evaluateAll(QUERY_PLAN, input);
+		const results = raw.map((r) => {
+			const b = { ...(r as Record<string, unknown>) };
+			// The captured value of a one-expression query is Gavel's, not a binding to show.
+			if (entry.asValue) delete b[VALUE_VAR];
+			return b;
+		});
+		return { results, compileNs, evalNs: ns(evalStarted) };
+	}
+
+	/**
+	 * An evaluator of the document at a data path (`["test", "p", "b"]` is `data.test.p.b`),
+	 * compiled like a query: how the Data API answers a path inside a rule document whose keys
+	 * are computed, which has no entrypoint of its own. Undefined when the running policy has no
+	 * sources to compile with; a path the type checker refuses throws AdHocQueryError.
+	 */
+	async documentAt(path: readonly string[]): Promise<((input: unknown) => unknown) | undefined> {
+		const sources = this.engine.querySources();
+		if (!sources || (sources.bundle && !sources.bundle.rego)) return undefined;
+		const entry = await this.entry(`data${path.map(pathKey).join("")}`);
+		if (!entry) return undefined;
+		return (input) => {
+			const [first] = entry.policy.evaluateAll(QUERY_PLAN, input) as Record<string, unknown>[];
+			return first?.[VALUE_VAR];
+		};
+	}
+
+	/** The compiled query for the running policy, from the cache or compiled now. */
+	private async entry(
+		text: string,
+	): Promise<{ policy: ActivePolicy; asValue: boolean } | undefined> {
 		const sources = this.engine.querySources();
 		if (!sources) return undefined;
 		if (new TextEncoder().encode(text).length > MAX_QUERY_BYTES)
@@ -70,7 +113,6 @@ export class AdHocQueries {
 			this.modules = this.parseSources(sources.bundle?.rego, sources.regoVersion);
 			this.modules.push(...sources.uploaded);
 		}
-		const compileStarted = performance.now();
 		let entry = this.cache.get(text);
 		if (entry) {
 			// Most recently used last: Map keeps insertion order.
@@ -87,16 +129,7 @@ export class AdHocQueries {
 				}
 			}
 		}
-		const compileNs = ns(compileStarted);
-		const evalStarted = performance.now();
-		const raw = entry.policy.evaluateAll(QUERY_PLAN, input);
-		const results = raw.map((r) => {
-			const b = { ...(r as Record<string, unknown>) };
-			// The captured value of a one-expression query is Gavel's, not a binding to show.
-			if (entry.asValue) delete b[VALUE_VAR];
-			return b;
-		});
-		return { results, compileNs, evalNs: ns(evalStarted) };
+		return entry;
 	}
 
 	private parseSources(rego: ReadonlyMap<string, string> | undefined, v: 0 | 1): Module[] {

@@ -28,7 +28,7 @@ import {
 import type { Metrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
 import { registerPoliciesApi } from "./policies-api.ts";
-import { registerQueryApi } from "./query-api.ts";
+import { adHocQueries, registerQueryApi } from "./query-api.ts";
 import { pathFields } from "./request-path.ts";
 import { subjectId, subjectJson } from "./subject-keys.ts";
 import { systemAuthz } from "./system-authz.ts";
@@ -338,17 +338,19 @@ export function createApp(deps: AppDeps): GavelApp {
 	};
 	const callerCheck = async (c: Context): Promise<Response | undefined> => checkCaller(c);
 
+	const queries = adHocQueries(engine);
 	registerDataApi(app, {
 		config,
 		engine,
 		decisions,
+		documentAt: async (path) => (await queries()).documentAt(path),
 		callerCheck: checkCaller,
 		remoteAddrOf: deps.remoteAddrOf,
 		requestIdOf: (c) => requestIds.get(c.req.raw),
 	});
 
 	registerPoliciesApi(app, { config, engine, callerCheck });
-	registerQueryApi(app, { config, engine, callerCheck: checkCaller });
+	registerQueryApi(app, { config, engine, callerCheck: checkCaller, queries });
 
 	registerAuthzen(app, {
 		config,

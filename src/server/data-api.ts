@@ -6,10 +6,12 @@
 
 import type { Context, Hono } from "hono";
 import pkg from "../../package.json" with { type: "json" };
+import type { AdHocQueryError } from "../engine/ad-hoc-query.ts";
 import type { Engine } from "../engine/index.ts";
+import type { RegoError } from "../rego/index.ts";
 import { jsonDepth } from "./canonical-json.ts";
 import type { GavelConfig } from "./config.ts";
-import type { DecisionService, RawResult } from "./decision-service.ts";
+import { type DecisionService, insideRuleDocument, type RawResult } from "./decision-service.ts";
 import { headerOf } from "./headers.ts";
 import { ClientAbortedError, HttpError, readLimited } from "./http-errors.ts";
 
@@ -22,6 +24,15 @@ export interface DataApiDeps {
 	remoteAddrOf?: (c: Context) => string | undefined;
 	/** The server's number for this request (decision logs' req_id), when logs are on. */
 	requestIdOf?: (c: Context) => number | undefined;
+	/** A compiled evaluator of data.<path> (see AdHocQueries.documentAt), when sources allow. */
+	documentAt?: (path: readonly string[]) => Promise<((input: unknown) => unknown) | undefined>;
+}
+
+/** A Rego error as OPA's API lists it: {code, message, location: {file, row, col}}. */
+export function apiError(e: RegoError): Record<string, unknown> {
+	const out: Record<string, unknown> = { code: e.code, message: e.message.split("\n")[0] };
+	if (e.loc) out.location = { file: e.loc.file, row: e.loc.row, col: e.loc.col };
+	return out;
 }
 
 /** OPA compresses answers of at least this many bytes (server.encoding.gzip.min_length). */
@@ -174,6 +185,35 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 	const limits = config.server;
 
 	/**
+	 * For a path strictly inside a rule document (computed keys: no entrypoint of its own), the
+	 * document compiled as the query data.<path>, as OPA evaluates it; otherwise undefined.
+	 */
+	// Not async: the usual path (an entrypoint) is answered without a promise.
+	const documentInside = (path: string) => {
+		const active = engine.current();
+		if (!active || !deps.documentAt || active.hasEntrypoint(path)) return undefined;
+		const norm = path.replace(/^\/+|\/+$/g, "");
+		if (!insideRuleDocument(active.entrypoints, norm)) return undefined;
+		return deps.documentAt(norm.split("/"));
+	};
+
+	/** OPA answers a path its type checker refuses (data.a.arr.x) with a 500 naming the errors. */
+	const refusedPath = (c: Context, e: unknown): ReturnType<typeof opaError> => {
+		if ((e as Error)?.name !== "AdHocQueryError") throw e;
+		const { errors } = e as AdHocQueryError;
+		const located = errors.map(
+			(r) => `${r.loc ? `${r.loc.row}:${r.loc.col}: ` : ""}${r.code}: ${r.message}`,
+		);
+		const count = `${errors.length} error${errors.length === 1 ? "" : "s"} occurred`;
+		return opaError(
+			c,
+			500,
+			"internal_error",
+			errors.length > 0 ? `${count}: ${located.join("\n")}` : (e as Error).message,
+		);
+	};
+
+	/**
 	 * Enterprise OPA's batch API (what OPA clients' evaluateBatch calls): one evaluation per
 	 * entry of `inputs`, each deep-merged over `common_input`; 200 when all succeed, 207 with
 	 * a status per response when some fail.
@@ -210,12 +250,27 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 			throw e;
 		}
 		if (!engine.current()) return opaError(c, 503, "no_bundle", "no policy bundle is active");
+		let inside: ((input: unknown) => unknown) | undefined;
+		const compiling = documentInside(path);
+		if (compiling) {
+			try {
+				inside = await compiling;
+			} catch (e) {
+				return refusedPath(c, e);
+			}
+		}
 		const responses: Record<string, Record<string, unknown>> = {};
 		let failed = 0;
 		for (const [id, own] of Object.entries(inputs)) {
 			const input = common === undefined ? own : mergeInputs(common, own);
 			try {
-				const out = decisions.query(path, input, deps.remoteAddrOf?.(c), deps.requestIdOf?.(c));
+				const out = decisions.query(
+					path,
+					input,
+					deps.remoteAddrOf?.(c),
+					deps.requestIdOf?.(c),
+					inside,
+				);
 				if ("error" in out) return opaError(c, 503, "no_bundle", "no policy bundle is active");
 				const r: Record<string, unknown> = { decision_id: out.decision_id };
 				if (flagOf(query, "provenance")) r.provenance = provenance(out);
@@ -307,10 +362,19 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 			throw e;
 		}
 		const parseNs = Math.round((performance.now() - parseStarted) * 1e6);
+		let inside: ((input: unknown) => unknown) | undefined;
+		const compiling = documentInside(path);
+		if (compiling) {
+			try {
+				inside = await compiling;
+			} catch (e) {
+				return refusedPath(c, e);
+			}
+		}
 		let out: ReturnType<DecisionService["query"]>;
 		const evalStarted = performance.now();
 		try {
-			out = decisions.query(path, input, deps.remoteAddrOf?.(c), deps.requestIdOf?.(c));
+			out = decisions.query(path, input, deps.remoteAddrOf?.(c), deps.requestIdOf?.(c), inside);
 		} catch (e) {
 			const err = e as { code?: string; message?: string; decision_id?: string };
 			const code = err.code ?? "eval_internal_error";

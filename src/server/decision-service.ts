@@ -354,6 +354,8 @@ export class DecisionService {
 		input: unknown,
 		requestedBy?: string,
 		reqId?: number,
+		/** The document's own evaluator, for a path inside a rule document (see insideRuleDocument). */
+		evaluateDocument?: (input: unknown) => unknown,
 	): RawResult | NoBundle | UnknownPolicy {
 		const started = this.now();
 		const active = this.engine.current();
@@ -366,7 +368,7 @@ export class DecisionService {
 		let error: { code: string; message: string } | undefined;
 		const evaluation = t?.step("gavel.evaluate");
 		try {
-			result = this.document(norm, input);
+			result = evaluateDocument ? evaluateDocument(input) : this.document(norm, input);
 		} catch (e) {
 			const err = e as { code?: string; message?: string };
 			error = { code: err.code ?? "eval_internal_error", message: err.message ?? String(e) };
@@ -462,6 +464,19 @@ export class DecisionService {
 		}
 		return out;
 	}
+}
+
+/**
+ * Whether a data path lies strictly inside a rule document (`test/p/b/r` under the entrypoint
+ * `test/p`, a document whose keys are computed): no entrypoint of its own or below it, so the
+ * document's value cannot be assembled from entrypoints. Walking the rule's JSON value would
+ * be wrong: a set and an array, the key 1 and the key "1" are the same in JSON.
+ */
+export function insideRuleDocument(entrypoints: readonly string[], path: string): boolean {
+	if (path === "") return false;
+	const prefix = `${path}/`;
+	if (entrypoints.some((e) => e === path || e.startsWith(prefix))) return false;
+	return entrypoints.some((e) => path.startsWith(`${e}/`));
 }
 
 /** What a decision's span says of it: ids and labels, never the input or the token. */

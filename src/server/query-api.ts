@@ -7,23 +7,23 @@
 import type { Context, Hono } from "hono";
 import type { AdHocQueries, AdHocQueryError } from "../engine/ad-hoc-query.ts";
 import type { Engine } from "../engine/index.ts";
-import type { RegoError } from "../rego/index.ts";
 import { jsonDepth } from "./canonical-json.ts";
 import type { GavelConfig } from "./config.ts";
-import { evalErrorDetail, methodNotAllowed, opaError, opaJson, readBody } from "./data-api.ts";
+import {
+	apiError,
+	evalErrorDetail,
+	methodNotAllowed,
+	opaError,
+	opaJson,
+	readBody,
+} from "./data-api.ts";
 import { HttpError } from "./http-errors.ts";
 
 export interface QueryApiDeps {
 	config: GavelConfig;
 	engine: Engine;
 	callerCheck: (c: Context) => Response | undefined | Promise<Response | undefined>;
-}
-
-/** A Rego error as OPA's API lists it: {code, message, location: {file, row, col}}. */
-function apiError(e: RegoError): Record<string, unknown> {
-	const out: Record<string, unknown> = { code: e.code, message: e.message.split("\n")[0] };
-	if (e.loc) out.location = { file: e.loc.file, row: e.loc.row, col: e.loc.col };
-	return out;
+	queries: () => Promise<AdHocQueries>;
 }
 
 const flag = (c: Context, name: string) => {
@@ -36,17 +36,24 @@ const TRACE_MODES = new Set(["notes", "fails", "full", "debug"]);
 
 const DECODE = "error(s) occurred while decoding request";
 
-export function registerQueryApi(app: Hono, deps: QueryApiDeps): void {
-	const { config, engine } = deps;
-	// Loaded on the first query: the compiler is heavy to start and most servers never need it.
+/**
+ * The running policy's ad-hoc queries, made on first use: the compiler is heavy to start and
+ * most servers never need it. /v1/query and the Data API (paths inside rule documents) share it.
+ */
+export function adHocQueries(engine: Engine): () => Promise<AdHocQueries> {
 	let queries: AdHocQueries | undefined;
-	const load = async () => {
+	return async () => {
 		if (!queries) {
 			const { AdHocQueries } = await import("../engine/ad-hoc-query.ts");
 			queries ??= new AdHocQueries(engine);
 		}
 		return queries;
 	};
+}
+
+export function registerQueryApi(app: Hono, deps: QueryApiDeps): void {
+	const { config } = deps;
+	const load = deps.queries;
 
 	const handler = async (c: Context): Promise<Response> => {
 		// Hono answers HEAD with the GET route; OPA's router has none here.

@@ -28,6 +28,18 @@ conflict := 1 if input.a
 conflict := 2 if input.b
 
 boom := x if x := 1 / input.zero
+
+# Documents with computed keys: a path inside one has no entrypoint of its own.
+grants[team].members contains m if {
+	some team in ["a", "b"]
+	some m in ["x", "y", team]
+}
+
+numbered[1] := "one"
+
+pair := [10, 20]
+
+echo[k] := {"v": input.v} if some k in ["m"]
 `;
 
 const HEALTH = `package system.health
@@ -82,6 +94,27 @@ export const REQUESTS: Req[] = [
 	{ name: "GET base data", method: "GET", path: "/v1/data/users/alice/roles" },
 	{ name: "GET array index", method: "GET", path: "/v1/data/users/alice/roles/0" },
 	{ name: "GET undefined path", method: "GET", path: "/v1/data/nope/deeper" },
+	{
+		name: "GET inside a computed document",
+		method: "GET",
+		path: "/v1/data/authz/grants/b/members",
+	},
+	{ name: "GET a set member inside one", method: "GET", path: "/v1/data/authz/grants/a/members/a" },
+	{
+		name: "GET a missing member inside one",
+		method: "GET",
+		path: "/v1/data/authz/grants/a/members/b",
+	},
+	{ name: "GET a missing key inside one", method: "GET", path: "/v1/data/authz/grants/c" },
+	{ name: "GET a number key inside one", method: "GET", path: "/v1/data/authz/numbered/1" },
+	{ name: "GET an index into a rule's array", method: "GET", path: "/v1/data/authz/pair/1" },
+	{
+		name: "POST inside a computed document",
+		method: "POST",
+		path: "/v1/data/authz/echo/m/v",
+		headers: { "content-type": "application/json" },
+		body: JSON.stringify({ input: { v: 7 } }),
+	},
 	{ name: "GET dotted key", method: "GET", path: "/v1/data/dotted.key" },
 	{ name: "GET dotted not a rule path", method: "GET", path: "/v1/data/authz.allow" },
 	{
