@@ -4,6 +4,11 @@
 
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
+import {
+	createServer as createHttpServer,
+	type RequestListener,
+	type ServerOptions,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -32,10 +37,11 @@ import {
 	serveJwks,
 } from "./server/dev-identity.ts";
 import { startExtAuthzGrpc } from "./server/ext-authz-grpc.ts";
+import { directListener } from "./server/node-direct.ts";
 import type { OpaSettings } from "./server/opa-config.ts";
 import { createPinoDecisionLogger } from "./server/pino-log.ts";
 import { createPromMetrics } from "./server/prom-metrics.ts";
-import { nodePeerOf, nodeRemoteAddr } from "./server/tls-peer.ts";
+import { nodePeerOf, nodeRemoteAddr, socketPeer } from "./server/tls-peer.ts";
 import {
 	createTokenVerifier,
 	type KeySource,
@@ -266,13 +272,23 @@ export async function startGavel(
 		keepAliveTimeout: sc.keepAliveTimeoutSeconds * 1000,
 		connectionsCheckingInterval: Math.min(1000, sc.headersTimeoutSeconds * 500),
 	};
+	// The common decide request is answered without the framework (see node-direct.ts).
+	const direct = gavel.direct;
+	const listen = (create: typeof createHttpServer): typeof createHttpServer =>
+		direct
+			? (((options: ServerOptions, app: RequestListener) =>
+					create(
+						options,
+						directListener(direct, app, tls ? socketPeer : undefined),
+					)) as typeof createHttpServer)
+			: create;
 	const server = serve({
 		fetch: gavel.fetch,
 		port: config.server.port,
 		hostname: config.server.host,
 		...(tls
 			? {
-					createServer: createHttpsServer,
+					createServer: listen(createHttpsServer as unknown as typeof createHttpServer),
 					serverOptions: {
 						...timeouts,
 						cert: readFileSync(tls.cert),
@@ -283,7 +299,7 @@ export async function startGavel(
 						...(tls.minVersion ? { minVersion: tls.minVersion } : {}),
 					},
 				}
-			: { serverOptions: timeouts }),
+			: { serverOptions: timeouts, createServer: listen(createHttpServer) }),
 	});
 	// Properties too: not every Node version reads all of them from the options.
 	const httpServer = server as unknown as {

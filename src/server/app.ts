@@ -2,35 +2,29 @@
 // Workers: nothing here touches the file system or Node-only APIs.
 
 import { type Context, Hono } from "hono";
+import type { JWTPayload } from "jose";
 import type { Engine } from "../engine/index.ts";
 import { registerAuthzen } from "./authzen.ts";
 import type { GavelConfig } from "./config.ts";
 import { opaMethodNotAllowed, registerDataApi } from "./data-api.ts";
+import {
+	createDecideRoute,
+	type DecideCall,
+	decideRequestKey,
+	type JsonAnswer,
+	requestInfoOf,
+} from "./decide-route.ts";
 import type { DecisionCache } from "./decision-cache.ts";
 import type { DecisionLogger } from "./decision-log.ts";
-import { type DecideOptions, DecisionService, decisionJson } from "./decision-service.ts";
+import { DecisionService } from "./decision-service.ts";
 import { registerForwardAuth } from "./forward-auth.ts";
 import { headerOf, requestHeaderOf } from "./headers.ts";
-import {
-	ClientAbortedError,
-	errorResponse,
-	HttpError,
-	parseJsonObject,
-	readJsonText,
-} from "./http-errors.ts";
-import {
-	buildInput,
-	inputJson,
-	type PeerIdentity,
-	pickHeaders,
-	type RequestInfo,
-} from "./input.ts";
+import { ClientAbortedError, errorResponse, HttpError, readJsonText } from "./http-errors.ts";
+import type { PeerIdentity, RequestInfo } from "./input.ts";
 import type { Metrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
 import { registerPoliciesApi } from "./policies-api.ts";
 import { adHocQueries, registerQueryApi } from "./query-api.ts";
-import { pathFields } from "./request-path.ts";
-import { subjectId, subjectJson } from "./subject-keys.ts";
 import { systemAuthz } from "./system-authz.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
 import type { Tracing } from "./tracing.ts";
@@ -65,6 +59,25 @@ export interface GavelApp {
 	/** app.fetch, counting every response in gavel_http_requests_total. */
 	fetch: (request: Request, env?: unknown, ctx?: unknown) => Response | Promise<Response>;
 	decisions: DecisionService;
+	/**
+	 * The decide route for a runtime's own listener to answer the common request without
+	 * the framework (node-direct.ts); unset when tracing or OPA's system authorization is
+	 * on, since those wrap every request in the app.
+	 */
+	direct?: DirectDecide;
+}
+
+/** What a runtime's direct listener needs to answer POST /v1/decide as the app does. */
+export interface DirectDecide {
+	/** The claims of a token already verified, valid and cached; else undefined. */
+	verifiedClaims(token: string | undefined): JWTPayload | undefined;
+	/** The answer for a verified caller and the body's text; throws HttpError (see onError). */
+	answer(call: DecideCall, claims: JWTPayload, text: string): JsonAnswer;
+	/** Counts the request, as the app counts every request it answers. */
+	answered(status: number | "aborted"): void;
+	/** Numbers the request, as the app numbers every request when decisions are logged. */
+	arrived(): void;
+	limits: GavelConfig["server"];
 }
 
 // Each route label as one constant string (maps later keyed by it need not hash a new one).
@@ -149,30 +162,24 @@ export function unauthorized(c: Context, reason: TokenFailure, detail: string): 
 	return c.json({ code: "unauthorized", reason, message: TOKEN_STATUS_TEXT[reason], detail }, 401);
 }
 
-export function requestInfo(c: Context, config: GavelConfig): RequestInfo {
-	const headers = config.input.headers;
+/** The request as the decide route reads it, from a Hono context. */
+function honoCall(
+	c: Context,
+	peerOf: AppDeps["peerOf"],
+	remoteAddrOf: AppDeps["remoteAddrOf"],
+): DecideCall {
 	return {
 		method: c.req.method,
-		...pathFields(c.req.path, config.input),
-		host: headerOf(c, "host") ?? new URL(c.req.url).host,
-		headers: pickHeaders((n) => headerOf(c, n), headers),
+		path: c.req.path,
+		header: (name) => headerOf(c, name),
+		urlHost: () => new URL(c.req.url).host,
+		peer: peerOf?.(c),
+		remoteAddr: () => remoteAddrOf?.(c),
 	};
 }
 
-function decideInput(
-	subject: unknown,
-	body: Record<string, unknown>,
-	request: RequestInfo,
-	peer: PeerIdentity | undefined,
-) {
-	return buildInput({
-		subject,
-		action: body.action,
-		resource: body.resource,
-		context: body.context,
-		request,
-		peer,
-	});
+export function requestInfo(c: Context, config: GavelConfig): RequestInfo {
+	return requestInfoOf(honoCall(c, undefined, undefined), config);
 }
 
 let openapiText: string | undefined;
@@ -182,16 +189,7 @@ const abortedResponses = new WeakSet<Response>();
 
 const JSON_CONTENT = { "Content-Type": "application/json" };
 
-/** The /v1/decide request key (see DecideOptions.requestKey). */
-export function decideRequestKey(
-	claims: object,
-	request: RequestInfo,
-	peer: PeerIdentity | undefined,
-	text: string,
-	config: GavelConfig,
-): string {
-	return `${subjectId(claims)}\u0000${request.host}\u0000${config.input.headers.length === 0 ? "" : JSON.stringify(request.headers)}\u0000${peer === undefined ? "" : JSON.stringify(peer)}\u0000${text}`;
-}
+export { decideRequestKey };
 
 export function createApp(deps: AppDeps): GavelApp {
 	const { config, engine, metrics, tracing } = deps;
@@ -226,7 +224,7 @@ export function createApp(deps: AppDeps): GavelApp {
 		);
 	}
 	const limits = config.server;
-	const decideEntrypoints = new Set(config.policy.decideEntrypoints ?? [config.policy.default]);
+	const _decideEntrypoints = new Set(config.policy.decideEntrypoints ?? [config.policy.default]);
 
 	app.onError((err, c) => {
 		if (err instanceof HttpError) return errorResponse(c, err);
@@ -239,74 +237,19 @@ export function createApp(deps: AppDeps): GavelApp {
 		return c.json({ code: "internal_error", message: "internal error" }, 500);
 	});
 
-	const bypass = (c: Context) =>
-		headerOf(c, config.cache.bypassHeader) !== undefined ||
-		/no-cache/i.test(headerOf(c, "cache-control") ?? "");
-
+	const decideRoute = createDecideRoute({
+		config,
+		engine,
+		decisions,
+		cached: deps.cache !== undefined,
+	});
 	app.post("/v1/decide", async (c) => {
 		const token = bearerToken(c);
 		const verified = verifier.cached?.(token) ?? (await verifier.verify(token));
 		if (!verified.ok) return unauthorized(c, verified.reason, verified.message);
 		const text = await readJsonText(c, limits);
-		const request = requestInfo(c, config);
-		const peer = deps.peerOf?.(c);
-		const bypassCache = deps.cache === undefined || bypass(c);
-		const options: DecideOptions = {
-			bypassCache,
-			// The claims object stands for the token (see subject-keys.ts): a key holding
-			// the whole token would be hashed, hundreds of characters, on every lookup.
-			subjectKey: subjectId(verified.claims),
-			expiresAt: verified.claims.exp,
-			// Only the decision log reads it (a system call for the socket's peer on Node).
-			requestedBy: decisions.logs ? deps.remoteAddrOf?.(c) : undefined,
-			// The verified claims, the request fields the input carries and the exact body
-			// determine the whole input and the policy: a repeated request is answered from
-			// the cache before its body is parsed. Not made when the cache is not asked.
-			requestKey: bypassCache
-				? undefined
-				: decideRequestKey(verified.claims, request, peer, text, config),
-		};
-		if (options.requestKey !== undefined) {
-			// (No named closures here: tsx's keepNames would decorate each one per request.)
-			const hit = decisions.cachedDecision(
-				options.requestKey,
-				decisions.logs
-					? () => decideInput(verified.claims, parseJsonObject(text, limits), request, peer)
-					: undefined,
-				options,
-			);
-			if (hit) return c.body(hit.json, 200, JSON_CONTENT);
-		}
-		const body = parseJsonObject(text, limits);
-		const policy = body.policy === undefined ? config.policy.default : body.policy;
-		if (typeof policy !== "string" || policy === "") {
-			throw new HttpError(400, "invalid_parameter", "policy must be a non-empty string");
-		}
-		if (!decideEntrypoints.has(policy)) {
-			throw new HttpError(
-				403,
-				"policy_not_allowed",
-				`policy ${policy} may not be named on /v1/decide: list it in policy.decideEntrypoints`,
-				{ setting: "policy.decideEntrypoints" },
-			);
-		}
-		const active = engine.current();
-		if (!active) {
-			// Still a decision (a deny) so it is counted and logged; 503 tells the caller why.
-			const d = decisions.decide(policy, {}, {});
-			return c.json(d, 503);
-		}
-		if (!active.hasEntrypoint(policy)) {
-			throw new HttpError(
-				404,
-				"unknown_policy",
-				`no policy ${policy} in bundle ${active.revision}`,
-			);
-		}
-		const input = decideInput(verified.claims, body, request, peer);
-		// Serialised once, with the claims' JSON kept per verified token.
-		options.inputJson = inputJson(input, subjectJson(verified.claims));
-		return c.body(decisionJson(decisions.decide(policy, input, options)), 200, JSON_CONTENT);
+		const answer = decideRoute(honoCall(c, deps.peerOf, deps.remoteAddrOf), verified.claims, text);
+		return c.body(answer.json, answer.status as 200, JSON_CONTENT);
 	});
 
 	/**
@@ -436,5 +379,20 @@ export function createApp(deps: AppDeps): GavelApp {
 			? res.then((r) => answered(request, env, route, r))
 			: answered(request, env, route, res);
 	};
-	return { app, fetch, decisions };
+	const direct: DirectDecide | undefined =
+		tracing !== undefined || config.callerAuth.systemAuthz
+			? undefined
+			: {
+					verifiedClaims: (token) => {
+						const known = verifier.cached?.(token);
+						return known?.ok ? known.claims : undefined;
+					},
+					answer: decideRoute,
+					answered: (status) => metrics.httpRequest("/v1/decide", "POST", status),
+					arrived: () => {
+						if (decisions.logs) ++requestCount;
+					},
+					limits,
+				};
+	return { app, fetch, decisions, direct };
 }

@@ -61,6 +61,18 @@ export async function readJsonText(c: Context, limits: BodyLimits): Promise<stri
 		// request deadline cut it off. Nobody is left to answer; not a server error.
 		throw new ClientAbortedError((e as Error).message);
 	}
+	return checkJsonText(text, headerOf(c, "content-type"), limits);
+}
+
+/**
+ * A body's text as readJsonText accepts it, whichever runtime read it: within the size
+ * limit and, when not empty, of a JSON content type; else the 413 or 415 to answer.
+ */
+export function checkJsonText(
+	text: string,
+	contentType: string | undefined,
+	limits: BodyLimits,
+): string {
 	// UTF-16 length is a lower bound on the UTF-8 size and a third of an upper bound, so the
 	// exact byte count is only computed for bodies near the limit.
 	const tooLarge =
@@ -71,7 +83,7 @@ export async function readJsonText(c: Context, limits: BodyLimits): Promise<stri
 		throw new HttpError(413, "request_too_large", `body exceeds ${limits.bodyLimitBytes} bytes`);
 	}
 	if (text.length === 0) return text;
-	const header = headerOf(c, "content-type") ?? "";
+	const header = contentType ?? "";
 	// The common exact spelling needs no parsing.
 	const type = header === "application/json" ? header : header.split(";")[0].trim().toLowerCase();
 	if (type !== "application/json" && !type.endsWith("+json")) {

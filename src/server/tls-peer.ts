@@ -7,7 +7,12 @@ import type { PeerIdentity } from "./input.ts";
 
 export function nodePeerOf(c: Context): PeerIdentity | undefined {
 	const incoming = (c.env as { incoming?: { socket?: unknown } } | undefined)?.incoming;
-	const socket = incoming?.socket as TLSSocket | undefined;
+	return socketPeer(incoming?.socket);
+}
+
+/** The same, read off the request's socket. */
+export function socketPeer(s: unknown): PeerIdentity | undefined {
+	const socket = s as TLSSocket | undefined;
 	if (!socket || typeof socket.getPeerCertificate !== "function" || !socket.authorized) {
 		return undefined;
 	}

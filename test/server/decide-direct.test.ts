@@ -1,0 +1,215 @@
+// POST /v1/decide's common request is answered on node:http without Hono (node-direct.ts).
+// Each request here is sent to a listener built from the real server's app, whose fallback
+// to Hono is counted, and compared with the same request answered by Hono (the URL with
+// an empty query, which the direct listener never takes): same status, body, headers and
+// metrics, and the direct listener hands everything out of the common case to the app.
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { type AddressInfo, connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getRequestListener } from "@hono/node-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { directListener } from "../../src/server/node-direct.ts";
+import { buildBundle, repoPolicies } from "./build-bundle.ts";
+import { parseMetrics, sign, startTestServer, type TestServer } from "./helpers.ts";
+
+let t: TestServer;
+let direct: Server;
+let url: string;
+let fallbacks = 0;
+let admin: string;
+
+beforeAll(async () => {
+	const dir = mkdtempSync(join(tmpdir(), "gavel-direct-"));
+	const { sources, data } = repoPolicies();
+	const file = join(dir, "b.tar.gz");
+	writeFileSync(
+		file,
+		buildBundle({ sources, data, entrypoints: ["example/allow", "authzen/allow"], revision: "d-1" }),
+	);
+	t = await startTestServer({
+		bundle: { path: file, watch: false },
+		policy: { decideEntrypoints: ["example/allow", "other/allow"] },
+		input: { headers: ["x-tenant"] },
+	});
+	const app = getRequestListener(t.running.gavel.fetch);
+	const gavelDirect = t.running.gavel.direct;
+	if (!gavelDirect) throw new Error("the app offers no direct route");
+	direct = createServer(
+		directListener(gavelDirect, (req, res) => {
+			fallbacks++;
+			app(req, res);
+		}),
+	);
+	await new Promise<void>((r) => direct.listen(0, "127.0.0.1", r));
+	url = `http://127.0.0.1:${(direct.address() as AddressInfo).port}`;
+	admin = await sign(t.rsa, { roles: ["admin"] });
+	// Verified once, through the app: from then on the token is in the claims cache.
+	expect((await ask("/v1/decide", "{}", { authorization: `Bearer ${admin}` })).status).toBe(200);
+});
+afterAll(async () => {
+	await new Promise((r) => direct.close(r));
+	await t.close();
+});
+
+interface Seen {
+	status: number;
+	type: string | null;
+	requestId: string | null;
+	body: unknown;
+}
+
+async function ask(path: string, body: string, headers: Record<string, string>): Promise<Seen> {
+	const res = await fetch(`${url}${path}`, {
+		method: "POST",
+		headers: { "content-type": "application/json", ...headers },
+		body,
+	});
+	const parsed = (await res.json()) as Record<string, unknown>;
+	// A fresh id per decision: its shape is compared, not its value.
+	if (typeof parsed.decision_id === "string") {
+		expect(parsed.decision_id).toMatch(/^[0-9a-f-]{36}$/);
+		parsed.decision_id = "(id)";
+	}
+	return {
+		status: res.status,
+		type: res.headers.get("content-type"),
+		requestId: res.headers.get("x-request-id"),
+		body: parsed,
+	};
+}
+
+/** The request answered directly and by the app: both seen, and whether each fell back. */
+async function both(body: string, headers: Record<string, string> = {}) {
+	const h = { authorization: `Bearer ${admin}`, ...headers };
+	const before = fallbacks;
+	const viaDirect = await ask("/v1/decide", body, h);
+	const directFellBack = fallbacks > before;
+	const viaApp = await ask("/v1/decide?", body, h);
+	// The first of the two puts the decision in the cache the second is answered from.
+	for (const seen of [viaDirect, viaApp]) delete (seen.body as { cached?: boolean }).cached;
+	return { viaDirect, viaApp, directFellBack };
+}
+
+async function metric(key: string): Promise<number> {
+	return parseMetrics(await (await fetch(`${t.url}/metrics`)).text()).get(key) ?? 0;
+}
+
+const READ = JSON.stringify({ action: "read", resource: { id: "d", owner: "bob" } });
+
+describe("the direct decide listener", () => {
+	it.each([
+		["a decision", READ, {}],
+		["with no cache asked", READ, { "x-gavel-no-cache": "1" }],
+		["with a request id", READ, { "x-request-id": "req-42" }],
+		["with a header the input carries", READ, { "x-tenant": "acme" }],
+		["an empty body", "", {}],
+		["a body starting with a BOM", `\ufeff${READ}`, {}],
+		["malformed JSON", "{", {}],
+		["a JSON array", "[1]", {}],
+		["a policy not allowed", JSON.stringify({ policy: "secret/allow" }), {}],
+		["a policy not in the bundle", JSON.stringify({ policy: "other/allow" }), {}],
+		["an empty policy name", JSON.stringify({ policy: "" }), {}],
+		["a body that is not JSON", "action=read", { "content-type": "text/plain" }],
+		["a JSON body nested too deep", `${'{"a":'.repeat(200)}1${"}".repeat(200)}`, {}],
+	])("answers %s as the app does", async (_name, body, headers) => {
+		const { viaDirect, viaApp, directFellBack } = await both(body, headers);
+		expect(directFellBack).toBe(false);
+		expect(viaDirect).toEqual(viaApp);
+	});
+
+	it("answers a repeated request from the decision cache", async () => {
+		const body = JSON.stringify({ action: "read", resource: { id: "cache-me", owner: "x" } });
+		const h = { authorization: `Bearer ${admin}` };
+		const first = await ask("/v1/decide", body, h);
+		const second = await ask("/v1/decide", body, h);
+		expect((first.body as { cached: boolean }).cached).toBe(false);
+		expect(second.body).toEqual({ ...(first.body as object), cached: true });
+	});
+
+	it("puts the same input before the policy", async () => {
+		// example/allow lets an admin do anything and a user read what they own: the answer
+		// turns on the token's roles and the body's fields, read the same way by both.
+		const user = await sign(t.rsa, { sub: "carol", roles: ["user"] });
+		await ask("/v1/decide", "{}", { authorization: `Bearer ${user}` }); // verified, cached
+		for (const owner of ["carol", "dave"]) {
+			const body = JSON.stringify({ action: "read", resource: { id: "x", owner } });
+			const { viaDirect, viaApp, directFellBack } = await both(body, {
+				authorization: `Bearer ${user}`,
+			});
+			expect(directFellBack).toBe(false);
+			expect(viaDirect).toEqual(viaApp);
+			expect((viaDirect.body as { allow: boolean }).allow).toBe(owner === "carol");
+		}
+	});
+
+	it("counts each request as the app does", async () => {
+		const key = 'gavel_http_requests_total{route="/v1/decide",method="POST",status="200"}';
+		const refused = 'gavel_http_requests_total{route="/v1/decide",method="POST",status="415"}';
+		const [ok, bad] = [await metric(key), await metric(refused)];
+		await ask("/v1/decide", READ, { authorization: `Bearer ${admin}` });
+		await ask("/v1/decide", "x", {
+			authorization: `Bearer ${admin}`,
+			"content-type": "text/plain",
+		});
+		expect(await metric(key)).toBe(ok + 1);
+		expect(await metric(refused)).toBe(bad + 1);
+	});
+
+	it("hands the app every request out of the common case", async () => {
+		const fresh = await sign(t.rsa, { roles: ["admin"], jti: "not-seen-before" });
+		const cases: [string, RequestInit, number][] = [
+			["a token not verified yet", { headers: { authorization: `Bearer ${fresh}` } }, 200],
+			["no token", { headers: {} }, 401],
+			["a token of another scheme", { headers: { authorization: `Basic ${admin}` } }, 401],
+			[
+				"a body without a length",
+				{
+					headers: { authorization: `Bearer ${admin}` },
+					body: new Blob([READ]).stream(),
+					duplex: "half",
+				} as RequestInit,
+				200,
+			],
+		];
+		for (const [name, init, status] of cases) {
+			const before = fallbacks;
+			const res = await fetch(`${url}/v1/decide`, {
+				method: "POST",
+				body: READ,
+				...init,
+				headers: { "content-type": "application/json", ...(init.headers as object) },
+			});
+			expect(res.status, name).toBe(status);
+			expect(fallbacks, name).toBe(before + 1);
+		}
+		const before = fallbacks;
+		expect((await fetch(`${url}/health`)).status).toBe(200);
+		expect((await fetch(`${url}/v1/decide`)).status).toBe(404);
+		expect(fallbacks).toBe(before + 2);
+	});
+
+	it("counts a client that leaves mid-body as aborted, not as an error", async () => {
+		const key = 'gavel_http_requests_total{route="/v1/decide",method="POST",status="aborted"}';
+		const before = await metric(key);
+		const fellBack = fallbacks;
+		const { port } = direct.address() as AddressInfo;
+		await new Promise<void>((resolve) => {
+			const s = connect(port, "127.0.0.1", () => {
+				s.write(
+					`POST /v1/decide HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"action": `,
+				);
+				setTimeout(() => s.destroy(), 100);
+			});
+			s.on("error", () => {});
+			s.on("close", () => resolve());
+		});
+		let now = await metric(key);
+		while (now === before) now = await metric(key);
+		expect(now).toBe(before + 1);
+		expect(fallbacks).toBe(fellBack);
+		expect((await ask("/v1/decide", READ, { authorization: `Bearer ${admin}` })).status).toBe(200);
+	});
+});
