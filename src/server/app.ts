@@ -6,7 +6,13 @@ import type { JWTPayload } from "jose";
 import type { Engine } from "../engine/index.ts";
 import { registerAuthzen } from "./authzen.ts";
 import type { GavelConfig } from "./config.ts";
-import { opaMethodNotAllowed, registerDataApi } from "./data-api.ts";
+import {
+	bodyInput,
+	dataAnswer,
+	opaErrorJson,
+	opaMethodNotAllowed,
+	registerDataApi,
+} from "./data-api.ts";
 import {
 	createDecideRoute,
 	type DecideCall,
@@ -18,7 +24,7 @@ import type { DecisionCache } from "./decision-cache.ts";
 import type { DecisionLogger } from "./decision-log.ts";
 import { DecisionService } from "./decision-service.ts";
 import { registerForwardAuth } from "./forward-auth.ts";
-import { headerOf, requestHeaderOf } from "./headers.ts";
+import { bearerOf, headerOf, requestHeaderOf } from "./headers.ts";
 import { ClientAbortedError, errorResponse, HttpError, readJsonText } from "./http-errors.ts";
 import type { PeerIdentity, RequestInfo } from "./input.ts";
 import type { Metrics } from "./metrics.ts";
@@ -64,20 +70,29 @@ export interface GavelApp {
 	 * the framework (node-direct.ts); unset when tracing or OPA's system authorization is
 	 * on, since those wrap every request in the app.
 	 */
-	direct?: DirectDecide;
+	direct?: DirectRoutes;
 }
 
-/** What a runtime's direct listener needs to answer POST /v1/decide as the app does. */
-export interface DirectDecide {
-	/** The claims of a token already verified, valid and cached; else undefined. */
-	verifiedClaims(token: string | undefined): JWTPayload | undefined;
-	/** The answer for a verified caller and the body's text; throws HttpError (see onError). */
-	answer(call: DecideCall, claims: JWTPayload, text: string): JsonAnswer;
-	/** Counts the request, as the app counts every request it answers. */
-	answered(status: number | "aborted"): void;
-	/** Numbers the request, as the app numbers every request when decisions are logged. */
-	arrived(): void;
+/**
+ * What a runtime's direct listener needs to answer the hot routes as the app does: POST
+ * /v1/decide, and POST /v1/data/<entrypoint> (see node-direct.ts).
+ */
+export interface DirectRoutes {
 	limits: GavelConfig["server"];
+	/** Numbers the request as the app numbers each one: its number when decisions are logged. */
+	arrived(): number | undefined;
+	/** Counts the answer in gavel_http_requests_total, as the app counts each. */
+	answered(route: "/v1/decide" | "/v1/data/*", status: number | "aborted"): void;
+	/** The claims of a bearer token already verified, valid and cached; else undefined. */
+	verifiedClaims(token: string | undefined): JWTPayload | undefined;
+	/** /v1/decide's answer for a verified caller and the body's text; throws HttpError. */
+	decide(call: DecideCall, claims: JWTPayload, text: string): JsonAnswer;
+	/** Whether the Data API's caller check passes without waiting (else the app decides). */
+	dataCallerPasses(token: string | undefined): boolean;
+	/** Whether data.<path> is an entrypoint of the active policy. */
+	isEntrypoint(path: string): boolean;
+	/** The Data API's answer to a POST of `text` to /v1/data/<path>: OPA's text, 4xx too. */
+	data(path: string, text: string, requestedBy: string | undefined, requestId?: number): JsonAnswer;
 }
 
 // Each route label as one constant string (maps later keyed by it need not hash a new one).
@@ -146,10 +161,7 @@ const TOKEN_STATUS_TEXT: Record<TokenFailure, string> = {
 };
 
 export function bearerToken(c: Context): string | undefined {
-	const h = headerOf(c, "authorization");
-	if (!h) return undefined;
-	const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-	return m ? m[1] : "";
+	return bearerOf(headerOf(c, "authorization"));
 }
 
 export function unauthorized(c: Context, reason: TokenFailure, detail: string): Response {
@@ -188,6 +200,9 @@ let openapiText: string | undefined;
 const abortedResponses = new WeakSet<Response>();
 
 const JSON_CONTENT = { "Content-Type": "application/json" };
+
+/** A Data API request without ?pretty, ?provenance or ?metrics. */
+const NO_FLAGS = { pretty: false, provenance: false };
 
 export { decideRequestKey };
 
@@ -379,20 +394,44 @@ export function createApp(deps: AppDeps): GavelApp {
 			? res.then((r) => answered(request, env, route, r))
 			: answered(request, env, route, res);
 	};
-	const direct: DirectDecide | undefined =
+	const direct: DirectRoutes | undefined =
 		tracing !== undefined || config.callerAuth.systemAuthz
 			? undefined
 			: {
+					limits,
+					arrived: () => (decisions.logs ? ++requestCount : undefined),
+					answered: (route, status) => metrics.httpRequest(route, "POST", status),
 					verifiedClaims: (token) => {
 						const known = verifier.cached?.(token);
 						return known?.ok ? known.claims : undefined;
 					},
-					answer: decideRoute,
-					answered: (status) => metrics.httpRequest("/v1/decide", "POST", status),
-					arrived: () => {
-						if (decisions.logs) ++requestCount;
+					decide: decideRoute,
+					dataCallerPasses: (token) => {
+						const mode = config.callerAuth.mode;
+						if (mode === "none") return true;
+						if (mode === "api-key")
+							return token !== undefined && config.callerAuth.apiKeys.includes(token);
+						if (mode === "jwt") return verifier.cached?.(token)?.ok === true;
+						return false;
 					},
-					limits,
+					isEntrypoint: (path) => engine.current()?.hasEntrypoint(path) === true,
+					data: (path, text, requestedBy, requestId) => {
+						let body: ReturnType<typeof bodyInput>;
+						try {
+							body = bodyInput(text, limits.maxJsonDepth);
+						} catch (e) {
+							if (e instanceof HttpError) return { status: e.status, json: opaErrorJson(e) };
+							throw e;
+						}
+						return dataAnswer(
+							decisions,
+							path,
+							body.input,
+							body.warning,
+							{ requestedBy, requestId },
+							NO_FLAGS,
+						);
+					},
 				};
 	return { app, fetch, decisions, direct };
 }

@@ -180,6 +180,92 @@ const NO_QUERY: Record<string, string[]> = Object.freeze({}) as Record<string, s
 // ?explain values that ask for a trace; "off" and anything else are ignored, as OPA does.
 const TRACE_MODES = new Set(["notes", "fails", "full", "debug"]);
 
+/** A POST body's input document (OPA's 400 as an HttpError); no input is a warning. */
+export function bodyInput(
+	text: string,
+	maxDepth: number,
+): { input: unknown; warning?: typeof MISSING_INPUT } {
+	if (text.trim() === "") return { input: undefined, warning: MISSING_INPUT };
+	const body = parseInput(text, MALFORMED_BODY, maxDepth);
+	if (body === null || typeof body !== "object" || Array.isArray(body)) {
+		throw new HttpError(
+			400,
+			"invalid_parameter",
+			`${MALFORMED_BODY}: the body must be a JSON object`,
+		);
+	}
+	const input = (body as Record<string, unknown>).input;
+	// OPA treats "input": null like no input at all.
+	if (input === undefined || input === null) return { input: undefined, warning: MISSING_INPUT };
+	return { input };
+}
+
+/** OPA's error answer as JSON text (see opaError). */
+export function opaErrorJson(e: HttpError): string {
+	return opaJson({ code: e.code, message: e.message, ...e.extra }, true);
+}
+
+/** Who asked, for the decision log, and a document inside a rule to evaluate instead. */
+export interface DataRequest {
+	requestedBy?: string;
+	requestId?: number;
+	inside?: (input: unknown) => unknown;
+}
+
+/** How the answer is written: ?pretty, ?provenance, and ?metrics' timings when asked. */
+export interface DataShape {
+	pretty: boolean;
+	provenance: boolean;
+	timings?: { started: number; parseNs: number };
+}
+
+/** data.<path> for `input`, evaluated, logged and answered as OPA's server answers it. */
+export function dataAnswer(
+	decisions: DecisionService,
+	path: string,
+	input: unknown,
+	warning: typeof MISSING_INPUT | undefined,
+	request: DataRequest,
+	shape: DataShape,
+): { status: number; json: string } {
+	let out: ReturnType<DecisionService["query"]>;
+	const evalStarted = performance.now();
+	try {
+		out = decisions.query(path, input, request.requestedBy, request.requestId, request.inside);
+	} catch (e) {
+		const err = e as { code?: string; message?: string; decision_id?: string };
+		const code = err.code ?? "eval_internal_error";
+		// A decision that failed: OPA's shape, the engine's error inside errors[].
+		const body: Record<string, unknown> = {};
+		if (err.decision_id !== undefined) body.decision_id = err.decision_id;
+		body.code = "internal_error";
+		body.message = "error(s) occurred while evaluating query";
+		body.errors = [evalErrorDetail(code, err.message ?? "")];
+		return { status: 500, json: opaJson(body, true) };
+	}
+	if ("error" in out) {
+		return {
+			status: 503,
+			json: opaJson({ code: "no_bundle", message: "no policy bundle is active" }, true),
+		};
+	}
+	const evalNs = Math.round((performance.now() - evalStarted) * 1e6);
+	// OPA's field order: decision_id, metrics, provenance, result, warning.
+	const response: Record<string, unknown> = { decision_id: out.decision_id };
+	if (shape.timings) {
+		response.metrics = {
+			timer_rego_input_parse_ns: shape.timings.parseNs,
+			timer_rego_query_eval_ns: evalNs,
+			timer_server_handler_ns: Math.round((performance.now() - shape.timings.started) * 1e6),
+		};
+	}
+	if (shape.provenance) response.provenance = provenance(out);
+	if (out.result !== undefined)
+		response.result = path === "" ? withoutSystem(out.result) : out.result;
+	if (warning) response.warning = warning;
+	return { status: 200, json: opaJson(response, shape.pretty) };
+}
+
 export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 	const { config, engine, decisions } = deps;
 	const limits = config.server;
@@ -334,25 +420,10 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 		const parseStarted = performance.now();
 		try {
 			if (c.req.method === "POST") {
-				const text = await readBody(c, limits.bodyLimitBytes);
-				if (text.trim() === "") {
-					warning = MISSING_INPUT;
-				} else {
-					const body = parseInput(text, MALFORMED_BODY, limits.maxJsonDepth);
-					if (body === null || typeof body !== "object" || Array.isArray(body)) {
-						throw new HttpError(
-							400,
-							"invalid_parameter",
-							`${MALFORMED_BODY}: the body must be a JSON object`,
-						);
-					}
-					input = (body as Record<string, unknown>).input;
-					// OPA treats "input": null like no input at all.
-					if (input === undefined || input === null) {
-						input = undefined;
-						warning = MISSING_INPUT;
-					}
-				}
+				({ input, warning } = bodyInput(
+					await readBody(c, limits.bodyLimitBytes),
+					limits.maxJsonDepth,
+				));
 			} else {
 				const q = query.input?.[query.input.length - 1];
 				if (q !== undefined) input = parseInput(q, MALFORMED_PARAM, limits.maxJsonDepth);
@@ -371,39 +442,22 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 				return refusedPath(c, e);
 			}
 		}
-		let out: ReturnType<DecisionService["query"]>;
-		const evalStarted = performance.now();
-		try {
-			out = decisions.query(path, input, deps.remoteAddrOf?.(c), deps.requestIdOf?.(c), inside);
-		} catch (e) {
-			const err = e as { code?: string; message?: string; decision_id?: string };
-			const code = err.code ?? "eval_internal_error";
-			// A decision that failed: OPA's shape, the engine's error inside errors[].
-			const body: Record<string, unknown> = {};
-			if (err.decision_id !== undefined) body.decision_id = err.decision_id;
-			body.code = "internal_error";
-			body.message = "error(s) occurred while evaluating query";
-			body.errors = [evalErrorDetail(code, err.message ?? "")];
-			return send(c, 500, opaJson(body, true));
-		}
-		if ("error" in out) {
-			return opaError(c, 503, "no_bundle", "no policy bundle is active");
-		}
-		const evalNs = Math.round((performance.now() - evalStarted) * 1e6);
-		// OPA's field order: decision_id, metrics, provenance, result, warning.
-		const response: Record<string, unknown> = { decision_id: out.decision_id };
-		if (flagOf(query, "metrics") || flagOf(query, "instrument")) {
-			response.metrics = {
-				timer_rego_input_parse_ns: parseNs,
-				timer_rego_query_eval_ns: evalNs,
-				timer_server_handler_ns: Math.round((performance.now() - started) * 1e6),
-			};
-		}
-		if (flagOf(query, "provenance")) response.provenance = provenance(out);
-		if (out.result !== undefined)
-			response.result = path === "" ? withoutSystem(out.result) : out.result;
-		if (warning) response.warning = warning;
-		return send(c, 200, opaJson(response, flagOf(query, "pretty")));
+		const answer = dataAnswer(
+			decisions,
+			path,
+			input,
+			warning,
+			{ requestedBy: deps.remoteAddrOf?.(c), requestId: deps.requestIdOf?.(c), inside },
+			{
+				pretty: flagOf(query, "pretty"),
+				provenance: flagOf(query, "provenance"),
+				timings:
+					flagOf(query, "metrics") || flagOf(query, "instrument")
+						? { started, parseNs }
+						: undefined,
+			},
+		);
+		return send(c, answer.status, answer.json);
 	};
 
 	// OPA's default decision: POST / with the raw input (any JSON) as the body, the bare

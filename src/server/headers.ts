@@ -25,3 +25,10 @@ export function requestHeaderOf(request: Request, env: unknown, name: string): s
 	}
 	return request.headers.get(name);
 }
+
+/** The token of an Authorization header: undefined without one, "" for another scheme. */
+export function bearerOf(header: string | undefined): string | undefined {
+	if (!header) return undefined;
+	const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+	return m ? m[1] : "";
+}

@@ -1,109 +1,178 @@
-// POST /v1/decide's common request, answered on node:http without going through Hono. Why:
-// Hono's Node adapter makes a Request, a Context and a Response and chains promises for
-// every request, which under load costs about as much as the decision itself (see
-// docs/performance.md). The answer comes from the same route code (decide-route.ts); any
-// request out of the common case (another route, no Content-Length or Host, a token not
-// yet verified or refused) is handed to the app before anything of it is read.
+// The hot routes' common requests answered on node:http directly, not through Hono: POST
+// /v1/decide, and POST /v1/data/<entrypoint> without a query. Why: Hono's Node adapter
+// makes a Request, a Context and a Response and chains promises for every request, which
+// under load costs about as much as the decision itself (`npm run bench:http`). The
+// answers come from the routes' own code (decide-route.ts, data-api.ts); a request out of
+// the common case (another route, a query string, no Content-Length, a compressed body, a
+// token not yet verified or refused, ...) is handed to the app before any of it is read.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { DirectDecide } from "./app.ts";
+import { gzipSync } from "node:zlib";
+import type { DirectRoutes } from "./app.ts";
+import { GZIP_MIN_LENGTH } from "./data-api.ts";
 import { type DecideCall, errorAnswer, type JsonAnswer } from "./decide-route.ts";
+import { bearerOf } from "./headers.ts";
 import { checkJsonText, HttpError } from "./http-errors.ts";
 import type { PeerIdentity } from "./input.ts";
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
 // As the adapter decodes a body: UTF-8, malformed bytes replaced, a leading BOM dropped.
 const decoder = new TextDecoder();
 const INTERNAL: JsonAnswer = {
 	status: 500,
 	json: JSON.stringify({ code: "internal_error", message: "internal error" }),
 };
+const DATA_PREFIX = "/v1/data/";
 
-function send(res: ServerResponse, answer: JsonAnswer, requestId: string | undefined): void {
+type Headers = IncomingMessage["headers"];
+
+function headerValue(h: Headers, name: string): string | undefined {
+	const v = h[name];
+	return Array.isArray(v) ? v.join(", ") : v;
+}
+
+function send(
+	res: ServerResponse,
+	status: number,
+	body: string | Buffer,
+	requestId: string | undefined,
+	extra?: Record<string, string>,
+): void {
 	const headers: Record<string, string | number> = {
 		"Content-Type": "application/json",
-		"Content-Length": Buffer.byteLength(answer.json),
+		...extra,
+		"Content-Length": Buffer.byteLength(body),
 	};
 	// Every response carries the caller's request id back, as the app's do.
 	if (requestId !== undefined) headers["X-Request-ID"] = requestId;
-	res.writeHead(answer.status, headers).end(answer.json);
+	res.writeHead(status, headers).end(body);
 }
 
 /**
- * `app` wrapped so that the common decide request is answered directly; `peerOf` reads a
- * verified client certificate off the socket when the server is TLS.
+ * Reads the body and calls `then` with its text, or answers a client that left mid-body
+ * (to a closed socket, if at all) and counts it as aborted, as the app does.
+ */
+function readThen(
+	req: IncomingMessage,
+	res: ServerResponse,
+	requestId: string | undefined,
+	count: (status: "aborted") => void,
+	then: (body: Buffer) => void,
+): void {
+	const chunks: Buffer[] = [];
+	let settled = false;
+	req.on("data", (chunk: Buffer) => chunks.push(chunk));
+	req.on("error", (e) => {
+		if (settled) return;
+		settled = true;
+		if (!res.headersSent && !res.destroyed) {
+			const message = `request body not received: ${e.message}`;
+			send(res, 400, JSON.stringify({ code: "request_aborted", message }), requestId);
+		}
+		count("aborted");
+	});
+	req.on("end", () => {
+		if (settled) return;
+		settled = true;
+		then(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+	});
+}
+
+/** Whether the headers allow answering without the app: a plain body of a known length. */
+function plainBody(h: Headers, limit: number): boolean {
+	const length = h["content-length"];
+	return (
+		length !== undefined &&
+		h["transfer-encoding"] === undefined &&
+		h["content-encoding"] === undefined &&
+		Number(length) <= limit
+	);
+}
+
+/**
+ * `app` wrapped so that the hot routes' common requests are answered directly; `peerOf`
+ * reads a verified client certificate off the socket when the server is TLS.
  */
 export function directListener(
-	direct: DirectDecide,
+	direct: DirectRoutes,
 	app: Listener,
 	peerOf?: (socket: Socket) => PeerIdentity | undefined,
 ): Listener {
 	const limits = direct.limits;
-	return (req, res) => {
+	const decide = (req: IncomingMessage, res: ServerResponse): boolean => {
 		const h = req.headers;
-		const length = h["content-length"];
-		if (
-			req.method !== "POST" ||
-			req.url !== "/v1/decide" ||
-			length === undefined ||
-			h["transfer-encoding"] !== undefined ||
-			Number(length) > limits.bodyLimitBytes ||
-			h.host === undefined
-		) {
-			return app(req, res);
-		}
-		const auth = h.authorization;
-		// As bearerToken reads it: no header, undefined; a header of another scheme, "".
-		const claims = direct.verifiedClaims(auth ? (BEARER.exec(auth)?.[1] ?? "") : undefined);
-		if (claims === undefined) return app(req, res);
+		if (h.host === undefined) return false;
+		const claims = direct.verifiedClaims(bearerOf(h.authorization));
+		if (claims === undefined) return false;
 		direct.arrived();
-		const id = h["x-request-id"];
-		const requestId = Array.isArray(id) ? id.join(", ") : id;
-		const chunks: Buffer[] = [];
-		let settled = false;
-		req.on("data", (chunk: Buffer) => chunks.push(chunk));
-		req.on("error", (e) => {
-			if (settled) return;
-			settled = true;
-			// The client left mid-body: answered to a closed socket, if at all, and counted
-			// as aborted, as the app does.
-			const message = `request body not received: ${e.message}`;
-			if (!res.headersSent && !res.destroyed) {
-				send(
-					res,
-					{ status: 400, json: JSON.stringify({ code: "request_aborted", message }) },
-					requestId,
-				);
-			}
-			direct.answered("aborted");
-		});
-		req.on("end", () => {
-			if (settled) return;
-			settled = true;
+		const requestId = headerValue(h, "x-request-id");
+		const count = (status: number | "aborted") => direct.answered("/v1/decide", status);
+		readThen(req, res, requestId, count, (body) => {
 			const call: DecideCall = {
 				method: "POST",
 				path: "/v1/decide",
-				header: (name) => {
-					const v = h[name];
-					return Array.isArray(v) ? v.join(", ") : v;
-				},
+				header: (name) => headerValue(h, name),
 				urlHost: () => h.host as string,
 				peer: peerOf?.(req.socket),
 				remoteAddr: () => req.socket.remoteAddress,
 			};
 			let answer: JsonAnswer;
 			try {
-				const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 				const text = checkJsonText(decoder.decode(body), h["content-type"], limits);
-				answer = direct.answer(call, claims, text);
+				answer = direct.decide(call, claims, text);
 			} catch (e) {
 				answer = e instanceof HttpError ? errorAnswer(e) : INTERNAL;
 			}
-			send(res, answer, requestId);
-			direct.answered(answer.status);
+			send(res, answer.status, answer.json, requestId);
+			count(answer.status);
 		});
+		return true;
+	};
+	const data = (req: IncomingMessage, res: ServerResponse, url: string): boolean => {
+		const path = url.slice(DATA_PREFIX.length);
+		// Percent-escapes and dot segments are the router's to read; other paths (inside a
+		// rule's document, not an entrypoint) are compiled on demand by the app.
+		if (/[%?#]|(^|\/)\.\.?(\/|$)|\/\//.test(path) || !direct.isEntrypoint(path)) return false;
+		const h = req.headers;
+		if (!direct.dataCallerPasses(bearerOf(h.authorization))) return false;
+		const requestNumber = direct.arrived();
+		const requestId = headerValue(h, "x-request-id");
+		const count = (status: number | "aborted") => direct.answered("/v1/data/*", status);
+		readThen(req, res, requestId, count, (body) => {
+			let answer: JsonAnswer;
+			try {
+				answer = direct.data(path, decoder.decode(body), req.socket.remoteAddress, requestNumber);
+			} catch {
+				answer = INTERNAL;
+			}
+			// Compressed as the app compresses: when asked for and long enough (as OPA does).
+			const gzip =
+				answer.json.length >= GZIP_MIN_LENGTH &&
+				/\bgzip\b/i.test(headerValue(h, "accept-encoding") ?? "");
+			send(
+				res,
+				answer.status,
+				gzip ? gzipSync(answer.json) : answer.json,
+				requestId,
+				gzip
+					? { Vary: "Accept-Encoding", "Content-Encoding": "gzip" }
+					: { Vary: "Accept-Encoding" },
+			);
+			count(answer.status);
+		});
+		return true;
+	};
+	return (req, res) => {
+		const url = req.url ?? "";
+		if (req.method === "POST" && plainBody(req.headers, limits.bodyLimitBytes)) {
+			if (
+				url === "/v1/decide" ? decide(req, res) : url.startsWith(DATA_PREFIX) && data(req, res, url)
+			) {
+				return;
+			}
+		}
+		app(req, res);
 	};
 }

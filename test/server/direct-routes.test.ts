@@ -1,7 +1,8 @@
-// POST /v1/decide's common request is answered on node:http without Hono (node-direct.ts).
+// The hot routes' common requests (POST /v1/decide, POST /v1/data/<entrypoint>) are
+// answered on node:http without Hono (node-direct.ts).
 // Each request here is sent to a listener built from the real server's app, whose fallback
 // to Hono is counted, and compared with the same request answered by Hono (the URL with
-// an empty query, which the direct listener never takes): same status, body, headers and
+// a query the route ignores, which the direct listener never takes): same status, body, headers and
 // metrics, and the direct listener hands everything out of the common case to the app.
 
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -15,6 +16,14 @@ import { directListener } from "../../src/server/node-direct.ts";
 import { buildBundle, repoPolicies } from "./build-bundle.ts";
 import { parseMetrics, sign, startTestServer, type TestServer } from "./helpers.ts";
 
+// A document long enough to be compressed, and a rule that fails when evaluated.
+const BIG = `package big
+
+doc := {"text": data.big.text, "who": input.who}
+
+fails := x if x := 1 / input.zero
+`;
+
 let t: TestServer;
 let direct: Server;
 let url: string;
@@ -27,7 +36,12 @@ beforeAll(async () => {
 	const file = join(dir, "b.tar.gz");
 	writeFileSync(
 		file,
-		buildBundle({ sources, data, entrypoints: ["example/allow", "authzen/allow"], revision: "d-1" }),
+		buildBundle({
+			sources: { ...sources, "big.rego": BIG },
+			data: { ...data, big: { text: "x".repeat(3000) } },
+			entrypoints: ["example/allow", "authzen/allow", "big/doc", "big/fails"],
+			revision: "d-1",
+		}),
 	);
 	t = await startTestServer({
 		bundle: { path: file, watch: false },
@@ -58,6 +72,8 @@ interface Seen {
 	status: number;
 	type: string | null;
 	requestId: string | null;
+	vary?: string | null;
+	encoding?: string | null;
 	body: unknown;
 }
 
@@ -73,12 +89,17 @@ async function ask(path: string, body: string, headers: Record<string, string>):
 		expect(parsed.decision_id).toMatch(/^[0-9a-f-]{36}$/);
 		parsed.decision_id = "(id)";
 	}
-	return {
+	const seen: Seen = {
 		status: res.status,
 		type: res.headers.get("content-type"),
 		requestId: res.headers.get("x-request-id"),
 		body: parsed,
 	};
+	if (path.startsWith("/v1/data")) {
+		seen.vary = res.headers.get("vary");
+		seen.encoding = res.headers.get("content-encoding");
+	}
+	return seen;
 }
 
 /** The request answered directly and by the app: both seen, and whether each fell back. */
@@ -87,7 +108,8 @@ async function both(body: string, headers: Record<string, string> = {}) {
 	const before = fallbacks;
 	const viaDirect = await ask("/v1/decide", body, h);
 	const directFellBack = fallbacks > before;
-	const viaApp = await ask("/v1/decide?", body, h);
+	const viaApp = await ask("/v1/decide?via=app", body, h);
+	expect(fallbacks).toBe(before + (directFellBack ? 2 : 1));
 	// The first of the two puts the decision in the cache the second is answered from.
 	for (const seen of [viaDirect, viaApp]) delete (seen.body as { cached?: boolean }).cached;
 	return { viaDirect, viaApp, directFellBack };
@@ -211,5 +233,58 @@ describe("the direct decide listener", () => {
 		expect(now).toBe(before + 1);
 		expect(fallbacks).toBe(fellBack);
 		expect((await ask("/v1/decide", READ, { authorization: `Bearer ${admin}` })).status).toBe(200);
+	});
+});
+
+describe("the direct Data API listener", () => {
+	const input = (v: unknown) => JSON.stringify({ input: v });
+	it.each([
+		["an allowed decision", "example/allow", input({ subject: { roles: ["admin"] } }), {}],
+		["a denied decision", "example/allow", input({ subject: { roles: [] } }), {}],
+		["no input", "example/allow", "{}", {}],
+		["a null input", "example/allow", input(null), {}],
+		["an empty body", "example/allow", "", {}],
+		["malformed JSON", "example/allow", "{", {}],
+		["a body that is not an object", "example/allow", "[1]", {}],
+		["a request id", "example/allow", input({}), { "x-request-id": "r-7" }],
+		["a long answer, not asked compressed", "big/doc", input({ who: "me" }), {}],
+		["a long answer, compressed", "big/doc", input({ who: "me" }), { "accept-encoding": "gzip" }],
+		["a short answer, gzip accepted", "example/allow", input({}), { "accept-encoding": "gzip" }],
+		["an evaluation error", "big/fails", input({ zero: 0 }), {}],
+	])("answers %s as the app does", async (_name, path, body, headers) => {
+		const before = fallbacks;
+		const viaDirect = await ask(`/v1/data/${path}`, body, headers);
+		expect(fallbacks).toBe(before);
+		const viaApp = await ask(`/v1/data/${path}?via=app`, body, headers);
+		expect(fallbacks).toBe(before + 1);
+		expect(viaDirect).toEqual(viaApp);
+	});
+
+	it("compresses a long answer when asked", async () => {
+		const seen = await ask("/v1/data/big/doc", input({ who: "me" }), { "accept-encoding": "gzip" });
+		expect(seen.encoding).toBe("gzip");
+		expect((seen.body as { result: { text: string } }).result.text).toHaveLength(3000);
+	});
+
+	it("counts each request as the app does", async () => {
+		const key = 'gavel_http_requests_total{route="/v1/data/*",method="POST",status="200"}';
+		const before = await metric(key);
+		await ask("/v1/data/example/allow", input({}), {});
+		expect(await metric(key)).toBe(before + 1);
+	});
+
+	it("hands the app every request out of the common case", async () => {
+		for (const path of [
+			"/v1/data/example", // a package, not an entrypoint
+			"/v1/data/example/allow?pretty",
+			"/v1/data/example/%61llow",
+			"/v1/data/",
+			"/v1/data",
+		]) {
+			const before = fallbacks;
+			const res = await fetch(`${url}${path}`, { method: "POST", body: input({}) });
+			expect(fallbacks, path).toBe(before + 1);
+			await res.arrayBuffer();
+		}
 	});
 });
