@@ -13,7 +13,7 @@ import { jsonDepth } from "./canonical-json.ts";
 import type { GavelConfig } from "./config.ts";
 import { type DecisionService, insideRuleDocument, type RawResult } from "./decision-service.ts";
 import { headerOf } from "./headers.ts";
-import { ClientAbortedError, HttpError, readLimited } from "./http-errors.ts";
+import { ClientAbortedError, HttpError, mayNestDeeper, readLimited } from "./http-errors.ts";
 
 export interface DataApiDeps {
 	config: GavelConfig;
@@ -160,7 +160,7 @@ function parseInput(text: string, prefix: string, maxDepth: number): unknown {
 	} catch (e) {
 		throw new HttpError(400, "invalid_parameter", `${prefix}: ${(e as Error).message}`);
 	}
-	if (jsonDepth(value, maxDepth) > maxDepth) {
+	if (mayNestDeeper(text, maxDepth) && jsonDepth(value, maxDepth) > maxDepth) {
 		throw new HttpError(400, "invalid_parameter", `${prefix}: nested deeper than ${maxDepth}`);
 	}
 	return value;

@@ -92,6 +92,14 @@ export function checkJsonText(
 	return text;
 }
 
+/**
+ * Whether JSON of this text could nest deeper than `limit`: each level takes an opening and
+ * a closing bracket, so a text shorter than 2 × (limit + 1) cannot, and is not walked.
+ */
+export function mayNestDeeper(text: string, limit: number): boolean {
+	return text.length >= 2 * (limit + 1);
+}
+
 /** Parse a body read by readJsonText: an object within the depth limit, or a 400. */
 export function parseJsonObject(text: string, limits: BodyLimits): Record<string, unknown> {
 	if (text.length === 0) return {};
@@ -104,7 +112,10 @@ export function parseJsonObject(text: string, limits: BodyLimits): Record<string
 	if (value === null || typeof value !== "object" || Array.isArray(value)) {
 		throw new HttpError(400, "invalid_parameter", "body must be a JSON object");
 	}
-	if (jsonDepth(value, limits.maxJsonDepth) > limits.maxJsonDepth) {
+	if (
+		mayNestDeeper(text, limits.maxJsonDepth) &&
+		jsonDepth(value, limits.maxJsonDepth) > limits.maxJsonDepth
+	) {
 		throw new HttpError(400, "invalid_parameter", `JSON nested deeper than ${limits.maxJsonDepth}`);
 	}
 	return value as Record<string, unknown>;

@@ -33,6 +33,25 @@ function headerValue(h: Headers, name: string): string | undefined {
 	return Array.isArray(v) ? v.join(", ") : v;
 }
 
+/** A decide request as the route reads it (a class: no closures made per request). */
+class NodeCall implements DecideCall {
+	readonly method = "POST";
+	readonly path = "/v1/decide";
+	constructor(
+		private readonly req: IncomingMessage,
+		readonly peer: PeerIdentity | undefined,
+	) {}
+	header(name: string): string | undefined {
+		return headerValue(this.req.headers, name);
+	}
+	urlHost(): string {
+		return this.req.headers.host as string;
+	}
+	remoteAddr(): string | undefined {
+		return this.req.socket.remoteAddress;
+	}
+}
+
 function send(
 	res: ServerResponse,
 	status: number,
@@ -58,7 +77,8 @@ function readThen(
 	req: IncomingMessage,
 	res: ServerResponse,
 	requestId: string | undefined,
-	count: (status: "aborted") => void,
+	direct: DirectRoutes,
+	route: "/v1/decide" | "/v1/data/*",
 	then: (body: Buffer) => void,
 ): void {
 	const chunks: Buffer[] = [];
@@ -71,7 +91,7 @@ function readThen(
 			const message = `request body not received: ${e.message}`;
 			send(res, 400, JSON.stringify({ code: "request_aborted", message }), requestId);
 		}
-		count("aborted");
+		direct.answered(route, "aborted");
 	});
 	req.on("end", () => {
 		if (settled) return;
@@ -108,16 +128,8 @@ export function directListener(
 		if (claims === undefined) return false;
 		direct.arrived();
 		const requestId = headerValue(h, "x-request-id");
-		const count = (status: number | "aborted") => direct.answered("/v1/decide", status);
-		readThen(req, res, requestId, count, (body) => {
-			const call: DecideCall = {
-				method: "POST",
-				path: "/v1/decide",
-				header: (name) => headerValue(h, name),
-				urlHost: () => h.host as string,
-				peer: peerOf?.(req.socket),
-				remoteAddr: () => req.socket.remoteAddress,
-			};
+		readThen(req, res, requestId, direct, "/v1/decide", (body) => {
+			const call = new NodeCall(req, peerOf?.(req.socket));
 			let answer: JsonAnswer;
 			try {
 				const text = checkJsonText(decoder.decode(body), h["content-type"], limits);
@@ -126,7 +138,7 @@ export function directListener(
 				answer = e instanceof HttpError ? errorAnswer(e) : INTERNAL;
 			}
 			send(res, answer.status, answer.json, requestId);
-			count(answer.status);
+			direct.answered("/v1/decide", answer.status);
 		});
 		return true;
 	};
@@ -139,8 +151,7 @@ export function directListener(
 		if (!direct.dataCallerPasses(bearerOf(h.authorization))) return false;
 		const requestNumber = direct.arrived();
 		const requestId = headerValue(h, "x-request-id");
-		const count = (status: number | "aborted") => direct.answered("/v1/data/*", status);
-		readThen(req, res, requestId, count, (body) => {
+		readThen(req, res, requestId, direct, "/v1/data/*", (body) => {
 			let answer: JsonAnswer;
 			try {
 				answer = direct.data(path, decoder.decode(body), req.socket.remoteAddress, requestNumber);
@@ -160,7 +171,7 @@ export function directListener(
 					? { Vary: "Accept-Encoding", "Content-Encoding": "gzip" }
 					: { Vary: "Accept-Encoding" },
 			);
-			count(answer.status);
+			direct.answered("/v1/data/*", answer.status);
 		});
 		return true;
 	};
