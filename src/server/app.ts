@@ -4,7 +4,7 @@
 import { type Context, Hono } from "hono";
 import type { JWTPayload } from "jose";
 import type { Engine } from "../engine/index.ts";
-import { registerAuthzen } from "./authzen.ts";
+import { type EvaluationRoute, registerAuthzen } from "./authzen.ts";
 import type { GavelConfig } from "./config.ts";
 import {
 	bodyInput,
@@ -25,6 +25,7 @@ import type { DecisionLogger } from "./decision-log.ts";
 import { DecisionService } from "./decision-service.ts";
 import { registerForwardAuth } from "./forward-auth.ts";
 import { bearerOf, headerOf, requestHeaderOf } from "./headers.ts";
+import { honoCall } from "./hono-call.ts";
 import { ClientAbortedError, errorResponse, HttpError, readJsonText } from "./http-errors.ts";
 import type { PeerIdentity, RequestInfo } from "./input.ts";
 import type { Metrics } from "./metrics.ts";
@@ -73,22 +74,30 @@ export interface GavelApp {
 	direct?: DirectRoutes;
 }
 
+/** The routes a runtime's direct listener answers (their gavel_http_requests_total label). */
+export type DirectRoute = "/v1/decide" | "/v1/data/*" | "/access/v1/evaluation";
+
 /**
  * What a runtime's direct listener needs to answer the hot routes as the app does: POST
- * /v1/decide, and POST /v1/data/<entrypoint> (see node-direct.ts).
+ * /v1/decide, POST /v1/data/<entrypoint> and AuthZEN's single evaluation (node-direct.ts).
  */
 export interface DirectRoutes {
 	limits: GavelConfig["server"];
 	/** Numbers the request as the app numbers each one: its number when decisions are logged. */
 	arrived(): number | undefined;
 	/** Counts the answer in gavel_http_requests_total, as the app counts each. */
-	answered(route: "/v1/decide" | "/v1/data/*", status: number | "aborted"): void;
+	answered(route: DirectRoute, status: number | "aborted"): void;
 	/** The claims of a bearer token already verified, valid and cached; else undefined. */
 	verifiedClaims(token: string | undefined): JWTPayload | undefined;
 	/** /v1/decide's answer for a verified caller and the body's text; throws HttpError. */
 	decide(call: DecideCall, claims: JWTPayload, text: string): JsonAnswer;
-	/** Whether the Data API's caller check passes without waiting (else the app decides). */
-	dataCallerPasses(token: string | undefined): boolean;
+	/**
+	 * Whether the enforcement point's own credentials (callerAuth: the Data API, AuthZEN)
+	 * pass without waiting; when not, the app decides.
+	 */
+	callerPasses(token: string | undefined): boolean;
+	/** AuthZEN's single evaluation for the body's text (a refusal is an answer too). */
+	evaluation: EvaluationRoute;
 	/** Whether data.<path> is an entrypoint of the active policy. */
 	isEntrypoint(path: string): boolean;
 	/** The Data API's answer to a POST of `text` to /v1/data/<path>: OPA's text, 4xx too. */
@@ -172,22 +181,6 @@ export function unauthorized(c: Context, reason: TokenFailure, detail: string): 
 			: `Bearer realm="gavel", error="invalid_token", error_description="${TOKEN_STATUS_TEXT[reason]}"`;
 	c.header("WWW-Authenticate", challenge);
 	return c.json({ code: "unauthorized", reason, message: TOKEN_STATUS_TEXT[reason], detail }, 401);
-}
-
-/** The request as the decide route reads it, from a Hono context. */
-function honoCall(
-	c: Context,
-	peerOf: AppDeps["peerOf"],
-	remoteAddrOf: AppDeps["remoteAddrOf"],
-): DecideCall {
-	return {
-		method: c.req.method,
-		path: c.req.path,
-		header: (name) => headerOf(c, name),
-		urlHost: () => new URL(c.req.url).host,
-		peer: peerOf?.(c),
-		remoteAddr: () => remoteAddrOf?.(c),
-	};
 }
 
 export function requestInfo(c: Context, config: GavelConfig): RequestInfo {
@@ -310,7 +303,7 @@ export function createApp(deps: AppDeps): GavelApp {
 	registerPoliciesApi(app, { config, engine, callerCheck });
 	registerQueryApi(app, { config, engine, callerCheck: checkCaller, queries });
 
-	registerAuthzen(app, {
+	const evaluation = registerAuthzen(app, {
 		config,
 		decisions,
 		engine,
@@ -406,7 +399,7 @@ export function createApp(deps: AppDeps): GavelApp {
 						return known?.ok ? known.claims : undefined;
 					},
 					decide: decideRoute,
-					dataCallerPasses: (token) => {
+					callerPasses: (token) => {
 						const mode = config.callerAuth.mode;
 						if (mode === "none") return true;
 						if (mode === "api-key")
@@ -414,6 +407,7 @@ export function createApp(deps: AppDeps): GavelApp {
 						if (mode === "jwt") return verifier.cached?.(token)?.ok === true;
 						return false;
 					},
+					evaluation,
 					isEntrypoint: (path) => engine.current()?.hasEntrypoint(path) === true,
 					data: (path, text, requestedBy, requestId) => {
 						let body: ReturnType<typeof bodyInput>;

@@ -5,8 +5,10 @@
 import type { Context, Hono } from "hono";
 import type { Engine } from "../engine/index.ts";
 import type { GavelConfig } from "./config.ts";
+import { type DecideCall, errorAnswer, type JsonAnswer } from "./decide-route.ts";
 import type { Decision, DecisionService } from "./decision-service.ts";
 import { headerOf } from "./headers.ts";
+import { honoCall } from "./hono-call.ts";
 import { HttpError, parseJsonObject, readJsonText } from "./http-errors.ts";
 import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
 import { pathFields } from "./request-path.ts";
@@ -62,7 +64,25 @@ function validTuple(body: Json): { subject: Json; action: Json; resource: Json; 
 function pick(def: unknown, item: unknown): unknown {
 	return item === undefined ? def : item;
 }
-export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
+/**
+ * POST /access/v1/evaluation's answer once the caller is let in and the body read, for a
+ * runtime's direct listener (node-direct.ts); a refused request is the answer the route gives.
+ */
+export type EvaluationRoute = (call: DecideCall, text: string) => JsonAnswer;
+
+const JSON_CONTENT = { "Content-Type": "application/json" };
+
+/** A refusal of the single evaluation as AuthZEN's JSON answer (see guard and onError). */
+export function evaluationRefused(e: unknown): JsonAnswer | undefined {
+	// AuthZEN asks for 400 on any unusable body, the wrong content type too.
+	if (e instanceof HttpError && e.status === 415) e = new InvalidRequest(e.message);
+	if (e instanceof InvalidRequest) {
+		return { status: 400, json: JSON.stringify({ code: "bad_request", message: e.message }) };
+	}
+	return e instanceof HttpError ? errorAnswer(e) : undefined;
+}
+
+export function registerAuthzen(app: Hono, deps: AuthzenDeps): EvaluationRoute {
 	const { config, decisions, engine } = deps;
 
 	/** The body's text; AuthZEN asks for 400 on any unusable body, the wrong type too. */
@@ -138,10 +158,18 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 		}
 	};
 
-	const single = async (c: Context) => {
-		const text = await readText(c);
-		const request = requestOf(c);
-		const peer = deps.peerOf?.(c);
+	/** input.request from a framework-neutral request (see hono-call.ts, node-direct.ts). */
+	const requestOfCall = (call: DecideCall): RequestInfo => ({
+		method: call.method,
+		...pathFields(call.path, config.input),
+		host: call.header("host") ?? "",
+		headers: pickHeaders((n) => call.header(n), config.input.headers),
+	});
+
+	const evaluation = (call: DecideCall, text: string): JsonAnswer => {
+		const request = requestOfCall(call);
+		const peer = call.peer;
+		const requestedBy = decisions.logs ? call.remoteAddr() : undefined;
 		// As on /v1/decide: the exact body and the request fields the input carries determine
 		// the input (the policy is fixed), so a repeated request is answered from the cache
 		// before its body is parsed. "\u0001" keeps these keys apart from /v1/decide's.
@@ -149,17 +177,25 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 			? `\u0001authzen\u0000${request.host}\u0000${config.input.headers.length === 0 ? "" : JSON.stringify(request.headers)}\u0000${peer === undefined ? "" : JSON.stringify(peer)}\u0000${text}`
 			: undefined;
 		if (requestKey !== undefined) {
-			const requestedBy = decisions.logs ? deps.remoteAddrOf?.(c) : undefined;
 			const hit = decisions.cachedDecision(
 				requestKey,
 				decisions.logs ? () => inputOf(validTuple(parseBody(text)), request, peer) : undefined,
 				{ requestedBy },
 			);
-			if (hit) return c.json(response(hit.decision), 200);
+			if (hit) return { status: 200, json: JSON.stringify(response(hit.decision)) };
 		}
 		const t = validTuple(parseBody(text));
 		if (!engine.current()) throw new HttpError(503, "no_bundle", "no policy bundle is active");
-		return c.json(response(evaluate(c, t, request, peer, requestKey)), 200);
+		const d = decisions.decide(config.authzen.policy, inputOf(t, request, peer), {
+			requestedBy,
+			requestKey,
+		});
+		return { status: 200, json: JSON.stringify(response(d)) };
+	};
+
+	const single = async (c: Context) => {
+		const answer = evaluation(honoCall(c, deps.peerOf, deps.remoteAddrOf), await readText(c));
+		return c.body(answer.json, 200, JSON_CONTENT);
 	};
 
 	app.post("/access/v1/evaluation", guard(single));
@@ -235,4 +271,13 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): void {
 			200,
 		);
 	});
+	return (call, text) => {
+		try {
+			return evaluation(call, text);
+		} catch (e) {
+			const refused = evaluationRefused(e);
+			if (refused) return refused;
+			throw e;
+		}
+	};
 }

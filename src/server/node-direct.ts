@@ -1,5 +1,5 @@
 // The hot routes' common requests answered on node:http directly, not through Hono: POST
-// /v1/decide, and POST /v1/data/<entrypoint> without a query. Why: Hono's Node adapter
+// /v1/decide, POST /v1/data/<entrypoint> without a query, and AuthZEN's single evaluation. Why: Hono's Node adapter
 // makes a Request, a Context and a Response and chains promises for every request, which
 // under load costs about as much as the decision itself (`npm run bench:http`). The
 // answers come from the routes' own code (decide-route.ts, data-api.ts); a request out of
@@ -9,7 +9,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { gzipSync } from "node:zlib";
-import type { DirectRoutes } from "./app.ts";
+import type { DirectRoute, DirectRoutes } from "./app.ts";
+import { evaluationRefused } from "./authzen.ts";
 import { GZIP_MIN_LENGTH } from "./data-api.ts";
 import { type DecideCall, errorAnswer, type JsonAnswer } from "./decide-route.ts";
 import { bearerOf } from "./headers.ts";
@@ -25,6 +26,7 @@ const INTERNAL: JsonAnswer = {
 	json: JSON.stringify({ code: "internal_error", message: "internal error" }),
 };
 const DATA_PREFIX = "/v1/data/";
+const EVALUATION = "/access/v1/evaluation";
 
 type Headers = IncomingMessage["headers"];
 
@@ -36,9 +38,9 @@ function headerValue(h: Headers, name: string): string | undefined {
 /** A decide request as the route reads it (a class: no closures made per request). */
 class NodeCall implements DecideCall {
 	readonly method = "POST";
-	readonly path = "/v1/decide";
 	constructor(
 		private readonly req: IncomingMessage,
+		readonly path: string,
 		readonly peer: PeerIdentity | undefined,
 	) {}
 	header(name: string): string | undefined {
@@ -78,7 +80,7 @@ function readThen(
 	res: ServerResponse,
 	requestId: string | undefined,
 	direct: DirectRoutes,
-	route: "/v1/decide" | "/v1/data/*",
+	route: DirectRoute,
 	then: (body: Buffer) => void,
 ): void {
 	const chunks: Buffer[] = [];
@@ -129,7 +131,7 @@ export function directListener(
 		direct.arrived();
 		const requestId = headerValue(h, "x-request-id");
 		readThen(req, res, requestId, direct, "/v1/decide", (body) => {
-			const call = new NodeCall(req, peerOf?.(req.socket));
+			const call = new NodeCall(req, "/v1/decide", peerOf?.(req.socket));
 			let answer: JsonAnswer;
 			try {
 				const text = checkJsonText(decoder.decode(body), h["content-type"], limits);
@@ -148,7 +150,7 @@ export function directListener(
 		// rule's document, not an entrypoint) are compiled on demand by the app.
 		if (/[%?#]|(^|\/)\.\.?(\/|$)|\/\//.test(path) || !direct.isEntrypoint(path)) return false;
 		const h = req.headers;
-		if (!direct.dataCallerPasses(bearerOf(h.authorization))) return false;
+		if (!direct.callerPasses(bearerOf(h.authorization))) return false;
 		const requestNumber = direct.arrived();
 		const requestId = headerValue(h, "x-request-id");
 		readThen(req, res, requestId, direct, "/v1/data/*", (body) => {
@@ -175,14 +177,35 @@ export function directListener(
 		});
 		return true;
 	};
+	const evaluation = (req: IncomingMessage, res: ServerResponse): boolean => {
+		const h = req.headers;
+		if (!direct.callerPasses(bearerOf(h.authorization))) return false;
+		direct.arrived();
+		const requestId = headerValue(h, "x-request-id");
+		readThen(req, res, requestId, direct, EVALUATION, (body) => {
+			const call = new NodeCall(req, EVALUATION, peerOf?.(req.socket));
+			let answer: JsonAnswer;
+			try {
+				const text = checkJsonText(decoder.decode(body), h["content-type"], limits);
+				answer = direct.evaluation(call, text);
+			} catch (e) {
+				answer = evaluationRefused(e) ?? INTERNAL;
+			}
+			send(res, answer.status, answer.json, requestId);
+			direct.answered(EVALUATION, answer.status);
+		});
+		return true;
+	};
 	return (req, res) => {
 		const url = req.url ?? "";
 		if (req.method === "POST" && plainBody(req.headers, limits.bodyLimitBytes)) {
-			if (
-				url === "/v1/decide" ? decide(req, res) : url.startsWith(DATA_PREFIX) && data(req, res, url)
-			) {
-				return;
-			}
+			const answered =
+				url === "/v1/decide"
+					? decide(req, res)
+					: url === EVALUATION
+						? evaluation(req, res)
+						: url.startsWith(DATA_PREFIX) && data(req, res, url);
+			if (answered) return;
 		}
 		app(req, res);
 	};

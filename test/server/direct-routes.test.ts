@@ -288,3 +288,45 @@ describe("the direct Data API listener", () => {
 		}
 	});
 });
+
+describe("the direct AuthZEN evaluation listener", () => {
+	const tuple = (action: string, subject = "bob") =>
+		JSON.stringify({
+			subject: { type: "user", id: subject },
+			action: { name: action },
+			resource: { type: "record", id: "r1" },
+		});
+	it.each([
+		["a permit", tuple("read"), {}],
+		["a deny", tuple("write"), {}],
+		["a request id", tuple("read"), { "x-request-id": "z-1" }],
+		["an empty body", "", {}],
+		["an empty object", "{}", {}],
+		["malformed JSON", "{", {}],
+		["a subject without an id", JSON.stringify({ subject: { type: "user" } }), {}],
+		["a body that is not JSON", "subject=x", { "content-type": "text/plain" }],
+	])("answers %s as the app does", async (_name, body, headers) => {
+		const before = fallbacks;
+		const viaDirect = await ask("/access/v1/evaluation", body, headers);
+		expect(fallbacks).toBe(before);
+		const viaApp = await ask("/access/v1/evaluation?via=app", body, headers);
+		expect(fallbacks).toBe(before + 1);
+		expect(viaDirect).toEqual(viaApp);
+	});
+
+	it("decides by the policy and counts each request", async () => {
+		const key =
+			'gavel_http_requests_total{route="/access/v1/evaluation",method="POST",status="200"}';
+		const before = await metric(key);
+		expect((await ask("/access/v1/evaluation", tuple("read"), {})).body).toEqual({
+			decision: true,
+		});
+		expect((await ask("/access/v1/evaluation", tuple("write"), {})).body).toEqual({
+			decision: false,
+		});
+		expect((await ask("/access/v1/evaluation", tuple("write", "alice"), {})).body).toEqual({
+			decision: true,
+		});
+		expect(await metric(key)).toBe(before + 3);
+	});
+});

@@ -1,6 +1,9 @@
 // Test fixtures: a real JWKS served over HTTP on loopback, real signed tokens, and the real
 // server started on an ephemeral 127.0.0.1 port.
 
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
 	type CryptoKey,
 	exportJWK,
@@ -64,6 +67,9 @@ export async function startTestServer(config: Record<string, unknown> = {}): Pro
 	const jwks = await serveJwks([rsa.publicJwk, ec.publicJwk]);
 	const logs: Record<string, unknown>[] = [];
 	const base = {
+		// Each server its own state (the last good bundle an HTTP or OCI source keeps): a
+		// shared ./.gavel would hand one test's bundle to the next server that starts.
+		stateDir: mkdtempSync(join(tmpdir(), "gavel-state-")),
 		server: { host: "127.0.0.1", port: 0, shutdownGraceSeconds: 1 },
 		auth: { jwksUrl: jwks.url, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 5 },
 	};
