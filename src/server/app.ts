@@ -23,7 +23,7 @@ import {
 import type { DecisionCache } from "./decision-cache.ts";
 import type { DecisionLogger } from "./decision-log.ts";
 import { DecisionService } from "./decision-service.ts";
-import { registerForwardAuth } from "./forward-auth.ts";
+import { type ForwardRoute, registerForwardAuth } from "./forward-auth.ts";
 import { bearerOf, headerOf, requestHeaderOf } from "./headers.ts";
 import { honoCall } from "./hono-call.ts";
 import { ClientAbortedError, errorResponse, HttpError, readJsonText } from "./http-errors.ts";
@@ -75,18 +75,19 @@ export interface GavelApp {
 }
 
 /** The routes a runtime's direct listener answers (their gavel_http_requests_total label). */
-export type DirectRoute = "/v1/decide" | "/v1/data/*" | "/access/v1/evaluation";
+export type DirectRoute = "/v1/decide" | "/v1/data/*" | "/access/v1/evaluation" | "/v1/authz/*";
 
 /**
  * What a runtime's direct listener needs to answer the hot routes as the app does: POST
- * /v1/decide, POST /v1/data/<entrypoint> and AuthZEN's single evaluation (node-direct.ts).
+ * /v1/decide, POST /v1/data/<entrypoint>, AuthZEN's single evaluation and forward auth
+ * (node-direct.ts).
  */
 export interface DirectRoutes {
 	limits: GavelConfig["server"];
 	/** Numbers the request as the app numbers each one: its number when decisions are logged. */
 	arrived(): number | undefined;
 	/** Counts the answer in gavel_http_requests_total, as the app counts each. */
-	answered(route: DirectRoute, status: number | "aborted"): void;
+	answered(route: DirectRoute, status: number | "aborted", method?: string): void;
 	/** The claims of a bearer token already verified, valid and cached; else undefined. */
 	verifiedClaims(token: string | undefined): JWTPayload | undefined;
 	/** /v1/decide's answer for a verified caller and the body's text; throws HttpError. */
@@ -98,6 +99,8 @@ export interface DirectRoutes {
 	callerPasses(token: string | undefined): boolean;
 	/** AuthZEN's single evaluation for the body's text (a refusal is an answer too). */
 	evaluation: EvaluationRoute;
+	/** Forward auth (/v1/authz) for a verified client; throws HttpError (a bad path). */
+	forward: ForwardRoute;
 	/** Whether data.<path> is an entrypoint of the active policy. */
 	isEntrypoint(path: string): boolean;
 	/** The Data API's answer to a POST of `text` to /v1/data/<path>: OPA's text, 4xx too. */
@@ -312,7 +315,7 @@ export function createApp(deps: AppDeps): GavelApp {
 		remoteAddrOf: deps.remoteAddrOf,
 		baseUrl: () => configuredBaseUrl(config, deps.listenUrl?.()),
 	});
-	registerForwardAuth(app, {
+	const forward = registerForwardAuth(app, {
 		config,
 		decisions,
 		verifier,
@@ -393,7 +396,7 @@ export function createApp(deps: AppDeps): GavelApp {
 			: {
 					limits,
 					arrived: () => (decisions.logs ? ++requestCount : undefined),
-					answered: (route, status) => metrics.httpRequest(route, "POST", status),
+					answered: (route, status, method = "POST") => metrics.httpRequest(route, method, status),
 					verifiedClaims: (token) => {
 						const known = verifier.cached?.(token);
 						return known?.ok ? known.claims : undefined;
@@ -408,6 +411,7 @@ export function createApp(deps: AppDeps): GavelApp {
 						return false;
 					},
 					evaluation,
+					forward,
 					isEntrypoint: (path) => engine.current()?.hasEntrypoint(path) === true,
 					data: (path, text, requestedBy, requestId) => {
 						let body: ReturnType<typeof bodyInput>;

@@ -26,6 +26,8 @@ export interface DecideCall {
 	header(name: string): string | undefined;
 	/** The request URL's host: read only when there is no Host header. */
 	urlHost(): string;
+	/** The whole request URL (scheme, host, path, query), as the runtime has it. */
+	url(): string;
 	peer: PeerIdentity | undefined;
 	/** The TCP peer's address (only a logged decision asks: a system call on Node). */
 	remoteAddr(): string | undefined;

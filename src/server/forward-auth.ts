@@ -6,10 +6,12 @@
 // 403 for any deny, including every failure (fail closed, never a 5xx).
 
 import type { Context, Hono } from "hono";
+import type { JWTPayload } from "jose";
 import type { GavelConfig } from "./config.ts";
+import type { DecideCall } from "./decide-route.ts";
 import type { DecisionService } from "./decision-service.ts";
 import { encodeHeaderValue } from "./header-value.ts";
-import { headerOf } from "./headers.ts";
+import { honoCall } from "./hono-call.ts";
 import {
 	buildInput,
 	inputJson,
@@ -53,63 +55,69 @@ export function urlParts(url: string): { pathname: string; search: string } {
 }
 
 /** A header the gateway set, believed only from a trusted proxy. */
-function fromProxy(c: Context, trusted: boolean, name: string): string | undefined {
-	return trusted ? headerOf(c, name) : undefined;
+function fromProxy(c: DecideCall, trusted: boolean, name: string): string | undefined {
+	return trusted ? c.header(name) : undefined;
 }
 
 /** The request the gateway is asking about. */
 export function originalRequest(
-	c: Context,
+	c: DecideCall,
 	trusted: boolean,
 	input: GavelConfig["input"],
 ): RequestInfo & { query: string } {
 	// Envoy sends the original path after the configured prefix; so do direct callers.
 	let uri = fromProxy(c, trusted, "x-original-uri") ?? fromProxy(c, trusted, "x-forwarded-uri");
 	if (uri === undefined) {
-		const url = urlParts(c.req.url);
+		const url = urlParts(c.url());
 		uri = `${url.pathname.slice(PREFIX.length) || "/"}${url.search}`;
 	}
 	const q = uri.indexOf("?");
 	const method =
 		fromProxy(c, trusted, "x-original-method") ??
 		fromProxy(c, trusted, "x-forwarded-method") ??
-		c.req.method;
+		c.method;
 	return {
 		method: method.toUpperCase(),
 		// The upstream serves the resolved path: the policy must judge that one (raw_path
 		// keeps what was sent); an encoded slash is a 400 by default.
 		...pathFields(q < 0 ? uri : uri.slice(0, q), input),
 		query: q < 0 ? "" : uri.slice(q + 1),
-		host:
-			fromProxy(c, trusted, "x-forwarded-host") ?? headerOf(c, "host") ?? new URL(c.req.url).host,
-		headers: pickHeaders((n) => headerOf(c, n), input.headers),
+		host: fromProxy(c, trusted, "x-forwarded-host") ?? c.header("host") ?? c.urlHost(),
+		headers: pickHeaders((n) => c.header(n), input.headers),
 	};
 }
 
-export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): void {
+/** A forward-auth answer: status, JSON body and the headers for the gateway. */
+export interface ForwardAnswer {
+	status: number;
+	json: string;
+	headers: Record<string, string>;
+}
+
+/** /v1/authz once the client's token is verified (see node-direct.ts): the decision's answer. */
+export type ForwardRoute = (call: DecideCall, claims: JWTPayload) => ForwardAnswer;
+
+export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): ForwardRoute {
 	const { config, decisions, verifier } = deps;
 	const fa = config.forwardAuth;
 	const policy = fa.policy ?? config.policy.default;
 
-	const handler = async (c: Context) => {
-		const token = deps.bearerToken(c);
-		const verified = verifier.cached?.(token) ?? (await verifier.verify(token));
-		if (!verified.ok) return deps.unauthorized(c, verified.reason, verified.message);
-		const trusted = isTrusted(deps.remoteAddrOf?.(c), fa.trustedProxies);
-		const request = originalRequest(c, trusted, config.input);
+	const answer: ForwardRoute = (call, claims) => {
+		const trusted = isTrusted(call.remoteAddr(), fa.trustedProxies);
+		const request = originalRequest(call, trusted, config.input);
 		const input = buildInput({
-			subject: verified.claims,
+			subject: claims,
 			action: request.method,
 			resource: { path: request.path, host: request.host },
 			request,
-			peer: deps.peerOf?.(c),
+			peer: call.peer,
 		});
 		const d = decisions.decide(policy, input, {
 			// The claims object stands for the token (see subject-keys.ts).
-			subjectKey: subjectId(verified.claims),
-			expiresAt: verified.claims.exp,
-			requestedBy: decisions.logs ? deps.remoteAddrOf?.(c) : undefined,
-			inputJson: inputJson(input, subjectJson(verified.claims)),
+			subjectKey: subjectId(claims),
+			expiresAt: claims.exp,
+			requestedBy: decisions.logs ? call.remoteAddr() : undefined,
+			inputJson: inputJson(input, subjectJson(claims)),
 		});
 		const body: Record<string, unknown> = { decision_id: d.decision_id, allow: d.allow };
 		if (d.reasons !== undefined) body.reasons = d.reasons;
@@ -117,11 +125,11 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): void {
 		// Header names in lower case, as a Headers object would hold (and write) them: a plain
 		// object spares building one per answer. A later name replaces an earlier one.
 		const headers: Record<string, string> = { "content-type": "application/json" };
-		if (!d.allow) return new Response(JSON.stringify(body), { status: 403, headers });
-		const claims = verified.claims as Record<string, unknown>;
-		if (typeof claims.sub === "string")
-			headers[fa.subjectHeader.toLowerCase()] = encodeHeaderValue(claims.sub);
-		const roles = claims[fa.rolesClaim];
+		if (!d.allow) return { status: 403, json: JSON.stringify(body), headers };
+		const c = claims as Record<string, unknown>;
+		if (typeof c.sub === "string")
+			headers[fa.subjectHeader.toLowerCase()] = encodeHeaderValue(c.sub);
+		const roles = c[fa.rolesClaim];
 		if (Array.isArray(roles)) {
 			// A comma inside one role would read as two roles upstream.
 			const list = roles.map((r) => encodeHeaderValue(String(r), ","));
@@ -136,9 +144,18 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): void {
 					headers[k.toLowerCase()] = encodeHeaderValue(v);
 			}
 		}
-		return new Response(JSON.stringify(body), { status: 200, headers });
+		return { status: 200, json: JSON.stringify(body), headers };
+	};
+
+	const handler = async (c: Context) => {
+		const token = deps.bearerToken(c);
+		const verified = verifier.cached?.(token) ?? (await verifier.verify(token));
+		if (!verified.ok) return deps.unauthorized(c, verified.reason, verified.message);
+		const a = answer(honoCall(c, deps.peerOf, deps.remoteAddrOf), verified.claims);
+		return new Response(a.json, { status: a.status, headers: a.headers });
 	};
 
 	app.all(PREFIX, handler);
 	app.all(`${PREFIX}/*`, handler);
+	return answer;
 }

@@ -1,5 +1,5 @@
 // A request as the framework-neutral routes read it (decide-route.ts, AuthZEN's single
-// evaluation), from a Hono context.
+// evaluation, forward auth), from a Hono context.
 
 import type { Context } from "hono";
 import type { DecideCall } from "./decide-route.ts";
@@ -16,6 +16,7 @@ export function honoCall(
 		path: c.req.path,
 		header: (name) => headerOf(c, name),
 		urlHost: () => new URL(c.req.url).host,
+		url: () => c.req.url,
 		peer: peerOf?.(c),
 		remoteAddr: () => remoteAddrOf?.(c),
 	};

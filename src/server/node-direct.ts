@@ -1,5 +1,6 @@
 // The hot routes' common requests answered on node:http directly, not through Hono: POST
-// /v1/decide, POST /v1/data/<entrypoint> without a query, and AuthZEN's single evaluation. Why: Hono's Node adapter
+// /v1/decide, POST /v1/data/<entrypoint> without a query, AuthZEN's single evaluation and
+// forward auth (/v1/authz) without a body. Why: Hono's Node adapter
 // makes a Request, a Context and a Response and chains promises for every request, which
 // under load costs about as much as the decision itself (`npm run bench:http`). The
 // answers come from the routes' own code (decide-route.ts, data-api.ts); a request out of
@@ -13,6 +14,7 @@ import type { DirectRoute, DirectRoutes } from "./app.ts";
 import { evaluationRefused } from "./authzen.ts";
 import { GZIP_MIN_LENGTH } from "./data-api.ts";
 import { type DecideCall, errorAnswer, type JsonAnswer } from "./decide-route.ts";
+import type { ForwardAnswer } from "./forward-auth.ts";
 import { bearerOf } from "./headers.ts";
 import { checkJsonText, HttpError } from "./http-errors.ts";
 import type { PeerIdentity } from "./input.ts";
@@ -27,6 +29,12 @@ const INTERNAL: JsonAnswer = {
 };
 const DATA_PREFIX = "/v1/data/";
 const EVALUATION = "/access/v1/evaluation";
+const FORWARD = "/v1/authz";
+// /v1/authz and what is under it, as the app routes it.
+const FORWARD_URL = /^\/v1\/authz(?:[/?]|$)/;
+// The methods gateways ask with (the original request's); HEAD and the rest go to the app.
+const FORWARD_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 type Headers = IncomingMessage["headers"];
 
@@ -37,17 +45,21 @@ function headerValue(h: Headers, name: string): string | undefined {
 
 /** A decide request as the route reads it (a class: no closures made per request). */
 class NodeCall implements DecideCall {
-	readonly method = "POST";
 	constructor(
 		private readonly req: IncomingMessage,
 		readonly path: string,
 		readonly peer: PeerIdentity | undefined,
+		readonly method = "POST",
 	) {}
 	header(name: string): string | undefined {
 		return headerValue(this.req.headers, name);
 	}
 	urlHost(): string {
 		return this.req.headers.host as string;
+	}
+	url(): string {
+		// The scheme is not read by any route (only the path, query and host are).
+		return `http://${this.req.headers.host}${this.req.url}`;
 	}
 	remoteAddr(): string | undefined {
 		return this.req.socket.remoteAddress;
@@ -66,8 +78,11 @@ function send(
 		...extra,
 		"Content-Length": Buffer.byteLength(body),
 	};
-	// Every response carries the caller's request id back, as the app's do.
-	if (requestId !== undefined) headers["X-Request-ID"] = requestId;
+	// Every response carries the caller's request id back, as the app's do (unless the
+	// answer names one itself).
+	if (requestId !== undefined && extra?.["x-request-id"] === undefined) {
+		headers["X-Request-ID"] = requestId;
+	}
 	res.writeHead(status, headers).end(body);
 }
 
@@ -196,8 +211,37 @@ export function directListener(
 		});
 		return true;
 	};
+	const forward = (req: IncomingMessage, res: ServerResponse): boolean => {
+		const h = req.headers;
+		// No body (forward auth reads none), and a Host the URL can be built from as is.
+		const length = h["content-length"];
+		if ((length !== undefined && length !== "0") || h["transfer-encoding"] !== undefined) {
+			return false;
+		}
+		if (h.host === undefined || !PLAIN_HOST.test(h.host)) return false;
+		const claims = direct.verifiedClaims(bearerOf(h.authorization));
+		if (claims === undefined) return false;
+		direct.arrived();
+		const method = req.method as string;
+		const requestId = headerValue(h, "x-request-id");
+		let answer: ForwardAnswer;
+		try {
+			answer = direct.forward(new NodeCall(req, FORWARD, peerOf?.(req.socket), method), claims);
+		} catch (e) {
+			const a = e instanceof HttpError ? errorAnswer(e) : INTERNAL;
+			answer = { ...a, headers: {} };
+		}
+		const { "content-type": _, ...extra } = answer.headers;
+		send(res, answer.status, answer.json, requestId, extra);
+		direct.answered("/v1/authz/*", answer.status, method);
+		return true;
+	};
 	return (req, res) => {
 		const url = req.url ?? "";
+		if (FORWARD_URL.test(url) && FORWARD_METHODS.has(req.method as string)) {
+			if (forward(req, res)) return;
+			return app(req, res);
+		}
 		if (req.method === "POST" && plainBody(req.headers, limits.bodyLimitBytes)) {
 			const answered =
 				url === "/v1/decide"

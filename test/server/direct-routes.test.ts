@@ -330,3 +330,102 @@ describe("the direct AuthZEN evaluation listener", () => {
 		expect(await metric(key)).toBe(before + 3);
 	});
 });
+
+describe("the direct forward-auth listener", () => {
+	/** A forward-auth request as a gateway sends it, seen whole (status, headers, body). */
+	async function gate(
+		path: string,
+		method: string,
+		headers: Record<string, string>,
+		body?: string,
+	) {
+		const res = await fetch(`${url}${path}`, { method, headers, body });
+		const seen: Record<string, unknown> = { status: res.status };
+		for (const name of [
+			"content-type",
+			"x-auth-subject",
+			"x-auth-roles",
+			"x-request-id",
+			"www-authenticate",
+		]) {
+			seen[name] = res.headers.get(name);
+		}
+		const parsed = (await res.json()) as Record<string, unknown>;
+		if (typeof parsed.decision_id === "string") parsed.decision_id = "(id)";
+		seen.body = parsed;
+		return seen;
+	}
+	let user: string;
+	beforeAll(async () => {
+		user = await sign(t.rsa, { sub: "erin", roles: ["user", "a,b"] });
+		// Verified once through the app, then cached.
+		await fetch(`${url}/v1/authz`, { headers: { authorization: `Bearer ${user}` } });
+	});
+
+	it.each([
+		["an admin", "/v1/authz/orders", "GET", {}],
+		["a user, denied", "/v1/authz/orders/1", "DELETE", { who: "user" }],
+		[
+			"the original request from trusted headers",
+			"/v1/authz",
+			"GET",
+			{
+				"x-forwarded-uri": "/orders?id=7",
+				"x-forwarded-method": "POST",
+				"x-forwarded-host": "shop.test",
+			},
+		],
+		[
+			"nginx's X-Original-URI",
+			"/v1/authz",
+			"GET",
+			{ "x-original-uri": "/a/b", "x-original-method": "PUT" },
+		],
+		["a query on the prefix", "/v1/authz?x=1", "GET", {}],
+		["an encoded slash in the path", "/v1/authz/a%2Fb", "GET", {}],
+		["a request id", "/v1/authz/x", "POST", { "x-request-id": "fa-1" }],
+	])("answers %s as the app does", async (_name, path, method, extra) => {
+		const { who, ...headers } = extra as Record<string, string>;
+		const h = { authorization: `Bearer ${who === "user" ? user : admin}`, ...headers };
+		const before = fallbacks;
+		const viaDirect = await gate(path, method, h);
+		expect(fallbacks).toBe(before);
+		// A body (which forward auth does not read) sends the same request to the app; a GET
+		// cannot carry one, so its copy is a POST (the GET cases are allowed either way: an
+		// admin, or a method taken from the gateway's headers).
+		const viaApp = await gate(path, method === "GET" ? "POST" : method, h, "x");
+		expect(fallbacks).toBe(before + 1);
+		expect(viaDirect).toEqual(viaApp);
+	});
+
+	it("passes the identity upstream and counts each request", async () => {
+		const key = 'gavel_http_requests_total{route="/v1/authz/*",method="GET",status="200"}';
+		const before = await metric(key);
+		const seen = await gate("/v1/authz/x", "GET", {
+			authorization: `Bearer ${user}`,
+			"x-forwarded-method": "GET",
+		});
+		expect(seen.status).toBe(403);
+		const ok = await gate("/v1/authz/x", "GET", { authorization: `Bearer ${admin}` });
+		expect(ok).toMatchObject({ status: 200, "x-auth-subject": "alice", body: { allow: true } });
+		expect(await metric(key)).toBe(before + 1);
+	});
+
+	it("hands the app a token it has not verified, and HEAD", async () => {
+		const before = fallbacks;
+		const fresh = await sign(t.rsa, { jti: "fa-fresh" });
+		expect(
+			(await fetch(`${url}/v1/authz`, { headers: { authorization: `Bearer ${fresh}` } })).status,
+		).toBe(403);
+		expect((await fetch(`${url}/v1/authz`)).status).toBe(401);
+		expect(
+			(
+				await fetch(`${url}/v1/authz`, {
+					method: "HEAD",
+					headers: { authorization: `Bearer ${admin}` },
+				})
+			).status,
+		).toBe(200);
+		expect(fallbacks).toBe(before + 3);
+	});
+});
