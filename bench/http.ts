@@ -22,7 +22,7 @@ async function sinkSettled(url: string) {
 
 /**
  * Bare Hono (and, for scale, the same endpoint on bare node:http), Gavel's /v1/decide
- * with and without the decision cache, /v1/data, and Gavel
+ * with and without the decision cache, /v1/data, forward auth (/v1/authz), and Gavel
  * with tracing on, under autocannon and (when installed) wrk side by side; ratios against
  * bare Hono, p99s, server CPU per request.
  */
@@ -83,6 +83,14 @@ export async function runHttpBench(): Promise<void> {
 				headers: { "content-type": "application/json" },
 				body: JSON.stringify({ input: JSON.parse(body) }),
 			},
+			{
+				// A gateway's forward-auth question (nginx auth_request, Traefik, Envoy HTTP).
+				name: "gavel /v1/authz",
+				server: gavel,
+				method: "GET",
+				path: "/v1/authz/documents/doc-1",
+				headers: { authorization: `Bearer ${token}` },
+			},
 		];
 		if (traced) {
 			scenarios.push(decide("traced (cache hit)", traced, headers));
@@ -105,7 +113,7 @@ export async function runHttpBench(): Promise<void> {
 				return `${name} ${(r.rps / floor.rps).toFixed(2)}× (p99 ${r.p99.toFixed(2)} ms)`;
 			};
 			console.log(
-				`${generator}: throughput vs bare Hono (p99 ${floor.p99.toFixed(2)} ms): ${["gavel (no cache)", "gavel (cache hit)", "gavel /v1/data", "node:http"].map(vs).join(", ")}`,
+				`${generator}: throughput vs bare Hono (p99 ${floor.p99.toFixed(2)} ms): ${["gavel (no cache)", "gavel (cache hit)", "gavel /v1/data", "gavel /v1/authz", "node:http"].map(vs).join(", ")}`,
 			);
 			if (!traced) continue;
 			const ratio = (on: string, off: string) =>
