@@ -32,6 +32,8 @@ export async function runHttpBench(): Promise<void> {
 	try {
 		const { sign, config } = await gavelFixture(dir);
 		const token = await sign({ sub: "alice", roles: ["user"] }, "1h");
+		// The example policy lets an admin do anything: a forward-auth GET is allowed (200).
+		const adminToken = await sign({ sub: "root", roles: ["admin"] }, "1h");
 		const gavel = await startServer(["gavel", JSON.stringify(config)]);
 		servers.push(gavel);
 		const hono = await startServer(["hono"]);
@@ -89,7 +91,7 @@ export async function runHttpBench(): Promise<void> {
 				server: gavel,
 				method: "GET",
 				path: "/v1/authz/documents/doc-1",
-				headers: { authorization: `Bearer ${token}` },
+				headers: { authorization: `Bearer ${adminToken}` },
 			},
 		];
 		if (traced) {
