@@ -272,7 +272,7 @@ export async function startGavel(
 		keepAliveTimeout: sc.keepAliveTimeoutSeconds * 1000,
 		connectionsCheckingInterval: Math.min(1000, sc.headersTimeoutSeconds * 500),
 	};
-	// The common decide request is answered without the framework (see node-direct.ts).
+	// The hot routes' common requests are answered without the framework (node-direct.ts).
 	const direct = gavel.direct;
 	const listen = (create: typeof createHttpServer): typeof createHttpServer =>
 		direct

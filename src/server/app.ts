@@ -17,7 +17,6 @@ import {
 	createDecideRoute,
 	type DecideCall,
 	decideRequestKey,
-	type JsonAnswer,
 	requestInfoOf,
 } from "./decide-route.ts";
 import type { DecisionCache } from "./decision-cache.ts";
@@ -26,7 +25,13 @@ import { DecisionService } from "./decision-service.ts";
 import { type ForwardRoute, registerForwardAuth } from "./forward-auth.ts";
 import { bearerOf, headerOf, requestHeaderOf } from "./headers.ts";
 import { honoCall } from "./hono-call.ts";
-import { ClientAbortedError, errorResponse, HttpError, readJsonText } from "./http-errors.ts";
+import {
+	ClientAbortedError,
+	errorResponse,
+	HttpError,
+	type JsonAnswer,
+	readJsonText,
+} from "./http-errors.ts";
 import type { PeerIdentity, RequestInfo } from "./input.ts";
 import type { Metrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
@@ -67,7 +72,7 @@ export interface GavelApp {
 	fetch: (request: Request, env?: unknown, ctx?: unknown) => Response | Promise<Response>;
 	decisions: DecisionService;
 	/**
-	 * The decide route for a runtime's own listener to answer the common request without
+	 * The hot routes for a runtime's own listener to answer their common requests without
 	 * the framework (node-direct.ts); unset when tracing or OPA's system authorization is
 	 * on, since those wrap every request in the app.
 	 */
@@ -97,7 +102,7 @@ export interface DirectRoutes {
 	 * pass without waiting; when not, the app decides.
 	 */
 	callerPasses(token: string | undefined): boolean;
-	/** AuthZEN's single evaluation for the body's text (a refusal is an answer too). */
+	/** AuthZEN's single evaluation of the body's text; a refusal throws (evaluationRefused). */
 	evaluation: EvaluationRoute;
 	/** Forward auth (/v1/authz) for a verified client; throws HttpError (a bad path). */
 	forward: ForwardRoute;
@@ -235,7 +240,6 @@ export function createApp(deps: AppDeps): GavelApp {
 		);
 	}
 	const limits = config.server;
-	const _decideEntrypoints = new Set(config.policy.decideEntrypoints ?? [config.policy.default]);
 
 	app.onError((err, c) => {
 		if (err instanceof HttpError) return errorResponse(c, err);

@@ -5,11 +5,16 @@
 import type { Context, Hono } from "hono";
 import type { Engine } from "../engine/index.ts";
 import type { GavelConfig } from "./config.ts";
-import { type DecideCall, errorAnswer, type JsonAnswer } from "./decide-route.ts";
+import type { DecideCall } from "./decide-route.ts";
 import type { Decision, DecisionService } from "./decision-service.ts";
-import { headerOf } from "./headers.ts";
 import { honoCall } from "./hono-call.ts";
-import { HttpError, parseJsonObject, readJsonText } from "./http-errors.ts";
+import {
+	errorAnswer,
+	HttpError,
+	type JsonAnswer,
+	parseJsonObject,
+	readJsonText,
+} from "./http-errors.ts";
 import { buildInput, type PeerIdentity, pickHeaders, type RequestInfo } from "./input.ts";
 import { pathFields } from "./request-path.ts";
 
@@ -66,7 +71,8 @@ function pick(def: unknown, item: unknown): unknown {
 }
 /**
  * POST /access/v1/evaluation's answer once the caller is let in and the body read, for a
- * runtime's direct listener (node-direct.ts); a refused request is the answer the route gives.
+ * runtime's direct listener (node-direct.ts); a refused request throws, and
+ * evaluationRefused gives the answer the route gives for it.
  */
 export type EvaluationRoute = (call: DecideCall, text: string) => JsonAnswer;
 
@@ -102,11 +108,11 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): EvaluationRoute {
 	const read = async (c: Context): Promise<Json> => parseBody(await readText(c));
 
 	/** input.request: the same for every evaluation of one HTTP request. */
-	const requestOf = (c: Context): RequestInfo => ({
-		method: c.req.method,
-		...pathFields(c.req.path, config.input),
-		host: headerOf(c, "host") ?? "",
-		headers: pickHeaders((n) => headerOf(c, n), config.input.headers),
+	const requestOf = (call: DecideCall): RequestInfo => ({
+		method: call.method,
+		...pathFields(call.path, config.input),
+		host: call.header("host") ?? "",
+		headers: pickHeaders((n) => call.header(n), config.input.headers),
 	});
 
 	const inputOf = (
@@ -124,14 +130,13 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): EvaluationRoute {
 		});
 
 	const evaluate = (
-		c: Context,
+		call: DecideCall,
 		t: ReturnType<typeof validTuple>,
-		request = requestOf(c),
-		peer = deps.peerOf?.(c),
+		request = requestOf(call),
 		requestKey?: string,
 	): Decision =>
-		decisions.decide(config.authzen.policy, inputOf(t, request, peer), {
-			requestedBy: decisions.logs ? deps.remoteAddrOf?.(c) : undefined,
+		decisions.decide(config.authzen.policy, inputOf(t, request, call.peer), {
+			requestedBy: decisions.logs ? call.remoteAddr() : undefined,
 			requestKey,
 		});
 
@@ -158,18 +163,9 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): EvaluationRoute {
 		}
 	};
 
-	/** input.request from a framework-neutral request (see hono-call.ts, node-direct.ts). */
-	const requestOfCall = (call: DecideCall): RequestInfo => ({
-		method: call.method,
-		...pathFields(call.path, config.input),
-		host: call.header("host") ?? "",
-		headers: pickHeaders((n) => call.header(n), config.input.headers),
-	});
-
 	const evaluation = (call: DecideCall, text: string): JsonAnswer => {
-		const request = requestOfCall(call);
+		const request = requestOf(call);
 		const peer = call.peer;
-		const requestedBy = decisions.logs ? call.remoteAddr() : undefined;
 		// As on /v1/decide: the exact body and the request fields the input carries determine
 		// the input (the policy is fixed), so a repeated request is answered from the cache
 		// before its body is parsed. "\u0001" keeps these keys apart from /v1/decide's.
@@ -177,6 +173,7 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): EvaluationRoute {
 			? `\u0001authzen\u0000${request.host}\u0000${config.input.headers.length === 0 ? "" : JSON.stringify(request.headers)}\u0000${peer === undefined ? "" : JSON.stringify(peer)}\u0000${text}`
 			: undefined;
 		if (requestKey !== undefined) {
+			const requestedBy = decisions.logs ? call.remoteAddr() : undefined;
 			const hit = decisions.cachedDecision(
 				requestKey,
 				decisions.logs ? () => inputOf(validTuple(parseBody(text)), request, peer) : undefined,
@@ -186,11 +183,7 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): EvaluationRoute {
 		}
 		const t = validTuple(parseBody(text));
 		if (!engine.current()) throw new HttpError(503, "no_bundle", "no policy bundle is active");
-		const d = decisions.decide(config.authzen.policy, inputOf(t, request, peer), {
-			requestedBy,
-			requestKey,
-		});
-		return { status: 200, json: JSON.stringify(response(d)) };
+		return { status: 200, json: JSON.stringify(response(evaluate(call, t, request, requestKey))) };
 	};
 
 	const single = async (c: Context) => {
@@ -204,12 +197,13 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): EvaluationRoute {
 		"/access/v1/evaluations",
 		guard(async (c) => {
 			const body = await read(c);
+			const call = honoCall(c, deps.peerOf, deps.remoteAddrOf);
 			const items = body.evaluations;
 			if (items === undefined || (Array.isArray(items) && items.length === 0)) {
 				// Without evaluations the batch endpoint answers like the single one.
 				const t = validTuple(body);
 				if (!engine.current()) throw new HttpError(503, "no_bundle", "no policy bundle is active");
-				return c.json(response(evaluate(c, t)), 200);
+				return c.json(response(evaluate(call, t)), 200);
 			}
 			if (!Array.isArray(items)) throw new InvalidRequest("evaluations must be an array");
 			// A body within the size limit can still hold hundreds of thousands of "{}" entries,
@@ -231,6 +225,7 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): EvaluationRoute {
 				throw new InvalidRequest(`unknown evaluations_semantic ${String(semantic)}`);
 			}
 			if (!engine.current()) throw new HttpError(503, "no_bundle", "no policy bundle is active");
+			const request = requestOf(call);
 			const results: Json[] = [];
 			for (const [i, raw] of items.entries()) {
 				let out: Json;
@@ -243,7 +238,7 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): EvaluationRoute {
 						resource: pick(body.resource, raw.resource),
 						context: pick(body.context, raw.context),
 					});
-					out = response(evaluate(c, t));
+					out = response(evaluate(call, t, request));
 				} catch (e) {
 					if (!(e instanceof InvalidRequest)) throw e;
 					// An item that cannot be evaluated is a deny, reported in its context.
@@ -271,13 +266,5 @@ export function registerAuthzen(app: Hono, deps: AuthzenDeps): EvaluationRoute {
 			200,
 		);
 	});
-	return (call, text) => {
-		try {
-			return evaluation(call, text);
-		} catch (e) {
-			const refused = evaluationRefused(e);
-			if (refused) return refused;
-			throw e;
-		}
-	};
+	return evaluation;
 }

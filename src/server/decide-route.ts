@@ -6,7 +6,7 @@ import type { JWTPayload } from "jose";
 import type { Engine } from "../engine/index.ts";
 import type { GavelConfig } from "./config.ts";
 import { type DecideOptions, type DecisionService, decisionJson } from "./decision-service.ts";
-import { HttpError, parseJsonObject } from "./http-errors.ts";
+import { HttpError, type JsonAnswer, parseJsonObject } from "./http-errors.ts";
 import {
 	buildInput,
 	inputJson,
@@ -31,20 +31,6 @@ export interface DecideCall {
 	peer: PeerIdentity | undefined;
 	/** The TCP peer's address (only a logged decision asks: a system call on Node). */
 	remoteAddr(): string | undefined;
-}
-
-/** A JSON answer: status and body text. */
-export interface JsonAnswer {
-	status: number;
-	json: string;
-}
-
-/** An HttpError as the JSON answer every route gives for it ({code, message, ...}). */
-export function errorAnswer(e: HttpError): JsonAnswer {
-	return {
-		status: e.status,
-		json: JSON.stringify({ code: e.code, message: e.message, ...e.extra }),
-	};
 }
 
 export function requestInfoOf(call: DecideCall, config: GavelConfig): RequestInfo {

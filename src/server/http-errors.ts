@@ -25,8 +25,23 @@ export class ClientAbortedError extends Error {
 	}
 }
 
+/** A JSON answer: status and body text. */
+export interface JsonAnswer {
+	status: number;
+	json: string;
+}
+
+/** An HttpError as the JSON answer every route gives for it ({code, message, ...}). */
+export function errorAnswer(e: HttpError): JsonAnswer {
+	return {
+		status: e.status,
+		json: JSON.stringify({ code: e.code, message: e.message, ...e.extra }),
+	};
+}
+
 export function errorResponse(c: Context, e: HttpError): Response {
-	return c.json({ code: e.code, message: e.message, ...e.extra }, e.status);
+	const a = errorAnswer(e);
+	return c.body(a.json, e.status, { "Content-Type": "application/json" });
 }
 
 export interface BodyLimits {

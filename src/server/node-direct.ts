@@ -13,10 +13,10 @@ import { gzipSync } from "node:zlib";
 import type { DirectRoute, DirectRoutes } from "./app.ts";
 import { evaluationRefused } from "./authzen.ts";
 import { GZIP_MIN_LENGTH } from "./data-api.ts";
-import { type DecideCall, errorAnswer, type JsonAnswer } from "./decide-route.ts";
+import type { DecideCall } from "./decide-route.ts";
 import type { ForwardAnswer } from "./forward-auth.ts";
 import { bearerOf } from "./headers.ts";
-import { checkJsonText, HttpError } from "./http-errors.ts";
+import { checkJsonText, errorAnswer, HttpError, type JsonAnswer } from "./http-errors.ts";
 import type { PeerIdentity } from "./input.ts";
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
