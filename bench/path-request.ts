@@ -1,6 +1,7 @@
-// One whole HTTP request through @hono/node-server's request listener and Node's own
-// IncomingMessage / ServerResponse, in this process, without a socket: everything a server
-// does for a request except the HTTP parser and the read/writev system calls. Used by
+// One whole HTTP request through a Node request listener (@hono/node-server's, or Gavel's
+// direct listener in front of it) and Node's own IncomingMessage / ServerResponse, in this
+// process, without a socket: everything a server does for a request except the HTTP parser
+// and the read/writev system calls. Used by
 // bench/path.ts to time a route end to end in CPU time.
 
 import { IncomingMessage, ServerResponse } from "node:http";
@@ -27,9 +28,15 @@ function nullSocket(): Socket {
 	return s;
 }
 
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
 /** A function that performs `spec` against `fetch` and resolves with the status and body. */
 export function inProcess(fetch: Fetch, spec: RequestSpec) {
-	const listener = getRequestListener(fetch as never);
+	return inProcessListener(getRequestListener(fetch as never), spec);
+}
+
+/** The same against a Node request listener (Gavel's direct listener in front of the app). */
+export function inProcessListener(listener: Listener, spec: RequestSpec) {
 	const socket = nullSocket();
 	const body = spec.body === undefined ? undefined : Buffer.from(spec.body);
 	const headers: Record<string, string> = { host: "127.0.0.1:8181", ...spec.headers };

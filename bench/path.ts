@@ -1,7 +1,8 @@
 // The cost of one decision request, stage by stage (issue 16): each stage of a /v1/decide
 // request without the decision cache timed alone in CPU µs (bench/path-stages.ts), the
 // whole request of each decision route in this process through @hono/node-server and
-// Node's HTTP objects without a socket (bench/path-request.ts), and then the server's CPU
+// Node's HTTP objects without a socket, and through the direct listener a Node server puts in
+// front (bench/path-request.ts), and then the server's CPU
 // µs per request under load from another process (the figure bench:http prints).
 // Run: npm run bench:path [-- --no-load]   (PATH_ROUNDS, BENCH_SECONDS, BENCH_ROUNDS)
 
@@ -23,7 +24,7 @@ import { createPromMetrics } from "../src/server/prom-metrics.ts";
 import { createTokenVerifier, localKeySource } from "../src/server/token-verifier.ts";
 import { gavelFixture, startServer } from "./http-fixture.ts";
 import { loadScenarios, type Scenario } from "./http-load.ts";
-import { inProcess, type RequestSpec } from "./path-request.ts";
+import { inProcess, inProcessListener, type RequestSpec } from "./path-request.ts";
 import { type Stage, timeStages } from "./path-stages.ts";
 
 // Read by name so that this file also runs on trees from before issue 16 (for a before/after
@@ -271,15 +272,50 @@ hono.post("/v1/decide", async (c) => {
 	const b = await c.req.json();
 	return c.json({ allow: typeof b === "object", cached: false });
 });
+// What a Node server runs: the direct listener in front of the app (src/node.ts), where this
+// tree has one; its rows are named "… direct". The app rows are what Workers, a traced server
+// and the uncommon requests take.
+const direct = (running.gavel as { direct?: unknown }).direct;
+const directModule = (await import("../src/server/node-direct.ts").catch(() => undefined)) as
+	| { directListener(direct: unknown, app: unknown): Parameters<typeof inProcessListener>[0] }
+	| undefined;
+const directApp =
+	direct && directModule
+		? directModule.directListener(direct, getRequestListener(running.gavel.fetch))
+		: undefined;
 const requestStages: Stage[] = [];
 for (const [name, spec] of Object.entries(routes)) {
-	const r = inProcess(name.startsWith("bare") ? hono.fetch : running.gavel.fetch, spec);
-	const answer = await r.check();
-	if (answer.status !== 200) {
-		throw new Error(`${name}: ${answer.status} ${answer.body}`);
+	const bare = name.startsWith("bare");
+	const ways: Array<[string, ReturnType<typeof inProcess>]> = [
+		[name, inProcess(bare ? hono.fetch : running.gavel.fetch, spec)],
+	];
+	if (!bare && directApp) ways.push([`${name} direct`, inProcessListener(directApp, spec)]);
+	for (const [label, r] of ways) {
+		// Twice: the first request verifies the token, which the direct listener then finds.
+		await r.check();
+		const answer = await r.check();
+		if (answer.status !== 200) {
+			throw new Error(`${label}: ${answer.status} ${answer.body}`);
+		}
+		requestStages.push({ name: label, async: true, run: r.run });
 	}
-	requestStages.push({ name, async: true, run: r.run });
 }
+// The direct rows' floor: the same bare endpoint on node:http alone (bench/http-server.ts node).
+const bareNode = inProcessListener((req, res) => {
+	const chunks: Buffer[] = [];
+	req.on("data", (c: Buffer) => chunks.push(c));
+	req.on("end", () => {
+		const b: unknown = JSON.parse(Buffer.concat(chunks).toString());
+		const out = JSON.stringify({ allow: typeof b === "object", cached: false });
+		res
+			.writeHead(200, {
+				"content-type": "application/json",
+				"content-length": Buffer.byteLength(out),
+			})
+			.end(out);
+	});
+}, routes["bare Hono /v1/decide"]);
+requestStages.push({ name: "bare node:http /v1/decide", async: true, run: bareNode.run });
 
 const uptime = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 console.log(`load average before: ${uptime()} (${ROUNDS} rounds per stage, CPU time)`);
@@ -301,7 +337,9 @@ for (const s of stages) {
 	console.log(`${s.name.padEnd(48)} ${fmt(t)}${part ? "  (part / composite)" : ""}`);
 }
 console.log(`${"sum of the stages".padEnd(48)} ${fmt(sum)}`);
-console.log("\nwhole request in this process (node-server + Node HTTP, no socket, no parser)");
+console.log(
+	'\nwhole request in this process (Node HTTP objects, no socket, no parser; through node-server and Hono, or "direct": Gavel\'s Node listener)',
+);
 for (const s of requestStages) {
 	const t = times.get(s.name) ?? Number.NaN;
 	const r = ratios.get(s.name) ?? Number.NaN;
@@ -311,6 +349,12 @@ const whole = times.get("/v1/decide no cache") ?? Number.NaN;
 console.log(
 	`/v1/decide no cache minus the stages: ${(whole - sum).toFixed(2)} µs of framework (node-server, Hono, Node HTTP objects)`,
 );
+const wholeDirect = times.get("/v1/decide no cache direct");
+if (wholeDirect !== undefined) {
+	console.log(
+		`/v1/decide no cache direct minus the stages: ${(wholeDirect - sum).toFixed(2)} µs (Node HTTP objects, the listener)`,
+	);
+}
 console.log(`load average after: ${uptime()}`);
 
 if (!process.argv.includes("--no-load")) {

@@ -1,6 +1,7 @@
 // Builds what runs Gavel's TypeScript without a TypeScript loader, with esbuild:
 // - buildDevCli(): dist/gavel.mjs, the single-file CLI that bin/gavel.js rebuilds in a clone
-//   whenever a source is newer (inline source map for GAVEL_DEBUG traces);
+//   whenever a source is newer (inline source map for GAVEL_DEBUG traces); buildSingleFile()
+//   does the same for any entry point (the benchmarks' server);
 // - buildPackage(): dist/npm/, what the npm package ships (`npm pack` runs it as prepack): the
 //   CLI (cli.mjs) and the library (index.mjs) sharing chunks, and the library's declarations
 //   (index.d.ts, hand-written in src/library/gavel.d.ts and checked against the code by tsc).
@@ -22,13 +23,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const RUNTIME_ASSETS = ["src/wasm/runtime/build/runtime.wasm", "src/server/proto"];
 
 /** The single-file CLI for a clone: dist/gavel.mjs (written beside and renamed: atomic). */
-export async function buildDevCli() {
+export function buildDevCli() {
+	return buildSingleFile(join(root, "src", "cli", "main.ts"), join(root, "dist", "gavel.mjs"));
+}
+
+/**
+ * One TypeScript entry point and the sources it imports as one ES module at `out`, built as
+ * the CLI is (the benchmarks run their servers from such a file, so they time the code users
+ * run rather than a transpiling loader's output). Written beside and renamed: atomic.
+ */
+export async function buildSingleFile(entry, out) {
 	const { build } = await import("esbuild");
-	const out = join(root, "dist", "gavel.mjs");
 	const tmp = `${out}.${process.pid}.tmp`;
 	await build({
 		...common(dirname(out)),
-		entryPoints: [join(root, "src", "cli", "main.ts")],
+		entryPoints: [entry],
 		outfile: tmp,
 		sourcemap: "inline",
 	});
