@@ -142,34 +142,42 @@ export async function loadActivePolicy(
 		// Names usually arrive already normalised; try them as given first.
 		hasEntrypoint: (name) => byName.has(name) || byName.has(normalizeEntrypoint(name)),
 		evaluate(entrypoint, input, inputJson) {
-			const rs = self.evaluateAll(entrypoint, input, inputJson);
-			return rs.length === 0 ? undefined : rs[0];
+			const rs = resultSet(entrypoint, input, inputJson);
+			return rs.length === 0 ? undefined : rs[0].result;
 		},
 		evaluateAll(entrypoint, input, inputJson) {
-			const id = byName.get(entrypoint) ?? byName.get(normalizeEntrypoint(entrypoint));
-			if (id === undefined) {
-				throw new PolicyEvalError("undefined_entrypoint", `unknown entrypoint ${entrypoint}`);
-			}
-			// A rebuild that failed is tried again: memory may be there now.
-			sdk ??= rebuild();
-			if (!sdk) {
-				throw new PolicyEvalError(
-					"eval_internal_error",
-					`no usable policy instance: ${rebuildError || "rebuild failed"}`,
-				);
-			}
-			host.beginEvaluation();
-			let rs: Array<{ result: unknown }>;
-			try {
-				rs = evaluateOn(sdk, id, input, inputJson);
-			} catch (e) {
-				const err = toEvalError(e, limits);
-				if (!POLICY_ERRORS.has(err.code)) sdk = rebuild();
-				throw err;
-			}
-			if (!Array.isArray(rs)) return [];
-			return rs.map((r) => r.result);
+			return resultSet(entrypoint, input, inputJson).map((r) => r.result);
 		},
+	};
+
+	/** The entrypoint's result set, or an empty one when the module returns none. */
+	const resultSet = (
+		entrypoint: string,
+		input: unknown,
+		inputJson: string | undefined,
+	): Array<{ result: unknown }> => {
+		const id = byName.get(entrypoint) ?? byName.get(normalizeEntrypoint(entrypoint));
+		if (id === undefined) {
+			throw new PolicyEvalError("undefined_entrypoint", `unknown entrypoint ${entrypoint}`);
+		}
+		// A rebuild that failed is tried again: memory may be there now.
+		sdk ??= rebuild();
+		if (!sdk) {
+			throw new PolicyEvalError(
+				"eval_internal_error",
+				`no usable policy instance: ${rebuildError || "rebuild failed"}`,
+			);
+		}
+		host.beginEvaluation();
+		let rs: Array<{ result: unknown }>;
+		try {
+			rs = evaluateOn(sdk, id, input, inputJson);
+		} catch (e) {
+			const err = toEvalError(e, limits);
+			if (!POLICY_ERRORS.has(err.code)) sdk = rebuild();
+			throw err;
+		}
+		return Array.isArray(rs) ? rs : [];
 	};
 	return self;
 }

@@ -102,6 +102,25 @@ describe("evaluateJson on an SDK instance", () => {
 		expect(compared).toBe(2 * INPUTS.length * 7);
 	});
 
+	it("keeps instances apart and hands out a fresh result set each time", async () => {
+		// The input window and the recognised result sets are kept between calls: two
+		// instances in turn must each read their own memory, and a caller that changes a result
+		// must not change the next one.
+		const [a, b] = [await load(), await load()];
+		const allow = a.entrypoints["t/allow"];
+		for (let i = 0; i < 4; i++) {
+			const who = i % 2 === 0 ? "alice" : "bob";
+			const rs = evaluateJson(a, allow, JSON.stringify({ user: who }));
+			expect(rs).toEqual([{ result: who === "alice" }]);
+			(rs[0] as { result: unknown }).result = "changed";
+			rs.push({ result: 0 });
+			expect(evaluateJson(b, allow, JSON.stringify({ user: who }))).toEqual([
+				{ result: who === "alice" },
+			]);
+			expect(evaluateJson(b, b.entrypoints["t/size"], '{"user":"x"}')).toEqual([]);
+		}
+	});
+
 	it("grows the module's memory for an input larger than it, then keeps answering", async () => {
 		const sdk = await load();
 		const before = sdk.mem.buffer.byteLength;

@@ -22,6 +22,15 @@ describe("opa_json_parse / opa_json_dump", () => {
 		["[]", "[]"],
 		["{}", "{}"],
 		["[1, [2, {}]]", "[1,[2,{}]]"],
+		// Around the integer fast path (up to 18 digits read while scanning) and the literals.
+		["-0", "0"],
+		["999999999999999999", "999999999999999999"],
+		["-999999999999999999", "-999999999999999999"],
+		["1000000000000000000", "1000000000000000000"],
+		["12.5e1", "12.5e1"],
+		["7E+2", "7E+2"],
+		["[true,false,null]", "[true,false,null]"],
+		["\t\r\n [ 1 ,\n2 ] \n", "[1,2]"],
 	])("round-trips %s", (text, want) => {
 		expect(rt.roundTrip(text)).toBe(want);
 	});
@@ -81,6 +90,15 @@ describe("opa_json_parse / opa_json_dump", () => {
 		"{}}",
 		"NaN",
 		"'a'",
+		"tru",
+		"fals",
+		"falsy",
+		"nulls",
+		"truex",
+		"-a",
+		"1.e5",
+		"1e+",
+		"[1\u000b]",
 	])("rejects %j", (text) => {
 		expect(rt.parse(text)).toBe(0);
 	});

@@ -20,6 +20,7 @@ import {
 	K_STR,
 	kind,
 	makeArray,
+	makeInt,
 	makeObject,
 	makeSet,
 	makeString,
@@ -46,12 +47,18 @@ function peek(): u32 {
 	return pos < end ? <u32>load<u8>(pos) : 0xffffffff;
 }
 
+// The scanning loops below keep the position in a local and store it back once: `pos` and
+// `end` are wasm globals, which the engine reads and writes through memory on every access.
+
 function skipWs(): void {
-	while (pos < end) {
-		const c = load<u8>(pos);
-		if (c == 32 || c == 9 || c == 10 || c == 13) pos++;
-		else break;
+	let p = pos;
+	const e = end;
+	while (p < e) {
+		const c = load<u8>(p);
+		if (c > 32 || (c != 32 && c != 9 && c != 10 && c != 13)) break;
+		p++;
 	}
+	pos = p;
 }
 
 function fail(): usize {
@@ -65,6 +72,18 @@ function expectWord(w: string): bool {
 	for (let i: usize = 0; i < n; i++) {
 		if (<u32>load<u8>(pos + i) != <u32>w.charCodeAt(<i32>i)) return false;
 	}
+	pos += n;
+	return true;
+}
+
+// "null", "true" and "fals" as little-endian u32s: a literal is one load and compare.
+const W_NULL: u32 = 0x6c6c756e;
+const W_TRUE: u32 = 0x65757274;
+const W_FALS: u32 = 0x736c6166;
+
+/** Whether the bytes at pos are the four of `w` (then `fifth`, when n is 5); consumes them. */
+function word(w: u32, n: usize, fifth: u8 = 0): bool {
+	if (end - pos < n || load<u32>(pos) != w || (n == 5 && load<u8>(pos + 4) != fifth)) return false;
 	pos += n;
 	return true;
 }
@@ -108,20 +127,22 @@ export function writeUtf8(w: usize, cp: u32): void {
 }
 
 function parseString(): usize {
-	pos++; // opening quote
 	// Fast path: no escapes, copy nothing but the slice.
-	const start = pos;
-	while (pos < end) {
-		const c = load<u8>(pos);
+	const start = pos + 1; // past the opening quote
+	const e = end;
+	let p = start;
+	while (p < e) {
+		const c = load<u8>(p);
 		if (c == 34) {
-			const n = <u32>(pos - start);
-			pos++;
+			pos = p + 1;
+			const n = <u32>(p - start);
 			return borrow ? makeString(start, n) : makeStringCopy(start, n);
 		}
 		if (c == 92) break;
 		if (c < 0x20) return fail();
-		pos++;
+		p++;
 	}
+	pos = p;
 	const w = bufNew(<u32>(pos - start) + 16);
 	bufBytes(w, start, <u32>(pos - start));
 	while (pos < end) {
@@ -172,33 +193,53 @@ function parseString(): usize {
 	return fail();
 }
 
-function isDigitAt(p: usize): bool {
-	if (p >= end) return false;
-	const c = load<u8>(p);
-	return c >= 48 && c <= 57;
+/** The digit's value at p (below `e`), or a value above 9 when there is none. */
+function digitAt(p: usize, e: usize): u32 {
+	return p < e ? <u32>load<u8>(p) - 48 : 10;
+}
+
+/** Past the digits from p (below `e`). */
+function skipDigits(p: usize, e: usize): usize {
+	while (digitAt(p, e) <= 9) p++;
+	return p;
 }
 
 function parseNumber(): usize {
 	const start = pos;
-	if (peek() == 45) pos++;
-	if (!isDigitAt(pos)) return fail();
-	if (load<u8>(pos) == 48) {
-		pos++;
-	} else {
-		while (isDigitAt(pos)) pos++;
+	const e = end;
+	let p = start;
+	const neg = load<u8>(p) == 45;
+	if (neg) p++;
+	let d = digitAt(p, e);
+	if (d > 9) return fail();
+	// The integer part is read as it is scanned: most numbers in an input are small ints.
+	let acc: u64 = <u64>d;
+	p++;
+	if (d != 0) {
+		while ((d = digitAt(p, e)) <= 9) {
+			acc = acc * 10 + <u64>d;
+			p++;
+		}
 	}
-	if (peek() == 46) {
-		pos++;
-		if (!isDigitAt(pos)) return fail();
-		while (isDigitAt(pos)) pos++;
+	const digits = p - start - (neg ? 1 : 0);
+	let integral = true;
+	if (p < e && load<u8>(p) == 46) {
+		integral = false;
+		p++;
+		if (digitAt(p, e) > 9) return fail();
+		p = skipDigits(p, e);
 	}
-	if ((peek() | 32) == 101) {
-		pos++;
-		if (peek() == 43 || peek() == 45) pos++;
-		if (!isDigitAt(pos)) return fail();
-		while (isDigitAt(pos)) pos++;
+	if (p < e && (load<u8>(p) | 32) == 101) {
+		integral = false;
+		p++;
+		if (p < e && (load<u8>(p) == 43 || load<u8>(p) == 45)) p++;
+		if (digitAt(p, e) > 9) return fail();
+		p = skipDigits(p, e);
 	}
-	return numberFromText(start, <u32>(pos - start));
+	pos = p;
+	// Up to 18 digits cannot overflow int64; longer ones take the general path.
+	if (integral && digits <= 18) return makeInt(neg ? -(<i64>acc) : <i64>acc);
+	return numberFromText(start, <u32>(p - start));
 }
 
 function parseValue(): usize {
@@ -211,9 +252,9 @@ function parseValue(): usize {
 	else if (c == 91) v = parseArray();
 	else if (c == 34) v = parseString();
 	else if (c == 45 || (c >= 48 && c <= 57)) v = parseNumber();
-	else if (expectWord("null")) v = NULL;
-	else if (expectWord("true")) v = TRUE;
-	else if (expectWord("false")) v = FALSE;
+	else if (c == 110 && word(W_NULL, 4)) v = NULL;
+	else if (c == 116 && word(W_TRUE, 4)) v = TRUE;
+	else if (c == 102 && word(W_FALS, 5, 101)) v = FALSE;
 	else if (regoSyntax && expectWord("set()")) v = makeSet(0);
 	else v = fail();
 	depth--;
