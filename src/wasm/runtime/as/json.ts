@@ -216,9 +216,11 @@ function parseNumber(): usize {
 	let acc: u64 = <u64>d;
 	p++;
 	if (d != 0) {
-		while ((d = digitAt(p, e)) <= 9) {
+		d = digitAt(p, e);
+		while (d <= 9) {
 			acc = acc * 10 + <u64>d;
 			p++;
+			d = digitAt(p, e);
 		}
 	}
 	const digits = p - start - (neg ? 1 : 0);
