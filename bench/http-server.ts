@@ -10,10 +10,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
 import { serve } from "@hono/node-server";
-import { Hono } from "hono";
 import { startGavel } from "../src/node.ts";
 import { validateConfig } from "../src/server/config.ts";
 import { decodeTraceRequest } from "../test/server/otlp-receiver.ts";
+import { bareHono, bareNode } from "./bare-endpoints.ts";
 
 const [mode, configJson] = process.argv.slice(2);
 
@@ -24,30 +24,12 @@ if (mode === "gavel") {
 	});
 	console.log(JSON.stringify({ port: running.port }));
 } else if (mode === "hono") {
-	const app = new Hono();
-	app.post("/v1/decide", async (c) => {
-		const body = await c.req.json();
-		return c.json({ allow: typeof body === "object", cached: false });
-	});
-	const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
+	const server = serve({ fetch: bareHono().fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
 		console.log(JSON.stringify({ port: info.port }));
 	});
 	process.on("SIGTERM", () => server.close());
 } else if (mode === "node") {
-	const server = createServer((req, res) => {
-		const chunks: Buffer[] = [];
-		req.on("data", (c: Buffer) => chunks.push(c));
-		req.on("end", () => {
-			const body: unknown = JSON.parse(Buffer.concat(chunks).toString());
-			const out = JSON.stringify({ allow: typeof body === "object", cached: false });
-			res
-				.writeHead(200, {
-					"content-type": "application/json",
-					"content-length": Buffer.byteLength(out),
-				})
-				.end(out);
-		});
-	});
+	const server = createServer(bareNode);
 	server.listen(0, "127.0.0.1", () => {
 		console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }));
 	});

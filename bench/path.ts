@@ -22,6 +22,7 @@ import { parseJsonObject, readJsonText } from "../src/server/http-errors.ts";
 import { buildInput } from "../src/server/input.ts";
 import { createPromMetrics } from "../src/server/prom-metrics.ts";
 import { createTokenVerifier, localKeySource } from "../src/server/token-verifier.ts";
+import { bareHono, bareNode } from "./bare-endpoints.ts";
 import { gavelFixture, startServer } from "./http-fixture.ts";
 import { loadScenarios, type Scenario } from "./http-load.ts";
 import { inProcess, inProcessListener, type RequestSpec } from "./path-request.ts";
@@ -267,11 +268,7 @@ const routes: Record<string, RequestSpec> = {
 		headers: { authorization: `Bearer ${adminToken}` },
 	},
 };
-const hono = new Hono();
-hono.post("/v1/decide", async (c) => {
-	const b = await c.req.json();
-	return c.json({ allow: typeof b === "object", cached: false });
-});
+const hono = bareHono();
 // What a Node server runs: the direct listener in front of the app (src/node.ts), where this
 // tree has one; its rows are named "… direct". The app rows are what Workers, a traced server
 // and the uncommon requests take.
@@ -300,22 +297,9 @@ for (const [name, spec] of Object.entries(routes)) {
 		requestStages.push({ name: label, async: true, run: r.run });
 	}
 }
-// The direct rows' floor: the same bare endpoint on node:http alone (bench/http-server.ts node).
-const bareNode = inProcessListener((req, res) => {
-	const chunks: Buffer[] = [];
-	req.on("data", (c: Buffer) => chunks.push(c));
-	req.on("end", () => {
-		const b: unknown = JSON.parse(Buffer.concat(chunks).toString());
-		const out = JSON.stringify({ allow: typeof b === "object", cached: false });
-		res
-			.writeHead(200, {
-				"content-type": "application/json",
-				"content-length": Buffer.byteLength(out),
-			})
-			.end(out);
-	});
-}, routes["bare Hono /v1/decide"]);
-requestStages.push({ name: "bare node:http /v1/decide", async: true, run: bareNode.run });
+// The direct rows' floor: the same bare endpoint on node:http alone.
+const bareNodeRequest = inProcessListener(bareNode, routes["bare Hono /v1/decide"]);
+requestStages.push({ name: "bare node:http /v1/decide", async: true, run: bareNodeRequest.run });
 
 const uptime = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 console.log(`load average before: ${uptime()} (${ROUNDS} rounds per stage, CPU time)`);
