@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { createInterface } from "node:readline";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 
@@ -21,8 +22,12 @@ let serverModule: Promise<string> | undefined;
  * costs microseconds per request that users never pay.
  */
 function builtServer(): Promise<string> {
-	serverModule ??= import("../scripts/build-dist.mjs").then(({ buildSingleFile }) =>
-		buildSingleFile(resolve("bench/http-server.ts"), resolve("dist/bench-http-server.mjs")),
+	// Imported from its own file, never bundled into a built benchmark (bench:path is one):
+	// bundled, its paths would resolve from dist/ and its "run as a script" check would fire.
+	const builder = pathToFileURL(resolve("scripts/build-dist.mjs")).href;
+	serverModule ??= (import(builder) as Promise<typeof import("../scripts/build-dist.mjs")>).then(
+		({ buildSingleFile }) =>
+			buildSingleFile(resolve("bench/http-server.ts"), resolve("dist/bench-http-server.mjs")),
 	);
 	return serverModule;
 }
