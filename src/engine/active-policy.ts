@@ -8,6 +8,7 @@
 // code) the instance is rebuilt from the compiled module, so the next decision starts clean.
 
 import * as opaWasm from "@open-policy-agent/opa-wasm";
+import type { InputShape } from "../compiler/input-shape.ts";
 import {
 	applyEvalLimits,
 	DEFAULT_EVAL_LIMITS,
@@ -16,6 +17,7 @@ import {
 } from "../wasm/limits.ts";
 import { PolicyEvalError, toEvalError } from "./eval-error.ts";
 import { createHostBuiltins, type HostBuiltinOptions } from "./host-builtins.ts";
+import { projectedJson, readInputShapes } from "./input-projection.ts";
 import { normalizeEntrypoint, type PolicyBundle } from "./policy-bundle.ts";
 import { setBundleData } from "./sdk-data.ts";
 import { directEvaluation, evaluateJson, type SdkInstance } from "./sdk-eval.ts";
@@ -37,6 +39,12 @@ export interface ActivePolicy {
 	/** Every result of the entrypoint, in order (a query's plan may have many); same errors. */
 	evaluateAll(entrypoint: string, input: unknown, inputJson?: string): unknown[];
 	hasEntrypoint(entrypoint: string): boolean;
+	/**
+	 * What of `input` the entrypoint can observe, when the module records it (Gavel-built
+	 * modules do; see input-projection.ts); undefined when it may observe all of it. A caller
+	 * passing `inputJson` may leave out everything else.
+	 */
+	inputShape(entrypoint: string): InputShape | undefined;
 	/** Whether an instance is there to evaluate with (false when a rebuild failed). */
 	ready(): boolean;
 	/** Instances built after fatal errors, since this revision was loaded. */
@@ -65,8 +73,11 @@ function evaluateOn(
 	id: number,
 	input: unknown,
 	inputJson: string | undefined,
+	shape: InputShape | undefined,
 ): Array<{ result: unknown }> {
-	const json = input ? (inputJson ?? JSON.stringify(input)) : undefined;
+	const json = input
+		? (inputJson ?? (shape === undefined ? JSON.stringify(input) : projectedJson(input, shape)))
+		: undefined;
 	if (directEvaluation(sdk)) return evaluateJson(sdk, id, json);
 	return sdk.evaluate(json === undefined ? input : new TextEncoder().encode(json).buffer, id);
 }
@@ -104,6 +115,7 @@ export async function loadActivePolicy(
 	// Each entrypoint's number in the module (the same in every instance of it).
 	const ids = sdk.entrypoints;
 	const byName = new Map(Object.keys(ids).map((k) => [normalizeEntrypoint(k), ids[k]]));
+	const shapes = readInputShapes(module);
 	const revision = bundle.manifest.revision ?? "";
 	let rebuildError = "";
 	let rebuilds = 0;
@@ -141,6 +153,10 @@ export async function loadActivePolicy(
 		ready: () => sdk !== undefined,
 		// Names usually arrive already normalised; try them as given first.
 		hasEntrypoint: (name) => byName.has(name) || byName.has(normalizeEntrypoint(name)),
+		inputShape(entrypoint) {
+			const shape = shapes.get(entrypoint) ?? shapes.get(normalizeEntrypoint(entrypoint));
+			return shape === true ? undefined : shape;
+		},
 		evaluate(entrypoint, input, inputJson) {
 			const rs = resultSet(entrypoint, input, inputJson);
 			return rs.length === 0 ? undefined : rs[0].result;
@@ -171,7 +187,13 @@ export async function loadActivePolicy(
 		host.beginEvaluation();
 		let rs: Array<{ result: unknown }>;
 		try {
-			rs = evaluateOn(sdk, id, input, inputJson);
+			rs = evaluateOn(
+				sdk,
+				id,
+				input,
+				inputJson,
+				inputJson ? undefined : self.inputShape(entrypoint),
+			);
 		} catch (e) {
 			const err = toEvalError(e, limits);
 			if (!POLICY_ERRORS.has(err.code)) sdk = rebuild();

@@ -15,7 +15,7 @@ import {
 	type RequestInfo,
 } from "./input.ts";
 import { pathFields } from "./request-path.ts";
-import { subjectId, subjectJson } from "./subject-keys.ts";
+import { subjectId } from "./subject-keys.ts";
 
 /** What the route reads of a request, whichever runtime received it. */
 export interface DecideCall {
@@ -145,8 +145,9 @@ export function createDecideRoute(
 			);
 		}
 		const input = decideInput(claims, body, request, peer);
-		// Serialised once, with the claims' JSON kept per verified token.
-		options.inputJson = inputJson(input, subjectJson(claims));
+		// Serialised once, with the claims' JSON kept per verified token, and only what the
+		// policy can observe of it.
+		options.inputJson = inputJson(input, claims, active.inputShape(policy));
 		return { status: 200, json: decisionJson(decisions.decide(policy, input, options)) };
 	};
 }

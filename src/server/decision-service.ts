@@ -3,6 +3,7 @@
 // undefined result or a result of the wrong shape are all a deny with `error` set, never a
 // thrown exception reaching HTTP.
 
+import type { InputShape } from "../compiler/input-shape.ts";
 import type { Engine } from "../engine/index.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import type { DecisionCache } from "./decision-cache.ts";
@@ -132,6 +133,14 @@ export class DecisionService {
 	/** Whether decisions are logged: callers skip gathering what only the log reads. */
 	get logs(): boolean {
 		return this.logger !== nullLogger;
+	}
+
+	/**
+	 * What of `input` the active policy's entrypoint can observe (see ActivePolicy.inputShape):
+	 * a caller serialising the input itself may leave the rest out of DecideOptions.inputJson.
+	 */
+	inputShape(policy: string): InputShape | undefined {
+		return this.engine.current()?.inputShape(policy);
 	}
 
 	/** Gavel's decision (allow + reasons + obligations); always returns, never throws. */

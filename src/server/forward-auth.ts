@@ -21,7 +21,7 @@ import {
 } from "./input.ts";
 import { isTrusted } from "./ip-match.ts";
 import { pathFields } from "./request-path.ts";
-import { subjectId, subjectJson } from "./subject-keys.ts";
+import { subjectId } from "./subject-keys.ts";
 import type { TokenFailure, TokenVerifier } from "./token-verifier.ts";
 
 interface ForwardAuthDeps {
@@ -117,7 +117,7 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): ForwardRo
 			subjectKey: subjectId(claims),
 			expiresAt: claims.exp,
 			requestedBy: decisions.logs ? call.remoteAddr() : undefined,
-			inputJson: inputJson(input, subjectJson(claims)),
+			inputJson: inputJson(input, claims, decisions.inputShape(policy)),
 		});
 		const body: Record<string, unknown> = { decision_id: d.decision_id, allow: d.allow };
 		if (d.reasons !== undefined) body.reasons = d.reasons;

@@ -40,13 +40,13 @@ describe("inputJson", () => {
 	it("means what JSON.stringify(input) means", () => {
 		for (const input of cases) {
 			const claims = (input.subject ?? {}) as object;
-			const text = inputJson({ ...input, subject: claims }, subjectJson(claims));
+			const text = inputJson({ ...input, subject: claims }, claims);
 			expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify({ ...input, subject: claims })));
 		}
 	});
 	it("writes the top level, request, peer and claims with sorted keys", () => {
 		const input = cases[2];
-		const text = inputJson(input, subjectJson(input.subject as object));
+		const text = inputJson(input, input.subject as object);
 		expect(keysSorted(text)).toBe(true);
 		expect(keysSorted(requestJson(request))).toBe(true);
 		const parsed = JSON.parse(text);

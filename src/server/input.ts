@@ -3,6 +3,10 @@
 // subject is the verified token's claims (or the AuthZEN subject), request carries only
 // allow-listed headers (never Authorization), peer is the verified mTLS client.
 
+import type { InputShape } from "../compiler/input-shape.ts";
+import { projectedJson } from "../engine/input-projection.ts";
+import { subjectJson } from "./subject-keys.ts";
+
 export interface PeerIdentity {
 	subject: string;
 	/** SAN URIs, e.g. SPIFFE IDs. */
@@ -66,16 +70,49 @@ export function buildInput(parts: {
  * JSON.stringify(input) in meaning, with every object the server builds written with its keys
  * in sorted order: the policy module parses the input and sorts each object's keys unless they
  * already are (a merge sort per object was a third of the evaluation's time, bench:path).
- * `subjectJson` is the subject's JSON, which the caller keeps per verified token (sorted too).
+ * `claims` is input.subject, the verified token's claims, whose JSON is kept per token
+ * (subject-keys.ts). With a `shape` (what the entrypoint can observe, see
+ * src/engine/input-projection.ts), only what it names is written.
  */
-export function inputJson(input: PolicyInput, subjectJson: string): string {
+export function inputJson(input: PolicyInput, claims: object, shape?: InputShape): string {
+	if (shape !== undefined && shape !== true) return projectedInputJson(input, claims, shape);
 	let out = "{";
 	if (input.action !== undefined) out += `"action":${JSON.stringify(input.action)},`;
 	if (input.context !== undefined) out += `"context":${JSON.stringify(input.context)},`;
 	if (input.peer !== undefined) out += `"peer":${peerJson(input.peer)},`;
 	out += `"request":${requestJson(input.request)},`;
 	if (input.resource !== undefined) out += `"resource":${JSON.stringify(input.resource)},`;
-	return `${out}"subject":${subjectJson}}`;
+	return `${out}"subject":${subjectJson(claims)}}`;
+}
+
+function projectedInputJson(
+	input: PolicyInput,
+	claims: object,
+	shape: { [key: string]: InputShape },
+): string {
+	let out = "";
+	const add = (name: string, json: string) => {
+		out += `${out === "" ? "{" : ","}"${name}":${json}`;
+	};
+	// Keys in sorted order, as above; a key the shape does not name is left out.
+	const { action, context, peer, request, resource } = input;
+	if (shape.action !== undefined && action !== undefined)
+		add("action", projectedJson(action, shape.action));
+	if (shape.context !== undefined && context !== undefined)
+		add("context", projectedJson(context, shape.context));
+	if (shape.peer !== undefined && peer !== undefined) {
+		add("peer", shape.peer === true ? peerJson(peer) : projectedJson(peer, shape.peer));
+	}
+	if (shape.request !== undefined) {
+		add(
+			"request",
+			shape.request === true ? requestJson(request) : projectedJson(request, shape.request),
+		);
+	}
+	if (shape.resource !== undefined && resource !== undefined)
+		add("resource", projectedJson(resource, shape.resource));
+	if (shape.subject !== undefined) add("subject", subjectJson(claims, shape.subject));
+	return out === "" ? "{}" : `${out}}`;
 }
 
 // The last request's fields and their JSON: consecutive requests mostly ask about the same

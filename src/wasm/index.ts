@@ -27,20 +27,22 @@
 // opa_builtin<arity> and is listed in builtins().
 
 import type { Policy } from "../compiler/ir.ts";
+import { withInputShapes } from "./input-shape-section.ts";
 import { loadRuntime } from "./runtime.ts";
 import { type SpliceOptions, spliceModule } from "./splice.ts";
 
 export { EmitError } from "./function-emitter.ts";
+export { INPUT_SHAPE_SECTION } from "./input-shape-section.ts";
 
 /** The module for a policy, in milliseconds and without binaryen. */
 export function emitWasm(policy: Policy, opts: SpliceOptions = {}): Uint8Array {
-	return spliceModule(policy, loadRuntime().bytes, opts);
+	return withInputShapes(spliceModule(policy, loadRuntime().bytes, opts), policy);
 }
 
 /** The module with the policy's functions optimised by binaryen (`gavel build -O`). */
 export async function emitOptimizedWasm(policy: Policy): Promise<Uint8Array> {
 	const { emitModule } = await import("./emit.ts");
-	return emitModule(policy, { optimize: true });
+	return withInputShapes(emitModule(policy, { optimize: true }), policy);
 }
 
 /** Names of the builtins implemented inside the module (the rest go to the host). */

@@ -3,6 +3,7 @@
 
 import { compileQuery, evaluateWasm, QueryEvalError } from "../../src/cli/query.ts";
 import { NotConstantError, termToJson } from "../../src/cli/term-json.ts";
+import { projectedJson, readInputShapes } from "../../src/engine/input-projection.ts";
 import type { Body, RefTerm, Term } from "../../src/rego/ast.ts";
 import { formatError, formatErrors } from "../../src/rego/errors.ts";
 import { parseTerm } from "../../src/rego/index.ts";
@@ -10,6 +11,35 @@ import type { ConformanceCase } from "./cases.ts";
 import { resultSetMismatch, stringify } from "./compare.ts";
 import type { Answer, Outcome } from "./outcome.ts";
 import { errorMatches, type ParsedCase, parseOutcome } from "./parse-stage.ts";
+
+/**
+ * `json` with two keys no case's policy names added to every object in it, so that a
+ * projection has something to leave out wherever the policy does not look.
+ */
+function withUnreadKeys(json: unknown): unknown {
+	if (Array.isArray(json)) return json.map(withUnreadKeys);
+	if (typeof json !== "object" || json === null) return json;
+	const out: Record<string, unknown> = { " gavel unread": [1, { a: null }], "~gavel unread": "x" };
+	for (const [k, v] of Object.entries(json)) out[k] = withUnreadKeys(v);
+	return out;
+}
+
+/**
+ * The case's input with keys no rule names added, and that input as the server would hand
+ * this module over: only what the query can observe. Undefined when the query may observe
+ * the whole input.
+ */
+function projection(
+	wasm: Uint8Array,
+	json: unknown,
+): { full: unknown; json: unknown; text: string } | undefined {
+	if (json === undefined) return undefined;
+	const [shape] = readInputShapes(wasm).values();
+	if (shape === undefined || shape === true) return undefined;
+	const full = withUnreadKeys(json);
+	const text = projectedJson(full, shape);
+	return { full, json: JSON.parse(text), text };
+}
 
 const expectsError = (c: ConformanceCase) =>
 	c.wantErrorCode !== undefined || c.wantError !== undefined;
@@ -94,26 +124,46 @@ export async function evalOutcome(c: ConformanceCase, parsed: ParsedCase): Promi
 		};
 	}
 
-	let results: unknown[];
-	try {
-		results = await evaluateWasm(
-			compiled.wasm,
-			c.data ?? {},
-			"json" in input ? input.json : undefined,
-			{
+	const wasm = compiled.wasm;
+	const run = async (json: unknown): Promise<unknown[] | QueryEvalError> => {
+		try {
+			return await evaluateWasm(wasm, c.data ?? {}, json, {
 				strictBuiltinErrors: c.strictError,
 				// OPA has no step budget: a case is judged on its semantics, and the runner's
 				// per-case timeout is what stops one that never finishes.
 				limits: { steps: 0, memoryBytes: 0 },
-			},
-		);
-	} catch (e) {
-		if (e instanceof QueryEvalError) {
+			});
+		} catch (e) {
+			if (e instanceof QueryEvalError) return e;
+			throw e;
+		}
+	};
+	const full = await run("json" in input ? input.json : undefined);
+	// The input projection the server applies (only what the query can observe) must never
+	// change an answer: every case with an input checks it, on its input with keys added that
+	// no rule names (each evaluated whole and projected).
+	const projected = "json" in input ? projection(wasm, input.json) : undefined;
+	if (projected !== undefined) {
+		const [whole, part] = [await run(projected.full), await run(projected.json)];
+		const seen = (r: unknown[] | QueryEvalError) =>
+			r instanceof QueryEvalError ? `error ${r.code}` : stringify(r);
+		if (seen(part) !== seen(whole)) {
+			return {
+				status: "failed",
+				reason: `input projection ${projected.text} changed the answer: ${seen(whole)} became ${seen(part)}`,
+				v0Fallback,
+			};
+		}
+	}
+	let results: unknown[];
+	if (!(full instanceof QueryEvalError)) results = full;
+	else {
+		const e = full;
+		{
 			const answer: Answer = { kind: "error", code: e.code, message: e.message };
 			if (errorMatches(c, e.code, e.message)) return { status: "passed", v0Fallback, answer };
 			return { status: "failed", reason: `eval: ${e.code}: ${e.message}`, v0Fallback, answer };
 		}
-		throw e;
 	}
 	const answer: Answer = { kind: "result", bindings: results as Record<string, unknown>[] };
 	if (c.wantResult === undefined) {

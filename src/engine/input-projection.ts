@@ -1,0 +1,75 @@
+// Handing a policy module only the input it can observe. Gavel's compiler records, per
+// entrypoint, which parts of `input` the policy's code can reach (src/compiler/input-shape.ts,
+// a custom section of the module); the module parses input JSON on every evaluation, so text
+// nobody reads (most of a JWT's claims, request metadata) is work saved on every decision.
+// Modules without the section (built by `opa build`) get the whole input, as before.
+
+import type { InputShape } from "../compiler/input-shape.ts";
+import { INPUT_SHAPE_SECTION } from "../wasm/input-shape-section.ts";
+import { normalizeEntrypoint } from "./policy-bundle.ts";
+
+function isShape(x: unknown, depth = 0): x is InputShape {
+	if (x === true) return true;
+	if (typeof x !== "object" || x === null || Array.isArray(x) || depth > 64) return false;
+	for (const v of Object.values(x)) if (!isShape(v, depth + 1)) return false;
+	return true;
+}
+
+type WasmModuleApi = {
+	Module: {
+		new (bytes: Uint8Array): WebAssembly.Module;
+		customSections(m: WebAssembly.Module, name: string): ArrayBuffer[];
+	};
+};
+
+/**
+ * The module's input shapes by normalised entrypoint name; empty when it records none (or
+ * records them in a form this version does not read: then every input is passed whole).
+ */
+export function readInputShapes(module: WebAssembly.Module | Uint8Array): Map<string, InputShape> {
+	const out = new Map<string, InputShape>();
+	const api = (globalThis as unknown as { WebAssembly: WasmModuleApi }).WebAssembly;
+	const compiled = module instanceof Uint8Array ? new api.Module(module) : module;
+	const sections = api.Module.customSections(compiled, INPUT_SHAPE_SECTION);
+	if (sections.length !== 1) return out;
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(new TextDecoder().decode(sections[0]));
+	} catch {
+		return out;
+	}
+	if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return out;
+	for (const [name, shape] of Object.entries(parsed)) {
+		if (!isShape(shape)) return new Map();
+		out.set(normalizeEntrypoint(name), shape);
+	}
+	return out;
+}
+
+/** A plain JSON object (not an array, not something with its own toJSON). */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+	return (
+		typeof v === "object" &&
+		v !== null &&
+		!Array.isArray(v) &&
+		typeof (v as { toJSON?: unknown }).toJSON !== "function"
+	);
+}
+
+/**
+ * `value` as JSON with only what `shape` names: an object keeps the shape's keys it has (each
+ * projected in turn); anything else, and everything under a `true`, is written whole. The
+ * result has the same value as JSON.stringify(value) at every path the shape names.
+ */
+export function projectedJson(value: unknown, shape: InputShape): string {
+	if (shape === true || !isPlainObject(value)) return JSON.stringify(value);
+	let out = "{";
+	for (const k in shape) {
+		if (!Object.hasOwn(value, k)) continue;
+		const v = value[k];
+		// As JSON.stringify: keys whose value has no JSON form are left out.
+		if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
+		out += `${out.length > 1 ? "," : ""}${JSON.stringify(k)}:${projectedJson(v, shape[k])}`;
+	}
+	return `${out}}`;
+}
