@@ -129,10 +129,19 @@ const rawRequest = new Request(url, { method: "POST" });
 // claims' JSON kept per token where this tree has it, else (older trees) JSON.stringify.
 const inputModule = (await import("../src/server/input.ts")) as Record<string, unknown>;
 const claimsJson = JSON.stringify(verified.claims);
+// Since the input projection, inputJson takes the claims and the entrypoint's input shape.
+const shapeOf = (active as { inputShape?: (e: string) => unknown }).inputShape;
 const routeInputJson =
-	typeof inputModule.inputJson === "function"
-		? (i: unknown) => (inputModule.inputJson as (i: unknown, s: string) => string)(i, claimsJson)
-		: undefined;
+	typeof inputModule.inputJson !== "function"
+		? undefined
+		: shapeOf
+			? (i: unknown) =>
+					(inputModule.inputJson as (i: unknown, c: object, s: unknown) => string)(
+						i,
+						verified.claims,
+						shapeOf.call(active, POLICY),
+					)
+			: (i: unknown) => (inputModule.inputJson as (i: unknown, s: string) => string)(i, claimsJson);
 // Gavel's own evaluation on the SDK's instance (src/engine/sdk-eval.ts), where this tree has it.
 const sdkEval = (await import("../src/engine/sdk-eval.ts").catch(() => undefined)) as
 	| { evaluateJson(sdk: unknown, entrypoint: number, json: string | undefined): unknown }

@@ -56,20 +56,49 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 	);
 }
 
+/** Writes a value as JSON, keeping only what a shape names. */
+export type Projector = (value: unknown) => string;
+
+const whole: Projector = (v) => JSON.stringify(v);
+const projectors = new WeakMap<object, Projector>();
+
 /**
- * `value` as JSON with only what `shape` names: an object keeps the shape's keys it has (each
- * projected in turn); anything else, and everything under a `true`, is written whole. The
- * result has the same value as JSON.stringify(value) at every path the shape names.
+ * The projector for `shape`, made once per shape object (a module's shapes live as long as
+ * it does): keys quoted once, one function per level. An object keeps the shape's keys it
+ * has, each projected in turn; anything else, and everything under a `true`, is written whole.
+ * The result has the same value as JSON.stringify(value) at every path the shape names.
  */
-export function projectedJson(value: unknown, shape: InputShape): string {
-	if (shape === true || !isPlainObject(value)) return JSON.stringify(value);
-	let out = "{";
-	for (const k in shape) {
-		if (!Object.hasOwn(value, k)) continue;
-		const v = value[k];
-		// As JSON.stringify: keys whose value has no JSON form are left out.
-		if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
-		out += `${out.length > 1 ? "," : ""}${JSON.stringify(k)}:${projectedJson(v, shape[k])}`;
+export function projector(shape: InputShape): Projector {
+	if (shape === true) return whole;
+	let p = projectors.get(shape);
+	if (p === undefined) {
+		p = objectProjector(shape);
+		projectors.set(shape, p);
 	}
-	return `${out}}`;
+	return p;
+}
+
+function objectProjector(shape: { [key: string]: InputShape }): Projector {
+	const keys = Object.keys(shape);
+	const heads = keys.map((k) => `${JSON.stringify(k)}:`);
+	const parts = keys.map((k) => projector(shape[k]));
+	// Only for names an object inherits (toString, __proto__, …) does an own-key check matter.
+	const inherited = keys.map((k) => k in Object.prototype);
+	return (value) => {
+		if (!isPlainObject(value)) return JSON.stringify(value);
+		let out = "";
+		for (let i = 0; i < keys.length; i++) {
+			const v = value[keys[i]];
+			// As JSON.stringify: keys whose value has no JSON form are left out.
+			if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
+			if (inherited[i] && !Object.hasOwn(value, keys[i])) continue;
+			out += `${out === "" ? "{" : ","}${heads[i]}${parts[i](v)}`;
+		}
+		return out === "" ? "{}" : `${out}}`;
+	};
+}
+
+/** `value` as JSON with only what `shape` names (see projector). */
+export function projectedJson(value: unknown, shape: InputShape): string {
+	return projector(shape)(value);
 }

@@ -4,7 +4,7 @@
 // allow-listed headers (never Authorization), peer is the verified mTLS client.
 
 import type { InputShape } from "../compiler/input-shape.ts";
-import { projectedJson } from "../engine/input-projection.ts";
+import { projector } from "../engine/input-projection.ts";
 import { subjectJson } from "./subject-keys.ts";
 
 export interface PeerIdentity {
@@ -85,34 +85,61 @@ export function inputJson(input: PolicyInput, claims: object, shape?: InputShape
 	return `${out}"subject":${subjectJson(claims)}}`;
 }
 
+// Per shape: how each top-level part of the input is written (the parts the server builds
+// keep their own writers when wanted whole: the claims' JSON is kept per token).
+const inputProjectors = new WeakMap<object, (input: PolicyInput, claims: object) => string>();
+
 function projectedInputJson(
 	input: PolicyInput,
 	claims: object,
 	shape: { [key: string]: InputShape },
 ): string {
-	let out = "";
-	const add = (name: string, json: string) => {
-		out += `${out === "" ? "{" : ","}"${name}":${json}`;
+	let write = inputProjectors.get(shape);
+	if (write === undefined) {
+		write = inputProjector(shape);
+		inputProjectors.set(shape, write);
+	}
+	return write(input, claims);
+}
+
+function inputProjector(shape: { [key: string]: InputShape }) {
+	type Part = (input: PolicyInput, claims: object) => string | undefined;
+	const generic = (name: keyof PolicyInput): Part => {
+		const p = projector(shape[name]);
+		return (input) => (input[name] === undefined ? undefined : p(input[name]));
 	};
-	// Keys in sorted order, as above; a key the shape does not name is left out.
-	const { action, context, peer, request, resource } = input;
-	if (shape.action !== undefined && action !== undefined)
-		add("action", projectedJson(action, shape.action));
-	if (shape.context !== undefined && context !== undefined)
-		add("context", projectedJson(context, shape.context));
-	if (shape.peer !== undefined && peer !== undefined) {
-		add("peer", shape.peer === true ? peerJson(peer) : projectedJson(peer, shape.peer));
+	const parts: [string, Part][] = [];
+	// Keys in sorted order, as inputJson writes them; a key the shape does not name is left out.
+	if (shape.action !== undefined) parts.push(["action", generic("action")]);
+	if (shape.context !== undefined) parts.push(["context", generic("context")]);
+	if (shape.peer !== undefined) {
+		parts.push([
+			"peer",
+			shape.peer === true
+				? (i) => (i.peer === undefined ? undefined : peerJson(i.peer))
+				: generic("peer"),
+		]);
 	}
 	if (shape.request !== undefined) {
-		add(
+		parts.push([
 			"request",
-			shape.request === true ? requestJson(request) : projectedJson(request, shape.request),
-		);
+			shape.request === true ? (i) => requestJson(i.request) : generic("request"),
+		]);
 	}
-	if (shape.resource !== undefined && resource !== undefined)
-		add("resource", projectedJson(resource, shape.resource));
-	if (shape.subject !== undefined) add("subject", subjectJson(claims, shape.subject));
-	return out === "" ? "{}" : `${out}}`;
+	if (shape.resource !== undefined) parts.push(["resource", generic("resource")]);
+	if (shape.subject !== undefined) {
+		const sub = shape.subject;
+		parts.push(["subject", (_, claims) => subjectJson(claims, sub)]);
+	}
+	const heads = parts.map(([name]) => `"${name}":`);
+	return (input: PolicyInput, claims: object): string => {
+		let out = "";
+		for (let i = 0; i < parts.length; i++) {
+			const json = parts[i][1](input, claims);
+			if (json !== undefined) out += `${out === "" ? "{" : ","}${heads[i]}${json}`;
+		}
+		return out === "" ? "{}" : `${out}}`;
+	};
 }
 
 // The last request's fields and their JSON: consecutive requests mostly ask about the same

@@ -21,6 +21,9 @@
 // Case mapping (upper/lower) uses range tables in runtime/as/casemap-data.ts, generated from
 // the JS engine's Unicode data by runtime/case-tables.mjs (`build-runtime.mjs --case-tables`).
 //
+// Every module ends with a custom section, gavel.input_shape (input-shape-section.ts): what
+// of `input` each entrypoint can observe, so a host may pass only that.
+//
 // Adding a native builtin: export `b_<name>` (dots written "__") from a family file in
 // runtime/as/builtins/ that runtime/as/index.ts re-exports; rebuild the runtime. The emitter
 // finds it by that export name; anything else a policy calls goes to the host through

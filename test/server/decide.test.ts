@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPENAPI_DOCUMENT } from "../../src/server/openapi.ts";
 import { buildBundle, repoPolicies } from "./build-bundle.ts";
-import { parseMetrics, sign, startTestServer, type TestServer } from "./helpers.ts";
+import { ISSUER, parseMetrics, sign, startTestServer, type TestServer } from "./helpers.ts";
 
 const EXTRA = `package tests
 
@@ -219,6 +219,25 @@ describe("POST /v1/decide with the example policy", () => {
 			headers: { "user-agent": "vitest" },
 		});
 		expect(JSON.stringify(line.input.request)).not.toContain("Bearer");
+	});
+
+	it("hands the policy only the input it reads, and logs the whole input", async () => {
+		// What the compiler recorded the example policy can observe (see input-projection.ts).
+		expect(t.running.engine.current()?.inputShape("example/allow")).toEqual({
+			action: true,
+			resource: { id: true, owner: true },
+			subject: { roles: true, sub: true },
+		});
+		const token = await sign(t.ec, { sub: "fay", groups: ["a", "b"], name: "Fay" });
+		const before = t.logs.length;
+		const allowed = await decide(token, { action: "read", resource: { owner: "fay", extra: 1 } });
+		const denied = await decide(token, { action: "read", resource: { owner: "gus" } });
+		expect([allowed.body.allow, denied.body.allow]).toEqual([true, false]);
+		const line = t.logs.slice(before).find((l) => l.decision_id === allowed.body.decision_id) as {
+			input: { subject: Record<string, unknown>; resource: Record<string, unknown> };
+		};
+		expect(line.input.subject).toMatchObject({ sub: "fay", groups: ["a", "b"], iss: ISSUER });
+		expect(line.input.resource).toEqual({ owner: "fay", extra: 1 });
 	});
 });
 
