@@ -38,7 +38,14 @@ const CASES: [string, unknown, unknown[]][] = [
 		[{ obj: { a: "a" } }, { obj: { a: "b" } }, { obj: [0, 1] }],
 	],
 	["allow if count(input.list) == 2", { list: true }, [{ list: [1, 2] }, { list: { a: 1, b: 2 } }]],
-	["allow if input[input.key] == 1", true, [{ key: "a", a: 1 }, { key: "b", a: 1 }]],
+	[
+		"allow if input[input.key] == 1",
+		true,
+		[
+			{ key: "a", a: 1 },
+			{ key: "b", a: 1 },
+		],
+	],
 	["allow := input", true, [{ a: 1 }]],
 	["allow if f(input.a)\n\nf(x) if x.b == 1", { a: true }, [{ a: { b: 1 } }, { a: { b: 2 } }]],
 	[
@@ -55,18 +62,18 @@ const CASES: [string, unknown, unknown[]][] = [
 	["allow if not input.missing", { missing: true }, [{}, { missing: false }, { missing: 1 }]],
 	['allow if input.o == {"k": 1}', { o: true }, [{ o: { k: 1 } }, { o: { k: 1, j: 2 } }]],
 	["allow if input.arr[0] == 1", { arr: true }, [{ arr: [1] }, { arr: { "0": 1 } }]],
-	["allow if every x in input.xs { x > 0 }", { xs: true }, [{ xs: [1, 2] }, { xs: [0] }, { xs: {} }]],
+	[
+		"allow if every x in input.xs { x > 0 }",
+		{ xs: true },
+		[{ xs: [1, 2] }, { xs: [0] }, { xs: {} }],
+	],
 	[
 		"allow if count([x | some x in input.ys; x > 1]) > 0",
 		{ ys: true },
 		[{ ys: [1, 2] }, { ys: [1] }],
 	],
 	['allow if object.get(input, "a", 0) == 1', true, [{ a: 1 }, {}]],
-	[
-		"allow if { some path, v; walk(input, [path, v]); v == 7 }",
-		true,
-		[{ a: { b: 7 } }, { a: 1 }],
-	],
+	["allow if { some path, v; walk(input, [path, v]); v == 7 }", true, [{ a: { b: 7 } }, { a: 1 }]],
 	[
 		'allow if "read" in data.roles[input.user.role]',
 		{ user: { role: true } },
@@ -82,16 +89,8 @@ const CASES: [string, unknown, unknown[]][] = [
 		{ a: true },
 		[{ a: { b: 1 } }, { a: { x: 1, y: 2, z: 3 } }],
 	],
-	[
-		"allow if { x := input.p; x.q == 1 }",
-		{ p: { q: true } },
-		[{ p: { q: 1 } }, { p: { q: 2 } }],
-	],
-	[
-		"allow if json.marshal(input.m) != \"\"",
-		{ m: true },
-		[{ m: { a: [1, { b: 2 }] } }],
-	],
+	["allow if { x := input.p; x.q == 1 }", { p: { q: true } }, [{ p: { q: 1 } }, { p: { q: 2 } }]],
+	['allow if json.marshal(input.m) != ""', { m: true }, [{ m: { a: [1, { b: 2 }] } }]],
 	[
 		"allow if input.s.toString == 1",
 		{ s: { toString: true } },
@@ -122,7 +121,7 @@ describe("input projection", () => {
 	});
 
 	it("is recorded by both back ends, and absent or unreadable sections mean the whole input", async () => {
-		const m = parseModule('package t\n\nallow if input.a.b == 1\n\nq := input', "t.rego");
+		const m = parseModule("package t\n\nallow if input.a.b == 1\n\nq := input", "t.rego");
 		if (!m.module) throw new Error("parse");
 		const { policy } = compile({ modules: [m.module], entrypoints: ["t/allow", "t/q"] });
 		if (!policy) throw new Error("compile");
@@ -153,8 +152,16 @@ describe("projectedJson", () => {
 			d: () => 1,
 			e: { toJSON: () => "E" },
 		};
-		const shape = { a: true, b: { y: true, w: true, missing: true }, c: { q: true }, d: true, e: {} } as const;
-		expect(projectedJson(value, shape)).toBe('{"a":"s","b":{"y":[1,{"z":2}]},"c":[{"q":1}],"e":"E"}');
+		const shape = {
+			a: true,
+			b: { y: true, w: true, missing: true },
+			c: { q: true },
+			d: true,
+			e: {},
+		} as const;
+		expect(projectedJson(value, shape)).toBe(
+			'{"a":"s","b":{"y":[1,{"z":2}]},"c":[{"q":1}],"e":"E"}',
+		);
 		expect(projectedJson(value, true)).toBe(JSON.stringify(value));
 		expect(projectedJson("x", { a: true })).toBe('"x"');
 		const inherited = JSON.parse('{"__proto__":true,"constructor":true,"toString":true}');
