@@ -3,43 +3,14 @@
 
 import { compileQuery, evaluateWasm, QueryEvalError } from "../../src/cli/query.ts";
 import { NotConstantError, termToJson } from "../../src/cli/term-json.ts";
-import { projectedJson, readInputShapes } from "../../src/engine/input-projection.ts";
 import type { Body, RefTerm, Term } from "../../src/rego/ast.ts";
 import { formatError, formatErrors } from "../../src/rego/errors.ts";
 import { parseTerm } from "../../src/rego/index.ts";
+import { projection } from "../input-projection.ts";
 import type { ConformanceCase } from "./cases.ts";
 import { resultSetMismatch, stringify } from "./compare.ts";
 import type { Answer, Outcome } from "./outcome.ts";
 import { errorMatches, type ParsedCase, parseOutcome } from "./parse-stage.ts";
-
-/**
- * `json` with two keys no case's policy names added to every object in it, so that a
- * projection has something to leave out wherever the policy does not look.
- */
-function withUnreadKeys(json: unknown): unknown {
-	if (Array.isArray(json)) return json.map(withUnreadKeys);
-	if (typeof json !== "object" || json === null) return json;
-	const out: Record<string, unknown> = { " gavel unread": [1, { a: null }], "~gavel unread": "x" };
-	for (const [k, v] of Object.entries(json)) out[k] = withUnreadKeys(v);
-	return out;
-}
-
-/**
- * The case's input with keys no rule names added, and that input as the server would hand
- * this module over: only what the query can observe. Undefined when the query may observe
- * the whole input.
- */
-function projection(
-	wasm: Uint8Array,
-	json: unknown,
-): { full: unknown; json: unknown; text: string } | undefined {
-	if (json === undefined) return undefined;
-	const [shape] = readInputShapes(wasm).values();
-	if (shape === undefined || shape === true) return undefined;
-	const full = withUnreadKeys(json);
-	const text = projectedJson(full, shape);
-	return { full, json: JSON.parse(text), text };
-}
 
 const expectsError = (c: ConformanceCase) =>
 	c.wantErrorCode !== undefined || c.wantError !== undefined;

@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { evaluateWasm, QueryEvalError } from "../../src/cli/query.ts";
 import { compile } from "../../src/compiler/index.ts";
 import { formatError, parseModule } from "../../src/rego/index.ts";
+import { projection } from "../input-projection.ts";
 import type { OpaError } from "./opa-cli.ts";
 import { type OpaAnswer, OpaServer } from "./opa-server.ts";
 import type { Disagreement, Part, PartOptions, PartResult } from "./part.ts";
@@ -51,16 +52,35 @@ export async function gavelAnswer(p: Program, file = "prog.rego"): Promise<Answe
 		};
 	}
 	const { emitWasm } = await import("../../src/wasm/index.ts");
-	try {
-		const rs = await evaluateWasm(emitWasm(policy), p.data, p.input, { entrypoint: "t" });
-		return rs.length === 0
-			? { kind: "result", defined: false }
-			: { kind: "result", defined: true, value: rs[0] };
-	} catch (e) {
-		if (e instanceof QueryEvalError)
-			return { kind: "error", stage: "eval", codes: [e.code], messages: [e.message] };
-		throw e;
+	const wasm = emitWasm(policy);
+	const run = async (input: unknown): Promise<Answer> => {
+		try {
+			const rs = await evaluateWasm(wasm, p.data, input, { entrypoint: "t" });
+			return rs.length === 0
+				? { kind: "result", defined: false }
+				: { kind: "result", defined: true, value: rs[0] };
+		} catch (e) {
+			if (e instanceof QueryEvalError)
+				return { kind: "error", stage: "eval", codes: [e.code], messages: [e.message] };
+			throw e;
+		}
+	};
+	const answer = await run(p.input);
+	// The server hands a module only the input it can observe: on the program's input with
+	// unread keys added, that must answer as the whole does. If not, OPA disagrees with this.
+	const projected = projection(wasm, p.input);
+	if (projected) {
+		const [whole, part] = [await run(projected.full), await run(projected.json)];
+		if (!agree(whole, part)) {
+			return {
+				kind: "error",
+				stage: "eval",
+				codes: ["gavel_input_projection"],
+				messages: [`input projection ${projected.text} changed the answer`],
+			};
+		}
 	}
+	return answer;
 }
 
 export function fromOpa(a: OpaAnswer): Answer {
