@@ -155,17 +155,23 @@ type SdkInternals = {
 	wasmInstance: { exports: Record<string, (...a: number[]) => number> };
 };
 const internals = sdk as unknown as SdkInternals;
-new Uint8Array(internals.mem.buffer).set(inputBytes, internals.dataHeapPtr);
-const opaEvalOnly = () =>
-	internals.wasmInstance.exports.opa_eval(
+// The input as the route hands it over (only what the entrypoint can observe, in trees with
+// the input projection), and whole. Copied in before each call: the raw SDK rows evaluate on
+// the same instance and overwrite what is above its data.
+const routeBytes = new TextEncoder().encode(routeInputJson?.(input) ?? inputText);
+const opaEvalOnly = (bytes: Uint8Array) => () => {
+	const at = internals.dataHeapPtr;
+	new Uint8Array(internals.mem.buffer, at, bytes.byteLength).set(bytes);
+	return internals.wasmInstance.exports.opa_eval(
 		0,
 		entry,
 		internals.dataAddr,
-		internals.dataHeapPtr,
-		inputBytes.byteLength,
-		internals.dataHeapPtr + inputBytes.byteLength,
+		at,
+		bytes.byteLength,
+		at + bytes.byteLength,
 		0,
 	);
+};
 
 const stages: Stage[] = [
 	{
@@ -211,7 +217,14 @@ const stages: Stage[] = [
 	},
 	{ name: "  raw SDK evaluate(object input)", run: () => sdk.evaluate(input, entry) },
 	{ name: "  raw SDK evaluate(ArrayBuffer input)", run: () => sdk.evaluate(inputBuffer, entry) },
-	{ name: "  opa_eval alone (wasm, input in place)", run: opaEvalOnly },
+	{
+		name: `  opa_eval, the route's input (${routeBytes.byteLength} B)`,
+		run: opaEvalOnly(routeBytes),
+	},
+	{
+		name: `  opa_eval, the whole input (${inputBytes.byteLength} B)`,
+		run: opaEvalOnly(inputBytes),
+	},
 	{ name: "  JSON.stringify(input)", run: () => JSON.stringify(input) },
 	{
 		name: "  JSON.stringify + new TextEncoder().encode",

@@ -1,10 +1,11 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/index.ts";
 import { parseModule } from "../rego/index.ts";
 import { emitOptimizedWasm, emitWasm, INPUT_SHAPE_SECTION } from "../wasm/index.ts";
 import { loadActivePolicy } from "./active-policy.ts";
 import { compileSources } from "./compile-sources.ts";
-import { projectedJson, readInputShapes } from "./input-projection.ts";
+import { jsonText, projectedJson, readInputShapes } from "./input-projection.ts";
 
 async function load(rego: string, data: unknown = {}) {
 	const bundle = compileSources({
@@ -140,6 +141,42 @@ describe("input projection", () => {
 			const bytes = new Uint8Array([...bare, 0, body.length, ...body]);
 			expect(readInputShapes(bytes).size, payload).toBe(0);
 		}
+	});
+});
+
+describe("jsonText", () => {
+	it("writes what JSON.stringify writes", () => {
+		const values: unknown[] = [
+			"",
+			"plain",
+			'q"uote',
+			"back\\slash",
+			"tab\tnl\n\u0000\u001f\u007f",
+			"\ud83d\ude00 pair",
+			"lone \ud800 high",
+			"lone \udfff low",
+			"é ünï",
+			"x".repeat(64),
+			`${"y".repeat(70)}"`,
+			0,
+			-0,
+			1.5,
+			1e21,
+			Number.NaN,
+			Number.POSITIVE_INFINITY,
+			true,
+			false,
+			null,
+			[1, "a"],
+			{ a: 1 },
+		];
+		for (const v of values) expect(jsonText(v), String(v)).toBe(JSON.stringify(v));
+		fc.assert(
+			fc.property(
+				fc.string({ unit: "binary", maxLength: 80 }),
+				(s) => jsonText(s) === JSON.stringify(s),
+			),
+		);
 	});
 });
 

@@ -59,7 +59,29 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Writes a value as JSON, keeping only what a shape names. */
 export type Projector = (value: unknown) => string;
 
-const whole: Projector = (v) => JSON.stringify(v);
+/**
+ * JSON.stringify(v), the same text, with short strings and scalars written directly: most of
+ * an input's leaves are names and ids, and each JSON.stringify call costs several times the
+ * scan that shows a short string needs no escapes.
+ */
+export function jsonText(v: unknown): string {
+	if (typeof v === "string") {
+		if (v.length > 64) return JSON.stringify(v);
+		for (let i = 0; i < v.length; i++) {
+			const c = v.charCodeAt(i);
+			// Control characters, quote and backslash are escaped; so is a lone surrogate.
+			if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+				return JSON.stringify(v);
+			}
+		}
+		return `"${v}"`;
+	}
+	if (typeof v === "boolean") return v ? "true" : "false";
+	if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
+	return JSON.stringify(v);
+}
+
+const whole: Projector = jsonText;
 const projectors = new WeakMap<object, Projector>();
 
 /**
@@ -85,7 +107,7 @@ function objectProjector(shape: { [key: string]: InputShape }): Projector {
 	// Only for names an object inherits (toString, __proto__, …) does an own-key check matter.
 	const inherited = keys.map((k) => k in Object.prototype);
 	return (value) => {
-		if (!isPlainObject(value)) return JSON.stringify(value);
+		if (!isPlainObject(value)) return jsonText(value);
 		let out = "";
 		for (let i = 0; i < keys.length; i++) {
 			const v = value[keys[i]];

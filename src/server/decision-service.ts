@@ -5,6 +5,7 @@
 
 import type { InputShape } from "../compiler/input-shape.ts";
 import type { Engine } from "../engine/index.ts";
+import { jsonText } from "../engine/input-projection.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import type { DecisionCache } from "./decision-cache.ts";
 import { type DecisionLogEntry, type DecisionLogger, nullLogger } from "./decision-log.ts";
@@ -92,8 +93,8 @@ function quote(s: string): string {
 export function decisionJson(d: Decision): string {
 	if (d.reasons !== undefined || d.obligations !== undefined || d.error !== undefined)
 		return JSON.stringify(d);
-	const revision = d.revision === null ? "null" : JSON.stringify(d.revision);
-	return `{"decision_id":${JSON.stringify(d.decision_id)},"allow":${d.allow},"policy":${quote(d.policy)},"revision":${revision},"cached":${d.cached}}`;
+	const revision = d.revision === null ? "null" : jsonText(d.revision);
+	return `{"decision_id":${jsonText(d.decision_id)},"allow":${d.allow},"policy":${quote(d.policy)},"revision":${revision},"cached":${d.cached}}`;
 }
 
 /** A boolean, or an object with a boolean `allow` (and optional reasons / obligations). */

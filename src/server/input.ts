@@ -4,7 +4,7 @@
 // allow-listed headers (never Authorization), peer is the verified mTLS client.
 
 import type { InputShape } from "../compiler/input-shape.ts";
-import { projector } from "../engine/input-projection.ts";
+import { jsonText, projector } from "../engine/input-projection.ts";
 import { subjectJson } from "./subject-keys.ts";
 
 export interface PeerIdentity {
@@ -77,7 +77,7 @@ export function buildInput(parts: {
 export function inputJson(input: PolicyInput, claims: object, shape?: InputShape): string {
 	if (shape !== undefined && shape !== true) return projectedInputJson(input, claims, shape);
 	let out = "{";
-	if (input.action !== undefined) out += `"action":${JSON.stringify(input.action)},`;
+	if (input.action !== undefined) out += `"action":${jsonText(input.action)},`;
 	if (input.context !== undefined) out += `"context":${JSON.stringify(input.context)},`;
 	if (input.peer !== undefined) out += `"peer":${peerJson(input.peer)},`;
 	out += `"request":${requestJson(input.request)},`;
