@@ -30,6 +30,11 @@ export interface LoadResult {
 	p99: number;
 	cpuUs: number;
 	total: number;
+	/**
+	 * Against the floor, paired: the median over rounds of this scenario's figure divided by
+	 * the floor's in the same round (in the summary only).
+	 */
+	vsFloor?: { rps: number; cpuUs: number };
 }
 
 export interface LoadOptions {
@@ -181,8 +186,11 @@ export async function loadScenarios(
 		// Warm-up: JIT, token-claims cache, decision cache.
 		for (const s of scenarios) await once("autocannon", s);
 		for (let r = 0; r < rounds; r++) {
+			// Each round starts at another scenario: none always runs first, or right after the
+			// heaviest one, when the machine's speed drifts.
+			const order = scenarios.map((_, i) => scenarios[(i + r) % scenarios.length]);
 			for (const g of generators) {
-				for (const s of scenarios) {
+				for (const s of order) {
 					const m = await once(g, s);
 					let byName = samples.get(g);
 					if (!byName) {
@@ -205,25 +213,28 @@ export async function loadScenarios(
 	for (const g of generators) {
 		const byName = samples.get(g) as Map<string, LoadResult[]>;
 		const meds = new Map<string, LoadResult>();
+		const floorList = byName.get(options.floor);
 		for (const [name, list] of byName) {
 			const pick = (f: (x: LoadResult) => number) => median(list.map(f));
+			const paired = (f: (x: LoadResult) => number) =>
+				median(list.map((x, i) => f(x) / f((floorList as LoadResult[])[i])));
 			meds.set(name, {
 				rps: pick((x) => x.rps),
 				p50: pick((x) => x.p50),
 				p99: pick((x) => x.p99),
 				cpuUs: pick((x) => x.cpuUs),
 				total: pick((x) => x.total),
+				vsFloor: floorList
+					? { rps: paired((x) => x.rps), cpuUs: paired((x) => x.cpuUs) }
+					: undefined,
 			});
 		}
 		out.set(g, meds);
-		const floor = meds.get(options.floor);
 		console.log(
-			`${g.padEnd(28)}   req/s  p50 ms  p99 ms  server CPU µs/req  throughput / CPU vs ${options.floor}`,
+			`${g.padEnd(28)}   req/s  p50 ms  p99 ms  server CPU µs/req  throughput / CPU vs ${options.floor} (paired by round)`,
 		);
 		for (const [name, m] of meds) {
-			const vs = floor
-				? `${(m.rps / floor.rps).toFixed(2)}× / ${(m.cpuUs / floor.cpuUs).toFixed(2)}×`
-				: "";
+			const vs = m.vsFloor ? `${m.vsFloor.rps.toFixed(2)}× / ${m.vsFloor.cpuUs.toFixed(2)}×` : "";
 			console.log(
 				`${name.padEnd(28)} ${m.rps.toFixed(0).padStart(7)} ${m.p50.toFixed(2).padStart(7)} ${m.p99.toFixed(2).padStart(7)} ${m.cpuUs.toFixed(1).padStart(18)}  ${vs}`,
 			);

@@ -112,7 +112,8 @@ export async function runHttpBench(): Promise<void> {
 			const vs = (name: string) => {
 				const r = rows.get(name);
 				if (!r) return "";
-				return `${name} ${(r.rps / floor.rps).toFixed(2)}× (p99 ${r.p99.toFixed(2)} ms)`;
+				const ratio = r.vsFloor?.rps ?? r.rps / floor.rps;
+				return `${name} ${ratio.toFixed(2)}× (p99 ${r.p99.toFixed(2)} ms)`;
 			};
 			console.log(
 				`${generator}: throughput vs bare Hono (p99 ${floor.p99.toFixed(2)} ms): ${["gavel (no cache)", "gavel (cache hit)", "gavel /v1/data", "gavel /v1/authz", "node:http"].map(vs).join(", ")}`,
