@@ -154,6 +154,8 @@ export async function loadActivePolicy(
 		// Names usually arrive already normalised; try them as given first.
 		hasEntrypoint: (name) => byName.has(name) || byName.has(normalizeEntrypoint(name)),
 		inputShape(entrypoint) {
+			// Modules built by `opa build` record none: nothing to look up on every decision.
+			if (shapes.size === 0) return undefined;
 			const shape = shapes.get(entrypoint) ?? shapes.get(normalizeEntrypoint(entrypoint));
 			return shape === true ? undefined : shape;
 		},
