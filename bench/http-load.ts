@@ -34,7 +34,7 @@ export interface LoadResult {
 	 * Against the floor, paired: the median over rounds of this scenario's figure divided by
 	 * the floor's in the same round (in the summary only).
 	 */
-	vsFloor?: { rps: number; cpuUs: number };
+	vsFloor?: { rps: number; cpuUs: number; rpsLow: number; rpsHigh: number };
 }
 
 export interface LoadOptions {
@@ -216,8 +216,10 @@ export async function loadScenarios(
 		const floorList = byName.get(options.floor);
 		for (const [name, list] of byName) {
 			const pick = (f: (x: LoadResult) => number) => median(list.map(f));
-			const paired = (f: (x: LoadResult) => number) =>
-				median(list.map((x, i) => f(x) / f((floorList as LoadResult[])[i])));
+			const ratios = (f: (x: LoadResult) => number) =>
+				list.map((x, i) => f(x) / f((floorList as LoadResult[])[i]));
+			const paired = (f: (x: LoadResult) => number) => median(ratios(f));
+			const rps = ratios((x) => x.rps);
 			meds.set(name, {
 				rps: pick((x) => x.rps),
 				p50: pick((x) => x.p50),
@@ -225,7 +227,12 @@ export async function loadScenarios(
 				cpuUs: pick((x) => x.cpuUs),
 				total: pick((x) => x.total),
 				vsFloor: floorList
-					? { rps: paired((x) => x.rps), cpuUs: paired((x) => x.cpuUs) }
+					? {
+							rps: paired((x) => x.rps),
+							cpuUs: paired((x) => x.cpuUs),
+							rpsLow: Math.min(...rps),
+							rpsHigh: Math.max(...rps),
+						}
 					: undefined,
 			});
 		}
@@ -234,7 +241,9 @@ export async function loadScenarios(
 			`${g.padEnd(28)}   req/s  p50 ms  p99 ms  server CPU µs/req  throughput / CPU vs ${options.floor} (paired by round)`,
 		);
 		for (const [name, m] of meds) {
-			const vs = m.vsFloor ? `${m.vsFloor.rps.toFixed(2)}× / ${m.vsFloor.cpuUs.toFixed(2)}×` : "";
+			const vs = m.vsFloor
+				? `${m.vsFloor.rps.toFixed(2)}× / ${m.vsFloor.cpuUs.toFixed(2)}×  (rounds ${m.vsFloor.rpsLow.toFixed(2)}–${m.vsFloor.rpsHigh.toFixed(2)}×)`
+				: "";
 			console.log(
 				`${name.padEnd(28)} ${m.rps.toFixed(0).padStart(7)} ${m.p50.toFixed(2).padStart(7)} ${m.p99.toFixed(2).padStart(7)} ${m.cpuUs.toFixed(1).padStart(18)}  ${vs}`,
 			);
