@@ -11,6 +11,7 @@
 // object with no keys.
 
 import type { Block, Func, Local, Operand, Plan, Policy, Stmt } from "./ir.ts";
+import { nestedBlocks, readOperands } from "./plan-context.ts";
 
 /** `true`: the whole value is needed. An object: only these keys, each with its own shape. */
 export type InputShape = true | { [key: string]: InputShape };
@@ -33,47 +34,8 @@ function* statements(blocks: readonly Block[]): Generator<Stmt> {
 	for (const b of blocks) {
 		for (const s of b.stmts) {
 			yield s;
-			if (s.op === "scan" || s.op === "not" || s.op === "memoScope") yield* statements([s.block]);
-			else if (s.op === "blocks") yield* statements(s.blocks);
+			yield* statements(nestedBlocks(s));
 		}
-	}
-}
-
-/** The locals a statement reads, other than where `transparent` below accounts for them. */
-function operandsOf(s: Stmt): Operand[] {
-	switch (s.op) {
-		case "assignOnce":
-			return [s.source];
-		case "isDefined":
-		case "isUndefined":
-			return [{ local: s.source }];
-		case "equal":
-		case "notEqual":
-			return [s.a, s.b];
-		case "notFalse":
-		case "isType":
-		case "scan":
-			return [s.source];
-		case "call":
-			return s.args;
-		case "arrayAppend":
-			return [s.value];
-		case "objectInsert":
-		case "objectInsertOnce":
-		case "objectMerge":
-			return [s.key, s.value];
-		case "setAdd":
-			return [s.value];
-		case "resultSetAdd":
-			return [{ local: s.value }];
-		case "upsert":
-			return [...s.path, s.value];
-		case "dot":
-			return [s.source, s.key];
-		case "assign":
-			return [s.source];
-		default:
-			return [];
 	}
 }
 
@@ -137,7 +99,7 @@ function readsOf(
 	for (const s of stmts) {
 		const planCall = s.op === "call" && funcNames.has(s.func);
 		if (planCall) callees.add(s.func);
-		for (const [i, o] of operandsOf(s).entries()) {
+		for (const [i, o] of readOperands(s).entries()) {
 			if (!("local" in o) || transparent(s, o)) continue;
 			const held = paths.get(o.local);
 			if (!held) continue;

@@ -3,7 +3,7 @@
 
 import type { Loc, Term } from "../rego/ast.ts";
 import type { RegoError } from "../rego/errors.ts";
-import type { Block, IrLoc, Local, Stmt } from "./ir.ts";
+import type { Block, IrLoc, Local, Operand, Stmt } from "./ir.ts";
 import type { FnTarget } from "./resolved-names.ts";
 
 export const COMPLETE_CONFLICT = "complete rules must not produce multiple outputs";
@@ -93,6 +93,61 @@ export function nestedBlocks(s: Stmt): Block[] {
 			return s.blocks;
 		default:
 			return [];
+	}
+}
+
+/**
+ * Every value a statement reads itself (what its nested blocks read aside): its operands, and
+ * the locals it tests or fills. A call's arguments come first, in order. Exhaustive over the
+ * IR, so an analysis built on it cannot miss a read when a statement kind is added.
+ */
+export function readOperands(s: Stmt): Operand[] {
+	const local = (l: Local): Operand => ({ local: l });
+	switch (s.op) {
+		case "call":
+			return s.args;
+		case "assign":
+		case "notFalse":
+		case "isType":
+		case "scan":
+			return [s.source];
+		case "assignOnce":
+			// The target too: a second output is compared with the first.
+			return [s.source, local(s.target)];
+		case "isDefined":
+		case "isUndefined":
+			return [local(s.source)];
+		case "dot":
+			return [s.source, s.key];
+		case "equal":
+		case "notEqual":
+			return [s.a, s.b];
+		case "arrayAppend":
+			return [local(s.array), s.value];
+		case "objectInsert":
+		case "objectInsertOnce":
+		case "objectMerge":
+			return [local(s.object), s.key, s.value];
+		case "setAdd":
+			return [local(s.set), s.value];
+		case "resultSetAdd":
+			return [local(s.value)];
+		case "upsert":
+			return [s.source, ...s.path, s.value];
+		case "makeNull":
+		case "makeArray":
+		case "makeObject":
+		case "makeSet":
+		case "not":
+		case "blocks":
+		case "memoScope":
+		case "break":
+		case "abort":
+			return [];
+		default: {
+			const unknown: never = s;
+			throw new Error(`readOperands: unknown statement ${JSON.stringify(unknown)}`);
+		}
 	}
 }
 

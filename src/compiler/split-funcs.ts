@@ -12,6 +12,7 @@
 // and returns the one shared local it writes, when it writes one; the caller assigns it back.
 
 import type { Block, Const, Func, Local, Operand, Plan, Policy, Stmt } from "./ir.ts";
+import { nestedBlocks, readOperands } from "./plan-context.ts";
 
 /** Statements (counted at every depth) a function may hold before parts are moved out. */
 export const MAX_STMTS = 1500;
@@ -23,90 +24,30 @@ const CUT_SEARCH = 32;
 
 /** Sees each local a statement reads or writes, with the statement that does it. */
 type Visit = (local: Local, write: boolean, by: Stmt) => void;
-type Use = (local: Local, write: boolean) => void;
-
-function operand(o: Operand, f: Use): void {
-	if ("local" in o) f(o.local, false);
-}
-
 /** Every local a statement reads or writes, nested blocks included. */
 function stmtLocals(s: Stmt, visit: Visit): void {
-	const f: Use = (l, w) => visit(l, w, s);
+	for (const o of readOperands(s)) if ("local" in o) visit(o.local, false, s);
+	for (const l of writtenLocals(s)) visit(l, true, s);
+	for (const b of nestedBlocks(s)) blockLocals(b, visit);
+}
+
+/** The locals a statement itself writes. */
+function writtenLocals(s: Stmt): Local[] {
 	switch (s.op) {
 		case "assign":
 		case "assignOnce":
-			operand(s.source, f);
-			if (s.op === "assignOnce") f(s.target, false);
-			f(s.target, true);
-			return;
-		case "isDefined":
-		case "isUndefined":
-			f(s.source, false);
-			return;
 		case "dot":
-			operand(s.source, f);
-			operand(s.key, f);
-			f(s.target, true);
-			return;
-		case "equal":
-		case "notEqual":
-			operand(s.a, f);
-			operand(s.b, f);
-			return;
-		case "notFalse":
-		case "isType":
-			operand(s.source, f);
-			return;
-		case "scan":
-			operand(s.source, f);
-			f(s.key, true);
-			f(s.value, true);
-			blockLocals(s.block, visit);
-			return;
-		case "not":
-		case "memoScope":
-			blockLocals(s.block, visit);
-			return;
-		case "blocks":
-			for (const b of s.blocks) blockLocals(b, visit);
-			return;
 		case "call":
-			for (const a of s.args) operand(a, f);
-			f(s.target, true);
-			return;
 		case "makeNull":
 		case "makeArray":
 		case "makeObject":
 		case "makeSet":
-			f(s.target, true);
-			return;
-		case "arrayAppend":
-			f(s.array, false);
-			operand(s.value, f);
-			return;
-		case "objectInsert":
-		case "objectInsertOnce":
-		case "objectMerge":
-			f(s.object, false);
-			operand(s.key, f);
-			operand(s.value, f);
-			return;
-		case "setAdd":
-			f(s.set, false);
-			operand(s.value, f);
-			return;
-		case "resultSetAdd":
-			f(s.value, false);
-			return;
 		case "upsert":
-			operand(s.source, f);
-			for (const p of s.path) operand(p, f);
-			operand(s.value, f);
-			f(s.target, true);
-			return;
-		case "break":
-		case "abort":
-			return;
+			return [s.target];
+		case "scan":
+			return [s.key, s.value];
+		default:
+			return [];
 	}
 }
 
