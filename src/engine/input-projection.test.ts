@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { withUnreadKeys } from "../../test/input-projection.ts";
 import { compile } from "../compiler/index.ts";
 import { parseModule } from "../rego/index.ts";
 import { emitOptimizedWasm, emitWasm, INPUT_SHAPE_SECTION } from "../wasm/index.ts";
@@ -15,15 +16,6 @@ async function load(rego: string, data: unknown = {}) {
 		entrypoints: ["t/allow"],
 	});
 	return loadActivePolicy(bundle);
-}
-
-/** Keys no policy below names, added to every object of `v`. */
-function withUnread(v: unknown): unknown {
-	if (Array.isArray(v)) return v.map(withUnread);
-	if (typeof v !== "object" || v === null) return v;
-	const out: Record<string, unknown> = { "0unread": { deep: [1, 2] }, zunread: "x" };
-	for (const [k, x] of Object.entries(v)) out[k] = withUnread(x);
-	return out;
 }
 
 // [policy, shape the compiler must record (true: all of input), inputs to evaluate on]
@@ -111,7 +103,7 @@ describe("input projection", () => {
 		for (const [rego, , inputs] of CASES) {
 			const active = await load(rego, { roles: { viewer: ["read"] } });
 			for (const base of inputs) {
-				for (const input of [base, withUnread(base)]) {
+				for (const input of [base, withUnreadKeys(base)]) {
 					// An object input is projected (the module's shape); a JSON text is taken whole.
 					const projected = active.evaluate("t/allow", input);
 					const whole = active.evaluate("t/allow", input, JSON.stringify(input));

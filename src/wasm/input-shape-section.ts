@@ -3,7 +3,7 @@
 // ignored by every engine and by the SDK; a module without this one (built by `opa build`, or
 // by an older Gavel) is simply given the whole input.
 
-import { type InputShape, inputShapes } from "../compiler/input-shape.ts";
+import { inputShapes } from "../compiler/input-shape.ts";
 import type { Policy } from "../compiler/ir.ts";
 import { Writer } from "./binary.ts";
 
@@ -12,11 +12,8 @@ export const INPUT_SHAPE_SECTION = "gavel.input_shape";
 
 /** `module` with the policy's input shapes appended as a custom section (id 0, at the end). */
 export function withInputShapes(module: Uint8Array, policy: Policy): Uint8Array {
-	const shapes: Record<string, InputShape> = {};
-	for (const [name, shape] of inputShapes(policy)) shapes[name] = shape;
-	const body = new Writer()
-		.name(INPUT_SHAPE_SECTION)
-		.bytes(new TextEncoder().encode(JSON.stringify(shapes)));
+	const shapes = JSON.stringify(Object.fromEntries(inputShapes(policy)));
+	const body = new Writer().name(INPUT_SHAPE_SECTION).bytes(new TextEncoder().encode(shapes));
 	const section = new Writer().byte(0).sized(body).done();
 	const out = new Uint8Array(module.length + section.length);
 	out.set(module);

@@ -126,16 +126,12 @@ export async function evalOutcome(c: ConformanceCase, parsed: ParsedCase): Promi
 			};
 		}
 	}
-	let results: unknown[];
-	if (!(full instanceof QueryEvalError)) results = full;
-	else {
-		const e = full;
-		{
-			const answer: Answer = { kind: "error", code: e.code, message: e.message };
-			if (errorMatches(c, e.code, e.message)) return { status: "passed", v0Fallback, answer };
-			return { status: "failed", reason: `eval: ${e.code}: ${e.message}`, v0Fallback, answer };
-		}
+	if (full instanceof QueryEvalError) {
+		const answer: Answer = { kind: "error", code: full.code, message: full.message };
+		if (errorMatches(c, full.code, full.message)) return { status: "passed", v0Fallback, answer };
+		return { status: "failed", reason: `eval: ${full.code}: ${full.message}`, v0Fallback, answer };
 	}
+	const results: unknown[] = full;
 	const answer: Answer = { kind: "result", bindings: results as Record<string, unknown>[] };
 	if (c.wantResult === undefined) {
 		if (expectsError(c)) {
