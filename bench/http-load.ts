@@ -228,7 +228,7 @@ export async function loadScenarios(
 				total: pick((x) => x.total),
 				vsFloor: floorList
 					? {
-							rps: paired((x) => x.rps),
+							rps: median(rps),
 							cpuUs: paired((x) => x.cpuUs),
 							rpsLow: Math.min(...rps),
 							rpsHigh: Math.max(...rps),
