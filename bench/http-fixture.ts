@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { onServerCores } from "./cpu-pinning.ts";
 
 export interface Server {
 	child: ChildProcess;
@@ -34,9 +35,9 @@ function builtServer(): Promise<string> {
 
 /** Starts `bench/http-server.ts ARGS…` (built) and resolves once it prints its port. */
 export async function startServer(args: string[]): Promise<Server> {
-	const child = spawn(process.execPath, [await builtServer(), ...args], {
-		stdio: ["ignore", "pipe", "inherit"],
-	});
+	const [command, argv] = onServerCores(process.execPath, [await builtServer(), ...args]);
+	// taskset execs the server: the child's pid is the server's (its CPU time is read by pid).
+	const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
 	return new Promise((resolve, reject) => {
 		const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
 		lines.once("line", (line) => {

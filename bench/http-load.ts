@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import autocannon from "autocannon";
+import { pinningNote } from "./cpu-pinning.ts";
 import type { Server } from "./http-fixture.ts";
 import { median } from "./measure.ts";
 
@@ -122,8 +123,11 @@ function wrkScript(s: Scenario): string {
 	return `${lines.join("\n")}\n`;
 }
 
-async function withWrk(s: Scenario, seconds: number, connections: number, dir: string) {
-	const script = join(dir, "request.lua");
+let scripts = 0;
+
+/** One wrk run of `s` (its own script file: runs may overlap, see bench/http-pairs.ts). */
+export async function withWrk(s: Scenario, seconds: number, connections: number, dir: string) {
+	const script = join(dir, `request-${++scripts}.lua`);
 	writeFileSync(script, wrkScript(s));
 	// One thread: like autocannon, the load generator takes one core of the machine.
 	const { stdout } = await run("wrk", [
@@ -208,7 +212,7 @@ export async function loadScenarios(
 	}
 	const out = new Map<string, Map<string, LoadResult>>();
 	console.log(
-		`\nHTTP load: ${rounds} rounds × ${seconds}s, ${connections} connections, medians over rounds; load average before ${loadBefore}, after ${loadAverage()}`,
+		`\nHTTP load: ${rounds} rounds × ${seconds}s, ${connections} connections, medians over rounds; load average before ${loadBefore}, after ${loadAverage()}; ${pinningNote()}`,
 	);
 	for (const g of generators) {
 		const byName = samples.get(g) as Map<string, LoadResult[]>;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gavelFixture, type Server, startServer } from "./http-fixture.ts";
 import { loadScenarios, type Scenario } from "./http-load.ts";
+import { pairedWithFloor } from "./http-pairs.ts";
 
 /** tracing.sampleRatio of the traced server: 1 (every request) is the most it can cost. */
 const TRACE_RATIO = Number(process.env.BENCH_TRACE_RATIO ?? 1);
@@ -126,6 +127,22 @@ export async function runHttpBench(): Promise<void> {
 			console.log(
 				`${generator}: tracing on vs off: throughput cache hit ${ratio("traced (cache hit)", "gavel (cache hit)")}×, no cache ${ratio("traced (no cache)", "gavel (no cache)")}×; server CPU per request +${extra("traced (cache hit)", "gavel (cache hit)")} µs (cache hit), +${extra("traced (no cache)", "gavel (no cache)")} µs (no cache)`,
 			);
+		}
+		// The same comparison with each scenario run at the same time as bare Hono on one core.
+		const floor = scenarios[0];
+		const compared = scenarios.filter((x) => x !== floor && x.server !== traced);
+		const pairs = await pairedWithFloor(floor, compared, {
+			rounds: Number(process.env.BENCH_ROUNDS ?? 5),
+		});
+		if (pairs) {
+			console.log(
+				"\nwrk, each scenario at the same time as bare Hono on the same core (req/s ratio, range over rounds; server CPU per request ratio):",
+			);
+			for (const [name, p] of pairs) {
+				console.log(
+					`${name.padEnd(28)} ${p.rps.toFixed(2)}× (${p.low.toFixed(2)}–${p.high.toFixed(2)}×), CPU ${p.cpu.toFixed(2)}×`,
+				);
+			}
 		}
 		if (sink) {
 			const exported = await sinkSettled(sink.url);

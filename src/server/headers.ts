@@ -26,6 +26,16 @@ export function requestHeaderOf(request: Request, env: unknown, name: string): s
 	return request.headers.get(name);
 }
 
+/**
+ * The token of an Authorization header written exactly `Bearer <token>`, without scanning the
+ * token; undefined for any other form. For looking up verified tokens only: none holds
+ * whitespace (bearerOf cut them), so a hit means bearerOf reads the same token, and a miss
+ * sends the request down the path that parses the header in full.
+ */
+export function plainBearer(header: string | undefined): string | undefined {
+	return header?.startsWith("Bearer ") ? header.slice(7) : undefined;
+}
+
 /** The token of an Authorization header: undefined without one, "" for another scheme. */
 export function bearerOf(header: string | undefined): string | undefined {
 	if (!header) return undefined;

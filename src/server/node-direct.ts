@@ -15,7 +15,7 @@ import { evaluationRefused } from "./authzen.ts";
 import { GZIP_MIN_LENGTH } from "./data-api.ts";
 import type { DecideCall } from "./decide-route.ts";
 import type { ForwardAnswer } from "./forward-auth.ts";
-import { bearerOf } from "./headers.ts";
+import { bearerOf, plainBearer } from "./headers.ts";
 import { checkJsonText, errorAnswer, HttpError, type JsonAnswer } from "./http-errors.ts";
 import type { PeerIdentity } from "./input.ts";
 
@@ -30,8 +30,12 @@ const INTERNAL: JsonAnswer = {
 const DATA_PREFIX = "/v1/data/";
 const EVALUATION = "/access/v1/evaluation";
 const FORWARD = "/v1/authz";
-// /v1/authz and what is under it, as the app routes it.
-const FORWARD_URL = /^\/v1\/authz(?:[/?]|$)/;
+/** /v1/authz and what is under it, as the app routes it (no regular expression per request). */
+function isForwardUrl(url: string): boolean {
+	if (!url.startsWith(FORWARD)) return false;
+	const next = url.charCodeAt(FORWARD.length);
+	return Number.isNaN(next) || next === 0x2f || next === 0x3f; // end, "/" or "?"
+}
 // The methods gateways ask with (the original request's); HEAD and the rest go to the app.
 const FORWARD_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -73,11 +77,12 @@ function send(
 	requestId: string | undefined,
 	extra?: Record<string, string>,
 ): void {
-	const headers: Record<string, string | number> = {
-		"Content-Type": "application/json",
-		...extra,
-		"Content-Length": Buffer.byteLength(body),
-	};
+	const length = Buffer.byteLength(body);
+	// No spread for the common answer without extra headers: a generic copy per request.
+	const headers: Record<string, string | number> =
+		extra === undefined
+			? { "Content-Type": "application/json", "Content-Length": length }
+			: { "Content-Type": "application/json", ...extra, "Content-Length": length };
 	// Every response carries the caller's request id back, as the app's do (unless the
 	// answer names one itself).
 	if (requestId !== undefined && extra?.["x-request-id"] === undefined) {
@@ -141,7 +146,7 @@ export function directListener(
 	const decide = (req: IncomingMessage, res: ServerResponse): boolean => {
 		const h = req.headers;
 		if (h.host === undefined) return false;
-		const claims = direct.verifiedClaims(bearerOf(h.authorization));
+		const claims = direct.verifiedClaims(plainBearer(h.authorization));
 		if (claims === undefined) return false;
 		direct.arrived();
 		const requestId = headerValue(h, "x-request-id");
@@ -219,7 +224,7 @@ export function directListener(
 			return false;
 		}
 		if (h.host === undefined || !PLAIN_HOST.test(h.host)) return false;
-		const claims = direct.verifiedClaims(bearerOf(h.authorization));
+		const claims = direct.verifiedClaims(plainBearer(h.authorization));
 		if (claims === undefined) return false;
 		direct.arrived();
 		const method = req.method as string;
@@ -238,7 +243,7 @@ export function directListener(
 	};
 	return (req, res) => {
 		const url = req.url ?? "";
-		if (FORWARD_URL.test(url) && FORWARD_METHODS.has(req.method as string)) {
+		if (isForwardUrl(url) && FORWARD_METHODS.has(req.method as string)) {
 			if (forward(req, res)) return;
 			return app(req, res);
 		}

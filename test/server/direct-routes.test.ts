@@ -186,6 +186,10 @@ describe("the direct decide listener", () => {
 			["a token not verified yet", { headers: { authorization: `Bearer ${fresh}` } }, 200],
 			["no token", { headers: {} }, 401],
 			["a token of another scheme", { headers: { authorization: `Basic ${admin}` } }, 401],
+			// A verified token, but not written `Bearer <token>`: the app reads the header in full.
+			["the scheme in lower case", { headers: { authorization: `bearer ${admin}` } }, 200],
+			["two spaces after the scheme", { headers: { authorization: `Bearer  ${admin}` } }, 200],
+			["a tab after the scheme", { headers: { authorization: `Bearer\t${admin}` } }, 200],
 			[
 				"a body without a length",
 				{
