@@ -45,7 +45,8 @@ export interface DecideOptions {
 }
 
 export interface RawResult {
-	decision_id: string;
+	/** Only when decisions are logged, as OPA's server answers (an id no log holds names nothing). */
+	decision_id?: string;
 	/** Time spent, for the Data API's ?metrics. */
 	timer_server_handler_ns: number;
 	/** undefined when the document is undefined. */
@@ -370,8 +371,10 @@ export class DecisionService {
 		const started = this.now();
 		const active = this.engine.current();
 		if (!active) return { error: "no_bundle" };
-		const id = newId();
 		const t = this.tracing?.decision();
+		const logs = this.logger !== nullLogger;
+		// The id names the log entry (and the trace span); with neither there is nothing to name.
+		const id = logs || t !== undefined ? newId() : "";
 		const norm = path.startsWith("/") || path.endsWith("/") ? path.replace(/^\/+|\/+$/g, "") : path;
 		let result: unknown;
 		let outcome: DecisionOutcome = "allow";
@@ -396,7 +399,7 @@ export class DecisionService {
 		const defined =
 			norm !== "" && active.entrypoints.some((e) => e === norm || e.startsWith(`${norm}/`));
 		this.metrics.decision(defined ? norm : "data", outcome, seconds);
-		if (this.logger !== nullLogger) {
+		if (logs) {
 			const logging = t?.step("gavel.decision_log");
 			const entry: DecisionLogEntry = {
 				decision_id: id,
@@ -426,9 +429,12 @@ export class DecisionService {
 			},
 			error?.code,
 		);
-		if (error) throw Object.assign(new Error(error.message), { code: error.code, decision_id: id });
+		const decisionId = logs ? id : undefined;
+		if (error) {
+			throw Object.assign(new Error(error.message), { code: error.code, decision_id: decisionId });
+		}
 		return {
-			decision_id: id,
+			decision_id: decisionId,
 			result,
 			revision: active.revision,
 			timer_server_handler_ns: Math.round(seconds * 1e9),

@@ -693,9 +693,12 @@ export const OPENAPI_DOCUMENT = {
 			},
 			DataResponse: {
 				type: "object",
-				required: ["decision_id"],
 				properties: {
-					decision_id: { type: "string", format: "uuid" },
+					decision_id: {
+						type: "string",
+						format: "uuid",
+						description: "Present when decisions are logged (decisionLog.enabled), as in OPA.",
+					},
 					metrics: {
 						type: "object",
 						properties: {

@@ -87,6 +87,23 @@ alice_allowed := authz.allow with input as {"user": "alice"}
 const JSON_CT = { "content-type": "application/json" };
 const alice = JSON.stringify({ input: { user: "alice" } });
 
+/** Decisions of each kind, asked again of servers that log none (see the part below). */
+const UNLOGGED = [
+	"GET rule",
+	"GET undefined path",
+	"POST with input",
+	"POST inside a computed document",
+	"POST builtin error (not strict)",
+	"POST / (default decision)",
+	"GET /v1/query one value",
+];
+const UNLOGGED_REQUESTS = (): Req[] =>
+	UNLOGGED.map((name) => {
+		const r = REQUESTS.find((x) => x.name === name);
+		if (!r) throw new Error(`no request named ${name}`);
+		return { ...r, name: `${name} (no decision log)` };
+	});
+
 export const REQUESTS: Req[] = [
 	{ name: "GET /v1/data", method: "GET", path: "/v1/data" },
 	{ name: "GET package", method: "GET", path: "/v1/data/authz" },
@@ -641,7 +658,12 @@ function normalise(v: unknown, key = ""): unknown {
 			out["<bundle>"] = normalise(x, k);
 			continue;
 		}
-		if (k === "decision_id" || k === "stack_trace") continue;
+		// An id differs on every answer; whether there is one is compared.
+		if (k === "decision_id") {
+			out[k] = "<id>";
+			continue;
+		}
+		if (k === "stack_trace") continue;
 		if (key === "metrics") {
 			// Which timers exist depends on OPA's query cache; the handler's timer always does.
 			if (k.startsWith("timer_") || k.startsWith("counter_")) out[k] = "<n>";
@@ -688,12 +710,32 @@ export const part: Part = async (opts) => {
 		const built = await opaBuild(opts.opa, ["."], { output: tar, cwd: src });
 		if (!built.ok) throw new Error(`opa build: ${built.error}`);
 		// POST / is each server's default decision: the same rule on both.
-		opa = await OpaServer.start(opts.opa, ["-b", tar, "--set", "default_decision=/authz/allow"]);
+		// Decisions logged on both sides (Gavel logs by default; OPA to its console here), then
+		// on neither: the answers carry a decision_id exactly when a log event has one.
+		opa = await OpaServer.start(opts.opa, [
+			"-b",
+			tar,
+			"--set",
+			"default_decision=/authz/allow",
+			"--set",
+			"decision_logs.console=true",
+		]);
 		gavel = await startTestServer({
 			bundle: { path: tar, watch: false },
 			policy: { default: "authz/allow" },
 		});
 		await compareAll(REQUESTS, opa.base, gavel.url, result, opts.verbose);
+		await gavel.close();
+		await opa.stop();
+		gavel = undefined;
+		opa = undefined;
+		opa = await OpaServer.start(opts.opa, ["-b", tar, "--set", "default_decision=/authz/allow"]);
+		gavel = await startTestServer({
+			bundle: { path: tar, watch: false },
+			policy: { default: "authz/allow" },
+			decisionLog: { enabled: false },
+		});
+		await compareAll(UNLOGGED_REQUESTS(), opa.base, gavel.url, result, opts.verbose);
 		await gavel.close();
 		await opa.stop();
 		gavel = undefined;
@@ -715,7 +757,7 @@ export const part: Part = async (opts) => {
 			bundleMode: true,
 		});
 		if (!builtRooted.ok) throw new Error(`opa build -b: ${builtRooted.error}`);
-		opa = await OpaServer.start(opts.opa, ["-b", rootedTar]);
+		opa = await OpaServer.start(opts.opa, ["-b", rootedTar, "--set", "decision_logs.console=true"]);
 		gavel = await startTestServer({ bundle: { path: rootedTar, watch: false } });
 		await compareAll(POLICY_REQUESTS(), opa.base, gavel.url, result, opts.verbose);
 	} finally {

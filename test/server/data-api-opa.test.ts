@@ -288,3 +288,41 @@ describe("batch (Enterprise OPA's /v1/batch/data)", () => {
 		expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
 	});
 });
+
+describe("Data API without a decision log", () => {
+	let quiet: TestServer;
+	beforeAll(async () => {
+		const file = writeBundleFile({
+			sources: { "authz.rego": AUTHZ },
+			entrypoints: ["authz/allow", "authz/conflict"],
+			revision: "r-quiet",
+		});
+		quiet = await startTestServer({
+			bundle: { path: file },
+			policy: { default: "authz/allow" },
+			decisionLog: { enabled: false },
+		});
+	});
+	afterAll(async () => {
+		await quiet.close();
+	});
+	const ask = (path: string, body: string) =>
+		fetch(`${quiet.url}${path}`, { method: "POST", body });
+
+	// As OPA's server: a decision_id names a decision-log event, and none is written.
+	it("answers without a decision_id, on the Node listener and through the app", async () => {
+		for (const path of ["/v1/data/authz/allow", "/v1/data/authz/allow?pretty=false"]) {
+			const res = await ask(path, '{"input":{"user":"alice"}}');
+			expect(res.status).toBe(200);
+			expect(await res.text()).toBe('{"result":true}\n');
+		}
+		const failed = await jsonOf(await ask("/v1/data/authz/conflict", '{"input":{"a":1,"b":1}}'));
+		expect(failed.code).toBe("internal_error");
+		expect(failed).not.toHaveProperty("decision_id");
+		const batch = await jsonOf(
+			await ask("/v1/batch/data/authz/allow", JSON.stringify({ inputs: { x: { user: "alice" } } })),
+		);
+		expect(batch.responses.x).toEqual({ result: true });
+		expect(batch.batch_decision_id).toMatch(/^[0-9a-f-]{36}$/);
+	});
+});
