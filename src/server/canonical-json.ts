@@ -1,17 +1,33 @@
 // JSON with object keys sorted at every level, so equal inputs give equal cache keys
 // whatever order the client wrote them in.
 
+import { jsonText } from "../engine/input-projection.ts";
+
 export function canonicalJson(v: unknown): string {
-	if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
-	if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-	const keys = Object.keys(v).sort();
-	const parts: string[] = [];
+	if (v === null || typeof v !== "object") return jsonText(v) ?? "null";
+	// Concatenated, not joined from arrays; keys sorted only when they are not already (the
+	// objects the server builds, and many clients', come sorted).
+	if (Array.isArray(v)) {
+		let out = "[";
+		for (let i = 0; i < v.length; i++)
+			out += i === 0 ? canonicalJson(v[i]) : `,${canonicalJson(v[i])}`;
+		return `${out}]`;
+	}
+	const keys = Object.keys(v);
+	if (!inOrder(keys)) keys.sort();
+	let out = "";
 	for (const k of keys) {
 		const x = (v as Record<string, unknown>)[k];
 		if (x === undefined) continue;
-		parts.push(`${JSON.stringify(k)}:${canonicalJson(x)}`);
+		out += `${out === "" ? "{" : ","}${jsonText(k)}:${canonicalJson(x)}`;
 	}
-	return `{${parts.join(",")}}`;
+	return out === "" ? "{}" : `${out}}`;
+}
+
+/** Whether `keys` are in the order Array.prototype.sort leaves them (UTF-16 code units). */
+function inOrder(keys: string[]): boolean {
+	for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return false;
+	return true;
 }
 
 /** Nesting depth of a parsed JSON value (a scalar is 0). */

@@ -12,6 +12,31 @@ describe("canonical JSON", () => {
 		expect(jsonDepth(1, 10)).toBe(0);
 	});
 
+	it("writes every object's keys in sorted order, whatever order they come in", () => {
+		// The definition, written plainly (a rebuilt object would not do: integer-like keys
+		// always come first in a JS object, sorted or not).
+		const sorted = (v: unknown): string => {
+			if (Array.isArray(v)) return `[${v.map(sorted).join(",")}]`;
+			if (v === null || typeof v !== "object") return JSON.stringify(v);
+			const keys = Object.keys(v).sort();
+			return `{${keys.map((k) => `${JSON.stringify(k)}:${sorted((v as Record<string, unknown>)[k])}`).join(",")}}`;
+		};
+		const anyKeys = fc.oneof(fc.string(), fc.constantFrom("a", "b", "__proto__", "10", "2", "é"));
+		const value = fc.letrec((tie) => ({
+			v: fc.oneof(
+				{ depthSize: "small" },
+				fc.jsonValue({ maxDepth: 2 }),
+				fc.array(tie("v"), { maxLength: 4 }),
+				fc.dictionary(anyKeys, tie("v"), { maxKeys: 5 }),
+			),
+		})).v;
+		fc.assert(
+			fc.property(value, (v) => {
+				expect(canonicalJson(v)).toBe(sorted(v));
+			}),
+		);
+	});
+
 	it("measures depth as a plain recursive definition does, up to just past the limit", () => {
 		const depth = (v: unknown): number =>
 			v === null || typeof v !== "object"

@@ -76,11 +76,13 @@ export function originalRequest(
 		fromProxy(c, trusted, "x-original-method") ??
 		fromProxy(c, trusted, "x-forwarded-method") ??
 		c.method;
+	// The upstream serves the resolved path: the policy must judge that one (raw_path keeps
+	// what was sent); an encoded slash is a 400 by default.
+	const fields = pathFields(q < 0 ? uri : uri.slice(0, q), input);
 	return {
 		method: method.toUpperCase(),
-		// The upstream serves the resolved path: the policy must judge that one (raw_path
-		// keeps what was sent); an encoded slash is a 400 by default.
-		...pathFields(q < 0 ? uri : uri.slice(0, q), input),
+		path: fields.path,
+		raw_path: fields.raw_path,
 		query: q < 0 ? "" : uri.slice(q + 1),
 		host: fromProxy(c, trusted, "x-forwarded-host") ?? c.header("host") ?? c.urlHost(),
 		headers: pickHeaders((n) => c.header(n), input.headers),
@@ -91,6 +93,7 @@ export function originalRequest(
 export interface ForwardAnswer {
 	status: number;
 	json: string;
+	/** Besides Content-Type (always application/json): the identity headers for the upstream. */
 	headers: Record<string, string>;
 }
 
@@ -103,7 +106,8 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): ForwardRo
 	const policy = fa.policy ?? config.policy.default;
 
 	const answer: ForwardRoute = (call, claims) => {
-		const trusted = isTrusted(call.remoteAddr(), fa.trustedProxies);
+		// No proxy configured: no socket address to read and match on every request.
+		const trusted = fa.trustedProxies.length > 0 && isTrusted(call.remoteAddr(), fa.trustedProxies);
 		const request = originalRequest(call, trusted, config.input);
 		const input = buildInput({
 			subject: claims,
@@ -124,7 +128,7 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): ForwardRo
 		if (d.error) body.error = d.error;
 		// Header names in lower case, as a Headers object would hold (and write) them: a plain
 		// object spares building one per answer. A later name replaces an earlier one.
-		const headers: Record<string, string> = { "content-type": "application/json" };
+		const headers: Record<string, string> = {};
 		if (!d.allow) return { status: 403, json: JSON.stringify(body), headers };
 		const c = claims as Record<string, unknown>;
 		if (typeof c.sub === "string")
@@ -140,8 +144,11 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): ForwardRo
 		const ob = d.obligations as { headers?: unknown } | undefined;
 		if (ob && typeof ob.headers === "object" && ob.headers !== null) {
 			for (const [k, v] of Object.entries(ob.headers)) {
+				const name = k.toLowerCase();
+				// The answer's own framing is not the policy's to set.
+				if (name === "content-type" || name === "content-length") continue;
 				if (typeof v === "string" && /^[A-Za-z0-9-]+$/.test(k))
-					headers[k.toLowerCase()] = encodeHeaderValue(v);
+					headers[name] = encodeHeaderValue(v);
 			}
 		}
 		return { status: 200, json: JSON.stringify(body), headers };
@@ -152,7 +159,11 @@ export function registerForwardAuth(app: Hono, deps: ForwardAuthDeps): ForwardRo
 		const verified = verifier.cached?.(token) ?? (await verifier.verify(token));
 		if (!verified.ok) return deps.unauthorized(c, verified.reason, verified.message);
 		const a = answer(honoCall(c, deps.peerOf, deps.remoteAddrOf), verified.claims);
-		return new Response(a.json, { status: a.status, headers: a.headers });
+		// The policy's headers first: an obligation cannot replace the answer's content type.
+		return new Response(a.json, {
+			status: a.status,
+			headers: { ...a.headers, "content-type": "application/json" },
+		});
 	};
 
 	app.all(PREFIX, handler);

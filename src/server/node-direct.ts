@@ -236,8 +236,7 @@ export function directListener(
 			const a = e instanceof HttpError ? errorAnswer(e) : INTERNAL;
 			answer = { ...a, headers: {} };
 		}
-		const { "content-type": _, ...extra } = answer.headers;
-		send(res, answer.status, answer.json, requestId, extra);
+		send(res, answer.status, answer.json, requestId, answer.headers);
 		direct.answered("/v1/authz/*", answer.status, method);
 		return true;
 	};

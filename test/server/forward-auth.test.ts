@@ -15,7 +15,7 @@ import rego.v1
 
 default decision := {"allow": false, "reasons": ["no rule allows this"]}
 
-decision := {"allow": true, "obligations": {"headers": {"x-tenant": "acme"}}} if {
+decision := {"allow": true, "obligations": {"headers": {"x-tenant": "acme", "Content-Type": "text/html"}}} if {
 	input.request.method == "GET"
 	input.request.path == "/orders"
 }
@@ -66,6 +66,16 @@ describe("forward-auth", () => {
 		expect(r.headers.get("x-auth-subject")).toBe("alice");
 		expect(r.headers.get("x-auth-roles")).toBe("clerk,viewer");
 		expect(r.headers.get("x-tenant")).toBe("acme");
+		// A policy's header cannot replace the answer's own content type: not in the app's
+		// answer (a token's first use), nor in the Node listener's (the token now verified).
+		expect(r.headers.get("content-type")).toBe("application/json");
+		const again = await authz("/v1/authz", {
+			authorization: `Bearer ${token}`,
+			"x-original-uri": "/orders?page=2",
+			"x-original-method": "GET",
+		});
+		expect(again.headers.get("x-tenant")).toBe("acme");
+		expect(again.headers.get("content-type")).toBe("application/json");
 		const logged = t.logs.at(-1) as { input: { request: Record<string, unknown>; action: string } };
 		expect(logged.input.request).toMatchObject({ method: "GET", path: "/orders", query: "page=2" });
 		expect(logged.input.action).toBe("GET");
