@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Decision, decisionJson, interpret } from "./decision-service.ts";
 
@@ -78,5 +79,23 @@ describe("decisionJson", () => {
 			base,
 		];
 		for (const d of cases) expect(decisionJson(d)).toBe(JSON.stringify(d));
+	});
+
+	// The text after the id is kept for the last policy and revision: any sequence of decisions,
+	// repeating or switching them, must still read as JSON.stringify does.
+	it("stays the same text over any sequence of policies, revisions and outcomes", () => {
+		const name = fc.constantFrom("a/allow", "b/allow", 'q/"x"', "");
+		const decision = fc.record({
+			decision_id: fc.uuid(),
+			allow: fc.boolean(),
+			policy: name,
+			revision: fc.oneof(fc.constant(null), name),
+			cached: fc.boolean(),
+		});
+		fc.assert(
+			fc.property(fc.array(decision, { minLength: 1, maxLength: 12 }), (ds) => {
+				for (const d of ds) expect(decisionJson(d)).toBe(JSON.stringify(d));
+			}),
+		);
 	});
 });

@@ -94,8 +94,25 @@ function quote(s: string): string {
 export function decisionJson(d: Decision): string {
 	if (d.reasons !== undefined || d.obligations !== undefined || d.error !== undefined)
 		return JSON.stringify(d);
-	const revision = d.revision === null ? "null" : jsonText(d.revision);
-	return `{"decision_id":${jsonText(d.decision_id)},"allow":${d.allow},"policy":${quote(d.policy)},"revision":${revision},"cached":${d.cached}}`;
+	return `{"decision_id":${jsonText(d.decision_id)}${after(d.policy, d.revision)[(d.allow ? 2 : 0) + (d.cached ? 1 : 0)]}`;
+}
+
+// What follows the id in a common decision, for the last policy and revision (consecutive
+// decisions mostly share them): the four texts of allow × cached, each made once.
+let afterFor: { policy: string; revision: string | null } = { policy: "", revision: "" };
+let afterTexts: string[] = [];
+function after(policy: string, revision: string | null): string[] {
+	if (afterTexts.length === 0 || afterFor.policy !== policy || afterFor.revision !== revision) {
+		const head = `,"policy":${quote(policy)},"revision":${revision === null ? "null" : jsonText(revision)},"cached":`;
+		afterTexts = [
+			`,"allow":false${head}false}`,
+			`,"allow":false${head}true}`,
+			`,"allow":true${head}false}`,
+			`,"allow":true${head}true}`,
+		];
+		afterFor = { policy, revision };
+	}
+	return afterTexts;
 }
 
 /** A boolean, or an object with a boolean `allow` (and optional reasons / obligations). */
