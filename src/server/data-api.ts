@@ -250,10 +250,9 @@ export function dataAnswer(
 		};
 	}
 	const evalNs = Math.round((performance.now() - evalStarted) * 1e6);
-	// OPA's field order: decision_id (when decisions are logged), metrics, provenance, result,
-	// warning.
-	const response: Record<string, unknown> =
-		out.decision_id === undefined ? {} : { decision_id: out.decision_id };
+	// OPA's field order: decision_id, metrics, provenance, result, warning. The id is undefined
+	// when decisions are not logged, and JSON.stringify then leaves it out, as OPA does.
+	const response: Record<string, unknown> = { decision_id: out.decision_id };
 	if (shape.timings) {
 		response.metrics = {
 			timer_rego_input_parse_ns: shape.timings.parseNs,
@@ -360,8 +359,7 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 					inside,
 				);
 				if ("error" in out) return opaError(c, 503, "no_bundle", "no policy bundle is active");
-				const r: Record<string, unknown> =
-					out.decision_id === undefined ? {} : { decision_id: out.decision_id };
+				const r: Record<string, unknown> = { decision_id: out.decision_id };
 				if (flagOf(query, "provenance")) r.provenance = provenance(out);
 				if (out.result !== undefined)
 					r.result = path === "" ? withoutSystem(out.result) : out.result;
