@@ -9,7 +9,8 @@ version=0.55.0
 dir="${GAVEL_CERBOS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gavel/cerbos-$version}"
 bin="$dir/node_modules/@cerbos/cerbos-linux-x64/cerbos-linux-x64"
 
-if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -q "$version"; then
+# Read whole before matching: grep -q closing the pipe early would SIGPIPE the binary (pipefail).
+if [ -x "$bin" ] && grep -q "$version" <<<"$("$bin" --version 2>/dev/null || true)"; then
 	echo "cerbos $version: $bin (cached)"
 	exit 0
 fi

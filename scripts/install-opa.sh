@@ -8,7 +8,11 @@ version=1.22.3
 dir="${GAVEL_OPA_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gavel/opa-$version}"
 bin="$dir/opa"
 
-if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "^Version: $version\$"; then
+# The version text is read whole before it is matched: `grep -q` or `head` on a pipe would
+# close it early, and under pipefail the SIGPIPE that the binary then gets fails the script.
+installed_version() { [ -x "$bin" ] && "$bin" version 2>/dev/null || true; }
+
+if grep -q "^Version: $version\$" <<<"$(installed_version)"; then
 	echo "opa $version: $bin (cached)"
 	exit 0
 fi
@@ -22,5 +26,6 @@ mkdir -p "$dir"
 started=$SECONDS
 echo "install-opa: go install github.com/open-policy-agent/opa@v$version (first build takes a few minutes)"
 GOBIN="$dir" CGO_ENABLED=0 GOFLAGS=-mod=mod go install "github.com/open-policy-agent/opa@v$version"
-"$bin" version | head -1
+built=$("$bin" version)
+echo "${built%%$'\n'*}"
 echo "opa $version: $bin (built in $((SECONDS - started)) s)"

@@ -8,7 +8,11 @@ version=1.3.6
 dir="${GAVEL_ORAS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gavel/oras-$version}"
 bin="$dir/oras"
 
-if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "^Version: *$version\$"; then
+# The version text is read whole before it is matched: `grep -q` or `head` on a pipe would
+# close it early, and under pipefail the SIGPIPE that the binary then gets fails the script.
+installed_version() { [ -x "$bin" ] && "$bin" version 2>/dev/null || true; }
+
+if grep -q "^Version: *$version\$" <<<"$(installed_version)"; then
 	echo "oras $version: $bin (cached)"
 	exit 0
 fi
@@ -23,5 +27,6 @@ started=$SECONDS
 echo "install-oras: go install oras.land/oras/cmd/oras@v$version"
 # Built from a neutral folder: go install must not read the clone's (absent) go.mod.
 (cd "$dir" && GOBIN="$dir" CGO_ENABLED=0 GOFLAGS=-mod=mod go install "oras.land/oras/cmd/oras@v$version")
-"$bin" version | head -1
+built=$("$bin" version)
+echo "${built%%$'\n'*}"
 echo "oras $version: $bin (built in $((SECONDS - started)) s)"

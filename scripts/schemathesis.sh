@@ -29,7 +29,7 @@ GAVEL_STATE_DIR="$state" GAVEL_DECISION_LOG=false \
 server_pid=$!
 url=""
 for _ in $(seq 1 300); do
-	url=$(sed -n 's/.*serving on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$log" | head -1)
+	url=$(sed -n 's/.*serving on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p;T;q' "$log")
 	[ -n "$url" ] && break
 	kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
 	sleep 0.1
