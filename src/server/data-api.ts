@@ -11,6 +11,7 @@ import type { Engine } from "../engine/index.ts";
 import type { RegoError } from "../rego/index.ts";
 import { jsonDepth } from "./canonical-json.ts";
 import type { GavelConfig } from "./config.ts";
+import { newId } from "./decision-id.ts";
 import { type DecisionService, insideRuleDocument, type RawResult } from "./decision-service.ts";
 import { headerOf } from "./headers.ts";
 import { ClientAbortedError, HttpError, mayNestDeeper, readLimited } from "./http-errors.ts";
@@ -379,7 +380,7 @@ export function registerDataApi(app: Hono, deps: DataApiDeps): void {
 			for (const r of Object.values(responses))
 				r.http_status_code = r.code === "internal_error" ? "500" : "200";
 		}
-		const response: Record<string, unknown> = { batch_decision_id: crypto.randomUUID() };
+		const response: Record<string, unknown> = { batch_decision_id: newId() };
 		if (flagOf(query, "metrics") || flagOf(query, "instrument")) {
 			response.metrics = {
 				timer_server_handler_ns: Math.round((performance.now() - started) * 1e6),

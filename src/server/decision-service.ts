@@ -8,6 +8,7 @@ import type { Engine } from "../engine/index.ts";
 import { jsonText } from "../engine/input-projection.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import type { DecisionCache } from "./decision-cache.ts";
+import { idJson, newId } from "./decision-id.ts";
 import { type DecisionLogEntry, type DecisionLogger, nullLogger } from "./decision-log.ts";
 import type { PolicyInput } from "./input.ts";
 import type { DecisionOutcome, Metrics } from "./metrics.ts";
@@ -70,12 +71,6 @@ export function inputKey(input: unknown, subjectKey: string | undefined): string
 	return `${subjectKey}\u0000${JSON.stringify(i.request)}\u0000${JSON.stringify(i.peer ?? null)}\u0000${canonicalJson(i.action)}\u0000${canonicalJson(i.resource)}\u0000${canonicalJson(i.context)}`;
 }
 
-// Decision ids are random version-4 UUIDs, as OPA's: one id tells nothing about the next
-// (a counter after a per-process prefix did; see docs/api.md).
-export function newId(): string {
-	return crypto.randomUUID();
-}
-
 let quotedFor = "";
 let quoted = '""';
 /** JSON.stringify(s), remembered for the last string (a policy name or revision repeats). */
@@ -94,7 +89,7 @@ function quote(s: string): string {
 export function decisionJson(d: Decision): string {
 	if (d.reasons !== undefined || d.obligations !== undefined || d.error !== undefined)
 		return JSON.stringify(d);
-	return `{"decision_id":${jsonText(d.decision_id)}${after(d.policy, d.revision)[(d.allow ? 2 : 0) + (d.cached ? 1 : 0)]}`;
+	return `{"decision_id":${idJson(d.decision_id)}${after(d.policy, d.revision)[(d.allow ? 2 : 0) + (d.cached ? 1 : 0)]}`;
 }
 
 // What follows the id in a common decision, for the last policy and revision (consecutive
