@@ -57,8 +57,6 @@ function refill(): void {
 		v.setUint16(o + 34, DIGITS[random[r + 15]], true);
 	}
 	batch = decoder.decode(ascii);
-	// Nothing of the random bytes stays behind once they are text.
-	random.fill(0);
 	next = 0;
 }
 
